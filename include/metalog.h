@@ -1,0 +1,285 @@
+/*
+ * metalog — configuration-file-driven structured logging for C.
+ *
+ * This is the only public header. Every function here is thread-safe unless
+ * it says otherwise; none is async-signal-safe (log from a signal handler by
+ * setting a flag and logging outside it).
+ */
+#ifndef METALOG_H
+#define METALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && !defined(METALOG_STATIC_BUILD)
+#define METALOG_API __attribute__((visibility("default")))
+#else
+#define METALOG_API
+#endif
+
+typedef enum metalog_level {
+    METALOG_DEBUG = 10,
+    METALOG_INFO = 20,
+    METALOG_WARNING = 30,
+    METALOG_ERROR = 40,
+    METALOG_CRITICAL = 50
+} metalog_level;
+
+typedef struct metalog_logger metalog_logger; /* opaque */
+
+/* The type tag of a field. METALOG_FIELD_NONE marks the unused slot that
+ * the logging macros put in front of the caller's fields. */
+typedef enum metalog_field_type {
+    METALOG_FIELD_NONE = 0,
+    METALOG_FIELD_STR,
+    METALOG_FIELD_INT,
+    METALOG_FIELD_UINT,
+    METALOG_FIELD_F64,
+    METALOG_FIELD_BOOL,
+    METALOG_FIELD_NULL
+} metalog_field_type;
+
+/* A typed key/value, passed by value. Build it with the ml_* constructors;
+ * the members are public only so that they can be inline. */
+typedef struct metalog_field {
+    const char *key;
+    metalog_field_type type;
+    union {
+        const char *s;
+        int64_t i;
+        uint64_t u;
+        double f;
+        bool b;
+    } v;
+} metalog_field;
+
+/* ---- Field constructors: no allocation, values copied by the callee. ---- */
+
+static inline metalog_field ml_str(const char *key, const char *value)
+{
+    metalog_field f = {key, value ? METALOG_FIELD_STR : METALOG_FIELD_NULL, {0}};
+    f.v.s = value;
+    return f;
+}
+
+static inline metalog_field ml_int(const char *key, int64_t value)
+{
+    metalog_field f = {key, METALOG_FIELD_INT, {0}};
+    f.v.i = value;
+    return f;
+}
+
+static inline metalog_field ml_uint(const char *key, uint64_t value)
+{
+    metalog_field f = {key, METALOG_FIELD_UINT, {0}};
+    f.v.u = value;
+    return f;
+}
+
+static inline metalog_field ml_f64(const char *key, double value)
+{
+    metalog_field f = {key, METALOG_FIELD_F64, {0}};
+    f.v.f = value;
+    return f;
+}
+
+static inline metalog_field ml_bool(const char *key, bool value)
+{
+    metalog_field f = {key, METALOG_FIELD_BOOL, {0}};
+    f.v.b = value;
+    return f;
+}
+
+static inline metalog_field ml_null(const char *key)
+{
+    metalog_field f = {key, METALOG_FIELD_NULL, {0}};
+    return f;
+}
+
+#ifndef __cplusplus
+/* ml_kv(key, value): the constructor chosen by the value's type. */
+#define ml_kv(key, value)                                                      \
+    _Generic((value),                                                          \
+        char *: ml_str,                                                        \
+        const char *: ml_str,                                                  \
+        _Bool: ml_bool,                                                        \
+        signed char: ml_int,                                                   \
+        short: ml_int,                                                         \
+        int: ml_int,                                                           \
+        long: ml_int,                                                          \
+        long long: ml_int,                                                     \
+        unsigned char: ml_uint,                                                \
+        unsigned short: ml_uint,                                               \
+        unsigned int: ml_uint,                                                 \
+        unsigned long: ml_uint,                                                \
+        unsigned long long: ml_uint,                                           \
+        float: ml_f64,                                                         \
+        double: ml_f64)(key, value)
+#endif
+
+/* ---- Lifecycle ---- */
+
+/* Loads, validates and starts the configuration at config_path (NULL: the
+ * file named by $METALOG_CONFIG, else the built-in default: console, INFO).
+ * Returns 0, or -1 with nothing changed and metalog_last_error() holding
+ * every error as "path:line:col: message" lines. While initialised, switches
+ * to the new file as a reload would. */
+METALOG_API int metalog_init(const char *config_path);
+
+/* Re-reads the current configuration file, exactly as SIGHUP does.
+ * Returns 0, or -1 with the running pipeline unchanged. */
+METALOG_API int metalog_reload(void);
+
+/* Returns once every record logged before the call has been written.
+ * 0, or -1 when a handler failed to write. */
+METALOG_API int metalog_flush(void);
+
+/* Flushes, stops, closes every file and returns to the built-in default.
+ * Idempotent; metalog_init may be called again afterwards. Loggers from
+ * metalog_get stay valid pointers (they log through the default). */
+METALOG_API void metalog_shutdown(void);
+
+/* This thread's last failure, valid until its next metalog call.
+ * Never NULL; "" when there was none. */
+METALOG_API const char *metalog_last_error(void);
+
+/* ---- Loggers ---- */
+
+/* The named logger; the same name gives the same pointer. NULL or "" gives
+ * "root". Dotted names form a hierarchy ("trade.fx" is a child of "trade").
+ * Takes a registry lock: fetch once and keep the pointer. */
+METALOG_API metalog_logger *metalog_get(const char *name);
+
+/* A new logger with the parent's name and bound context plus n fields,
+ * copied. Owned by the caller: release it with metalog_logger_free.
+ * Prefer the metalog_bind macro. Returns NULL when out of memory. */
+METALOG_API metalog_logger *metalog_bind_n(const metalog_logger *parent,
+                                           const metalog_field *fields,
+                                           size_t n);
+
+/* Frees a logger from metalog_bind; NULL and named loggers are ignored. */
+METALOG_API void metalog_logger_free(metalog_logger *logger);
+
+/* Whether a record at this level from this logger would be processed now. */
+METALOG_API bool metalog_enabled(const metalog_logger *logger,
+                                 metalog_level level);
+
+/* The record entry points behind the logging macros. event is a plain
+ * string; fields are copied or rendered before the call returns. */
+METALOG_API void metalog_log_n(const metalog_logger *logger,
+                               metalog_level level, const char *event,
+                               const metalog_field *fields, size_t n);
+METALOG_API void metalog_exception_n(const metalog_logger *logger,
+                                     const char *event,
+                                     const metalog_field *fields, size_t n);
+
+/* ---- Thread context (this thread only) ---- */
+
+/* Adds or replaces fields in this thread's context. 0, or -1 when out of
+ * memory (the context is then unchanged). Prefer the macro. */
+METALOG_API int metalog_context_bind_n(const metalog_field *fields, size_t n);
+METALOG_API void metalog_context_unbind(const char *key);
+METALOG_API void metalog_context_clear(void);
+
+/* ---- Introspection ---- */
+
+typedef struct metalog_stats {
+    uint64_t records;         /* records that passed the level gate */
+    uint64_t dropped;         /* records lost to a full async queue (drop) */
+    uint64_t write_errors;    /* failed writes of file and console handlers */
+    uint64_t reloads;         /* successful reloads */
+    uint64_t reload_failures; /* reloads refused because the config was bad */
+    uint64_t webhook_sent;    /* alerts delivered (2xx) */
+    uint64_t webhook_failed;  /* alerts given up on */
+} metalog_stats;
+
+METALOG_API void metalog_get_stats(metalog_stats *out);
+
+/* ---- Macros ----
+ *
+ * The field list may be empty. The helpers below turn "event, f1, f2" into
+ * the event and an array of fields with an unused slot in front, so that an
+ * empty list is still a valid initializer in standard C. */
+
+/* Private: the first member of every logger. The macros read the level
+ * inline so that a disabled call costs a load and a compare. */
+struct metalog_gate_ {
+    int level;
+};
+struct metalog_logger_head_ {
+    const struct metalog_gate_ *gate;
+};
+
+static inline bool metalog_enabled_(const metalog_logger *logger, int level)
+{
+    if (logger == NULL)
+        return metalog_enabled(logger, (metalog_level)level);
+    const struct metalog_logger_head_ *head =
+        (const struct metalog_logger_head_ *)(const void *)logger;
+#if defined(__GNUC__)
+    return level >= __atomic_load_n(&head->gate->level, __ATOMIC_RELAXED);
+#else
+    return level >= head->gate->level;
+#endif
+}
+
+#define METALOG_NOFIELD_ {0, METALOG_FIELD_NONE, {0}}
+#define METALOG_FIRST_(...) METALOG_FIRST2_(__VA_ARGS__, 0)
+#define METALOG_FIRST2_(first, ...) first
+#define METALOG_REST_(...) METALOG_REST2_(__VA_ARGS__, )
+#define METALOG_REST2_(first, ...) __VA_ARGS__
+#define METALOG_FIELDS_(...)                                                   \
+    ((const metalog_field[]){METALOG_NOFIELD_, __VA_ARGS__}) + 1,              \
+        sizeof((const metalog_field[]){METALOG_NOFIELD_, __VA_ARGS__}) /       \
+                sizeof(metalog_field) -                                        \
+            1
+#define METALOG_CALL_(fn, ...) fn(__VA_ARGS__)
+
+#define metalog_log(logger, level, ...)                                        \
+    do {                                                                       \
+        const metalog_logger *metalog_lg_ = (logger);                          \
+        metalog_level metalog_lv_ = (level);                                   \
+        if (metalog_enabled_(metalog_lg_, metalog_lv_))                        \
+            METALOG_CALL_(metalog_log_n, metalog_lg_, metalog_lv_,             \
+                          METALOG_FIRST_(__VA_ARGS__),                         \
+                          METALOG_FIELDS_(METALOG_REST_(__VA_ARGS__)));        \
+    } while (0)
+
+#define metalog_debug(logger, ...) metalog_log(logger, METALOG_DEBUG, __VA_ARGS__)
+#define metalog_info(logger, ...) metalog_log(logger, METALOG_INFO, __VA_ARGS__)
+#define metalog_warning(logger, ...)                                           \
+    metalog_log(logger, METALOG_WARNING, __VA_ARGS__)
+#define metalog_error(logger, ...) metalog_log(logger, METALOG_ERROR, __VA_ARGS__)
+#define metalog_critical(logger, ...)                                          \
+    metalog_log(logger, METALOG_CRITICAL, __VA_ARGS__)
+
+/* ERROR with an "exception" field: the caller's stack trace with function
+ * names, captured here at the call site. */
+#define metalog_exception(logger, ...)                                         \
+    do {                                                                       \
+        const metalog_logger *metalog_lg_ = (logger);                          \
+        if (metalog_enabled_(metalog_lg_, METALOG_ERROR))                      \
+            METALOG_CALL_(metalog_exception_n, metalog_lg_,                    \
+                          METALOG_FIRST_(__VA_ARGS__),                         \
+                          METALOG_FIELDS_(METALOG_REST_(__VA_ARGS__)));        \
+    } while (0)
+
+/* metalog_bind(parent, fields...) -> a new caller-owned logger. */
+#define metalog_bind(...)                                                      \
+    METALOG_CALL_(metalog_bind_n, METALOG_FIRST_(__VA_ARGS__),                 \
+                  METALOG_FIELDS_(METALOG_REST_(__VA_ARGS__)))
+
+/* metalog_context_bind(fields...) -> 0 or -1. */
+#define metalog_context_bind(...)                                              \
+    METALOG_CALL_(metalog_context_bind_n, METALOG_FIELDS_(__VA_ARGS__))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* METALOG_H */

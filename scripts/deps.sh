@@ -1,0 +1,39 @@
+# Sourced by demo.sh and test.sh: installs the Debian packages that are
+# missing, and nothing when all are present (so it needs root only once).
+
+metalog_build_deps="build-essential autoconf automake libtool pkg-config
+  libyaml-dev libjson-c-dev libcurl4-openssl-dev check"
+metalog_test_deps="clang libclang-rt-14-dev valgrind python3 python3-jsonschema
+  python3-yaml logrotate"
+
+metalog_install_missing() {
+    missing=""
+    for pkg in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+            missing="$missing $pkg"
+        fi
+    done
+    [ -z "$missing" ] && return 0
+    echo "installing:$missing"
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: these packages are missing and installing them needs root:$missing" >&2
+        return 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+# Configures (once) and builds the tree in build/$1 with the remaining
+# arguments passed to configure.
+metalog_build() {
+    name=$1
+    shift
+    [ -x "$top/configure" ] || (cd "$top" && ./autogen.sh >/dev/null 2>&1) || return 1
+    mkdir -p "$top/build/$name"
+    (
+        cd "$top/build/$name" &&
+        { [ -f Makefile ] || "$top/configure" --enable-werror "$@" >configure.out 2>&1 ||
+          { cat configure.out; exit 1; }; } &&
+        make -j"$(nproc)" >make.out 2>&1 || { cat make.out; exit 1; }
+    )
+}

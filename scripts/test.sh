@@ -1,0 +1,100 @@
+#!/bin/bash
+# The whole test suite: installs what is missing, then builds and tests
+# metalog several ways, each in its own tree under build/:
+#   gcc     -Werror build, make check (Check suites and script tests)
+#   clang   -Werror build, make check
+#   asan    clang AddressSanitizer + LeakSanitizer, make check
+#   tsan    gcc ThreadSanitizer, the concurrency suites
+#   valgrind  memcheck over the Check suites of the gcc build
+#   install   make install, then a program from API.md built with pkg-config
+#   distcheck the release tarball builds and passes its own tests
+# Ends with one line "metalog: N passed, M failed" and exits non-zero on
+# any failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/deps.sh"
+
+metalog_install_missing $metalog_build_deps $metalog_test_deps || exit 1
+
+passed=0
+failed=0
+failures=""
+
+stage() {
+    name=$1
+    shift
+    printf '== %-12s ' "$name"
+    start=$(date +%s)
+    if out=$("$@" 2>&1); then
+        printf 'ok (%ss)\n' $(( $(date +%s) - start ))
+        passed=$((passed + 1))
+    else
+        printf 'FAILED (%ss)\n' $(( $(date +%s) - start ))
+        printf '%s\n' "$out" | tail -n 60
+        failed=$((failed + 1))
+        failures="$failures $name"
+    fi
+}
+
+# Runs make check in build/$1 and prints the failing logs when it fails.
+check_in() {
+    (cd "$top/build/$1" && make -j"$(nproc)" check "${@:2}" >check.out 2>&1) && return 0
+    cat "$top/build/$1/check.out"
+    for log in "$top/build/$1"/tests/*.log; do
+        grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null && { echo "--- $log"; tail -n 40 "$log"; }
+    done
+    return 1
+}
+
+# Individual Check tests and script checks of the gcc build, for the total.
+count_checks() {
+    for log in "$top/build/gcc"/tests/*.log; do
+        [ -f "$log" ] || continue
+        sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' "$log" |
+            while read -r n f e; do echo "$((n - f - e)) $((f + e))"; done
+        sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$log"
+    done | awk '{p += $1; f += $2} END {print p + 0, f + 0}'
+}
+
+valgrind_suites() {
+    cd "$top/build/gcc" || return 1
+    rc=0
+    for t in tests/test_config tests/test_render tests/test_api tests/test_routing tests/test_file; do
+        CK_DEFAULT_TIMEOUT=600 ./libtool --mode=execute valgrind -q \
+            --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            --error-exitcode=1 "./$t" >"$t.valgrind" 2>&1 || { cat "$t.valgrind"; rc=1; }
+    done
+    return $rc
+}
+
+install_check() {
+    prefix="$top/build/prefix"
+    rm -rf "$prefix"
+    (cd "$top/build/gcc" && make install prefix="$prefix" >install.out 2>&1) || return 1
+    PKG_CONFIG_PATH="$prefix/lib/pkgconfig" LD_LIBRARY_PATH="$prefix/lib" \
+        PATH="$prefix/bin:$PATH" bash "$top/tests/install_check.sh" "$prefix"
+}
+
+distcheck() {
+    cd "$top/build/gcc" && make distcheck >distcheck.out 2>&1 || { tail -n 80 distcheck.out; return 1; }
+}
+
+
+stage gcc         metalog_build gcc CC=gcc
+stage gcc-check   check_in gcc
+stage clang       metalog_build clang CC=clang
+stage clang-check check_in clang
+stage asan        metalog_build asan CC=clang \
+    "CFLAGS=-g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+stage asan-check  env ASAN_OPTIONS=detect_leaks=1 check_in asan
+stage tsan        metalog_build tsan CC=gcc "CFLAGS=-g -O1 -fsanitize=thread"
+stage tsan-check  env TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    check_in tsan "TESTS=tests/test_threads tests/test_api"
+stage valgrind  valgrind_suites
+stage install   install_check
+stage distcheck distcheck
+
+read -r cp cf < <(count_checks)
+echo "== tests in the gcc build: $cp passed, $cf failed; stages: $passed passed, $failed failed${failures:+ (failed:$failures)}"
+echo "metalog: $((cp + passed)) passed, $((cf + failed)) failed"
+[ "$failed" -eq 0 ] && [ "$cf" -eq 0 ]

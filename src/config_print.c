@@ -1,0 +1,206 @@
+/*
+ * The effective configuration as YAML, for "metalog-check --print": every
+ * setting, defaults included, null for what is not set, and no secret. The
+ * output is itself a valid configuration that loads to the same settings
+ * (the webhook URL aside, whose path and query are replaced).
+ *
+ * The webhook URL handling lives here too, in one place: what a valid URL
+ * is, and the redacted form that messages and this output show instead.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config.h"
+#include "config_yaml.h"
+
+/* ---- URLs ---- */
+
+const char *conf_url_host(const char *url, size_t *scheme_len, size_t *host_len)
+{
+    size_t i = 0;
+    if (!((url[0] >= 'a' && url[0] <= 'z') || (url[0] >= 'A' && url[0] <= 'Z')))
+        return NULL;
+    while (url[i] && url[i] != ':' && url[i] != '/' && url[i] != '?' && url[i] != '#')
+        i++;
+    if (strncmp(url + i, "://", 3) != 0)
+        return NULL;
+    *scheme_len = i;
+    /* The userinfo before an '@' is a secret too: the host starts after
+     * the last '@' of the authority. */
+    const char *auth = url + i + 3;
+    size_t end = strcspn(auth, "/?#");
+    const char *host = auth;
+    for (size_t j = 0; j < end; j++)
+        if (auth[j] == '@')
+            host = auth + j + 1;
+    *host_len = end - (size_t)(host - auth);
+    return host;
+}
+
+static void put_sanitized(strbuf *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        strbuf_putc(out, c < 0x20 || c == 0x7f ? '?' : (char)c);
+    }
+}
+
+static bool port_ok(const char *p, size_t n)
+{
+    unsigned long v = 0;
+    if (n == 0 || n > 5 || p[0] == '0') /* 1..65535, written plainly */
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+        v = v * 10 + (unsigned long)(p[i] - '0');
+    }
+    return v >= 1 && v <= 65535;
+}
+
+/* http(s), a host, an optional numeric port, and nothing a request line
+ * could not carry (spaces, control characters). */
+bool conf_url_ok(const char *u)
+{
+    for (const char *p = u; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            return false;
+    size_t sl, hl;
+    const char *h = conf_url_host(u, &sl, &hl);
+    if (h == NULL || !((sl == 4 && strncasecmp(u, "http", 4) == 0) ||
+                       (sl == 5 && strncasecmp(u, "https", 5) == 0)))
+        return false;
+    size_t name_end = 0;
+    if (hl > 0 && h[0] == '[') { /* [IPv6] */
+        const char *close = memchr(h, ']', hl);
+        if (close == NULL || close == h + 1)
+            return false;
+        name_end = (size_t)(close - h) + 1;
+    } else {
+        while (name_end < hl && h[name_end] != ':')
+            name_end++;
+        if (name_end == 0)
+            return false;
+    }
+    if (name_end == hl)
+        return true;
+    return h[name_end] == ':' && port_ok(h + name_end + 1, hl - name_end - 1);
+}
+
+/* Always appends "/<redacted>", even to a URL with no path, so that the
+ * output does not tell whether there was one. */
+void conf_redact_url(const char *url, strbuf *out)
+{
+    size_t sl = 0, hl = 0;
+    const char *host = url ? conf_url_host(url, &sl, &hl) : NULL;
+    if (host == NULL) {
+        strbuf_puts(out, "<redacted>");
+        return;
+    }
+    put_sanitized(out, url, sl);
+    strbuf_puts(out, "://");
+    put_sanitized(out, host, hl);
+    strbuf_puts(out, "/<redacted>");
+}
+
+/* ---- YAML output ---- */
+
+/* A double-quoted YAML scalar: the one style that can hold any text. */
+static void put_quoted(strbuf *out, const char *s)
+{
+    strbuf_putc(out, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            strbuf_putc(out, '\\');
+            strbuf_putc(out, (char)c);
+        } else if (c == '\n') {
+            strbuf_puts(out, "\\n");
+        } else if (c == '\t') {
+            strbuf_puts(out, "\\t");
+        } else if (c < 0x20 || c == 0x7f) {
+            strbuf_printf(out, "\\x%02x", c);
+        } else {
+            strbuf_putc(out, (char)c);
+        }
+    }
+    strbuf_putc(out, '"');
+}
+
+static void put_string(strbuf *out, const char *key, const char *value)
+{
+    strbuf_printf(out, "%s: ", key);
+    if (value == NULL)
+        strbuf_puts(out, "null");
+    else
+        put_quoted(out, value);
+    strbuf_putc(out, '\n');
+}
+
+static void put_bool(strbuf *out, const char *key, bool value)
+{
+    strbuf_printf(out, "%s: %s\n", key, value ? "true" : "false");
+}
+
+static void put_uint(strbuf *out, const char *key, uint64_t value)
+{
+    strbuf_printf(out, "%s: %llu\n", key, (unsigned long long)value);
+}
+
+static void put_webhook(strbuf *out, const char *url)
+{
+    if (url == NULL) {
+        put_string(out, "webhook_url", NULL);
+        return;
+    }
+    strbuf r = STRBUF_INIT;
+    conf_redact_url(url, &r);
+    put_string(out, "webhook_url", strbuf_str(&r));
+    strbuf_free(&r);
+}
+
+static void put_loggers(strbuf *out, const conf *c)
+{
+    if (c->nloggers == 0) {
+        strbuf_puts(out, "loggers: {}\n");
+        return;
+    }
+    strbuf_puts(out, "loggers:\n");
+    for (size_t i = 0; i < c->nloggers; i++) {
+        strbuf_puts(out, "  ");
+        put_quoted(out, c->loggers[i].name);
+        strbuf_printf(out, ": %s\n", conf_level_name(c->loggers[i].level));
+    }
+}
+
+void conf_print(const conf *c, strbuf *out)
+{
+    static const char *const colors[] = {"auto", "always", "never"};
+    if (c->path != NULL) {
+        strbuf_puts(out, "# effective configuration of ");
+        put_sanitized(out, c->path, strlen(c->path));
+        strbuf_putc(out, '\n');
+    }
+    strbuf_printf(out, "log_level: %s\n", conf_level_name(c->log_level));
+    put_bool(out, "log_to_console", c->log_to_console);
+    put_bool(out, "structured_logging", c->structured_logging);
+    put_bool(out, "async_logging", c->async_logging);
+    put_string(out, "log_file", c->log_file);
+    put_string(out, "trade_log_file", c->trade_log_file);
+    put_string(out, "error_log_file", c->error_log_file);
+    put_webhook(out, c->webhook_url);
+    put_uint(out, "rotation_size_mb", c->rotation_size_mb);
+    put_uint(out, "rotation_backup_count", c->rotation_backup_count);
+    strbuf_printf(out, "console_colors: %s\n",
+                  colors[(unsigned)c->console_colors < 3 ? c->console_colors : 0]);
+    strbuf_printf(out, "console_stream: %s\n",
+                  c->console_stream == CONF_STREAM_STDERR ? "stderr" : "stdout");
+    /* Quoted, so that YAML 1.1 and 1.2 readers agree on what it is. */
+    strbuf_printf(out, "file_mode: \"0%03o\"\n", (unsigned)c->file_mode & 0777u);
+    put_bool(out, "reload_on_sighup", c->reload_on_sighup);
+    put_uint(out, "async_queue_size", c->async_queue_size);
+    strbuf_printf(out, "async_overflow: %s\n",
+                  c->async_overflow == CONF_OVERFLOW_DROP ? "drop" : "block");
+    put_loggers(out, c);
+}

@@ -1,0 +1,85 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handler.h"
+
+typedef struct consoleh {
+    handler base;
+    int fd;
+    pthread_mutex_t lock;
+} consoleh;
+
+int handler_write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0) {
+            errno = EIO;
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+void handler_free(handler *h)
+{
+    if (h == NULL)
+        return;
+    char *name = h->name;
+    h->ops->free(h);
+    free(name);
+}
+
+static int consoleh_write(handler *h, const char *buf, size_t len)
+{
+    consoleh *c = (consoleh *)h;
+    /* The lock keeps a record whole when the terminal or pipe accepts
+     * only part of a large write at a time. */
+    pthread_mutex_lock(&c->lock);
+    int rc = handler_write_all(c->fd, buf, len);
+    int saved = errno;
+    pthread_mutex_unlock(&c->lock);
+    errno = saved;
+    return rc;
+}
+
+static int consoleh_flush(handler *h)
+{
+    (void)h;
+    return 0; /* writes go straight to the descriptor */
+}
+
+static void consoleh_free(handler *h)
+{
+    consoleh *c = (consoleh *)h;
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static const handler_ops consoleh_ops = {consoleh_write, consoleh_flush, consoleh_free, NULL};
+
+handler *consoleh_new(int fd)
+{
+    consoleh *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->base.ops = &consoleh_ops;
+    c->base.name = strdup(fd == 2 ? "console (stderr)" : "console (stdout)");
+    if (c->base.name == NULL) {
+        free(c);
+        return NULL;
+    }
+    c->fd = fd;
+    pthread_mutex_init(&c->lock, NULL);
+    return &c->base;
+}

@@ -1,0 +1,41 @@
+/*
+ * Loggers: named ones live in a registry owned by the library; bound ones
+ * (metalog_bind) are owned by the caller. A logger holds no pipeline state,
+ * only its name, its bound context and a pointer to the level gate of its
+ * named logger, which the pipeline swap rewrites.
+ */
+#ifndef METALOG_LOGGER_H
+#define METALOG_LOGGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <metalog.h>
+
+struct pipeline;
+
+struct metalog_logger {
+    /* Must stay first: the macros in metalog.h read the gate inline. */
+    const struct metalog_gate_ *gate;
+    struct metalog_gate_ own_gate; /* named loggers: the gate itself */
+    const char *name;
+    size_t name_len;
+    metalog_field *bound; /* one allocation with its strings; NULL if none */
+    size_t nbound;
+    bool named;
+    struct metalog_logger *next; /* registry chain */
+};
+
+/* The logger named "root", created on first use. */
+const metalog_logger *logger_root(void);
+
+/* Sets every named logger's gate from p. Called with the new pipeline
+ * current, under the registry lock so that a logger created concurrently
+ * gets the same levels. */
+void logger_gates_update(const struct pipeline *p);
+
+/* Takes and releases the registry lock around a pipeline swap. */
+void logger_registry_lock(void);
+void logger_registry_unlock(void);
+
+#endif

@@ -1,0 +1,331 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline_internal.h"
+
+/* ---- Building ---- */
+
+static void add_route(pipeline *p, handler *h, render_kind kind, int min_level,
+                      const char *prefix)
+{
+    route *r = &p->routes[p->nroutes++];
+    r->h = h;
+    r->render = kind;
+    r->min_level = min_level;
+    r->prefix = prefix;
+    r->prefix_len = prefix ? strlen(prefix) : 0;
+}
+
+static bool console_colors(const conf *c, int fd)
+{
+    if (c->console_colors == CONF_COLORS_ALWAYS)
+        return true;
+    if (c->console_colors == CONF_COLORS_NEVER)
+        return false;
+    const char *no_color = getenv("NO_COLOR");
+    return isatty(fd) && (no_color == NULL || no_color[0] == '\0');
+}
+
+static void report_open_error(const conf *c, const char *key, conf_mark mark,
+                              const strbuf *why, strbuf *errors)
+{
+    strbuf_printf(errors, "%s:%u:%u: %s: %s\n", c->path ? c->path : "<default>",
+                  mark.line, mark.col, key, strbuf_str(why));
+}
+
+/* Opens the file named by one of the flat keys and routes to it. */
+static int add_file_route(pipeline *p, const char *key, const char *path,
+                          conf_mark mark, int min_level, const char *prefix,
+                          strbuf *errors)
+{
+    if (path == NULL)
+        return 0;
+    const conf *c = p->conf;
+    render_kind kind = c->structured_logging ? RENDER_JSON : RENDER_TEXT;
+    strbuf why = STRBUF_INIT;
+    handler *h = fileh_open(path, c->file_mode, c->rotation_size_mb * 1024 * 1024,
+                            (unsigned)c->rotation_backup_count, &why);
+    if (h == NULL)
+        report_open_error(c, key, mark, &why, errors);
+    strbuf_free(&why);
+    if (h == NULL)
+        return -1;
+    add_route(p, h, kind, min_level, prefix);
+    return 0;
+}
+
+/* Two keys naming one file ("logs/app.log" and "./logs/app.log", or a
+ * link) would write it twice over and rotate it twice. Compared by the
+ * file opened, so every spelling is caught. */
+static int check_distinct_files(const pipeline *p, const char *const *keys,
+                                const conf_mark *marks, strbuf *errors)
+{
+    int rc = 0;
+    for (size_t i = 1; i < p->nroutes; i++) {
+        struct stat a, b;
+        if (p->routes[i].h->ops->identity == NULL ||
+            p->routes[i].h->ops->identity(p->routes[i].h, &a) != 0)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            if (p->routes[j].h->ops->identity == NULL ||
+                p->routes[j].h->ops->identity(p->routes[j].h, &b) != 0 ||
+                a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                continue;
+            strbuf why = STRBUF_INIT;
+            strbuf_printf(&why, "names the same file as %s; give each key its own file",
+                          keys[j]);
+            report_open_error(p->conf, keys[i], marks[i], &why, errors);
+            strbuf_free(&why);
+            rc = -1;
+            break;
+        }
+    }
+    return rc;
+}
+
+pipeline *pipeline_new(conf *c, strbuf *errors)
+{
+    pipeline *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        strbuf_puts(errors, "out of memory building the pipeline\n");
+        return NULL;
+    }
+    p->conf = c;
+    p->procs[p->nprocs++] = proc_add_timestamp;
+    p->procs[p->nprocs++] = proc_add_log_level;
+    p->procs[p->nprocs++] = proc_merge_context;
+    p->procs[p->nprocs++] = proc_format_exception;
+
+    /* The flat keys: each names a file and a filter. */
+    const struct {
+        const char *key, *path;
+        conf_mark mark;
+        int min_level;
+        const char *prefix;
+    } files[] = {
+        {"log_file", c->log_file, c->log_file_mark, 0, NULL},
+        {"trade_log_file", c->trade_log_file, c->trade_log_file_mark, 0, "trade"},
+        {"error_log_file", c->error_log_file, c->error_log_file_mark, METALOG_ERROR, NULL},
+    };
+    const char *keys[PIPELINE_MAX_ROUTES];
+    conf_mark marks[PIPELINE_MAX_ROUTES];
+    int failed = 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        keys[p->nroutes] = files[i].key;
+        marks[p->nroutes] = files[i].mark;
+        failed |= add_file_route(p, files[i].key, files[i].path, files[i].mark,
+                                 files[i].min_level, files[i].prefix, errors);
+    }
+    if (!failed)
+        failed = check_distinct_files(p, keys, marks, errors);
+    if (c->log_to_console && !failed) {
+        int fd = c->console_stream == CONF_STREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO;
+        handler *h = consoleh_new(fd);
+        if (h == NULL) {
+            strbuf_puts(errors, "out of memory building the console handler\n");
+            failed = 1;
+        } else {
+            add_route(p, h, console_colors(c, fd) ? RENDER_CONSOLE_COLOR : RENDER_CONSOLE,
+                      0, NULL);
+        }
+    }
+    if (failed) {
+        p->conf = NULL; /* the caller keeps c on failure */
+        pipeline_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void pipeline_free(pipeline *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->nroutes; i++)
+        handler_free(p->routes[i].h);
+    conf_free(p->conf);
+    free(p);
+}
+
+const conf *pipeline_conf(const pipeline *p)
+{
+    return p->conf;
+}
+
+/* ---- Levels ---- */
+
+/* Whether name is prefix itself or one of its dotted children. */
+static bool name_under(const char *name, const char *prefix, size_t plen)
+{
+    return strncmp(name, prefix, plen) == 0 && (name[plen] == '\0' || name[plen] == '.');
+}
+
+int pipeline_level_for(const pipeline *p, const char *name)
+{
+    const conf *c = p->conf;
+    int level = c->log_level;
+    size_t best = 0;
+    for (size_t i = 0; i < c->nloggers; i++) {
+        const char *ln = c->loggers[i].name;
+        size_t len = strlen(ln);
+        if (strcmp(ln, "root") == 0 && best == 0) {
+            level = c->loggers[i].level;
+        } else if (len > best && name_under(name, ln, len)) {
+            level = c->loggers[i].level;
+            best = len;
+        }
+    }
+    return level;
+}
+
+/* ---- Dispatch ---- */
+
+/* Rendered bytes per renderer kind, per thread, reused between records. */
+typedef struct render_cache {
+    strbuf out[RENDER_KINDS];
+} render_cache;
+
+static __thread render_cache *rcache;
+static pthread_key_t rcache_key;
+static pthread_once_t rcache_once = PTHREAD_ONCE_INIT;
+
+static void rcache_free(void *v)
+{
+    render_cache *rc = v;
+    for (int i = 0; i < RENDER_KINDS; i++)
+        strbuf_free(&rc->out[i]);
+    free(rc);
+    rcache = NULL;
+}
+
+static void rcache_key_create(void)
+{
+    pthread_key_create(&rcache_key, rcache_free);
+}
+
+static render_cache *rcache_get(void)
+{
+    if (rcache == NULL) {
+        pthread_once(&rcache_once, rcache_key_create);
+        rcache = calloc(1, sizeof *rcache);
+        if (rcache != NULL)
+            pthread_setspecific(rcache_key, rcache);
+    }
+    return rcache;
+}
+
+static bool route_accepts(const route *rt, const ml_record *r)
+{
+    return r->level >= rt->min_level &&
+           (rt->prefix == NULL || name_under(r->logger, rt->prefix, rt->prefix_len));
+}
+
+/* A handler whose state changed during one dispatch, reported after it. */
+typedef struct handler_change {
+    const handler *h;
+    int err;
+    bool recovered;
+} handler_change;
+
+static void report_handler_state(const pipeline *p, const handler_change *chg);
+
+/* Records a handler's write result; returns true when its state changed
+ * (first failure, or first success after failures). */
+static bool handler_note(handler *h, int rc)
+{
+    if (rc != 0)
+        atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+    bool failing = rc != 0;
+    return __atomic_exchange_n(&h->failing, failing, __ATOMIC_RELAXED) != failing;
+}
+
+/* Large records grow a thread's buffers; give back what one outlier took
+ * so that a 1 MB value does not pin 1 MB per thread forever. */
+#define RENDER_KEEP_BYTES (256 * 1024)
+
+static void dispatch_routes(const pipeline *p, const ml_record *r,
+                            render_cache *rc, const handler *skip,
+                            handler_change *chg)
+{
+    bool rendered[RENDER_KINDS] = {false};
+    for (size_t i = 0; i < p->nroutes; i++) {
+        const route *rt = &p->routes[i];
+        if (rt->h == skip || !route_accepts(rt, r))
+            continue;
+        strbuf *out = &rc->out[rt->render];
+        if (!rendered[rt->render]) {
+            strbuf_reset(out);
+            render_record(rt->render, r, out);
+            rendered[rt->render] = true;
+        }
+        if (out->failed) {
+            atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+            continue;
+        }
+        int rc_write = handler_write(rt->h, out->data, out->len);
+        int err = errno;
+        if (handler_note(rt->h, rc_write) && chg != NULL && chg->h == NULL)
+            *chg = (handler_change){rt->h, err, rc_write == 0};
+    }
+    for (int k = 0; k < RENDER_KINDS; k++)
+        if (rc->out[k].cap > RENDER_KEEP_BYTES)
+            strbuf_free(&rc->out[k]);
+}
+
+void pipeline_dispatch(const pipeline *p, ml_record *r)
+{
+    if (r->level < pipeline_level_for(p, r->logger))
+        return;
+    pipeline_count_record();
+    for (size_t i = 0; i < p->nprocs; i++)
+        p->procs[i](r);
+    render_cache *rc = rcache_get();
+    if (rc == NULL) {
+        atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+        return;
+    }
+    handler_change chg = {NULL, 0, false};
+    dispatch_routes(p, r, rc, NULL, &chg);
+    if (chg.h != NULL)
+        report_handler_state(p, &chg);
+}
+
+/* A failing handler is reported once through the others (and its
+ * recovery once), as an ERROR/INFO record of the logger "metalog". It runs
+ * after the record that caused it is done with this thread's scratch, and
+ * the report itself never reports (no change is collected for it). */
+static void report_handler_state(const pipeline *p, const handler_change *chg)
+{
+    const handler *h = chg->h;
+    int err = chg->err;
+    bool recovered = chg->recovered;
+    metalog_field fields[2] = {ml_str("handler", h->name ? h->name : "?"),
+                               ml_str("error", strerror(err))};
+    ml_record r = {0};
+    clock_gettime(CLOCK_REALTIME, &r.ts);
+    r.level = recovered ? METALOG_INFO : METALOG_ERROR;
+    r.logger = "metalog";
+    r.logger_len = 7;
+    r.event = recovered ? "log writes recovered" : "log write failed";
+    r.site = fields;
+    r.nsite = recovered ? 1 : 2;
+    for (size_t i = 0; i < p->nprocs; i++)
+        p->procs[i](&r);
+    dispatch_routes(p, &r, rcache_get(), h, NULL);
+}
+
+/* -1 also when a handler's last write failed: the records it was given
+ * since then were not written, which is what a caller of flush asks. */
+int pipeline_flush(const pipeline *p)
+{
+    int rc = 0;
+    for (size_t i = 0; i < p->nroutes; i++) {
+        handler *h = p->routes[i].h;
+        if (h->ops->flush(h) != 0 || __atomic_load_n(&h->failing, __ATOMIC_RELAXED))
+            rc = -1;
+    }
+    return rc;
+}

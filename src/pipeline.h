@@ -1,0 +1,62 @@
+/*
+ * The pipeline: processors, renderers and handlers built from one validated
+ * configuration, immutable once built. Loggers reach the current one
+ * through a single atomic pointer; replacing it (init, reload, shutdown)
+ * swaps that pointer and frees the old pipeline only after every record
+ * that entered it has left (hazard pointers: a log call publishes the
+ * pipeline it uses in a slot of its own thread, so the hot path writes
+ * only to memory no other thread writes).
+ */
+#ifndef METALOG_PIPELINE_H
+#define METALOG_PIPELINE_H
+
+#include <metalog.h>
+
+#include "config.h"
+#include "record.h"
+#include "strbuf.h"
+
+typedef struct pipeline pipeline;
+
+/* Builds a pipeline from c, opening every file it names. Takes ownership
+ * of c on success. On failure returns NULL, leaves c to the caller and
+ * appends "path:line:col: key: message" lines to errors. */
+pipeline *pipeline_new(conf *c, strbuf *errors);
+void pipeline_free(pipeline *p);
+
+/* The configuration p was built from. */
+const conf *pipeline_conf(const pipeline *p);
+
+/* The level a logger of this name gets from p: the closest "loggers:"
+ * entry for the name or one of its ancestors, else log_level. */
+int pipeline_level_for(const pipeline *p, const char *name);
+
+/* The current pipeline, or the built-in default. Only for callers that
+ * hold the logger registry lock, which keeps it from being freed. */
+const pipeline *pipeline_current_unlocked(void);
+
+/* Enters the current pipeline for one record; pair with pipeline_release.
+ * Nested calls (a failure report from inside a handler) reuse the
+ * pipeline already entered. */
+const pipeline *pipeline_acquire(void);
+void pipeline_release(void);
+
+/* Makes p current (NULL: the built-in default), sets every logger's level
+ * from it, waits until no record is inside the old one and frees it.
+ * Swaps are serialised. */
+void pipeline_install(pipeline *p);
+
+/* The configuration file of the current pipeline, copied (NULL when the
+ * built-in or a path-less default is running). Caller frees. */
+char *pipeline_current_path(void);
+
+/* Runs r through p: level check, processors, renderers, handlers. */
+void pipeline_dispatch(const pipeline *p, ml_record *r);
+
+/* Flushes every handler of p. 0, or -1 when one failed. */
+int pipeline_flush(const pipeline *p);
+
+/* Adds the counters kept by pipelines and threads to out. */
+void pipeline_stats_add(metalog_stats *out);
+
+#endif

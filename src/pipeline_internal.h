@@ -1,0 +1,41 @@
+/*
+ * The pipeline's layout, shared by pipeline.c (build and dispatch) and
+ * pipeline_swap.c (the current pointer and retirement). Nothing else
+ * looks inside a pipeline.
+ */
+#ifndef METALOG_PIPELINE_INTERNAL_H
+#define METALOG_PIPELINE_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "handler.h"
+#include "pipeline.h"
+#include "processors.h"
+#include "render.h"
+
+#define PIPELINE_MAX_PROCS 8
+#define PIPELINE_MAX_ROUTES 8
+
+/* A route sends the records that pass its filter, rendered one way, to
+ * one handler. */
+typedef struct route {
+    handler *h;
+    render_kind render;
+    int min_level;
+    const char *prefix; /* logger name and its children, or NULL for all */
+    size_t prefix_len;
+} route;
+
+struct pipeline {
+    conf *conf;
+    processor_fn procs[PIPELINE_MAX_PROCS];
+    size_t nprocs;
+    route routes[PIPELINE_MAX_ROUTES];
+    size_t nroutes;
+};
+
+/* Counters that belong to no one pipeline; see pipeline_swap.c. */
+extern atomic_uint_fast64_t pipeline_write_errors;
+void pipeline_count_record(void);
+
+#endif

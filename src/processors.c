@@ -1,0 +1,173 @@
+#include "processors.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "stacktrace.h"
+#include "strbuf.h"
+
+/* Per-thread scratch the processors fill and the renderers read. It is
+ * reused record after record and released when the thread exits. */
+typedef struct proc_scratch {
+    const metalog_field **merged;
+    size_t merged_cap;
+    strbuf exception;
+    time_t cached_sec;
+    char cached_prefix[20]; /* "2025-10-17T12:34:56" */
+} proc_scratch;
+
+static __thread proc_scratch *scratch;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
+{
+    proc_scratch *s = p;
+    free(s->merged);
+    strbuf_free(&s->exception);
+    free(s);
+    scratch = NULL;
+}
+
+static void scratch_key_create(void)
+{
+    pthread_key_create(&scratch_key, scratch_free);
+}
+
+static proc_scratch *scratch_get(void)
+{
+    if (scratch == NULL) {
+        pthread_once(&scratch_once, scratch_key_create);
+        scratch = calloc(1, sizeof *scratch);
+        if (scratch == NULL)
+            return NULL;
+        scratch->cached_sec = (time_t)-1;
+        pthread_setspecific(scratch_key, scratch);
+    }
+    return scratch;
+}
+
+static void put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+size_t timestamp_format(const struct timespec *ts, char *out)
+{
+    proc_scratch *s = scratch_get();
+    char local[20];
+    char *prefix = s ? s->cached_prefix : local;
+    if (s == NULL || s->cached_sec != ts->tv_sec) {
+        struct tm tm;
+        gmtime_r(&ts->tv_sec, &tm);
+        int year = tm.tm_year + 1900;
+        put2(prefix, year / 100);
+        put2(prefix + 2, year % 100);
+        prefix[4] = '-';
+        put2(prefix + 5, tm.tm_mon + 1);
+        prefix[7] = '-';
+        put2(prefix + 8, tm.tm_mday);
+        prefix[10] = 'T';
+        put2(prefix + 11, tm.tm_hour);
+        prefix[13] = ':';
+        put2(prefix + 14, tm.tm_min);
+        prefix[16] = ':';
+        put2(prefix + 17, tm.tm_sec);
+        if (s != NULL)
+            s->cached_sec = ts->tv_sec;
+    }
+    memcpy(out, prefix, 19);
+    out[19] = '.';
+    long us = ts->tv_nsec / 1000;
+    for (int i = 25; i >= 20; i--) {
+        out[i] = (char)('0' + us % 10);
+        us /= 10;
+    }
+    out[26] = 'Z';
+    out[27] = '\0';
+    return 27;
+}
+
+void proc_add_timestamp(ml_record *r)
+{
+    r->timestamp_len = timestamp_format(&r->ts, r->timestamp);
+}
+
+void proc_add_log_level(ml_record *r)
+{
+    r->level_name = conf_level_name(r->level);
+}
+
+static bool merged_grow(proc_scratch *s, size_t need)
+{
+    if (need <= s->merged_cap)
+        return true;
+    size_t cap = s->merged_cap ? s->merged_cap : 32;
+    while (cap < need)
+        cap *= 2;
+    const metalog_field **p = realloc(s->merged, cap * sizeof *p);
+    if (p == NULL)
+        return false;
+    s->merged = p;
+    s->merged_cap = cap;
+    return true;
+}
+
+/* Adds f, or overwrites the entry with its key when stronger is set. */
+static size_t merge_one(const metalog_field **out, size_t n,
+                        const metalog_field *f, bool stronger)
+{
+    if (f->key == NULL || f->type == METALOG_FIELD_NONE)
+        return n;
+    for (size_t j = 0; j < n; j++) {
+        if (strcmp(out[j]->key, f->key) == 0) {
+            if (stronger)
+                out[j] = f;
+            return n;
+        }
+    }
+    out[n] = f;
+    return n + 1;
+}
+
+void proc_merge_context(ml_record *r)
+{
+    proc_scratch *s = scratch_get();
+    size_t total = r->nbound + r->nctx + r->nsite;
+    if (s == NULL || !merged_grow(s, total)) {
+        /* Out of memory: render the call-site fields alone, unmerged,
+         * rather than lose the record. */
+        r->fields = NULL;
+        r->nfields = 0;
+        return;
+    }
+    size_t n = 0;
+    /* Bound fields first: within one logger keys are already unique. */
+    for (size_t i = 0; i < r->nbound; i++)
+        s->merged[n++] = &r->bound[i];
+    /* Thread context is the weakest source: it never overrides. */
+    for (size_t i = 0; i < r->nctx; i++)
+        n = merge_one(s->merged, n, &r->ctx[i], false);
+    for (size_t i = 0; i < r->nsite; i++)
+        n = merge_one(s->merged, n, &r->site[i], true);
+    r->fields = s->merged;
+    r->nfields = n;
+}
+
+void proc_format_exception(ml_record *r)
+{
+    if (r->frames == NULL || r->nframes <= 0)
+        return;
+    proc_scratch *s = scratch_get();
+    if (s == NULL)
+        return;
+    strbuf_reset(&s->exception);
+    stacktrace_format(r->frames, r->nframes, &s->exception);
+    if (!s->exception.failed) {
+        r->exception = strbuf_str(&s->exception);
+        r->exception_len = s->exception.len;
+    }
+}

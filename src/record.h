@@ -1,0 +1,44 @@
+/*
+ * The record as it travels through the pipeline.
+ *
+ * The capture part is filled at the call site and never changed; the
+ * processors fill the rendered part. Nothing here is owned by the record:
+ * every pointer refers to the caller's arguments, the logger, the thread's
+ * context or the thread's scratch space, all of which outlive one pass
+ * through the pipeline (the async writer will copy them first).
+ */
+#ifndef METALOG_RECORD_H
+#define METALOG_RECORD_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <metalog.h>
+
+typedef struct ml_record {
+    /* Captured at the call site. */
+    struct timespec ts; /* CLOCK_REALTIME */
+    int level;
+    const char *logger;
+    size_t logger_len;
+    const char *event;
+    const metalog_field *bound; /* the logger's bound context */
+    size_t nbound;
+    const metalog_field *ctx; /* this thread's context */
+    size_t nctx;
+    const metalog_field *site; /* the call's own fields */
+    size_t nsite;
+    void *const *frames; /* stack trace of metalog_exception, or NULL */
+    int nframes;
+
+    /* Filled by the processors. */
+    char timestamp[32]; /* "2025-10-17T12:34:56.123456Z" */
+    size_t timestamp_len;
+    const char *level_name; /* "INFO" */
+    const metalog_field *const *fields; /* merged context, one per key */
+    size_t nfields;
+    const char *exception; /* formatted trace, or NULL */
+    size_t exception_len;
+} ml_record;
+
+#endif

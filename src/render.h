@@ -1,0 +1,31 @@
+/*
+ * Renderers: a processed record to the bytes of one output line (plus the
+ * exception lines for the console). Each appends to a strbuf and ends the
+ * record with '\n', so a handler writes a record with one write.
+ */
+#ifndef METALOG_RENDER_H
+#define METALOG_RENDER_H
+
+#include <stdbool.h>
+
+#include "record.h"
+#include "strbuf.h"
+
+typedef enum render_kind {
+    RENDER_JSON = 0,
+    RENDER_TEXT,
+    RENDER_CONSOLE,
+    RENDER_CONSOLE_COLOR,
+    RENDER_KINDS
+} render_kind;
+
+/* One JSON object: timestamp, level, logger, event, fields, exception. */
+void render_json(const ml_record *r, strbuf *out);
+/* One logfmt line: timestamp=.. level=.. logger=.. event=.. k=v .. */
+void render_text(const ml_record *r, strbuf *out);
+/* structlog's ConsoleRenderer layout, with or without ANSI colours. */
+void render_console(const ml_record *r, bool colors, strbuf *out);
+
+void render_record(render_kind kind, const ml_record *r, strbuf *out);
+
+#endif

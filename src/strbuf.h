@@ -1,0 +1,39 @@
+/*
+ * A growable byte buffer, always NUL-terminated. Used by renderers (one
+ * per thread, kept between records so that a log call does not allocate in
+ * steady state) and by error reporting.
+ */
+#ifndef METALOG_STRBUF_H
+#define METALOG_STRBUF_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct strbuf {
+    char *data; /* NULL until the first append; NUL-terminated after */
+    size_t len;
+    size_t cap;
+    bool failed; /* an allocation failed; later appends are ignored */
+} strbuf;
+
+#define STRBUF_INIT {NULL, 0, 0, false}
+
+/* Makes room for n more bytes plus the NUL. Returns 0, or -1 (and sets
+ * failed) when out of memory. */
+int strbuf_reserve(strbuf *sb, size_t n);
+void strbuf_append(strbuf *sb, const char *s, size_t n);
+void strbuf_puts(strbuf *sb, const char *s);
+void strbuf_putc(strbuf *sb, char c);
+void strbuf_printf(strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void strbuf_vprintf(strbuf *sb, const char *fmt, va_list ap);
+/* Empties the buffer but keeps its memory. */
+void strbuf_reset(strbuf *sb);
+void strbuf_free(strbuf *sb);
+/* The contents ("" when empty); valid until the next append. */
+const char *strbuf_str(const strbuf *sb);
+/* Hands the contents to the caller (malloc'd) and empties the buffer. */
+char *strbuf_detach(strbuf *sb);
+
+#endif

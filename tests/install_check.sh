@@ -1,0 +1,75 @@
+#!/bin/bash
+# Builds the program of API.md's "usage at a glance" against an installed
+# metalog with nothing but pkg-config, runs it, and checks the files, lines
+# and errors DESIGN.md describes. PKG_CONFIG_PATH, LD_LIBRARY_PATH and PATH
+# point at the installation.
+set -eu
+prefix=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+
+cat > app.c <<'C'
+#include <metalog.h>
+#include <stdio.h>
+
+int main(void) {
+    if (metalog_init("config/metalog.yaml") != 0)
+        fprintf(stderr, "%s\n", metalog_last_error());   /* built-in default keeps logging */
+
+    metalog_logger *expert = metalog_get("expert");
+    metalog_logger *log = metalog_bind(expert, ml_str("expert_name", "scalper"),
+                                               ml_str("symbol", "EURUSD"));
+    metalog_context_bind(ml_str("session", "a1b2"));      /* this thread only */
+
+    metalog_info(log, "order placed", ml_int("order_id", 42), ml_f64("price", 1.0842));
+    metalog_info(metalog_get("trade"), "filled", ml_int("order_id", 42), ml_int("qty", 100));
+    metalog_exception(log, "broker rejected order", ml_int("code", 503));  /* ERROR + stack trace */
+    metalog_critical(log, "margin call", ml_f64("equity", 12.5));          /* also the webhook */
+
+    metalog_logger_free(log);
+    metalog_shutdown();
+}
+C
+# shellcheck disable=SC2046
+cc -std=c11 -Wall -Wextra -Werror app.c -o app $(pkg-config --cflags --libs metalog) && ok || bad "compile with pkg-config"
+# The static library: only the API may be needed from it, and it must link.
+cc -std=c11 -Wall -Wextra -Werror app.c -o app-static $(pkg-config --cflags metalog) \
+    "$prefix/lib/libmetalog.a" $(pkg-config --libs yaml-0.1 libcurl) -pthread -ldl \
+    && ok || bad "link against libmetalog.a"
+
+mkdir -p config logs
+cat > config/metalog.yaml <<'Y'
+log_level: INFO
+log_file: logs/app.log
+trade_log_file: logs/trades.log
+error_log_file: logs/errors.log
+log_to_console: false
+Y
+./app && ok || bad "app exits 0"
+[ "$(wc -l < logs/app.log)" -eq 4 ] && ok || bad "app.log has 4 lines: $(cat logs/app.log)"
+[ "$(wc -l < logs/trades.log)" -eq 1 ] && ok || bad "trades.log has 1 line"
+[ "$(wc -l < logs/errors.log)" -eq 2 ] && ok || bad "errors.log has 2 lines"
+head -1 logs/app.log | grep -Eq '^\{"timestamp":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z","level":"INFO","logger":"expert","event":"order placed","expert_name":"scalper","symbol":"EURUSD","session":"a1b2","order_id":42,"price":1.0842\}$' \
+    && ok || bad "first line follows the JSON contract: $(head -1 logs/app.log)"
+grep -q '"exception":"Stack trace.*main' logs/errors.log && ok || bad "exception names main"
+[ "$(stat -c %a logs/app.log)" = 640 ] && ok || bad "app.log mode 0640"
+
+# A bad config: -1, file:line:col errors, the default keeps logging.
+printf 'log_level: LOUD\nrotation_size_mb: ten\n' > config/metalog.yaml
+./app > out.txt 2> err.txt && ok || bad "app exits 0 with a bad config"
+grep -q '^config/metalog.yaml:1:12: log_level: ' err.txt && ok || bad "level error at 1:12: $(cat err.txt)"
+grep -q '^config/metalog.yaml:2:19: rotation_size_mb: ' err.txt && ok || bad "rotation error at 2:19"
+grep -q 'order placed' out.txt && ok || bad "default pipeline logs to the console"
+
+metalog-check config/metalog.yaml 2>/dev/null && bad "metalog-check accepts a bad file" || ok
+[ -f "$prefix/share/man/man1/metalog-check.1" ] && ok || bad "man page installed"
+nm -D --defined-only "$prefix/lib/libmetalog.so" | awk '{print $3}' | grep -v '^metalog_' \
+    | grep . && bad "the shared library exports only metalog_* symbols" || ok
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

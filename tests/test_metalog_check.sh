@@ -1,0 +1,284 @@
+#!/bin/sh
+# metalog-check, driven as a user would: exit codes, the exact error lines
+# for the invalid corpus, --print, secret redaction and files that cannot be
+# opened.
+#
+# Corpus convention: every tests/configs/invalid/NAME.yaml has a sibling
+# NAME.expected holding exactly what "metalog-check NAME.yaml" prints on
+# stderr when run from tests/configs/invalid (so paths in it are bare file
+# names, and relative log paths are resolved there). Files named
+# unopenable_*.yaml are valid YAML whose log files cannot be opened: only
+# metalog-check rejects them, conf_load accepts them.
+#
+# Environment: top_srcdir, top_builddir (the binary is
+# $top_builddir/tools/metalog-check). Exit status: 0 all passed, 1 any
+# failed.
+
+LC_ALL=C
+export LC_ALL
+# The corpus relies on these being unset.
+unset METALOG_TEST_UNSET_LOGDIR METALOG_TEST_UNSET_LEVEL METALOG_TEST_UNSET_DIR \
+    METALOG_TEST_UNSET_SIZE METALOG_TEST_UNSET_ASYNC LOG_LEVEL ALERT_WEBHOOK_URL
+
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+builddir=${top_builddir:-$srcdir}
+check=$builddir/tools/metalog-check
+invalid=$srcdir/tests/configs/invalid
+valid=$srcdir/tests/configs/valid
+
+if [ ! -x "$check" ]; then
+    echo "FAIL: $check is not built"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+tmp=$(mktemp -d) || exit 1
+trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+out=$tmp/stdout
+err=$tmp/stderr
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "PASS: $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# run DIR ARGS...: runs metalog-check in DIR; sets $rc, output in $out/$err.
+run() {
+    dir=$1
+    shift
+    (cd "$dir" && exec "$check" "$@") >"$out" 2>"$err"
+    rc=$?
+}
+
+# expect_rc WANT WHAT
+expect_rc() {
+    if [ "$rc" = "$1" ]; then
+        pass "$2: exit $1"
+    else
+        fail "$2: exit $rc, expected $1; stderr: $(head -n 3 "$err")"
+    fi
+}
+
+# expect_file FILE EXPECTED_FILE WHAT
+expect_same() {
+    if cmp -s "$1" "$2"; then
+        pass "$3"
+    else
+        fail "$3:"
+        diff -u "$2" "$1" | sed 's/^/    /'
+    fi
+}
+
+# ---- usage ----
+
+run "$tmp"
+expect_rc 2 "no arguments"
+grep -q '^usage: metalog-check \[--print\] CONFIG\.\.\.$' "$err" &&
+    pass "no arguments: usage on stderr" || fail "no arguments: no usage on stderr"
+
+run "$tmp" --frobnicate "$valid/minimal.yaml"
+expect_rc 2 "unknown option"
+grep -q "unknown option '--frobnicate'" "$err" &&
+    pass "unknown option: named in the message" || fail "unknown option: not named"
+
+run "$tmp" --help
+expect_rc 0 "--help"
+grep -q '^usage: metalog-check' "$out" && pass "--help: usage on stdout" || fail "--help: no usage"
+
+run "$tmp" --version
+expect_rc 0 "--version"
+grep -q '^metalog-check [0-9][0-9.]*' "$out" && pass "--version: prints the version" ||
+    fail "--version: $(cat "$out")"
+
+run "$tmp" no-such-file.yaml
+expect_rc 2 "unreadable config"
+printf 'no-such-file.yaml: cannot read: No such file or directory\n' >"$tmp/want"
+expect_same "$err" "$tmp/want" "unreadable config: one error line"
+
+run "$tmp" "$valid/minimal.yaml" no-such-file.yaml "$invalid/level_unknown.yaml"
+expect_rc 2 "unreadable config among valid and invalid ones wins"
+
+# ---- valid files ----
+
+mkdir "$tmp/run" "$tmp/run/logs"
+for f in "$valid"/*.yaml "$srcdir"/config/*.yaml; do
+    run "$tmp/run" "$f"
+    name=${f#"$srcdir"/}
+    if [ "$rc" = 0 ] && [ ! -s "$err" ]; then
+        pass "$name: valid"
+    else
+        fail "$name: exit $rc: $(head -n 3 "$err")"
+    fi
+done
+if [ -z "$(ls "$tmp/run/logs")" ]; then
+    pass "checking creates no log file"
+else
+    fail "checking created: $(ls "$tmp/run/logs")"
+fi
+
+# ---- invalid files: exact lines ----
+
+all_expected=$tmp/all.expected
+: >"$all_expected"
+for f in "$invalid"/*.yaml; do
+    base=${f##*/}
+    exp=${f%.yaml}.expected
+    if [ ! -f "$exp" ]; then
+        fail "$base: no ${exp##*/}"
+        continue
+    fi
+    cat "$exp" >>"$all_expected"
+    run "$invalid" "$base"
+    expect_rc 1 "$base"
+    expect_same "$err" "$exp" "$base: error lines"
+done
+
+# All at once: each file's errors, in the order given, and exit 1.
+(cd "$invalid" && exec "$check" *.yaml) >"$out" 2>"$err"
+rc=$?
+expect_rc 1 "the whole invalid corpus at once"
+expect_same "$err" "$all_expected" "the whole invalid corpus at once: error lines"
+
+# ---- --print ----
+
+run "$valid" --print empty.yaml
+expect_rc 0 "--print empty.yaml"
+cat >"$tmp/want" <<'EOF'
+# effective configuration of empty.yaml
+log_level: INFO
+log_to_console: true
+structured_logging: true
+async_logging: false
+log_file: null
+trade_log_file: null
+error_log_file: null
+webhook_url: null
+rotation_size_mb: 10
+rotation_backup_count: 5
+console_colors: auto
+console_stream: stdout
+file_mode: "0640"
+reload_on_sighup: true
+async_queue_size: 65536
+async_overflow: block
+loggers: {}
+EOF
+expect_same "$out" "$tmp/want" "--print fills every default"
+
+mkdir -p "$tmp/p/logs"
+cat >"$tmp/p/secret.yaml" <<'EOF'
+log_level: warning
+log_file: logs/app.log
+webhook_url: https://hooks.example.com/services/T000/SECRET?token=abc
+file_mode: 0600
+loggers:
+  trade: debug
+EOF
+run "$tmp/p" --print secret.yaml
+expect_rc 0 "--print secret.yaml"
+cat >"$tmp/want" <<'EOF'
+# effective configuration of secret.yaml
+log_level: WARNING
+log_to_console: true
+structured_logging: true
+async_logging: false
+log_file: "logs/app.log"
+trade_log_file: null
+error_log_file: null
+webhook_url: "https://hooks.example.com/<redacted>"
+rotation_size_mb: 10
+rotation_backup_count: 5
+console_colors: auto
+console_stream: stdout
+file_mode: "0600"
+reload_on_sighup: true
+async_queue_size: 65536
+async_overflow: block
+loggers:
+  "trade": DEBUG
+EOF
+expect_same "$out" "$tmp/want" "--print shows the effective values, webhook redacted"
+
+# no_secret WHAT: neither the URL's path nor its query anywhere.
+no_secret() {
+    if grep -q -e SECRET -e abc -e T000 "$out" "$err"; then
+        fail "$1: the webhook secret leaked: $(grep -h -e SECRET -e abc "$out" "$err")"
+    else
+        pass "$1: no secret in stdout or stderr"
+    fi
+}
+no_secret "--print"
+
+# The printed configuration is itself valid and prints the same.
+cp "$out" "$tmp/p/printed.yaml"
+run "$tmp/p" --print printed.yaml
+expect_rc 0 "--print output is a valid configuration"
+sed 1d "$tmp/p/printed.yaml" >"$tmp/want"
+sed 1d "$out" >"$tmp/got"
+expect_same "$tmp/got" "$tmp/want" "--print output prints back the same"
+
+# The secret in an invalid URL, and in a file with other errors.
+sed 's|^webhook_url: https|webhook_url: gopher|' "$tmp/p/secret.yaml" >"$tmp/p/bad.yaml"
+run "$tmp/p" --print bad.yaml
+expect_rc 1 "invalid webhook URL"
+no_secret "invalid webhook URL"
+printf 'bad.yaml:3:14: webhook_url: must be an http:// or https:// URL with a host, got "gopher://hooks.example.com/<redacted>"\n' >"$tmp/want"
+expect_same "$err" "$tmp/want" "invalid webhook URL: error line"
+
+printf 'log_level: LOUD\nwebhook_url: "https://hooks.example.com/services/T000/SECRET?token=abc"\n' \
+    >"$tmp/p/other.yaml"
+run "$tmp/p" --print other.yaml
+expect_rc 1 "valid webhook URL in an invalid file"
+no_secret "valid webhook URL in an invalid file"
+
+run "$valid" --print minimal.yaml empty.yaml
+expect_rc 0 "--print of two files"
+[ "$(grep -c '^---$' "$out")" = 2 ] && pass "--print of two files: two YAML documents" ||
+    fail "--print of two files: $(grep -c '^---$' "$out") document markers"
+
+# ---- log files that cannot be opened ----
+
+mkdir "$tmp/o" "$tmp/o/logs"
+: >"$tmp/o/logs/existing.log"
+: >"$tmp/o/plainfile"
+cat >"$tmp/o/files.yaml" <<'EOF'
+# Each key names a file that cannot be opened for appending.
+log_file: missing-dir/app.log
+trade_log_file:
+  plainfile/trades.log
+error_log_file: logs
+EOF
+run "$tmp/o" files.yaml
+expect_rc 1 "unopenable log files"
+cat >"$tmp/want" <<'EOF'
+files.yaml:2:1: log_file: cannot create "missing-dir/app.log": directory "missing-dir": No such file or directory
+files.yaml:3:1: trade_log_file: cannot open "plainfile/trades.log" for appending: Not a directory
+files.yaml:5:1: error_log_file: cannot open "logs" for appending: Is a directory
+EOF
+expect_same "$err" "$tmp/want" "unopenable log files: one error each, at the key"
+
+printf 'log_file: logs/existing.log\nerror_log_file: logs/new.log\n' >"$tmp/o/ok.yaml"
+run "$tmp/o" ok.yaml
+expect_rc 0 "an existing file and a new one in a writable directory"
+[ ! -e "$tmp/o/logs/new.log" ] && pass "a missing log file is not created" ||
+    fail "metalog-check created logs/new.log"
+
+if [ "$(id -u)" != 0 ]; then
+    mkdir "$tmp/o/ro"
+    : >"$tmp/o/ro/readonly.log"
+    chmod 444 "$tmp/o/ro/readonly.log"
+    chmod 555 "$tmp/o/ro"
+    printf 'log_file: ro/readonly.log\nerror_log_file: ro/new.log\n' >"$tmp/o/ro.yaml"
+    run "$tmp/o" ro.yaml
+    expect_rc 1 "read-only file and directory"
+    cat >"$tmp/want" <<'EOF'
+ro.yaml:1:1: log_file: cannot open "ro/readonly.log" for appending: Permission denied
+ro.yaml:2:1: error_log_file: cannot create "ro/new.log": directory "ro" is not writable: Permission denied
+EOF
+    expect_same "$err" "$tmp/want" "read-only file and directory: error lines"
+else
+    echo "SKIP: permission checks (running as root)"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,1151 @@
+/*
+ * The renderers, through the public API: records are logged into a real
+ * file (or captured from stdout) and read back. JSON lines are parsed with
+ * json-c and compared with what was logged; text lines with a small logfmt
+ * reader; console output byte by byte.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <float.h>
+#include <math.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <metalog.h>
+
+#include "testhelp.h"
+
+static char *dir;
+static char *logpath;
+
+static void setup(void)
+{
+    dir = th_tmpdir();
+    logpath = th_path(dir, "app.log");
+}
+
+static void teardown(void)
+{
+    metalog_shutdown();
+    free(logpath);
+    logpath = NULL;
+    th_tmpdir_remove(dir);
+    dir = NULL;
+}
+
+/* Every level, no console, one never-rotating file: JSON or text lines. */
+static void init_file(bool structured)
+{
+    char *cfg = th_config(dir,
+                          "log_level: debug\nlog_to_console: false\nrotation_size_mb: 0\n"
+                          "structured_logging: %s\nlog_file: @D@/app.log\n",
+                          structured ? "true" : "false");
+    ck_assert_msg(metalog_init(cfg) == 0, "init: %s", metalog_last_error());
+    free(cfg);
+}
+
+/* Console only, on stdout, with the given console_colors. */
+static void init_console(const char *colors)
+{
+    char *cfg = th_config(dir, "log_level: debug\nlog_to_console: true\nconsole_colors: %s\n",
+                          colors);
+    ck_assert_msg(metalog_init(cfg) == 0, "init: %s", metalog_last_error());
+    free(cfg);
+}
+
+/* Record i of the log: the line strictly parsed (must succeed), and its raw
+ * text when raw is not NULL (caller frees). */
+static json_object *record_at(size_t i, char **raw)
+{
+    ck_assert_int_eq(metalog_flush(), 0);
+    size_t n, *lens;
+    char **lines = th_lines(logpath, &n, &lens);
+    ck_assert_msg(i < n, "wanted line %zu of %zu", i, n);
+    json_object *o = th_json_strict(lines[i], lens[i]);
+    ck_assert_msg(o != NULL, "line %zu is not strict UTF-8 JSON: %.300s", i, lines[i]);
+    if (raw != NULL)
+        *raw = strdup(lines[i]);
+    th_lines_free(lines, n, lens);
+    return o;
+}
+
+static json_object *member(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    ck_assert_msg(json_object_object_get_ex(o, key, &v), "no member '%s'", key);
+    return v;
+}
+
+/* Whether n bytes at p start a well-formed UTF-8 sequence, and its length. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                            : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (len <= 1 || len > n)
+        return len == 1 ? 1 : 0;
+    unsigned lo = 0x80, hi = 0xbf; /* the second byte's range, Unicode table 3-7 */
+    if (c == 0xe0)
+        lo = 0xa0;
+    else if (c == 0xed)
+        hi = 0x9f;
+    else if (c == 0xf0)
+        lo = 0x90;
+    else if (c == 0xf4)
+        hi = 0x8f;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* s with every byte that does not start a valid sequence replaced by
+ * U+FFFD, as the contract asks. Caller frees. */
+static char *repaired(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(3 * n + 1), *o = out;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_len((const unsigned char *)s + i, n - i);
+        if (len == 0) {
+            memcpy(o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(o, s + i, len);
+            o += len;
+            i += len;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+static void assert_jstr(json_object *o, const char *key, const char *logged)
+{
+    char *want = repaired(logged);
+    json_object *v = member(o, key);
+    ck_assert_msg(json_object_is_type(v, json_type_string), "'%s' is not a string", key);
+    ck_assert_int_eq((long)json_object_get_string_len(v), (long)strlen(want));
+    ck_assert_msg(memcmp(json_object_get_string(v), want, strlen(want)) == 0,
+                  "'%s' differs from what was logged", key);
+    free(want);
+}
+
+static void assert_no_raw_controls(const char *s, size_t n, bool newline_ok)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        ck_assert_msg(!((c < 0x20 && !(newline_ok && c == '\n')) || c == 0x7f),
+                      "raw control byte 0x%02x at offset %zu", c, i);
+    }
+}
+
+static size_t count_sub(const char *s, const char *sub)
+{
+    size_t n = 0;
+    for (const char *p = s; (p = strstr(p, sub)) != NULL; p += strlen(sub))
+        n++;
+    return n;
+}
+
+/* Kept out of line so that the stack trace names it. */
+__attribute__((noinline)) static void raise_from_render_test(metalog_logger *lg)
+{
+    metalog_exception(lg, "it broke", ml_int("a", 1), ml_str("b", "two"));
+    __asm__ volatile("" ::: "memory"); /* no tail call: keep this frame */
+}
+
+/* ---- JSON: layout ---- */
+
+START_TEST(json_keys_in_contract_order)
+{
+    init_file(true);
+    metalog_context_bind(ml_int("ctx", 3));
+    metalog_logger *lg = metalog_bind(metalog_get("expert"), ml_str("bound", "b"));
+    raise_from_render_test(lg);
+    metalog_logger_free(lg);
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    const char *order[] = {"timestamp", "level", "logger", "event", "bound", "ctx",
+                           "a",         "b",     "exception"};
+    size_t k = 0;
+    json_object_object_foreach(o, key, val)
+    {
+        (void)val;
+        ck_assert_msg(k < 9 && strcmp(key, order[k]) == 0, "key %zu is '%s'", k, key);
+        k++;
+    }
+    ck_assert_int_eq(k, 9);
+    /* The same order in the bytes themselves. */
+    const char *prev = raw;
+    for (size_t i = 0; i < 9; i++) {
+        char pat[32];
+        snprintf(pat, sizeof pat, "%s\"%s\":", i == 0 ? "{" : ",", order[i]);
+        const char *at = strstr(raw, pat);
+        ck_assert_msg(at != NULL && at >= prev, "'%s' out of place in %s", order[i], raw);
+        prev = at;
+    }
+    ck_assert_int_eq(raw[strlen(raw) - 1], '}');
+    ck_assert_ptr_eq(strstr(raw, "{\"timestamp\":"), raw);
+    json_object_put(o);
+    free(raw);
+}
+END_TEST
+
+START_TEST(json_timestamp_is_utc_microseconds_taken_at_the_call)
+{
+    init_file(true);
+    struct timespec before, after;
+    clock_gettime(CLOCK_REALTIME, &before);
+    metalog_info(NULL, "tick");
+    clock_gettime(CLOCK_REALTIME, &after);
+    json_object *o = record_at(0, NULL);
+    const char *ts = th_jstr(o, "timestamp");
+    ck_assert_ptr_nonnull(ts);
+    ck_assert_uint_eq(strlen(ts), 27);
+    const char *shape = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+    for (size_t i = 0; i < 27; i++)
+        ck_assert_msg(shape[i] == 'd' ? (ts[i] >= '0' && ts[i] <= '9') : ts[i] == shape[i],
+                      "timestamp %s: byte %zu", ts, i);
+    struct tm tm = {0};
+    long us;
+    ck_assert_int_eq(sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%6ldZ", &tm.tm_year, &tm.tm_mon,
+                            &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &us),
+                     7);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    long long at = (long long)timegm(&tm) * 1000000 + us;
+    long long lo = (long long)before.tv_sec * 1000000 + before.tv_nsec / 1000;
+    long long hi = (long long)after.tv_sec * 1000000 + after.tv_nsec / 1000;
+    ck_assert_msg(at >= lo && at <= hi, "%s is not between the clock reads", ts);
+    json_object_put(o);
+}
+END_TEST
+
+START_TEST(json_level_logger_and_event_match_the_call)
+{
+    init_file(true);
+    metalog_logger *lg = metalog_get("expert.scalper");
+    const metalog_level lv[] = {METALOG_DEBUG, METALOG_INFO, METALOG_WARNING, METALOG_ERROR,
+                                METALOG_CRITICAL};
+    const char *names[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
+    for (int i = 0; i < 5; i++)
+        metalog_log(lg, lv[i], names[i]);
+    for (size_t i = 0; i < 5; i++) {
+        json_object *o = record_at(i, NULL);
+        ck_assert_str_eq(th_jstr(o, "level"), names[i]);
+        ck_assert_str_eq(th_jstr(o, "logger"), "expert.scalper");
+        ck_assert_str_eq(th_jstr(o, "event"), names[i]);
+        json_object_put(o);
+    }
+}
+END_TEST
+
+/* ---- JSON: value types ---- */
+
+START_TEST(json_strings_and_nulls_render_by_type)
+{
+    init_file(true);
+    metalog_info(NULL, "e", ml_str("s", "EURUSD"), ml_str("empty", ""), ml_str("nul", NULL),
+                 ml_null("z"));
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    assert_jstr(o, "s", "EURUSD");
+    assert_jstr(o, "empty", "");
+    ck_assert_ptr_null(member(o, "nul"));
+    ck_assert_ptr_null(member(o, "z"));
+    ck_assert_ptr_nonnull(strstr(raw, ",\"nul\":null,\"z\":null}"));
+    json_object_put(o);
+    free(raw);
+}
+END_TEST
+
+START_TEST(json_integers_keep_the_full_64_bit_range)
+{
+    init_file(true);
+    metalog_info(NULL, "e", ml_int("min", INT64_MIN), ml_int("max", INT64_MAX), ml_int("neg", -1),
+                 ml_int("zero", 0), ml_uint("umax", UINT64_MAX), ml_uint("u0", 0));
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    ck_assert_ptr_nonnull(strstr(raw, "\"min\":-9223372036854775808,"));
+    ck_assert_ptr_nonnull(strstr(raw, "\"max\":9223372036854775807,"));
+    ck_assert_ptr_nonnull(strstr(raw, "\"umax\":18446744073709551615,"));
+    ck_assert(json_object_get_int64(member(o, "min")) == INT64_MIN);
+    ck_assert(json_object_get_int64(member(o, "max")) == INT64_MAX);
+    ck_assert(json_object_get_int64(member(o, "neg")) == -1);
+    ck_assert(json_object_get_int64(member(o, "zero")) == 0);
+    ck_assert(json_object_get_uint64(member(o, "umax")) == UINT64_MAX);
+    ck_assert(json_object_is_type(member(o, "u0"), json_type_int));
+    json_object_put(o);
+    free(raw);
+}
+END_TEST
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng_next(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+#define NDOUBLES 256
+
+/* Fixed edge cases first, then random bit patterns (finite only). */
+static void double_samples(double *d)
+{
+    const double fixed[] = {0.1,      0.2,     0.3,     1.0 / 3,        1e300,       -1e300,
+                            5e-324,   -5e-324, 1e-310,  DBL_MIN,        DBL_MAX,     -DBL_MAX,
+                            -0.0,     0.0,     1.0,     DBL_EPSILON,    1.0842,      100.0,
+                            1e21,     1e22,    1e-7,    3.141592653589793, 0.30000000000000004,
+                            9007199254740993.0, 123456789012345678.0, 2.5, -2.5, 1e15, 1e16, 1e17};
+    size_t nf = sizeof fixed / sizeof fixed[0];
+    memcpy(d, fixed, sizeof fixed);
+    for (size_t i = nf; i < NDOUBLES;) {
+        uint64_t bits = rng_next();
+        double v;
+        memcpy(&v, &bits, sizeof v);
+        if (isfinite(v))
+            d[i++] = v;
+    }
+}
+
+/* Logs the samples 16 to a record, keys d0..d15. */
+static void log_doubles(const double *d)
+{
+    static char keys[16][8];
+    metalog_field f[16];
+    for (size_t r = 0; r < NDOUBLES / 16; r++) {
+        for (size_t i = 0; i < 16; i++) {
+            snprintf(keys[i], sizeof keys[i], "d%zu", i);
+            f[i] = ml_f64(keys[i], d[r * 16 + i]);
+        }
+        metalog_log_n(NULL, METALOG_INFO, "doubles", f, 16);
+    }
+}
+
+/* The text of member key's value in a raw line (up to ',' or '}'). */
+static void raw_value(const char *raw, const char *key, char *out, size_t cap)
+{
+    char pat[32];
+    snprintf(pat, sizeof pat, "\"%s\":", key);
+    const char *p = strstr(raw, pat);
+    ck_assert_ptr_nonnull(p);
+    p += strlen(pat);
+    size_t n = strcspn(p, ",}");
+    ck_assert_uint_lt(n, cap);
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+START_TEST(json_doubles_round_trip_exactly)
+{
+    init_file(true);
+    double d[NDOUBLES];
+    double_samples(d);
+    log_doubles(d);
+    for (size_t r = 0; r < NDOUBLES / 16; r++) {
+        json_object *o = record_at(r, NULL);
+        for (size_t i = 0; i < 16; i++) {
+            char key[8];
+            snprintf(key, sizeof key, "d%zu", i);
+            double want = d[r * 16 + i];
+            json_object *v = member(o, key);
+            ck_assert_msg(json_object_is_type(v, json_type_double), "%.17g is not a double", want);
+            double got = json_object_get_double(v);
+            ck_assert_msg(memcmp(&got, &want, sizeof got) == 0, "%.17g came back as %.17g", want,
+                          got);
+        }
+        json_object_put(o);
+    }
+}
+END_TEST
+
+START_TEST(json_doubles_use_the_shortest_round_trip_text)
+{
+    init_file(true);
+    double d[NDOUBLES];
+    double_samples(d);
+    log_doubles(d);
+    for (size_t r = 0; r < NDOUBLES / 16; r++) {
+        char *raw;
+        json_object_put(record_at(r, &raw));
+        for (size_t i = 0; i < 16; i++) {
+            char key[8], text[64], best[40];
+            snprintf(key, sizeof key, "d%zu", i);
+            raw_value(raw, key, text, sizeof text);
+            double v = d[r * 16 + i];
+            int shortest;
+            for (shortest = 1; shortest < 17; shortest++) {
+                snprintf(best, sizeof best, "%.*g", shortest, v);
+                if (strtod(best, NULL) == v)
+                    break;
+            }
+            /* Significant digits of the rendered text. */
+            char digits[64];
+            size_t nd = 0;
+            for (const char *p = text; *p && *p != 'e' && *p != 'E'; p++)
+                if (*p >= '0' && *p <= '9' && (nd > 0 || *p != '0'))
+                    digits[nd++] = *p;
+            while (nd > 1 && digits[nd - 1] == '0')
+                nd--;
+            ck_assert_msg((int)nd <= shortest, "%s has %zu digits; %s would do", text, nd, best);
+        }
+        free(raw);
+    }
+}
+END_TEST
+
+START_TEST(json_integral_doubles_stay_doubles)
+{
+    init_file(true);
+    metalog_info(NULL, "e", ml_f64("one", 1.0), ml_f64("hundred", 100.0),
+                 ml_f64("negzero", -0.0), ml_f64("big", 1e300));
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    ck_assert_ptr_nonnull(strstr(raw, "\"one\":1.0,"));
+    ck_assert_ptr_nonnull(strstr(raw, "\"hundred\":100.0,"));
+    const char *keys[] = {"one", "hundred", "negzero", "big"};
+    for (int i = 0; i < 4; i++)
+        ck_assert_msg(json_object_is_type(member(o, keys[i]), json_type_double), "%s", keys[i]);
+    ck_assert(signbit(json_object_get_double(member(o, "negzero"))));
+    json_object_put(o);
+    free(raw);
+}
+END_TEST
+
+START_TEST(json_non_finite_doubles_are_strings)
+{
+    init_file(true);
+    metalog_info(NULL, "e", ml_f64("nan", NAN), ml_f64("inf", INFINITY),
+                 ml_f64("ninf", -INFINITY));
+    json_object *o = record_at(0, NULL);
+    ck_assert_str_eq(th_jstr(o, "nan"), "NaN");
+    ck_assert_str_eq(th_jstr(o, "inf"), "Infinity");
+    ck_assert_str_eq(th_jstr(o, "ninf"), "-Infinity");
+    json_object_put(o);
+}
+END_TEST
+
+START_TEST(json_bools_are_json_booleans)
+{
+    init_file(true);
+    metalog_info(NULL, "e", ml_bool("yes", true), ml_bool("no", false));
+    json_object *o = record_at(0, NULL);
+    ck_assert(json_object_is_type(member(o, "yes"), json_type_boolean));
+    ck_assert(json_object_get_boolean(member(o, "yes")));
+    ck_assert(json_object_is_type(member(o, "no"), json_type_boolean));
+    ck_assert(!json_object_get_boolean(member(o, "no")));
+    json_object_put(o);
+}
+END_TEST
+
+START_TEST(ml_kv_picks_the_type_from_the_value)
+{
+    init_file(true);
+    const char *cs = "const";
+    char buf[] = "mutable";
+    metalog_info(NULL, "e", ml_kv("cs", cs), ml_kv("ms", buf), ml_kv("i", -7),
+                 ml_kv("ll", -3000000000LL), ml_kv("u", 7u), ml_kv("ull", 18446744073709551615ULL),
+                 ml_kv("d", 2.5), ml_kv("f", 0.5f), ml_kv("b", (bool)true),
+                 ml_kv("sc", (signed char)-2), ml_kv("uc", (unsigned char)200));
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    assert_jstr(o, "cs", "const");
+    assert_jstr(o, "ms", "mutable");
+    ck_assert(json_object_get_int64(member(o, "i")) == -7);
+    ck_assert(json_object_get_int64(member(o, "ll")) == -3000000000LL);
+    ck_assert(json_object_get_int64(member(o, "u")) == 7);
+    ck_assert(json_object_get_uint64(member(o, "ull")) == UINT64_MAX);
+    ck_assert(json_object_get_double(member(o, "d")) == 2.5);
+    ck_assert(json_object_is_type(member(o, "f"), json_type_double));
+    ck_assert(json_object_get_double(member(o, "f")) == 0.5);
+    ck_assert(json_object_is_type(member(o, "b"), json_type_boolean));
+    ck_assert(json_object_get_int64(member(o, "sc")) == -2);
+    ck_assert(json_object_get_int64(member(o, "uc")) == 200);
+    ck_assert_ptr_nonnull(strstr(raw, "\"u\":7,"));
+    json_object_put(o);
+    free(raw);
+}
+END_TEST
+
+/* ---- JSON: merging ---- */
+
+START_TEST(json_call_site_beats_bound_beats_thread_context)
+{
+    init_file(true);
+    metalog_context_bind(ml_str("a", "ctx"), ml_str("b", "ctx"), ml_str("c", "ctx"));
+    metalog_logger *lg = metalog_bind(NULL, ml_str("b", "bound"), ml_str("c", "bound"));
+    metalog_info(lg, "e", ml_str("c", "site"));
+    metalog_logger_free(lg);
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    ck_assert_str_eq(th_jstr(o, "a"), "ctx");
+    ck_assert_str_eq(th_jstr(o, "b"), "bound");
+    ck_assert_str_eq(th_jstr(o, "c"), "site");
+    ck_assert_uint_eq(count_sub(raw, "\"a\":"), 1);
+    ck_assert_uint_eq(count_sub(raw, "\"b\":"), 1);
+    ck_assert_uint_eq(count_sub(raw, "\"c\":"), 1);
+    json_object_put(o);
+    free(raw);
+}
+END_TEST
+
+START_TEST(json_repeated_call_site_key_appears_once_last_value_wins)
+{
+    init_file(true);
+    metalog_info(NULL, "e", ml_int("k", 1), ml_int("k", 2));
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    ck_assert_uint_eq(count_sub(raw, "\"k\":"), 1);
+    ck_assert(json_object_get_int64(member(o, "k")) == 2);
+    json_object_put(o);
+    free(raw);
+}
+END_TEST
+
+START_TEST(json_fields_named_like_record_keys_do_not_duplicate_them)
+{
+    init_file(true);
+    metalog_info(metalog_get("real"), "real event", ml_str("level", "forged"),
+                 ml_str("logger", "forged"), ml_str("event", "forged"),
+                 ml_str("timestamp", "forged"), ml_str("exception", "forged"));
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    const char *keys[] = {"\"level\":", "\"logger\":", "\"event\":", "\"timestamp\":",
+                          "\"exception\":"};
+    for (int i = 0; i < 5; i++)
+        ck_assert_msg(count_sub(raw, keys[i]) <= 1, "%s twice in %s", keys[i], raw);
+    ck_assert_str_eq(th_jstr(o, "level"), "INFO");
+    ck_assert_str_eq(th_jstr(o, "logger"), "real");
+    ck_assert_str_eq(th_jstr(o, "event"), "real event");
+    json_object_put(o);
+    free(raw);
+}
+END_TEST
+
+/* ---- JSON: hostile strings ---- */
+
+START_TEST(json_escapes_quotes_backslashes_and_newlines)
+{
+    init_file(true);
+    const char *v = "say \"hi\"\\ C:\\path\nsecond line\r\ttab";
+    metalog_info(NULL, v, ml_str("v", v), ml_str("k\"\\\n", "key"));
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    assert_jstr(o, "v", v);
+    assert_jstr(o, "event", v);
+    assert_jstr(o, "k\"\\\n", "key");
+    ck_assert_ptr_nonnull(strstr(raw, "say \\\"hi\\\"\\\\ C:\\\\path\\nsecond line\\r\\ttab"));
+    ck_assert_uint_eq(th_count_lines(logpath), 1);
+    json_object_put(o);
+    free(raw);
+}
+END_TEST
+
+START_TEST(json_escapes_every_c0_control_and_del)
+{
+    init_file(true);
+    char v[40];
+    size_t n = 0;
+    for (int c = 1; c < 0x20; c++)
+        v[n++] = (char)c;
+    v[n++] = 0x7f;
+    v[n++] = 'x';
+    v[n] = '\0';
+    metalog_info(NULL, "controls", ml_str("v", v), ml_str("esc", "\x1b[31mred\x1b[0m"));
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    assert_no_raw_controls(raw, strlen(raw), false);
+    assert_jstr(o, "v", v);
+    assert_jstr(o, "esc", "\x1b[31mred\x1b[0m");
+    ck_assert_ptr_nonnull(strstr(raw, "\\u001b[31mred"));
+    json_object_put(o);
+    free(raw);
+}
+END_TEST
+
+START_TEST(json_invalid_utf8_bytes_become_replacement_characters)
+{
+    init_file(true);
+    const char *bad[] = {
+        "lone \x80 continuation", "\xbf\xbf", "overlong \xc0\xaf slash", "\xe0\x80\xaf",
+        "surrogate \xed\xa0\x80", "past max \xf4\x90\x80\x80", "\xf5\xf8\xfe\xff",
+        "truncated \xe2\x82", "\xe2\x82 truncated mid", "\xf0\x9f\x98 cut emoji", "\xc3"};
+    size_t nbad = sizeof bad / sizeof bad[0];
+    for (size_t i = 0; i < nbad; i++)
+        metalog_info(NULL, bad[i], ml_str("v", bad[i]), ml_str(bad[i], "as key"));
+    for (size_t i = 0; i < nbad; i++) {
+        json_object *o = record_at(i, NULL);
+        assert_jstr(o, "v", bad[i]);
+        assert_jstr(o, "event", bad[i]);
+        char *key = repaired(bad[i]);
+        assert_jstr(o, key, "as key");
+        free(key);
+        json_object_put(o);
+    }
+    /* The expectation itself: one U+FFFD per bad byte. */
+    char *r = repaired("a\xe2\x82z");
+    ck_assert_str_eq(r, "a\xef\xbf\xbd\xef\xbf\xbdz");
+    free(r);
+}
+END_TEST
+
+START_TEST(json_valid_multibyte_utf8_is_preserved)
+{
+    init_file(true);
+    const char *v = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbf \xf4\x8f\xbf\xbf "
+                    "\xe4\xb8\xad\xe6\x96\x87 \xc2\x85";
+    metalog_info(NULL, "utf8", ml_str("v", v));
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    ck_assert_str_eq(th_jstr(o, "v"), v);
+    ck_assert_ptr_nonnull(strstr(raw, "\xf0\x9f\x98\x80"));
+    json_object_put(o);
+    free(raw);
+}
+END_TEST
+
+START_TEST(json_megabyte_value_renders_as_one_valid_line)
+{
+    init_file(true);
+    size_t n = 1024 * 1024;
+    char *v = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        v[i] = "ab\"\\\n\x1b\x7f\xff"[i % 8];
+    v[n] = '\0';
+    metalog_info(NULL, "big", ml_str("v", v), ml_int("after", 1));
+    metalog_info(NULL, "next");
+    ck_assert_int_eq(metalog_flush(), 0);
+    ck_assert_uint_eq(th_count_lines(logpath), 2);
+    char *raw;
+    json_object *o = record_at(0, &raw);
+    assert_no_raw_controls(raw, strlen(raw), false);
+    assert_jstr(o, "v", v);
+    ck_assert(json_object_get_int64(member(o, "after")) == 1);
+    json_object_put(o);
+    o = record_at(1, NULL);
+    ck_assert_str_eq(th_jstr(o, "event"), "next");
+    json_object_put(o);
+    free(raw);
+    free(v);
+}
+END_TEST
+
+START_TEST(json_logger_name_is_escaped)
+{
+    init_file(true);
+    const char *name = "we\"ird\n\x1bname\xff";
+    metalog_info(metalog_get(name), "e");
+    json_object *o = record_at(0, NULL);
+    assert_jstr(o, "logger", name);
+    json_object_put(o);
+}
+END_TEST
+
+/* ---- Text (structured_logging: false) ---- */
+
+/* A logfmt pair read back: key and unescaped value. */
+typedef struct pair {
+    char key[64];
+    char *val;
+    bool quoted;
+} pair;
+
+static size_t read_quoted(const char *p, char *out, size_t *used)
+{
+    size_t n = 0, i = 1;
+    static const char hexd[] = "0123456789abcdef";
+    for (; p[i] != '"'; i++) {
+        ck_assert_msg(p[i] != '\0', "unterminated quoted value");
+        if (p[i] != '\\') {
+            out[n++] = p[i];
+            continue;
+        }
+        char e = p[++i];
+        if (e == 'n' || e == 'r' || e == 't') {
+            out[n++] = e == 'n' ? '\n' : e == 'r' ? '\r' : '\t';
+        } else if (e == 'x' || e == 'u') {
+            if (e == 'u') {
+                ck_assert(p[i + 1] == '0' && p[i + 2] == '0');
+                i += 2;
+            }
+            unsigned c = (unsigned)(strchr(hexd, p[i + 1]) - hexd) * 16 +
+                         (unsigned)(strchr(hexd, p[i + 2]) - hexd);
+            i += 2;
+            if (c >= 0x80) { /* \u0080..\u009f: a C1 control as UTF-8 */
+                out[n++] = (char)0xc2;
+            }
+            out[n++] = (char)c;
+        } else {
+            ck_assert_msg(e == '"' || e == '\\', "unknown escape \\%c", e);
+            out[n++] = e;
+        }
+    }
+    out[n] = '\0';
+    *used = i + 1;
+    return n;
+}
+
+/* Splits a text line into pairs; returns how many. */
+static size_t logfmt_parse(const char *line, pair *pairs, size_t max)
+{
+    size_t np = 0;
+    const char *p = line;
+    while (*p) {
+        ck_assert_uint_lt(np, max);
+        pair *pr = &pairs[np++];
+        size_t klen = strcspn(p, "=");
+        ck_assert_msg(p[klen] == '=' && klen < sizeof pr->key, "bad key in %.100s", p);
+        memcpy(pr->key, p, klen);
+        pr->key[klen] = '\0';
+        p += klen + 1;
+        pr->val = malloc(strlen(p) + 1);
+        pr->quoted = *p == '"';
+        size_t used;
+        if (pr->quoted) {
+            read_quoted(p, pr->val, &used);
+        } else {
+            used = strcspn(p, " ");
+            memcpy(pr->val, p, used);
+            pr->val[used] = '\0';
+        }
+        p += used;
+        ck_assert_msg(*p == ' ' || *p == '\0', "junk after %s: %.40s", pr->key, p);
+        if (*p == ' ')
+            p++;
+    }
+    return np;
+}
+
+static void pairs_free(pair *pairs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(pairs[i].val);
+}
+
+static const pair *pair_get(const pair *pairs, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(pairs[i].key, key) == 0)
+            return &pairs[i];
+    ck_abort_msg("no pair %s", key);
+    return NULL;
+}
+
+/* Line i of the text log, checked for raw controls (caller frees). */
+static char *text_line(size_t i)
+{
+    ck_assert_int_eq(metalog_flush(), 0);
+    size_t n, *lens;
+    char **lines = th_lines(logpath, &n, &lens);
+    ck_assert_uint_lt(i, n);
+    assert_no_raw_controls(lines[i], lens[i], false);
+    char *s = strdup(lines[i]);
+    th_lines_free(lines, n, lens);
+    return s;
+}
+
+START_TEST(text_line_starts_with_timestamp_level_logger_event)
+{
+    init_file(false);
+    metalog_warning(metalog_get("trade.fx"), "filled", ml_int("qty", 100));
+    char *line = text_line(0);
+    ck_assert_msg(strncmp(line, "timestamp=", 10) == 0 && line[36] == 'Z', "%s", line);
+    ck_assert_str_eq(line + 37, " level=WARNING logger=trade.fx event=filled qty=100");
+    ck_assert(th_json_strict(line, strlen(line)) == NULL);
+    free(line);
+}
+END_TEST
+
+START_TEST(text_quotes_only_values_that_need_it)
+{
+    init_file(false);
+    metalog_info(NULL, "e", ml_str("plain", "abc"), ml_int("n", -4), ml_f64("f", 1.5),
+                 ml_bool("b", true), ml_null("z"), ml_str("sp", "a b"), ml_str("eq", "a=b"),
+                 ml_str("q", "a\"b"), ml_str("empty", ""), ml_str("nl", "a\nb"));
+    char *line = text_line(0);
+    const char *want = " plain=abc n=-4 f=1.5 b=true z=null sp=\"a b\" eq=\"a=b\" q=\"a\\\"b\" "
+                       "empty=\"\" nl=\"a\\nb\"";
+    ck_assert_msg(strstr(line, want) != NULL, "%s", line);
+    free(line);
+}
+END_TEST
+
+START_TEST(text_one_line_per_record_whatever_the_values_hold)
+{
+    init_file(false);
+    char controls[40];
+    size_t n = 0;
+    for (int c = 1; c < 0x20; c++)
+        controls[n++] = (char)c;
+    controls[n++] = 0x7f;
+    controls[n] = '\0';
+    const char *vals[] = {controls, "line1\nlevel=CRITICAL event=forged", "\r\n\r\n",
+                          "\x1b[2J\x1b]0;title\x07", "bad \xff\xc0 utf8", "back\\slash \"q\"",
+                          "caf\xc3\xa9 \xc2\x85"};
+    size_t nv = sizeof vals / sizeof vals[0];
+    for (size_t i = 0; i < nv; i++)
+        metalog_info(NULL, vals[i], ml_str("v", vals[i]));
+    ck_assert_int_eq(metalog_flush(), 0);
+    ck_assert_uint_eq(th_count_lines(logpath), nv);
+    for (size_t i = 0; i < nv; i++) {
+        char *line = text_line(i);
+        pair pairs[16];
+        size_t np = logfmt_parse(line, pairs, 16);
+        ck_assert_uint_eq(np, 5);
+        char *want = repaired(vals[i]);
+        ck_assert_str_eq(pair_get(pairs, np, "v")->val, want);
+        ck_assert_str_eq(pair_get(pairs, np, "event")->val, want);
+        ck_assert_str_eq(pair_get(pairs, np, "level")->val, "INFO");
+        free(want);
+        pairs_free(pairs, np);
+        free(line);
+    }
+}
+END_TEST
+
+START_TEST(text_exception_stays_on_one_line)
+{
+    init_file(false);
+    raise_from_render_test(metalog_get("svc"));
+    ck_assert_int_eq(metalog_flush(), 0);
+    ck_assert_uint_eq(th_count_lines(logpath), 1);
+    char *line = text_line(0);
+    pair pairs[16];
+    size_t np = logfmt_parse(line, pairs, 16);
+    ck_assert_str_eq(pairs[np - 1].key, "exception");
+    ck_assert_ptr_nonnull(strstr(pairs[np - 1].val, "raise_from_render_test"));
+    ck_assert_ptr_nonnull(strchr(pairs[np - 1].val, '\n'));
+    ck_assert_str_eq(pair_get(pairs, np, "level")->val, "ERROR");
+    pairs_free(pairs, np);
+    free(line);
+}
+END_TEST
+
+/* ---- Console ---- */
+
+/* What the console wrote for the records logged by fn. */
+static char *console_output(const char *colors, void (*fn)(void))
+{
+    th_capture_begin();
+    init_console(colors);
+    fn();
+    metalog_flush();
+    return th_capture_end();
+}
+
+static void log_layout_record(void)
+{
+    metalog_context_bind(ml_str("m", "ctx"));
+    metalog_logger *lg = metalog_bind(metalog_get("expert"), ml_int("z", 2));
+    metalog_info(lg, "order placed", ml_int("a", 1), ml_str("q", "two words"));
+    metalog_logger_free(lg);
+}
+
+START_TEST(console_layout_matches_structlog)
+{
+    char *out = console_output("never", log_layout_record);
+    /* timestamp, level padded to 8, event padded to 30, logger, sorted pairs. */
+    ck_assert_msg(strlen(out) > 28 && out[26] == 'Z' && out[27] == ' ', "%s", out);
+    char want[128];
+    snprintf(want, sizeof want, " [info    ] %-30s [expert] a=1 m=ctx q=\"two words\" z=2\n",
+             "order placed");
+    ck_assert_str_eq(out + 27, want);
+    free(out);
+}
+END_TEST
+
+static void log_every_level(void)
+{
+    metalog_debug(NULL, "d");
+    metalog_info(NULL, "i");
+    metalog_warning(NULL, "w");
+    metalog_error(NULL, "e");
+    metalog_critical(NULL, "c");
+}
+
+START_TEST(console_pads_every_level_name_to_eight)
+{
+    char *out = console_output("never", log_every_level);
+    const char *want[] = {"[debug   ] d", "[info    ] i", "[warning ] w", "[error   ] e",
+                          "[critical] c"};
+    char *line = out;
+    for (int i = 0; i < 5; i++) {
+        char *nl = strchr(line, '\n');
+        ck_assert_ptr_nonnull(nl);
+        *nl = '\0';
+        ck_assert_msg(strncmp(line + 28, want[i], strlen(want[i])) == 0, "%s", line);
+        ck_assert_ptr_nonnull(strstr(line, " [root]"));
+        line = nl + 1;
+    }
+    ck_assert_str_eq(line, "");
+    free(out);
+}
+END_TEST
+
+static void log_long_and_wide_events(void)
+{
+    metalog_info(NULL, "an event that is longer than thirty columns");
+    metalog_info(NULL, "h\xc3\xa9llo \xe2\x82\xac");
+}
+
+START_TEST(console_pads_events_by_characters_and_never_cuts_them)
+{
+    char *out = console_output("never", log_long_and_wide_events);
+    ck_assert_ptr_nonnull(strstr(out, "] an event that is longer than thirty columns [root]\n"));
+    /* 7 characters in 11 bytes: 23 spaces of padding, then one separator. */
+    char want[64];
+    snprintf(want, sizeof want, "] h\xc3\xa9llo \xe2\x82\xac%23s [root]\n", "");
+    ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+    free(out);
+}
+END_TEST
+
+static void log_hostile_console_record(void)
+{
+    metalog_info(metalog_get("log\x1b[8m"), "ev\x1b[31mil\nnext",
+                 ml_str("v", "x\x1b]0;title\x07y\x1b[999mz\r\x7f\x01"),
+                 ml_str("k\x1b[1m", "key"));
+    metalog_warning(NULL, "second");
+}
+
+/* Every ESC in s starts one of the renderer's own SGR codes, ESC [ n;n m,
+ * and no other control byte but '\n' appears. */
+static void assert_only_own_escapes(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == 0x1b) {
+            ck_assert_msg(p[1] == '[', "ESC not starting a CSI at %.20s", p);
+            size_t n = strspn(p + 2, "0123456789;");
+            ck_assert_msg(n > 0 && n <= 5 && p[2 + n] == 'm', "foreign sequence %.20s", p + 1);
+            ck_assert_msg(strncmp(p + 2, "999m", 4) != 0 && strncmp(p + 2, "8m", 2) != 0,
+                          "a value's sequence reached the output");
+            continue;
+        }
+        ck_assert_msg(!((c < 0x20 && c != '\n') || c == 0x7f), "raw control 0x%02x", c);
+    }
+}
+
+START_TEST(console_values_cannot_inject_controls_without_colours)
+{
+    char *out = console_output("never", log_hostile_console_record);
+    ck_assert_ptr_null(strchr(out, 0x1b));
+    assert_no_raw_controls(out, strlen(out), true);
+    ck_assert_uint_eq(count_sub(out, "\n"), 2);
+    ck_assert_ptr_nonnull(strstr(out, "\\x1b]0;title\\x07y\\x1b[999mz"));
+    free(out);
+}
+END_TEST
+
+START_TEST(console_values_cannot_inject_controls_with_colours)
+{
+    char *out = console_output("always", log_hostile_console_record);
+    assert_only_own_escapes(out);
+    ck_assert_uint_eq(count_sub(out, "\n"), 2);
+    ck_assert_ptr_nonnull(strstr(out, "\\x1b[999m"));
+    ck_assert_ptr_nonnull(strstr(out, "\\x1b[31mil\\nnext"));
+    free(out);
+}
+END_TEST
+
+START_TEST(console_always_colours_with_ansi_codes)
+{
+    char *out = console_output("always", log_layout_record);
+    ck_assert_ptr_nonnull(strstr(out, "\x1b["));
+    ck_assert_ptr_nonnull(strstr(out, "order placed"));
+    ck_assert_ptr_nonnull(strstr(out, "\x1b[0m"));
+    assert_only_own_escapes(out);
+    free(out);
+}
+END_TEST
+
+START_TEST(console_never_colours_has_no_escape_bytes)
+{
+    char *out = console_output("never", log_every_level);
+    ck_assert_uint_gt(strlen(out), 0);
+    ck_assert_ptr_null(strchr(out, 0x1b));
+    free(out);
+}
+END_TEST
+
+START_TEST(console_auto_without_a_terminal_has_no_colour)
+{
+    unsetenv("NO_COLOR");
+    char *out = console_output("auto", log_every_level);
+    ck_assert_uint_gt(strlen(out), 0);
+    ck_assert_ptr_null(strchr(out, 0x1b));
+    free(out);
+}
+END_TEST
+
+/* Points stdout at a new raw-mode pseudo-terminal; returns the master. */
+static int pty_begin(int *saved)
+{
+    int m = posix_openpt(O_RDWR | O_NOCTTY);
+    ck_assert_int_ge(m, 0);
+    ck_assert_int_eq(grantpt(m), 0);
+    ck_assert_int_eq(unlockpt(m), 0);
+    int s = open(ptsname(m), O_RDWR | O_NOCTTY);
+    ck_assert_int_ge(s, 0);
+    struct termios t;
+    ck_assert_int_eq(tcgetattr(s, &t), 0);
+    cfmakeraw(&t);
+    ck_assert_int_eq(tcsetattr(s, TCSANOW, &t), 0);
+    fflush(stdout);
+    *saved = dup(STDOUT_FILENO);
+    dup2(s, STDOUT_FILENO);
+    close(s);
+    return m;
+}
+
+static char *pty_end(int m, int saved)
+{
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    struct pollfd pfd = {m, POLLIN, 0};
+    while (n < cap - 1 && poll(&pfd, 1, 500) > 0) {
+        ssize_t got = read(m, buf + n, cap - 1 - n);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    buf[n] = '\0';
+    close(m);
+    return buf;
+}
+
+static char *console_on_terminal(void)
+{
+    int saved, m = pty_begin(&saved);
+    init_console("auto");
+    log_every_level();
+    metalog_flush();
+    metalog_shutdown(); /* the console handler must be done with the terminal */
+    return pty_end(m, saved);
+}
+
+START_TEST(console_auto_colours_a_terminal)
+{
+    unsetenv("NO_COLOR");
+    char *out = console_on_terminal();
+    ck_assert_ptr_nonnull(strstr(out, "critical"));
+    ck_assert_ptr_nonnull(strstr(out, "\x1b["));
+    free(out);
+}
+END_TEST
+
+START_TEST(console_auto_respects_no_color_on_a_terminal)
+{
+    setenv("NO_COLOR", "1", 1);
+    char *out = console_on_terminal();
+    unsetenv("NO_COLOR");
+    ck_assert_ptr_nonnull(strstr(out, "critical"));
+    ck_assert_ptr_null(strchr(out, 0x1b));
+    free(out);
+}
+END_TEST
+
+static void log_console_exception(void)
+{
+    raise_from_render_test(metalog_get("svc"));
+    metalog_info(NULL, "after");
+}
+
+START_TEST(console_exception_follows_on_its_own_lines)
+{
+    char *out = console_output("never", log_console_exception);
+    char *first_nl = strchr(out, '\n');
+    ck_assert_ptr_nonnull(first_nl);
+    *first_nl = '\0';
+    ck_assert_ptr_nonnull(strstr(out, "[error   ] it broke"));
+    ck_assert_ptr_nonnull(strstr(out, "[svc] a=1 b=two"));
+    ck_assert_ptr_null(strstr(out, "exception="));
+    char *trace = first_nl + 1;
+    char *after = strstr(trace, "[info    ] after");
+    ck_assert_ptr_nonnull(after);
+    ck_assert_ptr_nonnull(strstr(trace, "Stack trace"));
+    char *fn = strstr(trace, "raise_from_render_test");
+    ck_assert_msg(fn != NULL && fn < after, "trace lacks the caller: %s", trace);
+    assert_no_raw_controls(trace, strlen(trace), true);
+    free(out);
+}
+END_TEST
+
+static Suite *render_suite(void)
+{
+    Suite *s = suite_create("render");
+    TCase *json = tcase_create("json");
+    tcase_add_checked_fixture(json, setup, teardown);
+    tcase_set_timeout(json, 60);
+    tcase_add_test(json, json_keys_in_contract_order);
+    tcase_add_test(json, json_timestamp_is_utc_microseconds_taken_at_the_call);
+    tcase_add_test(json, json_level_logger_and_event_match_the_call);
+    tcase_add_test(json, json_strings_and_nulls_render_by_type);
+    tcase_add_test(json, json_integers_keep_the_full_64_bit_range);
+    tcase_add_test(json, json_doubles_round_trip_exactly);
+    tcase_add_test(json, json_doubles_use_the_shortest_round_trip_text);
+    tcase_add_test(json, json_integral_doubles_stay_doubles);
+    tcase_add_test(json, json_non_finite_doubles_are_strings);
+    tcase_add_test(json, json_bools_are_json_booleans);
+    tcase_add_test(json, ml_kv_picks_the_type_from_the_value);
+    tcase_add_test(json, json_call_site_beats_bound_beats_thread_context);
+    tcase_add_test(json, json_repeated_call_site_key_appears_once_last_value_wins);
+    tcase_add_test(json, json_fields_named_like_record_keys_do_not_duplicate_them);
+    tcase_add_test(json, json_escapes_quotes_backslashes_and_newlines);
+    tcase_add_test(json, json_escapes_every_c0_control_and_del);
+    tcase_add_test(json, json_invalid_utf8_bytes_become_replacement_characters);
+    tcase_add_test(json, json_valid_multibyte_utf8_is_preserved);
+    tcase_add_test(json, json_megabyte_value_renders_as_one_valid_line);
+    tcase_add_test(json, json_logger_name_is_escaped);
+    suite_add_tcase(s, json);
+
+    TCase *text = tcase_create("text");
+    tcase_add_checked_fixture(text, setup, teardown);
+    tcase_set_timeout(text, 60);
+    tcase_add_test(text, text_line_starts_with_timestamp_level_logger_event);
+    tcase_add_test(text, text_quotes_only_values_that_need_it);
+    tcase_add_test(text, text_one_line_per_record_whatever_the_values_hold);
+    tcase_add_test(text, text_exception_stays_on_one_line);
+    suite_add_tcase(s, text);
+
+    TCase *con = tcase_create("console");
+    tcase_add_checked_fixture(con, setup, teardown);
+    tcase_set_timeout(con, 60);
+    tcase_add_test(con, console_layout_matches_structlog);
+    tcase_add_test(con, console_pads_every_level_name_to_eight);
+    tcase_add_test(con, console_pads_events_by_characters_and_never_cuts_them);
+    tcase_add_test(con, console_values_cannot_inject_controls_without_colours);
+    tcase_add_test(con, console_values_cannot_inject_controls_with_colours);
+    tcase_add_test(con, console_always_colours_with_ansi_codes);
+    tcase_add_test(con, console_never_colours_has_no_escape_bytes);
+    tcase_add_test(con, console_auto_without_a_terminal_has_no_colour);
+    tcase_add_test(con, console_auto_colours_a_terminal);
+    tcase_add_test(con, console_auto_respects_no_color_on_a_terminal);
+    tcase_add_test(con, console_exception_follows_on_its_own_lines);
+    suite_add_tcase(s, con);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(render_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

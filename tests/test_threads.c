@@ -1,0 +1,374 @@
+/*
+ * Many threads at once: one file shared by all (no torn, lost or
+ * duplicated line), thread context isolation, binding and metalog_get from
+ * many threads, and logging while another thread switches configurations.
+ * Every record carries (thread, seq) so that the files can be audited.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <metalog.h>
+
+#include "testhelp.h"
+
+#define NTHREADS 8
+#define NRECORDS 20000
+
+static char *dir;
+static pthread_barrier_t start;
+
+static void setup(void)
+{
+    dir = th_tmpdir();
+}
+
+static void teardown(void)
+{
+    metalog_shutdown();
+    th_tmpdir_remove(dir);
+    dir = NULL;
+}
+
+/* A config that logs everything to dir/name, never rotating. */
+static char *config_for(const char *cfgname, const char *logname)
+{
+    char *text;
+    ck_assert_int_ge(asprintf(&text,
+                              "log_level: DEBUG\nlog_to_console: false\nrotation_size_mb: 0\n"
+                              "log_file: %s/%s\n",
+                              dir, logname),
+                     0);
+    char *path = th_write_file(dir, cfgname, text);
+    free(text);
+    return path;
+}
+
+static void init_app_log(void)
+{
+    char *cfg = config_for("metalog.yaml", "app.log");
+    ck_assert_msg(metalog_init(cfg) == 0, "init: %s", metalog_last_error());
+    free(cfg);
+}
+
+/* Runs fn(0..n-1) on n threads released together by the barrier. */
+static void run_threads(int n, void *(*fn)(void *))
+{
+    pthread_t t[64];
+    ck_assert_int_le(n, 64);
+    pthread_barrier_init(&start, NULL, (unsigned)n);
+    for (intptr_t i = 0; i < n; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, fn, (void *)i), 0);
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start);
+}
+
+/* Checks every line of the given files: each strictly valid JSON, each
+ * (thread, seq) for thread < nthreads and seq < nrecords present exactly
+ * once overall, and each thread's seqs ascending within a file. */
+static void audit(const char *const *names, int nfiles, int nthreads, long long nrecords)
+{
+    ck_assert_int_eq(metalog_flush(), 0);
+    unsigned char *seen = calloc((size_t)(nthreads * nrecords), 1);
+    for (int f = 0; f < nfiles; f++) {
+        char *path = th_path(dir, names[f]);
+        size_t n = 0, *lens = NULL;
+        char **lines = th_file_size(path) >= 0 ? th_lines(path, &n, &lens) : NULL;
+        long long last[64];
+        for (int t = 0; t < nthreads; t++)
+            last[t] = -1;
+        for (size_t i = 0; i < n; i++) {
+            json_object *o = th_json_strict(lines[i], lens[i]);
+            ck_assert_msg(o != NULL, "%s line %zu torn: %.200s", names[f], i + 1, lines[i]);
+            long long t, seq;
+            ck_assert(th_jint(o, "thread", &t) && th_jint(o, "seq", &seq));
+            ck_assert(t >= 0 && t < nthreads && seq >= 0 && seq < nrecords);
+            ck_assert_msg(seen[t * nrecords + seq]++ == 0, "thread %lld seq %lld twice", t, seq);
+            ck_assert_msg(seq > last[t], "thread %lld out of order in %s", t, names[f]);
+            last[t] = seq;
+            json_object_put(o);
+        }
+        th_lines_free(lines, n, lens);
+        free(path);
+    }
+    for (long long i = 0; i < nthreads * nrecords; i++)
+        ck_assert_msg(seen[i] == 1, "thread %lld seq %lld lost", i / nrecords, i % nrecords);
+    free(seen);
+}
+
+/* ---- One file, many writers ---- */
+
+static void *log_many(void *arg)
+{
+    long long t = (intptr_t)arg;
+    metalog_logger *lg = metalog_get("worker");
+    pthread_barrier_wait(&start);
+    for (long long i = 0; i < NRECORDS; i++)
+        metalog_info(lg, "tick", ml_int("thread", t), ml_int("seq", i),
+                     ml_str("text", "a value long enough to make a torn write visible"));
+    return NULL;
+}
+
+START_TEST(concurrent_writers_tear_and_lose_no_line)
+{
+    init_app_log();
+    run_threads(NTHREADS, log_many);
+    const char *files[] = {"app.log"};
+    audit(files, 1, NTHREADS, NRECORDS);
+    char *path = th_path(dir, "app.log");
+    ck_assert_uint_eq(th_count_lines(path), (size_t)NTHREADS * NRECORDS);
+    free(path);
+}
+END_TEST
+
+/* ---- Thread context ---- */
+
+static void *log_with_own_context(void *arg)
+{
+    long long t = (intptr_t)arg;
+    char owner[16];
+    snprintf(owner, sizeof owner, "owner-%lld", t);
+    ck_assert_int_eq(metalog_context_bind(ml_str("owner", owner), ml_int("thread", t)), 0);
+    pthread_barrier_wait(&start);
+    for (long long i = 0; i < 2000; i++) {
+        if (i % 100 == 0) /* rebind while the others log */
+            metalog_context_bind(ml_int("phase", i / 100));
+        metalog_info(NULL, "ctx", ml_int("seq", i));
+    }
+    metalog_context_clear();
+    return NULL;
+}
+
+START_TEST(thread_context_stays_with_its_thread)
+{
+    init_app_log();
+    run_threads(NTHREADS, log_with_own_context);
+    const char *files[] = {"app.log"};
+    audit(files, 1, NTHREADS, 2000);
+    char *path = th_path(dir, "app.log");
+    size_t n;
+    json_object **r = th_json_lines(path, &n);
+    for (size_t i = 0; i < n; i++) {
+        long long t, seq, phase;
+        ck_assert(th_jint(r[i], "thread", &t) && th_jint(r[i], "seq", &seq));
+        char want[16];
+        snprintf(want, sizeof want, "owner-%lld", t);
+        ck_assert_str_eq(th_jstr(r[i], "owner"), want);
+        ck_assert(th_jint(r[i], "phase", &phase));
+        ck_assert_int_eq(phase, seq / 100);
+    }
+    th_json_lines_free(r, n);
+    free(path);
+}
+END_TEST
+
+/* ---- Binding ---- */
+
+static metalog_logger *shared_parent;
+
+static void *bind_and_log(void *arg)
+{
+    long long t = (intptr_t)arg;
+    pthread_barrier_wait(&start);
+    for (long long i = 0; i < 2000; i++) {
+        metalog_logger *lg = metalog_bind(shared_parent, ml_int("thread", t), ml_int("seq", i));
+        ck_assert_ptr_nonnull(lg);
+        metalog_info(lg, "bound");
+        metalog_logger_free(lg);
+        if (i % 500 == 0)
+            metalog_info(shared_parent, "parent");
+    }
+    return NULL;
+}
+
+START_TEST(bind_from_many_threads_keeps_each_child_separate)
+{
+    init_app_log();
+    shared_parent = metalog_bind(metalog_get("svc"), ml_str("shared", "p"));
+    run_threads(NTHREADS, bind_and_log);
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = th_path(dir, "app.log");
+    size_t n, nparent = 0;
+    json_object **r = th_json_lines(path, &n);
+    unsigned char seen[NTHREADS][2000] = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_str_eq(th_jstr(r[i], "shared"), "p");
+        ck_assert_str_eq(th_jstr(r[i], "logger"), "svc");
+        long long t, seq;
+        if (strcmp(th_jstr(r[i], "event"), "parent") == 0) {
+            ck_assert(!th_jhas(r[i], "thread") && !th_jhas(r[i], "seq"));
+            nparent++;
+        } else {
+            ck_assert(th_jint(r[i], "thread", &t) && th_jint(r[i], "seq", &seq));
+            ck_assert(t >= 0 && t < NTHREADS && seq >= 0 && seq < 2000);
+            ck_assert_msg(seen[t][seq]++ == 0, "thread %lld seq %lld twice", t, seq);
+        }
+    }
+    ck_assert_uint_eq(nparent, NTHREADS * 4);
+    ck_assert_uint_eq(n, NTHREADS * (2000 + 4));
+    th_json_lines_free(r, n);
+    free(path);
+    metalog_logger_free(shared_parent);
+}
+END_TEST
+
+/* ---- The logger registry ---- */
+
+#define NNAMES 300
+static metalog_logger *got[NTHREADS][NNAMES];
+
+static void *get_names(void *arg)
+{
+    intptr_t t = (intptr_t)arg;
+    char name[32];
+    pthread_barrier_wait(&start);
+    for (int k = 0; k < NNAMES; k++) {
+        /* Half the threads walk the names backwards to collide more. */
+        int i = t % 2 ? NNAMES - 1 - k : k;
+        snprintf(name, sizeof name, "reg.n%d", i);
+        got[t][i] = metalog_get(name);
+    }
+    return NULL;
+}
+
+START_TEST(get_from_many_threads_gives_one_pointer_per_name)
+{
+    run_threads(NTHREADS, get_names);
+    for (int i = 0; i < NNAMES; i++) {
+        ck_assert_ptr_nonnull(got[0][i]);
+        for (int t = 1; t < NTHREADS; t++)
+            ck_assert_ptr_eq(got[t][i], got[0][i]);
+        for (int j = 0; j < i; j++)
+            ck_assert_ptr_ne(got[0][j], got[0][i]);
+    }
+}
+END_TEST
+
+/* ---- Switching configurations under load ---- */
+
+#define NLOGGERS 4
+static atomic_int loggers_done;
+static char *cfg_a, *cfg_b;
+
+static void *log_during_switches(void *arg)
+{
+    long long t = (intptr_t)arg;
+    metalog_logger *lg = metalog_get("busy");
+    for (long long i = 0; i < NRECORDS; i++)
+        metalog_info(lg, "tick", ml_int("thread", t), ml_int("seq", i));
+    atomic_fetch_add(&loggers_done, 1);
+    return NULL;
+}
+
+START_TEST(logging_while_init_switches_files_loses_nothing)
+{
+    cfg_a = config_for("a.yaml", "a.log");
+    cfg_b = config_for("b.yaml", "b.log");
+    ck_assert_int_eq(metalog_init(cfg_a), 0);
+    pthread_t t[NLOGGERS];
+    for (intptr_t i = 0; i < NLOGGERS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, log_during_switches, (void *)i), 0);
+    int switches = 0;
+    while (atomic_load(&loggers_done) < NLOGGERS) {
+        ck_assert_int_eq(metalog_init(switches % 2 ? cfg_a : cfg_b), 0);
+        switches++;
+    }
+    for (int i = 0; i < NLOGGERS; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_int_ge(switches, 2);
+    const char *files[] = {"a.log", "b.log"};
+    audit(files, 2, NLOGGERS, NRECORDS);
+    free(cfg_a);
+    free(cfg_b);
+}
+END_TEST
+
+/* ---- Stacks and stats ---- */
+
+__attribute__((noinline)) static void fail_in_worker(long long t)
+{
+    metalog_exception(NULL, "worker failed", ml_int("thread", t), ml_int("seq", 0));
+    __asm__ volatile("" ::: "memory");
+}
+
+static void *raise_exception(void *arg)
+{
+    pthread_barrier_wait(&start);
+    fail_in_worker((intptr_t)arg);
+    return NULL;
+}
+
+START_TEST(exceptions_from_many_threads_each_name_their_caller)
+{
+    init_app_log();
+    run_threads(NTHREADS, raise_exception);
+    const char *files[] = {"app.log"};
+    audit(files, 1, NTHREADS, 1);
+    char *path = th_path(dir, "app.log");
+    size_t n;
+    json_object **r = th_json_lines(path, &n);
+    for (size_t i = 0; i < n; i++) {
+        const char *exc = th_jstr(r[i], "exception");
+        ck_assert_msg(exc != NULL && strstr(exc, "fail_in_worker") != NULL, "trace: %s", exc);
+    }
+    th_json_lines_free(r, n);
+    free(path);
+}
+END_TEST
+
+static void *log_a_thousand(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&start);
+    for (int i = 0; i < 1000; i++)
+        metalog_info(NULL, "counted");
+    metalog_debug(NULL, "not counted");
+    return NULL;
+}
+
+START_TEST(stats_keep_the_counts_of_exited_threads)
+{
+    char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n");
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    metalog_stats before, mid, after;
+    metalog_get_stats(&before);
+    run_threads(NTHREADS, log_a_thousand);
+    metalog_get_stats(&mid);
+    run_threads(NTHREADS, log_a_thousand); /* new threads reuse the old slots */
+    metalog_get_stats(&after);
+    ck_assert_uint_eq(mid.records - before.records, NTHREADS * 1000);
+    ck_assert_uint_eq(after.records - before.records, 2 * NTHREADS * 1000);
+    free(cfg);
+}
+END_TEST
+
+static Suite *threads_suite(void)
+{
+    Suite *s = suite_create("threads");
+    TCase *tc = tcase_create("threads");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, concurrent_writers_tear_and_lose_no_line);
+    tcase_add_test(tc, thread_context_stays_with_its_thread);
+    tcase_add_test(tc, bind_from_many_threads_keeps_each_child_separate);
+    tcase_add_test(tc, get_from_many_threads_gives_one_pointer_per_name);
+    tcase_add_test(tc, logging_while_init_switches_files_loses_nothing);
+    tcase_add_test(tc, exceptions_from_many_threads_each_name_their_caller);
+    tcase_add_test(tc, stats_keep_the_counts_of_exited_threads);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(threads_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,180 @@
+/*
+ * metalog-check: validates metalog configuration files the way
+ * metalog_init would, like "nginx -t": each file is loaded and validated,
+ * then every log file it names is checked to be openable for appending.
+ *
+ * Exit status: 0 all valid, 1 any invalid, 2 usage error or a configuration
+ * file that cannot be read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+/* configure passes PACKAGE_VERSION on the command line. */
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0.1.0"
+#endif
+
+enum { EXIT_VALID = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
+
+static const char usage_text[] =
+    "usage: metalog-check [--print] CONFIG...\n"
+    "Validates metalog configuration files and checks that the log files\n"
+    "they name can be opened for appending.\n"
+    "\n"
+    "  --print    write the effective configuration (defaults filled in,\n"
+    "             secrets redacted) to standard output as YAML\n"
+    "  --help     show this help and exit\n"
+    "  --version  show the version and exit\n"
+    "\n"
+    "Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable file.\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("metalog-check: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nusage: metalog-check [--print] CONFIG...\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* The directory part of path ("." when there is none), in buf. */
+static const char *parent_dir(const char *path, char *buf, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return ".";
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, path, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Whether the library could open path for appending; on failure, a
+ * message in msg. Nothing is created: an existing file is opened and
+ * closed, a missing one needs a writable directory to be created in.
+ * O_NONBLOCK keeps a FIFO without a reader from hanging the check. */
+static int check_appendable(const char *path, strbuf *msg)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+    if (fd >= 0) {
+        close(fd);
+        return 0;
+    }
+    if (errno != ENOENT) {
+        strbuf_printf(msg, "cannot open \"%s\" for appending: %s", path, strerror(errno));
+        return -1;
+    }
+    char buf[4096];
+    const char *dir = parent_dir(path, buf, sizeof(buf));
+    struct stat st;
+    if (stat(dir, &st) < 0) {
+        strbuf_printf(msg, "cannot create \"%s\": directory \"%s\": %s", path, dir,
+                      strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        strbuf_printf(msg, "cannot create \"%s\": \"%s\" is not a directory", path, dir);
+        return -1;
+    }
+    if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0) {
+        strbuf_printf(msg, "cannot create \"%s\": directory \"%s\" is not writable: %s", path, dir,
+                      strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Returns 0 when every file c names can be opened, reporting each one
+ * that cannot at the line and column of the key that names it. */
+static int check_files(const conf *c)
+{
+    const struct {
+        const char *key;
+        const char *path;
+        conf_mark mark;
+    } files[] = {
+        {"log_file", c->log_file, c->log_file_mark},
+        {"trade_log_file", c->trade_log_file, c->trade_log_file_mark},
+        {"error_log_file", c->error_log_file, c->error_log_file_mark},
+    };
+    int rc = 0;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        strbuf msg = STRBUF_INIT;
+        if (files[i].path != NULL && check_appendable(files[i].path, &msg) < 0) {
+            fprintf(stderr, "%s:%u:%u: %s: %s\n", c->path, files[i].mark.line, files[i].mark.col,
+                    files[i].key, strbuf_str(&msg));
+            rc = -1;
+        }
+        strbuf_free(&msg);
+    }
+    return rc;
+}
+
+/* Checks one file; returns its exit status. */
+static int check_one(const char *path, bool print, bool many)
+{
+    strbuf errors = STRBUF_INIT;
+    bool io_error = false;
+    conf *c = conf_load(path, &errors, &io_error);
+    fputs(strbuf_str(&errors), stderr);
+    strbuf_free(&errors);
+    if (c == NULL)
+        return io_error ? EXIT_USAGE : EXIT_INVALID;
+    int status = check_files(c) < 0 ? EXIT_INVALID : EXIT_VALID;
+    if (print) {
+        strbuf out = STRBUF_INIT;
+        if (many)
+            strbuf_puts(&out, "---\n");
+        conf_print(c, &out);
+        fputs(strbuf_str(&out), stdout);
+        strbuf_free(&out);
+    } else if (status == EXIT_VALID) {
+        printf("%s: ok\n", path);
+    }
+    conf_free(c);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    bool print = false;
+    int first = 1;
+    for (; first < argc && argv[first][0] == '-' && argv[first][1] != '\0'; first++) {
+        const char *a = argv[first];
+        if (strcmp(a, "--") == 0) {
+            first++;
+            break;
+        } else if (strcmp(a, "--print") == 0) {
+            print = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage_text, stdout);
+            return EXIT_VALID;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("metalog-check %s\n", PACKAGE_VERSION);
+            return EXIT_VALID;
+        } else {
+            return usage_error("unknown option '%s'", a);
+        }
+    }
+    if (first >= argc)
+        return usage_error("%s", "no configuration file given");
+    int worst = EXIT_VALID;
+    for (int i = first; i < argc; i++) {
+        int s = check_one(argv[i], print, argc - first > 1);
+        if (s > worst)
+            worst = s;
+    }
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "metalog-check: cannot write the output: %s\n", strerror(errno));
+        return EXIT_USAGE;
+    }
+    return worst;
+}
