@@ -41,7 +41,8 @@ check_in() {
     (cd "$top/build/$1" && make -j"$(nproc)" check "${@:2}" >check.out 2>&1) && return 0
     cat "$top/build/$1/check.out"
     for log in "$top/build/$1"/tests/*.log; do
-        grep -qE '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null && { echo "--- $log"; tail -n 40 "$log"; }
+        grep -qE '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null &&
+            { echo "--- $log"; grep -E ':[EF]:' "$log" | head -n 20; tail -n 20 "$log"; }
     done
     return 1
 }
@@ -59,7 +60,8 @@ count_checks() {
 valgrind_suites() {
     cd "$top/build/gcc" || return 1
     rc=0
-    for t in tests/test_config tests/test_render tests/test_api tests/test_routing tests/test_file; do
+    for t in tests/test_config tests/test_render tests/test_api tests/test_routing \
+        tests/test_file tests/test_threads tests/test_reload; do
         CK_DEFAULT_TIMEOUT=600 ./libtool --mode=execute valgrind -q \
             --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --error-exitcode=1 "./$t" >"$t.valgrind" 2>&1 || { cat "$t.valgrind"; rc=1; }
@@ -86,10 +88,14 @@ stage clang       metalog_build clang CC=clang
 stage clang-check check_in clang
 stage asan        metalog_build asan CC=clang \
     "CFLAGS=-g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
-stage asan-check  env ASAN_OPTIONS=detect_leaks=1 check_in asan
+asan_check() { ASAN_OPTIONS=detect_leaks=1 check_in asan; }
+stage asan-check  asan_check
 stage tsan        metalog_build tsan CC=gcc "CFLAGS=-g -O1 -fsanitize=thread"
-stage tsan-check  env TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    check_in tsan "TESTS=tests/test_threads tests/test_api"
+tsan_check() {
+    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        check_in tsan "TESTS=tests/test_threads tests/test_api tests/test_reload"
+}
+stage tsan-check  tsan_check
 stage valgrind  valgrind_suites
 stage install   install_check
 stage distcheck distcheck

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "render_util.h"
 #include "config_yaml.h"
 
 /* ---- URLs ---- */
@@ -109,23 +110,9 @@ void conf_redact_url(const char *url, strbuf *out)
 /* A double-quoted YAML scalar: the one style that can hold any text. */
 static void put_quoted(strbuf *out, const char *s)
 {
-    strbuf_putc(out, '"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            strbuf_putc(out, '\\');
-            strbuf_putc(out, (char)c);
-        } else if (c == '\n') {
-            strbuf_puts(out, "\\n");
-        } else if (c == '\t') {
-            strbuf_puts(out, "\\t");
-        } else if (c < 0x20 || c == 0x7f) {
-            strbuf_printf(out, "\\x%02x", c);
-        } else {
-            strbuf_putc(out, (char)c);
-        }
-    }
-    strbuf_putc(out, '"');
+    /* ru_escape's escapes (\\ \" \n \t \r \xNN \u00NN) are all valid in a
+     * YAML double-quoted scalar. */
+    ru_escape(out, s, strlen(s), 1, 0);
 }
 
 static void put_string(strbuf *out, const char *key, const char *value)

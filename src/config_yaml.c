@@ -4,6 +4,7 @@
  * decide.
  */
 #include "config_yaml.h"
+#include "render_util.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -116,23 +117,9 @@ void conf_quote(strbuf *out, const char *s, size_t len)
         while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
             n--;
     }
-    strbuf_putc(out, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
-            strbuf_putc(out, '\\');
-            strbuf_putc(out, (char)c);
-        } else if (c == '\n') {
-            strbuf_puts(out, "\\n");
-        } else if (c == '\t') {
-            strbuf_puts(out, "\\t");
-        } else if (c < 0x20 || c == 0x7f) {
-            strbuf_printf(out, "\\x%02x", c);
-        } else {
-            strbuf_putc(out, (char)c);
-        }
-    }
-    strbuf_puts(out, n < len ? "\"..." : "\"");
+    ru_escape(out, s, n, 1, 0);
+    if (n < len)
+        strbuf_puts(out, "...");
 }
 
 void conf_node_describe(const conf_node *n, strbuf *out)

@@ -24,6 +24,10 @@ typedef struct handler_ops {
     void (*free)(handler *h);
     /* The file written to, for handlers that write one; else NULL. */
     int (*identity)(const handler *h, struct stat *st);
+    /* Undoes what opening did to the outside world (removes a file that
+     * opening created and nobody wrote to), for a pipeline that is thrown
+     * away before it ran. NULL when opening changes nothing. */
+    void (*abandon)(handler *h);
 } handler_ops;
 
 struct handler {

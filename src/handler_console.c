@@ -66,7 +66,7 @@ static void consoleh_free(handler *h)
     free(c);
 }
 
-static const handler_ops consoleh_ops = {consoleh_write, consoleh_flush, consoleh_free, NULL};
+static const handler_ops consoleh_ops = {consoleh_write, consoleh_flush, consoleh_free, NULL, NULL};
 
 handler *consoleh_new(int fd)
 {

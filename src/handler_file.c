@@ -15,15 +15,13 @@
  * A file rotates before a write would take it past max_bytes, so no file
  * ever exceeds the limit unless a single record does.
  *
- * Several processes may share the file. Each write reads the file's real
- * size (fstat), so the limit holds whoever wrote last. When the size is not
- * what our own writes left, another process is writing too, and we check
- * that the path still names our file before writing: if another process
- * rotated it away, we follow. Rotation takes an fcntl lock on the file and
- * re-checks once the lock is held, so only one process rotates.
- * One window remains: a process that rotates a file nobody wrote to since
- * our last write leaves our next record, if it still fits, in the file it
- * rotated away (it is kept as a backup, never lost). */
+ * Several processes (and, during a reload, two pipelines of one process)
+ * may share a rotating file. Each write then happens under a lock on it, after checking that the path still
+ * names the file we hold (another process may have rotated it away: we
+ * follow) and reading its real size (others write to it too), so the limit
+ * holds, exactly one process rotates, and no record lands in a file that
+ * was rotated away. A file that never rotates needs none of this: its
+ * writes are single O_APPEND writes, whole whoever else appends. */
 typedef struct fileh {
     handler base;
     char *path;
@@ -33,6 +31,7 @@ typedef struct fileh {
     pthread_mutex_t lock; /* the one lock a log call takes: around the write */
     int fd;
     uint64_t size; /* bytes in the file as we last knew it */
+    bool created;  /* opening created the file */
 } fileh;
 
 static int fileh_open_fd(fileh *f)
@@ -84,46 +83,49 @@ static bool same_file(int fd, const char *path)
            a.st_ino == b.st_ino;
 }
 
-/* Called with f->lock held when the next write would pass the limit. */
-static int fileh_rotate(fileh *f, size_t incoming)
+/* Open file description locks: unlike classic fcntl locks they also
+ * exclude each other within one process, which matters during a reload,
+ * when the old and the new pipeline each hold the same file open. They
+ * conflict with classic fcntl locks too, so other tools' locks are seen. */
+static int lock_fd(int fd, short type)
 {
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-    while (fcntl(f->fd, F_SETLKW, &fl) != 0 && errno == EINTR)
+    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_pid = 0};
+    int rc;
+    while ((rc = fcntl(fd, type == F_UNLCK ? F_OFD_SETLK : F_OFD_SETLKW, &fl)) != 0 &&
+           errno == EINTR)
         ;
-    /* Another process may have rotated while we waited for the lock: then
-     * the path names a new file and we only follow it. */
-    if (same_file(f->fd, f->path)) {
-        struct stat st;
-        if (fstat(f->fd, &st) == 0)
-            f->size = (uint64_t)st.st_size;
-        if (f->size > 0 && f->size + incoming > f->max_bytes)
-            fileh_shift(f);
-    }
+    return rc;
+}
+
+/* Replaces f->fd with a new descriptor for f->path, locked. */
+static int fileh_reopen_locked(fileh *f)
+{
     int old = f->fd;
     if (fileh_open_fd(f) != 0) {
         f->fd = old; /* keep writing to the old file rather than nowhere */
-        fl.l_type = F_UNLCK;
-        fcntl(old, F_SETLK, &fl);
         return -1;
     }
-    close(old); /* releases the lock */
+    close(old); /* also releases our lock on it */
+    lock_fd(f->fd, F_WRLCK);
     return 0;
 }
 
-/* Brings f->size up to date; reopens when another process renamed the
- * file away. Called with f->lock held. */
-static void fileh_follow(fileh *f)
+/* Takes the file lock and makes f->fd and f->size describe the file the
+ * path names now, rotating first when len more bytes would pass the limit.
+ * Called with f->lock held; leaves the fcntl lock held on f->fd. */
+static void fileh_prepare(fileh *f, size_t len)
 {
+    lock_fd(f->fd, F_WRLCK);
+    /* Bounded: each pass follows one rotation done by another process. */
+    for (int i = 0; i < 8 && !same_file(f->fd, f->path); i++)
+        if (fileh_reopen_locked(f) != 0)
+            break;
     struct stat st;
-    if (fstat(f->fd, &st) != 0 || (uint64_t)st.st_size == f->size)
-        return;
-    f->size = (uint64_t)st.st_size;
-    if (!same_file(f->fd, f->path)) {
-        int old = f->fd;
-        if (fileh_open_fd(f) == 0)
-            close(old);
-        else
-            f->fd = old;
+    if (fstat(f->fd, &st) == 0)
+        f->size = (uint64_t)st.st_size;
+    if (f->size > 0 && f->size + len > f->max_bytes) {
+        fileh_shift(f);
+        fileh_reopen_locked(f);
     }
 }
 
@@ -131,15 +133,14 @@ static int fileh_write(handler *h, const char *buf, size_t len)
 {
     fileh *f = (fileh *)h;
     pthread_mutex_lock(&f->lock);
-    if (f->max_bytes > 0) {
-        fileh_follow(f);
-        if (f->size > 0 && f->size + len > f->max_bytes)
-            fileh_rotate(f, len);
-    }
+    if (f->max_bytes > 0)
+        fileh_prepare(f, len);
     int rc = handler_write_all(f->fd, buf, len);
     int saved = errno;
     if (rc == 0)
         f->size += len;
+    if (f->max_bytes > 0)
+        lock_fd(f->fd, F_UNLCK);
     pthread_mutex_unlock(&f->lock);
     errno = saved;
     return rc;
@@ -166,7 +167,18 @@ static int fileh_identity(const handler *h, struct stat *st)
     return fstat(((const fileh *)h)->fd, st);
 }
 
-static const handler_ops fileh_ops = {fileh_write, fileh_flush, fileh_free, fileh_identity};
+/* A reload that fails after opening some files must leave the directory
+ * as it found it: a file we created and nobody wrote to goes again. */
+static void fileh_abandon(handler *h)
+{
+    fileh *f = (fileh *)h;
+    struct stat st;
+    if (f->created && fstat(f->fd, &st) == 0 && st.st_size == 0 && same_file(f->fd, f->path))
+        unlink(f->path);
+}
+
+static const handler_ops fileh_ops = {fileh_write, fileh_flush, fileh_free, fileh_identity,
+                                      fileh_abandon};
 
 static void describe_open_error(const char *path, int err, strbuf *out)
 {
@@ -193,6 +205,8 @@ handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
     f->max_bytes = max_bytes;
     f->backups = backups;
     f->fd = -1;
+    struct stat st;
+    f->created = stat(path, &st) != 0 && errno == ENOENT;
     if (fileh_open_fd(f) != 0) {
         describe_open_error(path, errno, err);
         free(f->path);

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "logger.h"
 #include "pipeline.h"
+#include "reload.h"
 #include "stacktrace.h"
 
 static atomic_uint_fast64_t reloads;
@@ -82,27 +83,28 @@ static void log_internal(int level, const char *event, const metalog_field *fiel
 
 /* ---- Lifecycle ---- */
 
-/* Reads path (NULL: the built-in default) into a pipeline. On failure sets
- * this thread's error to every problem found and returns NULL. */
-static pipeline *pipeline_load(const char *path)
+/* init, reload and shutdown run one at a time. Lock order: lifecycle,
+ * then the pipeline install lock, then the logger registry. */
+static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
+static char *config_path;  /* the file in force; NULL: the built-in default */
+static bool initialised;   /* metalog_init succeeded and no shutdown since */
+
+/* Reads path (NULL: the built-in default) into a pipeline. On failure
+ * returns NULL with every problem in errors, one per line. */
+static pipeline *pipeline_load(const char *path, strbuf *errors)
 {
-    strbuf errors = STRBUF_INIT;
-    conf *c = path ? conf_load(path, &errors, NULL) : conf_new_default();
+    conf *c = path ? conf_load(path, errors, NULL) : conf_new_default();
     pipeline *p = NULL;
     if (c != NULL) {
-        p = pipeline_new(c, &errors);
+        p = pipeline_new(c, errors);
         if (p == NULL)
             conf_free(c);
     } else if (path == NULL) {
-        strbuf_puts(&errors, "out of memory loading the default configuration\n");
+        strbuf_puts(errors, "out of memory loading the default configuration\n");
     }
-    if (p == NULL) {
-        /* One error per line, without a trailing newline. */
-        if (errors.len > 0 && errors.data[errors.len - 1] == '\n')
-            errors.data[--errors.len] = '\0';
-        error_set(strbuf_str(&errors));
-    }
-    strbuf_free(&errors);
+    /* One error per line, without a trailing newline. */
+    if (errors->len > 0 && errors->data[errors->len - 1] == '\n')
+        errors->data[--errors->len] = '\0';
     return p;
 }
 
@@ -126,28 +128,82 @@ static void warn_unbuilt_features(const pipeline *p)
                      NULL, 0);
 }
 
-int metalog_init(const char *config_path)
+static int reload_from_signal(void)
+{
+    return metalog_reload();
+}
+
+/* Switches to the configuration at path, under the lifecycle lock. While
+ * initialised this is a reload: a failure is logged through the pipeline
+ * that keeps running and counted, a success is logged through the new one
+ * and counted. Before that, a failure only returns -1. */
+static int switch_to(const char *path)
+{
+    strbuf errors = STRBUF_INIT;
+    pipeline *p = pipeline_load(path, &errors);
+    bool reload = initialised;
+    if (p == NULL) {
+        error_set(strbuf_str(&errors));
+        if (reload) {
+            atomic_fetch_add(&reload_failures, 1);
+            metalog_field f[2] = {ml_str("path", path ? path : "<built-in default>"),
+                                  ml_str("errors", strbuf_str(&errors))};
+            log_internal(METALOG_ERROR, "config reload failed", f, 2);
+        }
+        strbuf_free(&errors);
+        return -1;
+    }
+    strbuf_free(&errors);
+
+    char *copy = path ? strdup(path) : NULL;
+    pipeline_install(p);
+    free(config_path);
+    config_path = copy;
+    initialised = true;
+    if (reload) {
+        atomic_fetch_add(&reloads, 1);
+        metalog_field f = ml_str("path", path ? path : "<built-in default>");
+        log_internal(METALOG_INFO, "config reloaded", &f, 1);
+    }
+    warn_unbuilt_features(p);
+    /* SIGHUP follows the configuration in force. A failure to start the
+     * control thread leaves the new configuration running without it. */
+    if (reload_signal_enable(pipeline_conf(p)->reload_on_sighup, reload_from_signal) != 0) {
+        metalog_field f = ml_str("error", metalog_last_error());
+        log_internal(METALOG_ERROR, "SIGHUP reload unavailable", &f, 1);
+    }
+    return 0;
+}
+
+int metalog_init(const char *path)
 {
     error_clear();
-    const char *path = config_path;
     if (path == NULL) {
         const char *env = getenv("METALOG_CONFIG");
         if (env != NULL && env[0] != '\0')
             path = env;
     }
-    pipeline *p = pipeline_load(path);
-    if (p == NULL)
-        return -1;
-    pipeline_install(p);
-    warn_unbuilt_features(p);
-    return 0;
+    pthread_mutex_lock(&lifecycle);
+    int rc = switch_to(path);
+    pthread_mutex_unlock(&lifecycle);
+    return rc;
 }
 
 int metalog_reload(void)
 {
-    error_set("metalog_reload: reloading is not implemented yet; "
-              "the running configuration is unchanged");
-    return -1;
+    error_clear();
+    pthread_mutex_lock(&lifecycle);
+    int rc;
+    if (!initialised) {
+        error_set("metalog_reload: metalog_init has not succeeded; nothing to reload");
+        rc = -1;
+    } else {
+        char *path = config_path ? strdup(config_path) : NULL;
+        rc = switch_to(path);
+        free(path);
+    }
+    pthread_mutex_unlock(&lifecycle);
+    return rc;
 }
 
 int metalog_flush(void)
@@ -164,8 +220,17 @@ int metalog_flush(void)
 void metalog_shutdown(void)
 {
     error_clear();
+    /* The control thread goes first, outside the lifecycle lock: a reload
+     * it is running needs that lock to finish. */
+    reload_signal_stop();
+    pthread_mutex_lock(&lifecycle);
+    reload_signal_enable(false, reload_from_signal); /* an init that raced us */
     metalog_flush();
     pipeline_install(NULL);
+    free(config_path);
+    config_path = NULL;
+    initialised = false;
+    pthread_mutex_unlock(&lifecycle);
 }
 
 const char *metalog_last_error(void)

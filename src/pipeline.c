@@ -133,6 +133,9 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
         }
     }
     if (failed) {
+        for (size_t i = 0; i < p->nroutes; i++)
+            if (p->routes[i].h->ops->abandon != NULL)
+                p->routes[i].h->ops->abandon(p->routes[i].h);
         p->conf = NULL; /* the caller keeps c on failure */
         pipeline_free(p);
         return NULL;

@@ -203,62 +203,43 @@ size_t ru_format_f64(char *buf, double v)
     return (size_t)n;
 }
 
+/* Every non-string value as text: numbers, true/false, null. */
+static size_t scalar_text(const metalog_field *f, char *buf)
+{
+    switch (f->type) {
+    case METALOG_FIELD_INT: return ru_format_i64(buf, f->v.i);
+    case METALOG_FIELD_UINT: return ru_format_u64(buf, f->v.u);
+    case METALOG_FIELD_F64: return ru_format_f64(buf, f->v.f);
+    case METALOG_FIELD_BOOL:
+        strcpy(buf, f->v.b ? "true" : "false");
+        return f->v.b ? 4 : 5;
+    default: strcpy(buf, "null"); return 4;
+    }
+}
+
 void ru_value_json(strbuf *o, const metalog_field *f)
 {
-    char num[32];
-    size_t n;
-    switch (f->type) {
-    case METALOG_FIELD_STR:
+    if (f->type == METALOG_FIELD_STR) {
         ru_json_string(o, f->v.s, strlen(f->v.s));
         return;
-    case METALOG_FIELD_INT:
-        n = ru_format_i64(num, f->v.i);
-        break;
-    case METALOG_FIELD_UINT:
-        n = ru_format_u64(num, f->v.u);
-        break;
-    case METALOG_FIELD_F64:
-        n = ru_format_f64(num, f->v.f);
-        if (!isfinite(f->v.f)) {
-            ru_json_string(o, num, n);
-            return;
-        }
-        break;
-    case METALOG_FIELD_BOOL:
-        strbuf_puts(o, f->v.b ? "true" : "false");
-        return;
-    default:
-        strbuf_puts(o, "null");
-        return;
     }
-    strbuf_append(o, num, n);
+    char text[32];
+    size_t n = scalar_text(f, text);
+    /* JSON has no NaN or infinities: they travel as strings. */
+    if (f->type == METALOG_FIELD_F64 && !isfinite(f->v.f))
+        ru_json_string(o, text, n);
+    else
+        strbuf_append(o, text, n);
 }
 
 void ru_value_logfmt(strbuf *o, const metalog_field *f)
 {
-    char num[32];
-    size_t n;
-    switch (f->type) {
-    case METALOG_FIELD_STR:
+    if (f->type == METALOG_FIELD_STR) {
         ru_logfmt_value(o, f->v.s, strlen(f->v.s));
         return;
-    case METALOG_FIELD_INT:
-        n = ru_format_i64(num, f->v.i);
-        break;
-    case METALOG_FIELD_UINT:
-        n = ru_format_u64(num, f->v.u);
-        break;
-    case METALOG_FIELD_F64:
-        n = ru_format_f64(num, f->v.f);
-        break;
-    case METALOG_FIELD_BOOL:
-        strbuf_puts(o, f->v.b ? "true" : "false");
-        return;
-    default:
-        strbuf_puts(o, "null");
-        return;
     }
-    strbuf_append(o, num, n);
+    char text[32];
+    strbuf_append(o, text, scalar_text(f, text));
 }
 
 bool ru_key_reserved(const char *k)

@@ -26,6 +26,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    metalog_context_clear(); /* CK_FORK=no runs every test in one thread */
     metalog_shutdown();
     unsetenv("METALOG_CONFIG");
     free(logpath);
@@ -67,7 +68,14 @@ static json_object **records(const char *path, size_t *n)
     return th_json_lines(path, n);
 }
 
-/* The events of path's records joined by ',' (caller frees). */
+/* Whether a record is the library's own (reload notices and the like). */
+static bool from_library(json_object *o)
+{
+    return strcmp(th_jstr(o, "logger"), "metalog") == 0;
+}
+
+/* The events of path's records joined by ',', the library's own records
+ * left out (caller frees). */
 static char *events(const char *path)
 {
     size_t n;
@@ -77,7 +85,9 @@ static char *events(const char *path)
         cap += strlen(th_jstr(r[i], "event")) + 1;
     char *out = calloc(1, cap);
     for (size_t i = 0; i < n; i++) {
-        if (i > 0)
+        if (from_library(r[i]))
+            continue;
+        if (out[0] != '\0')
             strcat(out, ",");
         strcat(out, th_jstr(r[i], "event"));
     }
@@ -378,6 +388,35 @@ START_TEST(per_logger_levels_from_loggers_mapping)
 }
 END_TEST
 
+START_TEST(per_logger_levels_pick_the_closest_ancestor)
+{
+    char *cfg = th_config(dir, "log_level: INFO\nlog_to_console: false\nlog_file: @D@/app.log\n"
+                               "loggers: {trade.fx: ERROR, trade: DEBUG}\n");
+    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
+    ck_assert(metalog_enabled(metalog_get("trade.eq"), METALOG_DEBUG));
+    ck_assert(!metalog_enabled(metalog_get("trade.fx"), METALOG_WARNING));
+    ck_assert(!metalog_enabled(metalog_get("trade.fx.eu"), METALOG_WARNING));
+    ck_assert(metalog_enabled(metalog_get("trade.fx.eu"), METALOG_ERROR));
+    ck_assert(metalog_enabled(metalog_get("trade.fxx"), METALOG_DEBUG)); /* not under trade.fx */
+    metalog_warning(metalog_get("trade.fx.eu"), "dropped");
+    metalog_debug(metalog_get("trade.eq"), "kept");
+    assert_events(logpath, "kept");
+    free(cfg);
+}
+END_TEST
+
+START_TEST(bound_logger_from_before_init_follows_the_new_levels)
+{
+    metalog_logger *lg = metalog_bind(metalog_get("svc"), ml_int("k", 1));
+    ck_assert(!metalog_enabled(lg, METALOG_DEBUG)); /* built-in default: INFO */
+    init_level("DEBUG");
+    ck_assert(metalog_enabled(lg, METALOG_DEBUG));
+    metalog_debug(lg, "now visible");
+    assert_events(logpath, "now visible");
+    metalog_logger_free(lg);
+}
+END_TEST
+
 /* ---- Logging calls ---- */
 
 START_TEST(log_with_each_level_names_it)
@@ -649,12 +688,45 @@ START_TEST(stats_count_write_errors)
 }
 END_TEST
 
-START_TEST(reload_is_refused_with_a_message_and_keeps_logging)
+START_TEST(reload_before_init_fails_with_a_message)
 {
-    init_level("INFO");
     ck_assert_int_eq(metalog_reload(), -1);
     ck_assert_str_ne(metalog_last_error(), "");
+}
+END_TEST
+
+START_TEST(reload_rereads_the_current_file_and_counts_it)
+{
+    char *cfg = file_config("metalog.yaml", "app.log", "INFO");
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    metalog_info(NULL, "one");
+    free(file_config("metalog.yaml", "second.log", "INFO")); /* edit it in place */
+    metalog_stats before, after;
+    metalog_get_stats(&before);
+    ck_assert_msg(metalog_reload() == 0, "%s", metalog_last_error());
+    metalog_info(NULL, "two");
+    metalog_get_stats(&after);
+    ck_assert_uint_eq(after.reloads - before.reloads, 1);
+    char *second = th_path(dir, "second.log");
+    assert_events(logpath, "one");
+    assert_events(second, "two");
+    free(second);
+    free(cfg);
+}
+END_TEST
+
+START_TEST(reload_of_a_broken_file_fails_and_keeps_logging)
+{
+    init_level("INFO");
+    free(th_write_file(dir, "metalog.yaml", "log_level: [\n"));
+    metalog_stats before, after;
+    metalog_get_stats(&before);
+    ck_assert_int_eq(metalog_reload(), -1);
+    ck_assert_ptr_nonnull(strstr(metalog_last_error(), "metalog.yaml:"));
     metalog_info(NULL, "still logging");
+    metalog_get_stats(&after);
+    ck_assert_uint_eq(after.reload_failures - before.reload_failures, 1);
+    ck_assert_uint_eq(after.reloads - before.reloads, 0);
     assert_events(logpath, "still logging");
 }
 END_TEST
@@ -690,22 +762,24 @@ static Suite *api_suite(void)
           dotted_names_are_logged_whole, bind_returns_new_logger_and_leaves_parent_unchanged,
           bind_copies_values_before_returning, nested_bind_adds_to_and_overrides_the_parent,
           bind_null_parent_binds_to_root, logger_free_ignores_null_and_named_loggers,
-          enabled_follows_log_level, per_logger_levels_from_loggers_mapping}},
+          enabled_follows_log_level, per_logger_levels_from_loggers_mapping,
+          per_logger_levels_pick_the_closest_ancestor,
+          bound_logger_from_before_init_follows_the_new_levels}},
         {"logging",
          {log_with_each_level_names_it, level_macros_log_at_their_level,
           zero_field_calls_compile_and_log, disabled_levels_write_nothing,
           exception_logs_error_with_the_callers_stack_trace,
           exception_below_the_level_writes_nothing, critical_logs_at_critical}},
         {"context",
-         {context_bind_adds_and_replaces_fields,
-          context_unbind_removes_one_key_and_ignores_missing, context_clear_removes_everything,
-          context_belongs_to_the_binding_thread}},
+         {context_bind_adds_and_replaces_fields, context_unbind_removes_one_key_and_ignores_missing,
+          context_clear_removes_everything, context_belongs_to_the_binding_thread}},
         {"lifecycle",
          {flush_returns_zero, flush_reports_a_failed_write,
           shutdown_is_idempotent_and_init_works_again,
-          loggers_from_before_shutdown_log_to_the_console,
-          stats_count_records_that_passed_the_gate, stats_count_write_errors,
-          reload_is_refused_with_a_message_and_keeps_logging,
+          loggers_from_before_shutdown_log_to_the_console, stats_count_records_that_passed_the_gate,
+          stats_count_write_errors, reload_before_init_fails_with_a_message,
+          reload_rereads_the_current_file_and_counts_it,
+          reload_of_a_broken_file_fails_and_keeps_logging,
           last_error_is_empty_after_a_successful_call}},
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {

@@ -34,6 +34,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    metalog_context_clear(); /* CK_FORK=no runs every test in one thread */
     metalog_shutdown();
     umask(saved_umask);
     free(logpath);
@@ -190,6 +191,31 @@ START_TEST(missing_directory_fails_init_naming_key_and_directory)
     ck_assert_msg(strstr(err, want) != NULL, "directory not named: %s", err);
     ck_assert_ptr_null(strchr(err, '\n'));
     ck_assert_int_eq(dir_entries(), 1); /* only metalog.yaml */
+    free(cfg);
+}
+END_TEST
+
+START_TEST(failed_init_leaves_no_new_file_behind)
+{
+    /* The first file opens fine, the second cannot: the first must go. */
+    char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/new.log\n"
+                               "error_log_file: @D@/nodir/error.log\n");
+    ck_assert_int_eq(metalog_init(cfg), -1);
+    char *created = th_path(dir, "new.log");
+    ck_assert_msg(!exists(created), "a refused config left %s behind", created);
+    ck_assert_int_eq(dir_entries(), 1);
+    free(created);
+    free(cfg);
+}
+END_TEST
+
+START_TEST(failed_init_keeps_an_existing_file)
+{
+    free(th_write_file(dir, "app.log", ""));
+    char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n"
+                               "error_log_file: @D@/nodir/error.log\n");
+    ck_assert_int_eq(metalog_init(cfg), -1);
+    ck_assert(exists(logpath));
     free(cfg);
 }
 END_TEST
@@ -520,6 +546,8 @@ static Suite *file_suite(void)
     tcase_add_test(create, file_mode_is_limited_by_the_umask);
     tcase_add_test(create, file_after_rotation_has_the_same_mode);
     tcase_add_test(create, missing_directory_fails_init_naming_key_and_directory);
+    tcase_add_test(create, failed_init_leaves_no_new_file_behind);
+    tcase_add_test(create, failed_init_keeps_an_existing_file);
     tcase_add_test(create, existing_content_is_kept);
     tcase_add_test(create, writes_append_after_another_writer);
     suite_add_tcase(s, create);

@@ -32,6 +32,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    metalog_context_clear(); /* CK_FORK=no runs every test in one thread */
     metalog_shutdown();
     free(logpath);
     logpath = NULL;
@@ -53,8 +54,8 @@ static void init_file(bool structured)
 /* Console only, on stdout, with the given console_colors. */
 static void init_console(const char *colors)
 {
-    char *cfg = th_config(dir, "log_level: debug\nlog_to_console: true\nconsole_colors: %s\n",
-                          colors);
+    char *cfg =
+        th_config(dir, "log_level: debug\nlog_to_console: true\nconsole_colors: %s\n", colors);
     ck_assert_msg(metalog_init(cfg) == 0, "init: %s", metalog_last_error());
     free(cfg);
 }
@@ -86,8 +87,11 @@ static json_object *member(json_object *o, const char *key)
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
-    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-                            : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    size_t len = c < 0x80                 ? 1
+                 : c >= 0xc2 && c <= 0xdf ? 2
+                 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4
+                                          : 0;
     if (len <= 1 || len > n)
         return len == 1 ? 1 : 0;
     unsigned lo = 0x80, hi = 0xbf; /* the second byte's range, Unicode table 3-7 */
@@ -175,8 +179,8 @@ START_TEST(json_keys_in_contract_order)
     metalog_logger_free(lg);
     char *raw;
     json_object *o = record_at(0, &raw);
-    const char *order[] = {"timestamp", "level", "logger", "event", "bound", "ctx",
-                           "a",         "b",     "exception"};
+    const char *order[] = {"timestamp", "level", "logger", "event",    "bound",
+                           "ctx",       "a",     "b",      "exception"};
     size_t k = 0;
     json_object_object_foreach(o, key, val)
     {
@@ -305,11 +309,13 @@ static uint64_t rng_next(void)
 /* Fixed edge cases first, then random bit patterns (finite only). */
 static void double_samples(double *d)
 {
-    const double fixed[] = {0.1,      0.2,     0.3,     1.0 / 3,        1e300,       -1e300,
-                            5e-324,   -5e-324, 1e-310,  DBL_MIN,        DBL_MAX,     -DBL_MAX,
-                            -0.0,     0.0,     1.0,     DBL_EPSILON,    1.0842,      100.0,
-                            1e21,     1e22,    1e-7,    3.141592653589793, 0.30000000000000004,
-                            9007199254740993.0, 123456789012345678.0, 2.5, -2.5, 1e15, 1e16, 1e17};
+    /* clang-format off */
+    const double fixed[] = {
+        0.1, 0.2, 0.3, 1.0 / 3, 1e300, -1e300, 5e-324, -5e-324, 1e-310, DBL_MIN, DBL_MAX,
+        -DBL_MAX, -0.0, 0.0, 1.0, DBL_EPSILON, 1.0842, 100.0, 1e21, 1e22, 1e-7,
+        3.141592653589793, 0.30000000000000004, 9007199254740993.0, 123456789012345678.0,
+        2.5, -2.5, 1e15, 1e16, 1e17};
+    /* clang-format on */
     size_t nf = sizeof fixed / sizeof fixed[0];
     memcpy(d, fixed, sizeof fixed);
     for (size_t i = nf; i < NDOUBLES;) {
@@ -410,8 +416,8 @@ END_TEST
 START_TEST(json_integral_doubles_stay_doubles)
 {
     init_file(true);
-    metalog_info(NULL, "e", ml_f64("one", 1.0), ml_f64("hundred", 100.0),
-                 ml_f64("negzero", -0.0), ml_f64("big", 1e300));
+    metalog_info(NULL, "e", ml_f64("one", 1.0), ml_f64("hundred", 100.0), ml_f64("negzero", -0.0),
+                 ml_f64("big", 1e300));
     char *raw;
     json_object *o = record_at(0, &raw);
     ck_assert_ptr_nonnull(strstr(raw, "\"one\":1.0,"));
@@ -428,8 +434,7 @@ END_TEST
 START_TEST(json_non_finite_doubles_are_strings)
 {
     init_file(true);
-    metalog_info(NULL, "e", ml_f64("nan", NAN), ml_f64("inf", INFINITY),
-                 ml_f64("ninf", -INFINITY));
+    metalog_info(NULL, "e", ml_f64("nan", NAN), ml_f64("inf", INFINITY), ml_f64("ninf", -INFINITY));
     json_object *o = record_at(0, NULL);
     ck_assert_str_eq(th_jstr(o, "nan"), "NaN");
     ck_assert_str_eq(th_jstr(o, "inf"), "Infinity");
@@ -523,8 +528,8 @@ START_TEST(json_fields_named_like_record_keys_do_not_duplicate_them)
                  ml_str("timestamp", "forged"), ml_str("exception", "forged"));
     char *raw;
     json_object *o = record_at(0, &raw);
-    const char *keys[] = {"\"level\":", "\"logger\":", "\"event\":", "\"timestamp\":",
-                          "\"exception\":"};
+    const char *keys[] = {
+        "\"level\":", "\"logger\":", "\"event\":", "\"timestamp\":", "\"exception\":"};
     for (int i = 0; i < 5; i++)
         ck_assert_msg(count_sub(raw, keys[i]) <= 1, "%s twice in %s", keys[i], raw);
     ck_assert_str_eq(th_jstr(o, "level"), "INFO");
@@ -579,10 +584,17 @@ END_TEST
 START_TEST(json_invalid_utf8_bytes_become_replacement_characters)
 {
     init_file(true);
-    const char *bad[] = {
-        "lone \x80 continuation", "\xbf\xbf", "overlong \xc0\xaf slash", "\xe0\x80\xaf",
-        "surrogate \xed\xa0\x80", "past max \xf4\x90\x80\x80", "\xf5\xf8\xfe\xff",
-        "truncated \xe2\x82", "\xe2\x82 truncated mid", "\xf0\x9f\x98 cut emoji", "\xc3"};
+    const char *bad[] = {"lone \x80 continuation",
+                         "\xbf\xbf",
+                         "overlong \xc0\xaf slash",
+                         "\xe0\x80\xaf",
+                         "surrogate \xed\xa0\x80",
+                         "past max \xf4\x90\x80\x80",
+                         "\xf5\xf8\xfe\xff",
+                         "truncated \xe2\x82",
+                         "\xe2\x82 truncated mid",
+                         "\xf0\x9f\x98 cut emoji",
+                         "\xc3"};
     size_t nbad = sizeof bad / sizeof bad[0];
     for (size_t i = 0; i < nbad; i++)
         metalog_info(NULL, bad[i], ml_str("v", bad[i]), ml_str(bad[i], "as key"));
@@ -792,8 +804,12 @@ START_TEST(text_one_line_per_record_whatever_the_values_hold)
         controls[n++] = (char)c;
     controls[n++] = 0x7f;
     controls[n] = '\0';
-    const char *vals[] = {controls, "line1\nlevel=CRITICAL event=forged", "\r\n\r\n",
-                          "\x1b[2J\x1b]0;title\x07", "bad \xff\xc0 utf8", "back\\slash \"q\"",
+    const char *vals[] = {controls,
+                          "line1\nlevel=CRITICAL event=forged",
+                          "\r\n\r\n",
+                          "\x1b[2J\x1b]0;title\x07",
+                          "bad \xff\xc0 utf8",
+                          "back\\slash \"q\"",
                           "caf\xc3\xa9 \xc2\x85"};
     size_t nv = sizeof vals / sizeof vals[0];
     for (size_t i = 0; i < nv; i++)
@@ -916,8 +932,7 @@ END_TEST
 static void log_hostile_console_record(void)
 {
     metalog_info(metalog_get("log\x1b[8m"), "ev\x1b[31mil\nnext",
-                 ml_str("v", "x\x1b]0;title\x07y\x1b[999mz\r\x7f\x01"),
-                 ml_str("k\x1b[1m", "key"));
+                 ml_str("v", "x\x1b]0;title\x07y\x1b[999mz\r\x7f\x01"), ml_str("k\x1b[1m", "key"));
     metalog_warning(NULL, "second");
 }
 

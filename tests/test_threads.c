@@ -29,6 +29,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    metalog_context_clear(); /* CK_FORK=no runs every test in one thread */
     metalog_shutdown();
     th_tmpdir_remove(dir);
     dir = NULL;
@@ -70,7 +71,8 @@ static void run_threads(int n, void *(*fn)(void *))
 
 /* Checks every line of the given files: each strictly valid JSON, each
  * (thread, seq) for thread < nthreads and seq < nrecords present exactly
- * once overall, and each thread's seqs ascending within a file. */
+ * once overall, and each thread's seqs ascending within a file. The
+ * library's own records (logger "metalog") are left out. */
 static void audit(const char *const *names, int nfiles, int nthreads, long long nrecords)
 {
     ck_assert_int_eq(metalog_flush(), 0);
@@ -86,6 +88,10 @@ static void audit(const char *const *names, int nfiles, int nthreads, long long 
             json_object *o = th_json_strict(lines[i], lens[i]);
             ck_assert_msg(o != NULL, "%s line %zu torn: %.200s", names[f], i + 1, lines[i]);
             long long t, seq;
+            if (strcmp(th_jstr(o, "logger"), "metalog") == 0) { /* "config reloaded" */
+                json_object_put(o);
+                continue;
+            }
             ck_assert(th_jint(o, "thread", &t) && th_jint(o, "seq", &seq));
             ck_assert(t >= 0 && t < nthreads && seq >= 0 && seq < nrecords);
             ck_assert_msg(seen[t * nrecords + seq]++ == 0, "thread %lld seq %lld twice", t, seq);
@@ -288,6 +294,106 @@ START_TEST(logging_while_init_switches_files_loses_nothing)
 }
 END_TEST
 
+/* ---- Rotation under load ---- */
+
+#define ROT_RECORDS 6000
+/* Enough records for some thirty rotations, so that some coincide with
+ * a configuration switch. */
+#define ROT_RELOAD_RECORDS 30000
+
+static long long rot_records;
+
+static void *log_rotating(void *arg)
+{
+    long long t = (intptr_t)arg;
+    for (long long i = 0; i < rot_records; i++)
+        metalog_info(NULL, "rot", ml_int("thread", t), ml_int("seq", i),
+                     ml_str("pad", "padding to make the files fill up and rotate quickly, "
+                                   "padding to make the files fill up and rotate quickly"));
+    atomic_fetch_add(&loggers_done, 1);
+    return NULL;
+}
+
+/* Checks app.log and its backups: none past 1 MiB, every backup full
+ * (its successor's first record would not have fitted), and returns the
+ * names in oldest-first order for audit. */
+static int rotated_files(const char **names, int max)
+{
+    int nb = 0;
+    static char bufs[64][32];
+    while (nb + 1 < max) {
+        snprintf(bufs[nb], sizeof bufs[nb], "app.log.%d", nb + 1);
+        char *path = th_path(dir, bufs[nb]);
+        long long size = th_file_size(path);
+        free(path);
+        if (size < 0)
+            break;
+        nb++;
+    }
+    ck_assert_int_ge(nb, 2);
+    for (int i = 0; i < nb; i++)
+        names[i] = bufs[nb - 1 - i];
+    names[nb] = "app.log";
+    for (int i = 0; i <= nb; i++) {
+        char *path = th_path(dir, names[i]);
+        long long size = th_file_size(path);
+        ck_assert_msg(size <= 1048576, "%s has %lld bytes", names[i], size);
+        if (i < nb) {
+            char *next = th_path(dir, names[i + 1]);
+            size_t n, *lens;
+            char **lines = th_lines(next, &n, &lens);
+            ck_assert_msg(n > 0 && size + (long long)lens[0] + 1 > 1048576,
+                          "%s rotated early at %lld bytes", names[i], size);
+            th_lines_free(lines, n, lens);
+            free(next);
+        }
+        free(path);
+    }
+    return nb + 1;
+}
+
+START_TEST(rotation_from_many_threads_keeps_the_limit_and_every_record)
+{
+    char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n"
+                               "rotation_size_mb: 1\nrotation_backup_count: 50\n");
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    atomic_store(&loggers_done, 0);
+    rot_records = ROT_RECORDS;
+    run_threads(NTHREADS, log_rotating);
+    ck_assert_int_eq(metalog_flush(), 0);
+    const char *names[64];
+    int n = rotated_files(names, 64);
+    audit(names, n, NTHREADS, ROT_RECORDS);
+    free(cfg);
+}
+END_TEST
+
+START_TEST(rotation_while_reloading_keeps_the_limit_and_every_record)
+{
+    char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n"
+                               "rotation_size_mb: 1\nrotation_backup_count: 50\n");
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    atomic_store(&loggers_done, 0);
+    rot_records = ROT_RELOAD_RECORDS;
+    pthread_t t[NLOGGERS];
+    for (intptr_t i = 0; i < NLOGGERS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, log_rotating, (void *)i), 0);
+    int reloads = 0;
+    while (atomic_load(&loggers_done) < NLOGGERS) {
+        ck_assert_int_eq(metalog_init(cfg), 0);
+        reloads++;
+    }
+    for (int i = 0; i < NLOGGERS; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_int_eq(metalog_flush(), 0);
+    ck_assert_int_ge(reloads, 2);
+    const char *names[64];
+    int n = rotated_files(names, 64);
+    audit(names, n, NLOGGERS, ROT_RELOAD_RECORDS);
+    free(cfg);
+}
+END_TEST
+
 /* ---- Stacks and stats ---- */
 
 __attribute__((noinline)) static void fail_in_worker(long long t)
@@ -358,6 +464,8 @@ static Suite *threads_suite(void)
     tcase_add_test(tc, bind_from_many_threads_keeps_each_child_separate);
     tcase_add_test(tc, get_from_many_threads_gives_one_pointer_per_name);
     tcase_add_test(tc, logging_while_init_switches_files_loses_nothing);
+    tcase_add_test(tc, rotation_from_many_threads_keeps_the_limit_and_every_record);
+    tcase_add_test(tc, rotation_while_reloading_keeps_the_limit_and_every_record);
     tcase_add_test(tc, exceptions_from_many_threads_each_name_their_caller);
     tcase_add_test(tc, stats_keep_the_counts_of_exited_threads);
     suite_add_tcase(s, tc);

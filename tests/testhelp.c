@@ -240,9 +240,9 @@ json_object *th_json_strict(const char *line, size_t len)
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     json_object *o = json_tokener_parse_ex(tok, line, (int)len);
     /* Only a complete object that uses every byte counts. */
-    if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
-                      json_tokener_get_parse_end(tok) != len ||
-                      !json_object_is_type(o, json_type_object))) {
+    if (o != NULL &&
+        (json_tokener_get_error(tok) != json_tokener_success ||
+         json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object))) {
         json_object_put(o);
         o = NULL;
     }
