@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config_check.h"
 #include "config_yaml.h"
 
 /* Larger than any real configuration; stops "metalog-check /dev/zero"
@@ -51,13 +52,7 @@ const char *conf_level_name(int level)
 
 /* ---- Value checks: each reports its own error and returns -1 ---- */
 
-typedef struct ctx {
-    conf *c;
-    conf_errs *e;
-} ctx;
-
-/* "<what>, got <the value>", at the value. */
-static void got(ctx *x, const conf_node *v, const char *key, const char *what)
+void conf_got(conf_ctx *x, const conf_node *v, const char *key, const char *what)
 {
     strbuf d = STRBUF_INIT;
     conf_node_describe(v, &d);
@@ -65,21 +60,20 @@ static void got(ctx *x, const conf_node *v, const char *key, const char *what)
     strbuf_free(&d);
 }
 
-/* The scalar to judge, or NULL after reporting "expected ..., got ...".
- * A node whose expansion failed was reported already and is skipped. */
-static const conf_node *want_scalar(ctx *x, const conf_node *v, const char *key,
-                                    const char *expected)
+/* A node whose expansion failed was reported already and is skipped. */
+const conf_node *conf_want_scalar(conf_ctx *x, const conf_node *v, const char *key,
+                                  const char *expected)
 {
     if (v->bad)
         return NULL;
     if (v->kind == CONF_NODE_SCALAR && !v->is_null)
         return v;
-    got(x, v, key, expected);
+    conf_got(x, v, key, expected);
     return NULL;
 }
 
 /* An error that quotes the value: "unknown level "LOUD" (...)" */
-static void bad_scalar(ctx *x, const conf_node *v, const char *key, const char *before,
+static void bad_scalar(conf_ctx *x, const conf_node *v, const char *key, const char *before,
                        const char *after)
 {
     strbuf d = STRBUF_INIT;
@@ -94,9 +88,9 @@ static bool text_is(const conf_node *v, const char *s)
     return strlen(v->text) == v->len && strcasecmp(v->text, s) == 0;
 }
 
-static int get_level(ctx *x, const conf_node *v, const char *key, int *out)
+static int get_level(conf_ctx *x, const conf_node *v, const char *key, int *out)
 {
-    if ((v = want_scalar(x, v, key, "expected a level name (" LEVEL_LIST ")")) == NULL)
+    if ((v = conf_want_scalar(x, v, key, "expected a level name (" LEVEL_LIST ")")) == NULL)
         return -1;
     int lv = strlen(v->text) == v->len ? conf_level_parse(v->text) : -1;
     if (lv < 0) {
@@ -107,10 +101,10 @@ static int get_level(ctx *x, const conf_node *v, const char *key, int *out)
     return 0;
 }
 
-static int get_bool(ctx *x, const conf_node *v, const char *key, bool *out)
+static int get_bool(conf_ctx *x, const conf_node *v, const char *key, bool *out)
 {
     static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
-    if ((v = want_scalar(x, v, key, BOOL_EXPECTED)) == NULL)
+    if ((v = conf_want_scalar(x, v, key, BOOL_EXPECTED)) == NULL)
         return -1;
     for (int i = 0; i < 3; i++) {
         if (text_is(v, yes[i]) || text_is(v, no[i])) {
@@ -118,17 +112,17 @@ static int get_bool(ctx *x, const conf_node *v, const char *key, bool *out)
             return 0;
         }
     }
-    got(x, v, key, BOOL_EXPECTED);
+    conf_got(x, v, key, BOOL_EXPECTED);
     return -1;
 }
 
 /* One of names (case-insensitive); returns its index or -1. */
-static int get_choice(ctx *x, const conf_node *v, const char *key, const char *const *names, int n,
-                      const char *list)
+static int get_choice(conf_ctx *x, const conf_node *v, const char *key,
+                      const char *const *names, int n, const char *list)
 {
     char what[80];
     snprintf(what, sizeof(what), "expected one of %s", list);
-    if ((v = want_scalar(x, v, key, what)) == NULL)
+    if ((v = conf_want_scalar(x, v, key, what)) == NULL)
         return -1;
     for (int i = 0; i < n; i++)
         if (text_is(v, names[i]))
@@ -139,7 +133,8 @@ static int get_choice(ctx *x, const conf_node *v, const char *key, const char *c
 }
 
 /* The text as written, cut, for "got -1": it is known to be a number. */
-static void range_error(ctx *x, const conf_node *v, const char *key, uint64_t min, uint64_t max)
+static void range_error(conf_ctx *x, const conf_node *v, const char *key, uint64_t min,
+                        uint64_t max)
 {
     conf_errs_add(x->e, v->mark, key, "must be between %llu and %llu, got %.32s%s",
                   (unsigned long long)min, (unsigned long long)max, v->text,
@@ -148,10 +143,10 @@ static void range_error(ctx *x, const conf_node *v, const char *key, uint64_t mi
 
 /* Decimal digits with an optional sign; quoted numbers are accepted too,
  * since a value from ${VAR} is always text. */
-static int get_uint(ctx *x, const conf_node *v, const char *key, uint64_t min, uint64_t max,
-                    uint64_t *out)
+int conf_get_uint(conf_ctx *x, const conf_node *v, const char *key, uint64_t min, uint64_t max,
+                  uint64_t *out)
 {
-    if ((v = want_scalar(x, v, key, "expected an integer")) == NULL)
+    if ((v = conf_want_scalar(x, v, key, "expected an integer")) == NULL)
         return -1;
     const char *s = v->text;
     bool neg = *s == '-';
@@ -159,7 +154,7 @@ static int get_uint(ctx *x, const conf_node *v, const char *key, uint64_t min, u
         s++;
     size_t digits = strspn(s, "0123456789");
     if (digits == 0 || s + digits != v->text + v->len) {
-        got(x, v, key, "expected an integer");
+        conf_got(x, v, key, "expected an integer");
         return -1;
     }
     uint64_t n = 0;
@@ -180,16 +175,16 @@ static int get_uint(ctx *x, const conf_node *v, const char *key, uint64_t min, u
 /* Octal whatever the YAML version: YAML 1.1 reads 0640 as octal, 1.2 as
  * decimal 640, and people write both meaning rw-r-----. "0o640" is the
  * YAML 1.2 spelling. */
-static int get_mode(ctx *x, const conf_node *v, const char *key, mode_t *out)
+static int get_mode(conf_ctx *x, const conf_node *v, const char *key, mode_t *out)
 {
-    if ((v = want_scalar(x, v, key, MODE_EXPECTED)) == NULL)
+    if ((v = conf_want_scalar(x, v, key, MODE_EXPECTED)) == NULL)
         return -1;
     const char *s = v->text;
     if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
         s += 2;
     size_t digits = strspn(s, "01234567");
     if (digits == 0 || s + digits != v->text + v->len) {
-        got(x, v, key, MODE_EXPECTED);
+        conf_got(x, v, key, MODE_EXPECTED);
         return -1;
     }
     unsigned long m = 0;
@@ -204,15 +199,15 @@ static int get_mode(ctx *x, const conf_node *v, const char *key, mode_t *out)
     return 0;
 }
 
-/* A non-empty string, or null for "not set". */
-static int get_string(ctx *x, const conf_node *v, const char *key, const char *expected, char **out)
+int conf_get_string(conf_ctx *x, const conf_node *v, const char *key, const char *expected,
+                    char **out)
 {
     if (!v->bad && v->kind == CONF_NODE_SCALAR && v->is_null) {
         free(*out);
         *out = NULL;
         return 0;
     }
-    if ((v = want_scalar(x, v, key, expected)) == NULL)
+    if ((v = conf_want_scalar(x, v, key, expected)) == NULL)
         return -1;
     if (v->len == 0) {
         conf_errs_add(x->e, v->mark, key, "must not be empty");
@@ -233,10 +228,10 @@ static int get_string(ctx *x, const conf_node *v, const char *key, const char *e
 }
 
 /* Never quotes the URL itself: its path and query often hold a token. */
-static int get_url(ctx *x, const conf_node *v, const char *key, char **out)
+int conf_get_url(conf_ctx *x, const conf_node *v, const char *key, char **out)
 {
     char *url = NULL;
-    if (get_string(x, v, key, "expected an http:// or https:// URL", &url) < 0)
+    if (conf_get_string(x, v, key, "expected an http:// or https:// URL", &url) < 0)
         return -1;
     if (url != NULL && !conf_url_ok(url)) {
         strbuf r = STRBUF_INIT;
@@ -252,7 +247,7 @@ static int get_url(ctx *x, const conf_node *v, const char *key, char **out)
     return 0;
 }
 
-static int add_logger(ctx *x, const conf_pair *p, const char *key)
+static int add_logger(conf_ctx *x, const conf_pair *p, const char *key)
 {
     int level;
     if (get_level(x, p->value, key, &level) < 0)
@@ -272,28 +267,28 @@ static int add_logger(ctx *x, const conf_pair *p, const char *key)
 }
 
 /* Keys that are not plain text (a "? [a, b]" key) cannot name anything. */
-static bool key_ok(ctx *x, const conf_node *k, const char *parent)
+bool conf_key_ok(conf_ctx *x, const conf_node *k, const char *parent)
 {
     if (k->bad)
         return false;
     if (k->kind == CONF_NODE_SCALAR && strlen(k->text) == k->len)
         return true;
-    got(x, k, parent, "keys must be strings");
+    conf_got(x, k, parent, "keys must be strings");
     return false;
 }
 
-static int get_loggers(ctx *x, const conf_node *v, const char *key)
+static int get_loggers(conf_ctx *x, const conf_node *v, const char *key)
 {
     if (v->bad || (v->kind == CONF_NODE_SCALAR && v->is_null))
         return v->bad ? -1 : 0;
     if (v->kind != CONF_NODE_MAPPING) {
-        got(x, v, key, "expected a mapping of logger names to levels");
+        conf_got(x, v, key, "expected a mapping of logger names to levels");
         return -1;
     }
     int rc = 0;
     for (size_t i = 0; i < v->npairs; i++) {
         const conf_pair *p = &v->pairs[i];
-        if (!key_ok(x, p->key, key)) {
+        if (!conf_key_ok(x, p->key, key)) {
             rc = -1;
             continue;
         }
@@ -323,7 +318,8 @@ typedef enum kind {
     K_STREAM,
     K_OVERFLOW,
     K_MODE,
-    K_LOGGERS
+    K_LOGGERS,
+    K_WEBHOOK
 } kind;
 
 typedef struct key_spec {
@@ -344,7 +340,8 @@ static const key_spec settings[] = {
     {"log_file", K_PATH, AT(log_file), AT(log_file_mark), 0, 0},
     {"trade_log_file", K_PATH, AT(trade_log_file), AT(trade_log_file_mark), 0, 0},
     {"error_log_file", K_PATH, AT(error_log_file), AT(error_log_file_mark), 0, 0},
-    {"webhook_url", K_URL, AT(webhook_url), 0, 0, 0},
+    {"webhook_url", K_URL, AT(webhook.url), 0, 0, 0},
+    {"webhook", K_WEBHOOK, 0, 0, 0, 0},
     {"rotation_size_mb", K_UINT, AT(rotation_size_mb), 0, 0, 1048576},
     {"rotation_backup_count", K_UINT, AT(rotation_backup_count), 0, 0, 1000},
     {"console_colors", K_COLORS, AT(console_colors), 0, 0, 0},
@@ -374,7 +371,7 @@ static void set_enum(conf *c, kind k, int i)
         c->async_overflow = (conf_overflow)i;
 }
 
-static void apply(ctx *x, const key_spec *s, const conf_pair *p)
+static void apply(conf_ctx *x, const key_spec *s, const conf_pair *p)
 {
     char *field = (char *)x->c + s->off;
     const conf_node *v = p->value;
@@ -386,10 +383,16 @@ static void apply(ctx *x, const key_spec *s, const conf_pair *p)
         /* The key's mark: "the line that names the file" even when the
          * value is on a line of its own. */
         *(conf_mark *)(void *)((char *)x->c + s->mark_off) = p->key->mark;
-        get_string(x, v, s->name, "expected a file path", (char **)(void *)field);
+        conf_get_string(x, v, s->name, "expected a file path", (char **)(void *)field);
         return;
-    case K_URL: get_url(x, v, s->name, (char **)(void *)field); return;
-    case K_UINT: get_uint(x, v, s->name, s->min, s->max, (uint64_t *)(void *)field); return;
+    case K_URL:
+        /* Only webhook_url is a URL: the shorthand for webhook.url. */
+        x->webhook_url_key = p->key->mark;
+        x->c->webhook.mark = p->key->mark;
+        conf_get_url(x, v, s->name, (char **)(void *)field);
+        return;
+    case K_WEBHOOK: conf_webhook_block(x, p); return;
+    case K_UINT: conf_get_uint(x, v, s->name, s->min, s->max, (uint64_t *)(void *)field); return;
     case K_MODE: get_mode(x, v, s->name, (mode_t *)(void *)field); return;
     case K_LOGGERS: get_loggers(x, v, s->name); return;
     case K_COLORS: i = get_choice(x, v, s->name, colors_names, 3, "auto, always or never"); break;
@@ -408,7 +411,7 @@ static int tolower_ascii(char c)
 /* Edit distance with transpositions (optimal string alignment), ignoring
  * case: "log_levle" is one edit from "log_level". Names longer than the
  * buffer are too far from every setting anyway. */
-static size_t distance(const char *a, const char *b)
+size_t conf_name_distance(const char *a, const char *b)
 {
     enum { MAXN = 40 };
     size_t la = strlen(a), lb = strlen(b);
@@ -436,12 +439,12 @@ static size_t distance(const char *a, const char *b)
     return d[la][lb];
 }
 
-static void unknown_key(ctx *x, const conf_node *k)
+static void unknown_key(conf_ctx *x, const conf_node *k)
 {
     const char *best = NULL;
     size_t best_d = 3; /* suggest only within two edits */
     for (size_t i = 0; i < NSETTINGS; i++) {
-        size_t d = distance(k->text, settings[i].name);
+        size_t d = conf_name_distance(k->text, settings[i].name);
         if (d < best_d) {
             best_d = d;
             best = settings[i].name;
@@ -453,17 +456,17 @@ static void unknown_key(ctx *x, const conf_node *k)
         conf_errs_add(x->e, k->mark, k->text, "unknown key");
 }
 
-static void validate_root(ctx *x, const conf_node *root)
+static void validate_root(conf_ctx *x, const conf_node *root)
 {
     if (root->kind == CONF_NODE_SCALAR && root->is_null)
         return; /* "---" alone, or only comments: all defaults */
     if (root->kind != CONF_NODE_MAPPING) {
-        got(x, root, NULL, "the top level must be a mapping of settings");
+        conf_got(x, root, NULL, "the top level must be a mapping of settings");
         return;
     }
     for (size_t i = 0; i < root->npairs; i++) {
         const conf_pair *p = &root->pairs[i];
-        if (!key_ok(x, p->key, NULL))
+        if (!conf_key_ok(x, p->key, NULL))
             continue;
         const key_spec *s = NULL;
         for (size_t j = 0; j < NSETTINGS && s == NULL; j++)
@@ -474,6 +477,7 @@ static void validate_root(ctx *x, const conf_node *root)
         else
             unknown_key(x, p->key);
     }
+    conf_webhook_finish(x);
 }
 
 /* ---- Loading ---- */
@@ -495,6 +499,7 @@ conf *conf_new_default(void)
     c->reload_on_sighup = true;
     c->async_queue_size = 65536;
     c->async_overflow = CONF_OVERFLOW_BLOCK;
+    conf_webhook_defaults(&c->webhook);
     return c;
 }
 
@@ -509,7 +514,7 @@ void conf_free(conf *c)
     free(c->log_file);
     free(c->trade_log_file);
     free(c->error_log_file);
-    free(c->webhook_url);
+    conf_webhook_free(&c->webhook);
     free(c);
 }
 
@@ -572,7 +577,7 @@ conf *conf_load(const char *path, strbuf *errors, bool *io_error)
     conf_errs e;
     conf_errs_init(&e, path);
     conf_node *root = NULL;
-    ctx x = {conf_new_default(), &e};
+    conf_ctx x = {conf_new_default(), &e, {0, 0}, {0, 0}};
     if (x.c == NULL || (x.c->path = strdup(path)) == NULL)
         e.oom = true;
     else if (conf_yaml_load(text, len, &e, &root) == 0 && root != NULL)

@@ -37,6 +37,29 @@ typedef struct conf_logger_level {
     conf_mark mark;
 } conf_logger_level;
 
+/* One extra header of the webhook POST ("headers:" in the webhook block).
+ * The value is a secret (it usually holds a token): it is sent and never
+ * printed. */
+typedef struct conf_header {
+    char *name;
+    char *value;
+} conf_header;
+
+/* The webhook: "webhook_url: URL" is shorthand for a block with only url.
+ * url NULL means no webhook; the other settings hold their defaults
+ * either way. */
+typedef struct conf_webhook {
+    char *url;                  /* http or https; path and query are secret */
+    conf_header *headers;       /* in file order */
+    size_t nheaders;
+    uint64_t timeout_seconds;   /* one attempt, connection included; default 5 */
+    uint64_t max_retries;       /* after the first attempt; default 3 */
+    uint64_t dedup_window_seconds;     /* default 60; 0 posts every alert */
+    uint64_t queue_size;               /* alerts waiting; default 1000 */
+    uint64_t shutdown_timeout_seconds; /* metalog_shutdown's deadline; default 5 */
+    conf_mark mark;                    /* the key that set url */
+} conf_webhook;
+
 /* One validated configuration. Strings are owned by the conf and freed by
  * conf_free; NULL means "not set". Defaults are filled in by the loader. */
 typedef struct conf {
@@ -49,7 +72,6 @@ typedef struct conf {
     char *log_file;           /* every record */
     char *trade_log_file;     /* logger "trade" and "trade.*" */
     char *error_log_file;     /* ERROR and above */
-    char *webhook_url;        /* CRITICAL only; http or https */
     uint64_t rotation_size_mb;      /* default 10; 0 never rotates */
     uint64_t rotation_backup_count; /* default 5; 0 keeps none */
 
@@ -59,6 +81,8 @@ typedef struct conf {
     bool reload_on_sighup;      /* default true */
     uint64_t async_queue_size;  /* records; default 65536 */
     conf_overflow async_overflow; /* default block */
+
+    conf_webhook webhook; /* CRITICAL only */
 
     conf_logger_level *loggers; /* per-logger levels, in file order */
     size_t nloggers;
@@ -87,7 +111,7 @@ int conf_level_parse(const char *name);
 const char *conf_level_name(int level);
 
 /* Writes the effective configuration as YAML, with secrets (the webhook
- * URL's path and query) redacted. */
+ * URL's path and query, the webhook headers' values) redacted. */
 void conf_print(const conf *c, strbuf *out);
 
 /* "scheme://host[:port]/<redacted>" for messages: never the path or query. */

@@ -2,7 +2,7 @@
  * The effective configuration as YAML, for "metalog-check --print": every
  * setting, defaults included, null for what is not set, and no secret. The
  * output is itself a valid configuration that loads to the same settings
- * (the webhook URL aside, whose path and query are replaced).
+ * (the webhook URL and header values aside, which are replaced).
  *
  * The webhook URL handling lives here too, in one place: what a valid URL
  * is, and the redacted form that messages and this output show instead.
@@ -135,16 +135,33 @@ static void put_uint(strbuf *out, const char *key, uint64_t value)
     strbuf_printf(out, "%s: %llu\n", key, (unsigned long long)value);
 }
 
-static void put_webhook(strbuf *out, const char *url)
+/* The block, whichever way the file gave it (webhook_url is its
+ * shorthand): URL redacted, header names shown and their values not. */
+static void put_webhook(strbuf *out, const conf_webhook *w)
 {
-    if (url == NULL) {
-        put_string(out, "webhook_url", NULL);
+    if (w->url == NULL) {
+        strbuf_puts(out, "webhook: null\n");
         return;
     }
     strbuf r = STRBUF_INIT;
-    conf_redact_url(url, &r);
-    put_string(out, "webhook_url", strbuf_str(&r));
+    conf_redact_url(w->url, &r);
+    strbuf_puts(out, "webhook:\n");
+    put_string(out, "  url", strbuf_str(&r));
     strbuf_free(&r);
+    if (w->nheaders == 0)
+        strbuf_puts(out, "  headers: {}\n");
+    else
+        strbuf_puts(out, "  headers:\n");
+    for (size_t i = 0; i < w->nheaders; i++) {
+        strbuf_puts(out, "    ");
+        put_quoted(out, w->headers[i].name);
+        strbuf_puts(out, ": \"<redacted>\"\n");
+    }
+    put_uint(out, "  timeout_seconds", w->timeout_seconds);
+    put_uint(out, "  max_retries", w->max_retries);
+    put_uint(out, "  dedup_window_seconds", w->dedup_window_seconds);
+    put_uint(out, "  queue_size", w->queue_size);
+    put_uint(out, "  shutdown_timeout_seconds", w->shutdown_timeout_seconds);
 }
 
 static void put_loggers(strbuf *out, const conf *c)
@@ -176,7 +193,7 @@ void conf_print(const conf *c, strbuf *out)
     put_string(out, "log_file", c->log_file);
     put_string(out, "trade_log_file", c->trade_log_file);
     put_string(out, "error_log_file", c->error_log_file);
-    put_webhook(out, c->webhook_url);
+    put_webhook(out, &c->webhook);
     put_uint(out, "rotation_size_mb", c->rotation_size_mb);
     put_uint(out, "rotation_backup_count", c->rotation_backup_count);
     strbuf_printf(out, "console_colors: %s\n",

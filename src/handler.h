@@ -6,12 +6,15 @@
 #ifndef METALOG_HANDLER_H
 #define METALOG_HANDLER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "config.h"
+#include "record.h"
 #include "strbuf.h"
 
 typedef struct handler handler;
@@ -28,6 +31,10 @@ typedef struct handler_ops {
      * opening created and nobody wrote to), for a pipeline that is thrown
      * away before it ran. NULL when opening changes nothing. */
     void (*abandon)(handler *h);
+    /* Like write, for handlers that need the record beside its rendered
+     * bytes (the webhook collapses alerts by logger and event). NULL:
+     * write is used. */
+    int (*write_record)(handler *h, const ml_record *r, const char *buf, size_t len);
 } handler_ops;
 
 struct handler {
@@ -39,20 +46,44 @@ struct handler {
 };
 
 /* Opens path for appending (O_APPEND, created with mode & ~umask). The
- * parent directory must exist. max_bytes 0 never rotates. On failure
- * returns NULL and appends "cannot open ...: reason" to err. */
+ * parent directory must exist. max_bytes 0 never rotates. buffer > 0
+ * collects whole records up to that many bytes and writes them with one
+ * write at flush (never splitting a record). On failure returns NULL and
+ * appends "cannot open ...: reason" to err. */
 handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
-                    unsigned backups, strbuf *err);
+                    unsigned backups, size_t buffer, strbuf *err);
 
 /* Writes to an already open descriptor (1 or 2); never closes it. */
 handler *consoleh_new(int fd);
+
+/* Queues CRITICAL records (rendered buf, text or JSON per json) for the
+ * process-wide webhook sender; see handler_webhook.h. On failure returns
+ * NULL and appends the reason to err. */
+handler *webhookh_new(const conf_webhook *w, bool json, strbuf *err);
 
 static inline int handler_write(handler *h, const char *buf, size_t len)
 {
     return h->ops->write(h, buf, len);
 }
 
+/* One record to h: its rendered bytes, and the record for handlers that
+ * look at it. */
+static inline int handler_write_record(handler *h, const ml_record *r, const char *buf,
+                                       size_t len)
+{
+    if (h->ops->write_record != NULL)
+        return h->ops->write_record(h, r, buf, len);
+    return h->ops->write(h, buf, len);
+}
+
 void handler_free(handler *h);
+
+/* The locks handlers hold while writing, registered so that fork can take
+ * them all: a child must never inherit a lock another thread held. */
+void handler_lock_register(pthread_mutex_t *m);
+void handler_lock_unregister(pthread_mutex_t *m);
+void handler_locks_acquire(void); /* before fork */
+void handler_locks_release(void); /* after fork, parent and child */
 
 /* write(2) until all of buf is written or an error other than EINTR. */
 int handler_write_all(int fd, const char *buf, size_t len);

@@ -31,6 +31,56 @@ int handler_write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+static pthread_mutex_t locks_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t **locks;
+static size_t nlocks, locks_cap;
+
+void handler_lock_register(pthread_mutex_t *m)
+{
+    pthread_mutex_lock(&locks_lock);
+    if (nlocks == locks_cap) {
+        size_t cap = locks_cap ? locks_cap * 2 : 16;
+        pthread_mutex_t **p = realloc(locks, cap * sizeof *p);
+        if (p == NULL) {
+            /* Unregistered, the lock is only unprotected across fork. */
+            pthread_mutex_unlock(&locks_lock);
+            return;
+        }
+        locks = p;
+        locks_cap = cap;
+    }
+    locks[nlocks++] = m;
+    pthread_mutex_unlock(&locks_lock);
+}
+
+void handler_lock_unregister(pthread_mutex_t *m)
+{
+    pthread_mutex_lock(&locks_lock);
+    for (size_t i = 0; i < nlocks; i++) {
+        if (locks[i] == m) {
+            locks[i] = locks[--nlocks];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&locks_lock);
+}
+
+/* A writer holds one handler lock at a time, so taking them all in any
+ * order cannot deadlock with it. */
+void handler_locks_acquire(void)
+{
+    pthread_mutex_lock(&locks_lock);
+    for (size_t i = 0; i < nlocks; i++)
+        pthread_mutex_lock(locks[i]);
+}
+
+void handler_locks_release(void)
+{
+    for (size_t i = 0; i < nlocks; i++)
+        pthread_mutex_unlock(locks[i]);
+    pthread_mutex_unlock(&locks_lock);
+}
+
 void handler_free(handler *h)
 {
     if (h == NULL)
@@ -62,11 +112,13 @@ static int consoleh_flush(handler *h)
 static void consoleh_free(handler *h)
 {
     consoleh *c = (consoleh *)h;
+    handler_lock_unregister(&c->lock);
     pthread_mutex_destroy(&c->lock);
     free(c);
 }
 
-static const handler_ops consoleh_ops = {consoleh_write, consoleh_flush, consoleh_free, NULL, NULL};
+static const handler_ops consoleh_ops = {consoleh_write, consoleh_flush, consoleh_free,
+                                         NULL, NULL, NULL};
 
 handler *consoleh_new(int fd)
 {
@@ -81,5 +133,6 @@ handler *consoleh_new(int fd)
     }
     c->fd = fd;
     pthread_mutex_init(&c->lock, NULL);
+    handler_lock_register(&c->lock);
     return &c->base;
 }

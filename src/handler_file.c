@@ -32,6 +32,9 @@ typedef struct fileh {
     int fd;
     uint64_t size; /* bytes in the file as we last knew it */
     bool created;  /* opening created the file */
+    char *buf;     /* whole records not yet written (async pipelines) */
+    size_t buf_len;
+    size_t buf_cap; /* 0: every record is written at once */
 } fileh;
 
 static int fileh_open_fd(fileh *f)
@@ -129,10 +132,9 @@ static void fileh_prepare(fileh *f, size_t len)
     }
 }
 
-static int fileh_write(handler *h, const char *buf, size_t len)
+/* One write of len bytes, under the rotation rules. f->lock held. */
+static int fileh_write_now(fileh *f, const char *buf, size_t len)
 {
-    fileh *f = (fileh *)h;
-    pthread_mutex_lock(&f->lock);
     if (f->max_bytes > 0)
         fileh_prepare(f, len);
     int rc = handler_write_all(f->fd, buf, len);
@@ -141,6 +143,43 @@ static int fileh_write(handler *h, const char *buf, size_t len)
         f->size += len;
     if (f->max_bytes > 0)
         lock_fd(f->fd, F_UNLCK);
+    errno = saved;
+    return rc;
+}
+
+/* Writes the buffered records. On failure they are dropped (and the
+ * caller counts the failure): a full disk must not grow memory. */
+static int fileh_drain(fileh *f)
+{
+    if (f->buf_len == 0)
+        return 0;
+    int rc = fileh_write_now(f, f->buf, f->buf_len);
+    f->buf_len = 0;
+    return rc;
+}
+
+static int fileh_write(handler *h, const char *buf, size_t len)
+{
+    fileh *f = (fileh *)h;
+    pthread_mutex_lock(&f->lock);
+    int rc = 0;
+    if (f->buf_cap == 0) {
+        rc = fileh_write_now(f, buf, len);
+    } else {
+        /* The limit is still checked record by record: what is buffered
+         * goes out before a record that would take the file past it, so
+         * that record is the first of the next file. */
+        if (f->buf_len + len > f->buf_cap ||
+            (f->max_bytes > 0 && f->size + f->buf_len + len > f->max_bytes))
+            rc = fileh_drain(f);
+        if (len >= f->buf_cap) {
+            rc |= fileh_write_now(f, buf, len);
+        } else {
+            memcpy(f->buf + f->buf_len, buf, len);
+            f->buf_len += len;
+        }
+    }
+    int saved = errno;
     pthread_mutex_unlock(&f->lock);
     errno = saved;
     return rc;
@@ -148,13 +187,21 @@ static int fileh_write(handler *h, const char *buf, size_t len)
 
 static int fileh_flush(handler *h)
 {
-    (void)h;
-    return 0; /* every record is written with write(2) as it comes */
+    fileh *f = (fileh *)h;
+    pthread_mutex_lock(&f->lock);
+    int rc = fileh_drain(f);
+    int saved = errno;
+    pthread_mutex_unlock(&f->lock);
+    errno = saved;
+    return rc;
 }
 
 static void fileh_free(handler *h)
 {
     fileh *f = (fileh *)h;
+    handler_lock_unregister(&f->lock);
+    fileh_drain(f);
+    free(f->buf);
     if (f->fd >= 0)
         close(f->fd);
     pthread_mutex_destroy(&f->lock);
@@ -178,7 +225,7 @@ static void fileh_abandon(handler *h)
 }
 
 static const handler_ops fileh_ops = {fileh_write, fileh_flush, fileh_free, fileh_identity,
-                                      fileh_abandon};
+                                      fileh_abandon, NULL};
 
 static void describe_open_error(const char *path, int err, strbuf *out)
 {
@@ -193,7 +240,7 @@ static void describe_open_error(const char *path, int err, strbuf *out)
 }
 
 handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
-                    unsigned backups, strbuf *err)
+                    unsigned backups, size_t buffer, strbuf *err)
 {
     fileh *f = calloc(1, sizeof *f);
     if (f == NULL || (f->path = strdup(path)) == NULL) {
@@ -205,10 +252,13 @@ handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
     f->max_bytes = max_bytes;
     f->backups = backups;
     f->fd = -1;
+    if (buffer > 0 && (f->buf = malloc(buffer)) != NULL)
+        f->buf_cap = buffer;
     struct stat st;
     f->created = stat(path, &st) != 0 && errno == ENOENT;
     if (fileh_open_fd(f) != 0) {
         describe_open_error(path, errno, err);
+        free(f->buf);
         free(f->path);
         free(f);
         return NULL;
@@ -219,5 +269,6 @@ handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
     if (f->base.name != NULL)
         snprintf(f->base.name, cap, "file %s", path);
     pthread_mutex_init(&f->lock, NULL);
+    handler_lock_register(&f->lock);
     return &f->base;
 }

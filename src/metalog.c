@@ -12,9 +12,11 @@
 
 #include <metalog.h>
 
+#include "async.h"
 #include "config.h"
 #include "context.h"
 #include "error.h"
+#include "handler_webhook.h"
 #include "logger.h"
 #include "pipeline.h"
 #include "reload.h"
@@ -89,6 +91,16 @@ static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
 static char *config_path;  /* the file in force; NULL: the built-in default */
 static bool initialised;   /* metalog_init succeeded and no shutdown since */
 
+void lifecycle_fork_prepare(void)
+{
+    pthread_mutex_lock(&lifecycle);
+}
+
+void lifecycle_fork_release(void)
+{
+    pthread_mutex_unlock(&lifecycle);
+}
+
 /* Reads path (NULL: the built-in default) into a pipeline. On failure
  * returns NULL with every problem in errors, one per line. */
 static pipeline *pipeline_load(const char *path, strbuf *errors)
@@ -106,26 +118,6 @@ static pipeline *pipeline_load(const char *path, strbuf *errors)
     if (errors->len > 0 && errors->data[errors->len - 1] == '\n')
         errors->data[--errors->len] = '\0';
     return p;
-}
-
-/* Parts of the configuration language whose machinery is not built yet
- * must not look like they work: say so once, through the new pipeline. */
-static void warn_unbuilt_features(const pipeline *p)
-{
-    const conf *c = pipeline_conf(p);
-    if (c->webhook_url != NULL) {
-        strbuf url = STRBUF_INIT;
-        conf_redact_url(c->webhook_url, &url);
-        metalog_field f = ml_str("webhook_url", strbuf_str(&url));
-        log_internal(METALOG_WARNING,
-                     "webhook delivery is not built yet: CRITICAL records are not posted",
-                     &f, 1);
-        strbuf_free(&url);
-    }
-    if (c->async_logging)
-        log_internal(METALOG_WARNING,
-                     "async_logging is not built yet: records are written by the calling thread",
-                     NULL, 0);
 }
 
 static int reload_from_signal(void)
@@ -165,7 +157,6 @@ static int switch_to(const char *path)
         metalog_field f = ml_str("path", path ? path : "<built-in default>");
         log_internal(METALOG_INFO, "config reloaded", &f, 1);
     }
-    warn_unbuilt_features(p);
     /* SIGHUP follows the configuration in force. A failure to start the
      * control thread leaves the new configuration running without it. */
     if (reload_signal_enable(pipeline_conf(p)->reload_on_sighup, reload_from_signal) != 0) {
@@ -209,6 +200,7 @@ int metalog_reload(void)
 int metalog_flush(void)
 {
     error_clear();
+    async_flush();
     const pipeline *p = pipeline_acquire();
     int rc = p ? pipeline_flush(p) : 0;
     pipeline_release();
@@ -227,6 +219,8 @@ void metalog_shutdown(void)
     reload_signal_enable(false, reload_from_signal); /* an init that raced us */
     metalog_flush();
     pipeline_install(NULL);
+    async_stop(); /* every queue is empty: the install flushed them */
+    webhook_shutdown(); /* queued alerts, within their deadline */
     free(config_path);
     config_path = NULL;
     initialised = false;
@@ -244,6 +238,8 @@ void metalog_get_stats(metalog_stats *out)
         return;
     memset(out, 0, sizeof *out);
     pipeline_stats_add(out);
+    async_stats_add(out);
+    webhook_stats_add(out);
     out->reloads = atomic_load(&reloads);
     out->reload_failures = atomic_load(&reload_failures);
 }

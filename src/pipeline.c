@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "async.h"
 #include "pipeline_internal.h"
 
 /* ---- Building ---- */
@@ -46,14 +47,35 @@ static int add_file_route(pipeline *p, const char *key, const char *path,
     const conf *c = p->conf;
     render_kind kind = c->structured_logging ? RENDER_JSON : RENDER_TEXT;
     strbuf why = STRBUF_INIT;
+    /* Only the async writer batches: a synchronous record is on its way
+     * to the file when the log call returns. */
+    size_t buffer = c->async_logging ? PIPELINE_FILE_BUFFER : 0;
     handler *h = fileh_open(path, c->file_mode, c->rotation_size_mb * 1024 * 1024,
-                            (unsigned)c->rotation_backup_count, &why);
+                            (unsigned)c->rotation_backup_count, buffer, &why);
     if (h == NULL)
         report_open_error(c, key, mark, &why, errors);
     strbuf_free(&why);
     if (h == NULL)
         return -1;
     add_route(p, h, kind, min_level, prefix);
+    return 0;
+}
+
+/* The webhook: CRITICAL records, as JSON or as a text line like the
+ * files. The handler only queues; its sender thread posts. */
+static int add_webhook_route(pipeline *p, strbuf *errors)
+{
+    const conf *c = p->conf;
+    if (c->webhook.url == NULL)
+        return 0;
+    strbuf why = STRBUF_INIT;
+    handler *h = webhookh_new(&c->webhook, c->structured_logging, &why);
+    if (h == NULL)
+        report_open_error(c, "webhook", c->webhook.mark, &why, errors);
+    strbuf_free(&why);
+    if (h == NULL)
+        return -1;
+    add_route(p, h, c->structured_logging ? RENDER_JSON : RENDER_TEXT, METALOG_CRITICAL, NULL);
     return 0;
 }
 
@@ -132,6 +154,8 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
                       0, NULL);
         }
     }
+    if (!failed)
+        failed = add_webhook_route(p, errors);
     if (failed) {
         for (size_t i = 0; i < p->nroutes; i++)
             if (p->routes[i].h->ops->abandon != NULL)
@@ -268,7 +292,9 @@ static void dispatch_routes(const pipeline *p, const ml_record *r,
             atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
             continue;
         }
-        int rc_write = handler_write(rt->h, out->data, out->len);
+        /* With the record: the webhook collapses repeats by its logger
+         * and event. */
+        int rc_write = handler_write_record(rt->h, r, out->data, out->len);
         int err = errno;
         if (handler_note(rt->h, rc_write) && chg != NULL && chg->h == NULL)
             *chg = (handler_change){rt->h, err, rc_write == 0};
@@ -278,11 +304,8 @@ static void dispatch_routes(const pipeline *p, const ml_record *r,
             strbuf_free(&rc->out[k]);
 }
 
-void pipeline_dispatch(const pipeline *p, ml_record *r)
+void pipeline_process(const pipeline *p, ml_record *r)
 {
-    if (r->level < pipeline_level_for(p, r->logger))
-        return;
-    pipeline_count_record();
     for (size_t i = 0; i < p->nprocs; i++)
         p->procs[i](r);
     render_cache *rc = rcache_get();
@@ -296,6 +319,44 @@ void pipeline_dispatch(const pipeline *p, ml_record *r)
         report_handler_state(p, &chg);
 }
 
+void pipeline_dispatch(const pipeline *p, ml_record *r)
+{
+    if (r->level < pipeline_level_for(p, r->logger))
+        return;
+    pipeline_count_record();
+    if (p->conf->async_logging)
+        async_submit(p, r);
+    else
+        pipeline_process(p, r);
+}
+
+/* A record of the library's own (logger "metalog"), handled at once by p:
+ * the routes of skip excepted. */
+static void emit_except(const pipeline *p, int level, const char *event,
+                        const metalog_field *fields, size_t n, const handler *skip)
+{
+    ml_record r = {0};
+    clock_gettime(CLOCK_REALTIME, &r.ts);
+    r.level = level;
+    r.logger = "metalog";
+    r.logger_len = 7;
+    r.event = event;
+    r.site = fields;
+    r.nsite = n;
+    for (size_t i = 0; i < p->nprocs; i++)
+        p->procs[i](&r);
+    render_cache *rc = rcache_get();
+    if (rc != NULL)
+        dispatch_routes(p, &r, rc, skip, NULL);
+}
+
+void pipeline_emit(const pipeline *p, int level, const char *event,
+                   const metalog_field *fields, size_t n)
+{
+    if (level >= pipeline_level_for(p, "metalog"))
+        emit_except(p, level, event, fields, n, NULL);
+}
+
 /* A failing handler is reported once through the others (and its
  * recovery once), as an ERROR/INFO record of the logger "metalog". It runs
  * after the record that caused it is done with this thread's scratch, and
@@ -303,21 +364,12 @@ void pipeline_dispatch(const pipeline *p, ml_record *r)
 static void report_handler_state(const pipeline *p, const handler_change *chg)
 {
     const handler *h = chg->h;
-    int err = chg->err;
-    bool recovered = chg->recovered;
     metalog_field fields[2] = {ml_str("handler", h->name ? h->name : "?"),
-                               ml_str("error", strerror(err))};
-    ml_record r = {0};
-    clock_gettime(CLOCK_REALTIME, &r.ts);
-    r.level = recovered ? METALOG_INFO : METALOG_ERROR;
-    r.logger = "metalog";
-    r.logger_len = 7;
-    r.event = recovered ? "log writes recovered" : "log write failed";
-    r.site = fields;
-    r.nsite = recovered ? 1 : 2;
-    for (size_t i = 0; i < p->nprocs; i++)
-        p->procs[i](&r);
-    dispatch_routes(p, &r, rcache_get(), h, NULL);
+                               ml_str("error", strerror(chg->err))};
+    if (chg->recovered)
+        emit_except(p, METALOG_INFO, "log writes recovered", fields, 1, h);
+    else
+        emit_except(p, METALOG_ERROR, "log write failed", fields, 2, h);
 }
 
 /* -1 also when a handler's last write failed: the records it was given
@@ -327,7 +379,11 @@ int pipeline_flush(const pipeline *p)
     int rc = 0;
     for (size_t i = 0; i < p->nroutes; i++) {
         handler *h = p->routes[i].h;
-        if (h->ops->flush(h) != 0 || __atomic_load_n(&h->failing, __ATOMIC_RELAXED))
+        /* Buffered handlers write here, so their failures count here. */
+        int frc = h->ops->flush(h);
+        if (frc != 0)
+            handler_note(h, frc);
+        if (frc != 0 || __atomic_load_n(&h->failing, __ATOMIC_RELAXED))
             rc = -1;
     }
     return rc;

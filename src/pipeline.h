@@ -50,11 +50,23 @@ void pipeline_install(pipeline *p);
  * built-in or a path-less default is running). Caller frees. */
 char *pipeline_current_path(void);
 
-/* Runs r through p: level check, processors, renderers, handlers. */
+/* Runs r through p: the level check, then (async pipelines) the queue or
+ * (sync) pipeline_process. */
 void pipeline_dispatch(const pipeline *p, ml_record *r);
+
+/* Processors, renderers and handlers, here and now. */
+void pipeline_process(const pipeline *p, ml_record *r);
+
+/* A record of the library itself (logger "metalog") through p, now. */
+void pipeline_emit(const pipeline *p, int level, const char *event,
+                   const metalog_field *fields, size_t n);
 
 /* Flushes every handler of p. 0, or -1 when one failed. */
 int pipeline_flush(const pipeline *p);
+
+/* The lifecycle lock of metalog.c, taken and released around fork. */
+void lifecycle_fork_prepare(void);
+void lifecycle_fork_release(void);
 
 /* Adds the counters kept by pipelines and threads to out. */
 void pipeline_stats_add(metalog_stats *out);

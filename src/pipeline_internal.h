@@ -15,6 +15,7 @@
 
 #define PIPELINE_MAX_PROCS 8
 #define PIPELINE_MAX_ROUTES 8
+#define PIPELINE_FILE_BUFFER (64 * 1024) /* per file, async pipelines only */
 
 /* A route sends the records that pass its filter, rendered one way, to
  * one handler. */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "async.h"
 #include "logger.h"
 #include "pipeline_internal.h"
 
@@ -70,9 +71,44 @@ static void slot_key_create(void)
     pthread_key_create(&slot_key, slot_release);
 }
 
+/* ---- fork ----
+ *
+ * Before fork the library takes its locks in its own order (lifecycle,
+ * install, the async writer's pass, every handler's lock), so that the
+ * child starts with none held by a thread it does not have. */
+static void fork_prepare(void)
+{
+    lifecycle_fork_prepare();
+    pthread_mutex_lock(&install_lock);
+    async_fork_prepare();
+    handler_locks_acquire();
+}
+
+static void fork_parent(void)
+{
+    handler_locks_release();
+    async_fork_parent();
+    pthread_mutex_unlock(&install_lock);
+    lifecycle_fork_release();
+}
+
+static void fork_child(void)
+{
+    handler_locks_release();
+    async_fork_child();
+    pthread_mutex_unlock(&install_lock);
+    lifecycle_fork_release();
+}
+
+static void slots_init(void)
+{
+    slot_key_create();
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
 static slot *slot_claim(void)
 {
-    pthread_once(&slot_once, slot_key_create);
+    pthread_once(&slot_once, slots_init);
     slot *s;
     for (s = atomic_load(&slots); s != NULL; s = s->next) {
         bool expected = false;
@@ -161,7 +197,10 @@ void pipeline_install(pipeline *p)
     logger_gates_update(pipeline_or_builtin(p));
     logger_registry_unlock();
     if (old != NULL) {
+        /* No log call is inside old after the drain, so nothing new can
+         * be queued for it; the async flush then writes what was. */
         pipeline_drain(old);
+        async_flush();
         pipeline_flush(old);
         pipeline_free(old);
     }

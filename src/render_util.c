@@ -178,8 +178,58 @@ size_t ru_format_i64(char *buf, int64_t v)
     return 1 + ru_format_u64(buf + 1, (uint64_t)0 - (uint64_t)v);
 }
 
+/* The common case without printf: a value that is some integer m over a
+ * power of ten 10^k, with m below 2^53. Then "m with k decimals" reads back
+ * as exactly v (m and 10^k are exact doubles and the division is correctly
+ * rounded, as strtod is), and the smallest k that reads back is the
+ * shortest text. Returns 0 when v is not such a value. */
+static size_t f64_decimal(char *buf, double v)
+{
+    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
+                                   1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
+    double a = fabs(v);
+    if (!(a >= 1e-7 && a < 1e15))
+        return 0;
+    for (unsigned k = 0; k < sizeof pow10 / sizeof pow10[0]; k++) {
+        double scaled = a * pow10[k];
+        if (scaled >= 9007199254740992.0) /* 2^53 */
+            return 0;
+        uint64_t m = (uint64_t)(scaled + 0.5);
+        if ((double)m / pow10[k] != a)
+            continue;
+        char digits[24];
+        size_t nd = ru_format_u64(digits, m), n = 0;
+        if (v < 0)
+            buf[n++] = '-';
+        if (nd <= k) { /* 0.000ddd */
+            buf[n++] = '0';
+            buf[n++] = '.';
+            for (size_t z = nd; z < k; z++)
+                buf[n++] = '0';
+            memcpy(buf + n, digits, nd);
+            n += nd;
+        } else {
+            memcpy(buf + n, digits, nd - k);
+            n += nd - k;
+            buf[n++] = '.';
+            if (k == 0) {
+                buf[n++] = '0'; /* integral: stays a double when read back */
+            } else {
+                memcpy(buf + n, digits + nd - k, k);
+                n += k;
+            }
+        }
+        buf[n] = '\0';
+        return n;
+    }
+    return 0;
+}
+
 size_t ru_format_f64(char *buf, double v)
 {
+    size_t fast = f64_decimal(buf, v);
+    if (fast > 0)
+        return fast;
     if (isnan(v))
         return (size_t)snprintf(buf, 32, "NaN");
     if (isinf(v))

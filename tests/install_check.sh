@@ -8,6 +8,8 @@ prefix=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
+# The .pc file was made for the configured prefix; point it at this one.
+pc() { pkg-config --define-variable=prefix="$prefix" "$@"; }
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); }
@@ -36,9 +38,9 @@ int main(void) {
 }
 C
 # shellcheck disable=SC2046
-cc -std=c11 -Wall -Wextra -Werror app.c -o app $(pkg-config --cflags --libs metalog) && ok || bad "compile with pkg-config"
+cc -std=c11 -Wall -Wextra -Werror app.c -o app $(pc --cflags --libs metalog) && ok || bad "compile with pkg-config"
 # The static library: only the API may be needed from it, and it must link.
-cc -std=c11 -Wall -Wextra -Werror app.c -o app-static $(pkg-config --cflags metalog) \
+cc -std=c11 -Wall -Wextra -Werror app.c -o app-static $(pc --cflags metalog) \
     "$prefix/lib/libmetalog.a" $(pkg-config --libs yaml-0.1 libcurl) -pthread -ldl \
     && ok || bad "link against libmetalog.a"
 

@@ -57,47 +57,11 @@ static void init_level(const char *level)
     free(cfg);
 }
 
-/* Every line of path, parsed; *n gets the count. */
-static json_object **records(const char *path, size_t *n)
-{
-    ck_assert_int_eq(metalog_flush(), 0);
-    if (th_file_size(path) < 0) {
-        *n = 0;
-        return NULL;
-    }
-    return th_json_lines(path, n);
-}
-
-/* Whether a record is the library's own (reload notices and the like). */
-static bool from_library(json_object *o)
-{
-    return strcmp(th_jstr(o, "logger"), "metalog") == 0;
-}
-
-/* The events of path's records joined by ',', the library's own records
- * left out (caller frees). */
-static char *events(const char *path)
-{
-    size_t n;
-    json_object **r = records(path, &n);
-    size_t cap = 16;
-    for (size_t i = 0; i < n; i++)
-        cap += strlen(th_jstr(r[i], "event")) + 1;
-    char *out = calloc(1, cap);
-    for (size_t i = 0; i < n; i++) {
-        if (from_library(r[i]))
-            continue;
-        if (out[0] != '\0')
-            strcat(out, ",");
-        strcat(out, th_jstr(r[i], "event"));
-    }
-    th_json_lines_free(r, n);
-    return out;
-}
-
+/* Asserts the events logged to path, the library's own left out. */
 static void assert_events(const char *path, const char *want)
 {
-    char *got = events(path);
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *got = th_events(path, 0);
     ck_assert_str_eq(got, want);
     free(got);
 }
@@ -105,12 +69,8 @@ static void assert_events(const char *path, const char *want)
 /* Record i of the log (caller puts). */
 static json_object *record(size_t i)
 {
-    size_t n;
-    json_object **r = records(logpath, &n);
-    ck_assert_msg(i < n, "wanted record %zu of %zu", i, n);
-    json_object *o = json_object_get(r[i]);
-    th_json_lines_free(r, n);
-    return o;
+    ck_assert_int_eq(metalog_flush(), 0);
+    return th_json_line_strict(logpath, i, NULL);
 }
 
 static size_t nkeys(json_object *o)
@@ -743,6 +703,45 @@ START_TEST(last_error_is_empty_after_a_successful_call)
 }
 END_TEST
 
+static void *read_error_in_other_thread(void *out)
+{
+    *(const char **)out = strdup(metalog_last_error());
+    return NULL;
+}
+
+START_TEST(last_error_belongs_to_the_failing_thread)
+{
+    char *bad = th_write_file(dir, "bad.yaml", "log_level: LOUD\n");
+    ck_assert_int_eq(metalog_init(bad), -1);
+    const char *other = NULL;
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, read_error_in_other_thread, &other), 0);
+    pthread_join(t, NULL);
+    ck_assert_str_eq(other, "");
+    ck_assert_ptr_nonnull(strstr(metalog_last_error(), "bad.yaml:1:"));
+    free((char *)other);
+    free(bad);
+}
+END_TEST
+
+START_TEST(init_null_while_running_returns_to_the_default)
+{
+    init_level("DEBUG");
+    metalog_info(NULL, "to the file");
+    th_capture_begin();
+    int rc = metalog_init(NULL);
+    metalog_debug(NULL, "debug is off again");
+    metalog_info(NULL, "to the console");
+    metalog_flush();
+    char *out = th_capture_end();
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_nonnull(strstr(out, "to the console"));
+    ck_assert_ptr_null(strstr(out, "debug is off again"));
+    assert_events(logpath, "to the file");
+    free(out);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
     Suite *s = suite_create("api");
@@ -780,7 +779,8 @@ static Suite *api_suite(void)
           stats_count_write_errors, reload_before_init_fails_with_a_message,
           reload_rereads_the_current_file_and_counts_it,
           reload_of_a_broken_file_fails_and_keeps_logging,
-          last_error_is_empty_after_a_successful_call}},
+          last_error_is_empty_after_a_successful_call, last_error_belongs_to_the_failing_thread,
+          init_null_while_running_returns_to_the_default}},
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         TCase *tc = tcase_create(groups[g].name);

@@ -130,7 +130,13 @@ static void assert_defaults(const conf *c)
     ck_assert_ptr_null(c->log_file);
     ck_assert_ptr_null(c->trade_log_file);
     ck_assert_ptr_null(c->error_log_file);
-    ck_assert_ptr_null(c->webhook_url);
+    ck_assert_ptr_null(c->webhook.url);
+    ck_assert_uint_eq(c->webhook.nheaders, 0);
+    ck_assert_uint_eq(c->webhook.timeout_seconds, 5);
+    ck_assert_uint_eq(c->webhook.max_retries, 3);
+    ck_assert_uint_eq(c->webhook.dedup_window_seconds, 60);
+    ck_assert_uint_eq(c->webhook.queue_size, 1000);
+    ck_assert_uint_eq(c->webhook.shutdown_timeout_seconds, 5);
     ck_assert_uint_eq(c->rotation_size_mb, 10);
     ck_assert_uint_eq(c->rotation_backup_count, 5);
     ck_assert_int_eq(c->console_colors, CONF_COLORS_AUTO);
@@ -221,7 +227,7 @@ START_TEST(full_corpus_file_sets_every_setting)
     ck_assert_str_eq(c->log_file, "logs/app.log");
     ck_assert_str_eq(c->trade_log_file, "logs/trades.log");
     ck_assert_str_eq(c->error_log_file, "logs/errors.log");
-    ck_assert_str_eq(c->webhook_url, "https://hooks.example.com/services/T000/B000/XXXX");
+    ck_assert_str_eq(c->webhook.url, "https://hooks.example.com/services/T000/B000/XXXX");
     ck_assert_uint_eq(c->rotation_size_mb, 50);
     ck_assert_uint_eq(c->rotation_backup_count, 10);
     ck_assert_int_eq(c->console_colors, CONF_COLORS_ALWAYS);
@@ -431,10 +437,10 @@ END_TEST
 START_TEST(webhook_url_accepts_http_and_https)
 {
     conf *c = load_ok("webhook_url: http://alerts.internal/hook\n");
-    ck_assert_str_eq(c->webhook_url, "http://alerts.internal/hook");
+    ck_assert_str_eq(c->webhook.url, "http://alerts.internal/hook");
     conf_free(c);
     c = load_ok("webhook_url: https://hooks.example.com\n");
-    ck_assert_str_eq(c->webhook_url, "https://hooks.example.com");
+    ck_assert_str_eq(c->webhook.url, "https://hooks.example.com");
     conf_free(c);
 }
 END_TEST
@@ -442,7 +448,7 @@ END_TEST
 START_TEST(webhook_url_accepts_userinfo_port_ipv6_and_any_case_scheme)
 {
     conf *c = load_ok("webhook_url: HTTPS://u:p@[::1]:8443/x?y=1\n");
-    ck_assert_str_eq(c->webhook_url, "HTTPS://u:p@[::1]:8443/x?y=1");
+    ck_assert_str_eq(c->webhook.url, "HTTPS://u:p@[::1]:8443/x?y=1");
     conf_free(c);
 }
 END_TEST
@@ -490,7 +496,7 @@ END_TEST
 START_TEST(webhook_url_null_means_no_webhook)
 {
     conf *c = load_ok("webhook_url: ~\n");
-    ck_assert_ptr_null(c->webhook_url);
+    ck_assert_ptr_null(c->webhook.url);
     conf_free(c);
 }
 END_TEST
@@ -527,6 +533,233 @@ START_TEST(redact_url_without_path_still_ends_redacted)
     char *r = redacted("http://h.example.com?token=abc");
     ck_assert_str_eq(r, "http://h.example.com/<redacted>");
     free(r);
+}
+END_TEST
+
+/* ---- The webhook block ---- */
+
+START_TEST(webhook_block_sets_every_key)
+{
+    conf *c = load_ok("log_level: INFO\n"
+                      "webhook:\n"
+                      "  url: https://hooks.example.com/services/T/B/X\n"
+                      "  headers:\n"
+                      "    Authorization: Bearer abc\n"
+                      "    X-Team: ops\n"
+                      "  timeout_seconds: 7\n"
+                      "  max_retries: 0\n"
+                      "  dedup_window_seconds: 0\n"
+                      "  queue_size: 12\n"
+                      "  shutdown_timeout_seconds: 0\n");
+    const conf_webhook *w = &c->webhook;
+    ck_assert_str_eq(w->url, "https://hooks.example.com/services/T/B/X");
+    ck_assert_uint_eq(w->nheaders, 2);
+    ck_assert_str_eq(w->headers[0].name, "Authorization");
+    ck_assert_str_eq(w->headers[0].value, "Bearer abc");
+    ck_assert_str_eq(w->headers[1].name, "X-Team");
+    ck_assert_str_eq(w->headers[1].value, "ops");
+    ck_assert_uint_eq(w->timeout_seconds, 7);
+    ck_assert_uint_eq(w->max_retries, 0);
+    ck_assert_uint_eq(w->dedup_window_seconds, 0);
+    ck_assert_uint_eq(w->queue_size, 12);
+    ck_assert_uint_eq(w->shutdown_timeout_seconds, 0);
+    ck_assert_uint_eq(w->mark.line, 2);
+    ck_assert_uint_eq(w->mark.col, 1);
+    conf_free(c);
+}
+END_TEST
+
+START_TEST(webhook_block_accepts_the_largest_values)
+{
+    conf *c = load_ok("webhook: {url: 'http://h:1/x', timeout_seconds: 300, max_retries: 20,"
+                      " dedup_window_seconds: 86400, queue_size: 100000,"
+                      " shutdown_timeout_seconds: 300}\n");
+    ck_assert_uint_eq(c->webhook.timeout_seconds, 300);
+    ck_assert_uint_eq(c->webhook.max_retries, 20);
+    ck_assert_uint_eq(c->webhook.dedup_window_seconds, 86400);
+    ck_assert_uint_eq(c->webhook.queue_size, 100000);
+    ck_assert_uint_eq(c->webhook.shutdown_timeout_seconds, 300);
+    conf_free(c);
+}
+END_TEST
+
+START_TEST(webhook_url_is_the_block_with_only_url)
+{
+    conf *c = load_ok("\nwebhook_url: https://hooks.example.com/x\n");
+    ck_assert_str_eq(c->webhook.url, "https://hooks.example.com/x");
+    ck_assert_uint_eq(c->webhook.nheaders, 0);
+    ck_assert_uint_eq(c->webhook.timeout_seconds, 5);
+    ck_assert_uint_eq(c->webhook.queue_size, 1000);
+    ck_assert_uint_eq(c->webhook.mark.line, 2);
+    conf_free(c);
+}
+END_TEST
+
+START_TEST(webhook_header_values_expand_env_variables)
+{
+    setenv("METALOG_T_TOKEN", "tok-123", 1);
+    conf *c = load_ok("webhook:\n  url: http://127.0.0.1:1/h\n"
+                      "  headers: {Authorization: \"Bearer ${METALOG_T_TOKEN}\","
+                      " X-Env: \"${METALOG_T_UNSET_HDR:-fallback}\"}\n");
+    ck_assert_str_eq(c->webhook.headers[0].value, "Bearer tok-123");
+    ck_assert_str_eq(c->webhook.headers[1].value, "fallback");
+    conf_free(c);
+    unsetenv("METALOG_T_TOKEN");
+}
+END_TEST
+
+START_TEST(webhook_block_null_means_no_webhook)
+{
+    conf *c = load_ok("webhook: ~\n");
+    ck_assert_ptr_null(c->webhook.url);
+    conf_free(c);
+}
+END_TEST
+
+START_TEST(webhook_block_without_url_is_rejected_at_the_key)
+{
+    expect_corpus("webhook_block_no_url.yaml",
+                  "webhook_block_no_url.yaml:2:1: webhook: url is required in the webhook block\n");
+    expect_errors("webhook: {url: ~}\n",
+                  "t.yaml:1:1: webhook: url must be set: a webhook block without a URL posts "
+                  "nowhere\n");
+}
+END_TEST
+
+START_TEST(webhook_block_and_webhook_url_together_are_rejected)
+{
+    expect_corpus("webhook_block_and_url.yaml",
+                  "webhook_block_and_url.yaml:3:1: webhook: both webhook_url and a webhook "
+                  "block are given (the other at line 2); webhook_url is shorthand for a "
+                  "webhook block with only url: keep one\n");
+    expect_errors("webhook: {url: 'http://h/x'}\nwebhook_url: ~\n",
+                  "t.yaml:2:1: webhook_url: both webhook_url and a webhook block are given (the "
+                  "other at line 1); webhook_url is shorthand for a webhook block with only "
+                  "url: keep one\n");
+}
+END_TEST
+
+START_TEST(webhook_block_unknown_key_suggests_a_close_one)
+{
+    expect_corpus("webhook_block_unknown_key.yaml",
+                  "webhook_block_unknown_key.yaml:3:3: webhook.max_retires: unknown key (did you "
+                  "mean 'max_retries'?)\n"
+                  "webhook_block_unknown_key.yaml:4:3: webhook.retry_jitter: unknown key\n");
+}
+END_TEST
+
+START_TEST(webhook_misspelt_at_the_top_suggests_webhook)
+{
+    expect_errors("webhok: {url: 'http://h/x'}\n",
+                  "t.yaml:1:1: webhok: unknown key (did you mean 'webhook'?)\n");
+}
+END_TEST
+
+START_TEST(webhook_numbers_are_range_checked)
+{
+    expect_corpus("webhook_numbers_out_of_range.yaml",
+                  "webhook_numbers_out_of_range.yaml:4:20: webhook.timeout_seconds: must be "
+                  "between 1 and 300, got 0\n"
+                  "webhook_numbers_out_of_range.yaml:5:16: webhook.max_retries: must be between "
+                  "0 and 20, got 21\n"
+                  "webhook_numbers_out_of_range.yaml:6:25: webhook.dedup_window_seconds: must be "
+                  "between 0 and 86400, got 86401\n"
+                  "webhook_numbers_out_of_range.yaml:7:15: webhook.queue_size: must be between 1 "
+                  "and 100000, got 0\n"
+                  "webhook_numbers_out_of_range.yaml:8:29: webhook.shutdown_timeout_seconds: must "
+                  "be between 0 and 300, got 301\n");
+    expect_corpus("webhook_timeout_not_integer.yaml",
+                  "webhook_timeout_not_integer.yaml:3:20: webhook.timeout_seconds: expected an "
+                  "integer, got \"2.5\"\n");
+}
+END_TEST
+
+START_TEST(webhook_block_url_is_validated_and_redacted)
+{
+    expect_corpus("webhook_block_bad_url.yaml",
+                  "webhook_block_bad_url.yaml:2:8: webhook.url: must be an http:// or https:// "
+                  "URL with a host, got \"gopher://hooks.example.com/<redacted>\"\n");
+}
+END_TEST
+
+START_TEST(webhook_block_given_as_a_url_is_rejected_without_showing_it)
+{
+    expect_corpus("webhook_block_not_mapping.yaml",
+                  "webhook_block_not_mapping.yaml:2:10: webhook: expected a mapping (url, "
+                  "headers, timeout_seconds, ...), got a single value (not shown: it may hold a "
+                  "secret); a URL alone goes in webhook_url\n");
+    expect_errors("webhook: [a]\n", "t.yaml:1:10: webhook: expected a mapping (url, headers, "
+                                    "timeout_seconds, ...), got a sequence; a URL alone goes in "
+                                    "webhook_url\n");
+}
+END_TEST
+
+START_TEST(webhook_headers_given_as_a_line_are_rejected_without_showing_it)
+{
+    expect_corpus("webhook_headers_not_mapping.yaml",
+                  "webhook_headers_not_mapping.yaml:4:12: webhook.headers: expected a mapping of "
+                  "header names to values, got a single value (not shown: it may hold a "
+                  "secret)\n");
+}
+END_TEST
+
+START_TEST(webhook_header_name_must_be_an_http_token)
+{
+    expect_corpus("webhook_header_bad_name.yaml",
+                  "webhook_header_bad_name.yaml:4:5: webhook.headers.X Token: a header name must "
+                  "be a non-empty HTTP token (letters, digits and !#$%&'*+-.^_`|~)\n");
+    expect_errors("webhook: {url: 'http://h/x', headers: {'': v}}\n",
+                  "t.yaml:1:40: webhook.headers.: a header name must be a non-empty HTTP token "
+                  "(letters, digits and !#$%&'*+-.^_`|~)\n");
+}
+END_TEST
+
+START_TEST(webhook_header_value_with_a_newline_is_rejected_without_showing_it)
+{
+    char *errors;
+    conf *c = load_text("webhook:\n  url: http://h/x\n  headers:\n"
+                        "    X-Token: \"SECRETVALUE\\r\\nX-Injected: 1\"\n",
+                        &errors);
+    ck_assert_ptr_null(c);
+    ck_assert_str_eq(errors, "t.yaml:4:14: webhook.headers.X-Token: must not contain control "
+                             "characters (the value is not shown)\n");
+    free(errors);
+    expect_corpus("webhook_header_control_char.yaml",
+                  "webhook_header_control_char.yaml:5:14: webhook.headers.X-Token: must not "
+                  "contain control characters (the value is not shown)\n");
+}
+END_TEST
+
+START_TEST(webhook_header_value_must_be_a_non_empty_scalar)
+{
+    expect_corpus("webhook_header_null.yaml",
+                  "webhook_header_null.yaml:4:19: webhook.headers.Authorization: expected a "
+                  "header value, got null\n");
+    expect_errors("webhook: {url: 'http://h/x', headers: {X-A: '', X-B: [1]}}\n",
+                  "t.yaml:1:45: webhook.headers.X-A: must not be empty\n"
+                  "t.yaml:1:54: webhook.headers.X-B: expected a header value, got a sequence\n");
+}
+END_TEST
+
+START_TEST(webhook_header_may_not_set_the_framing)
+{
+    expect_corpus("webhook_header_content_length.yaml",
+                  "webhook_header_content_length.yaml:4:5: webhook.headers.Content-Length: is set "
+                  "by metalog for each request\n");
+    expect_errors("webhook: {url: 'http://h/x', headers: {transfer-encoding: chunked}}\n",
+                  "t.yaml:1:40: webhook.headers.transfer-encoding: is set by metalog for each "
+                  "request\n");
+}
+END_TEST
+
+START_TEST(webhook_header_values_accept_numbers_tabs_and_utf8)
+{
+    conf *c = load_ok("webhook: {url: 'http://h/x', headers: {X-Id: 42, X-Tab: \"a\\tb\","
+                      " X-Name: \"caf\xc3\xa9\"}}\n");
+    ck_assert_str_eq(c->webhook.headers[0].value, "42");
+    ck_assert_str_eq(c->webhook.headers[1].value, "a\tb");
+    ck_assert_str_eq(c->webhook.headers[2].value, "caf\xc3\xa9");
+    conf_free(c);
 }
 END_TEST
 
@@ -1181,7 +1414,7 @@ START_TEST(print_fills_every_default)
                           "log_file: null\n"
                           "trade_log_file: null\n"
                           "error_log_file: null\n"
-                          "webhook_url: null\n"
+                          "webhook: null\n"
                           "rotation_size_mb: 10\n"
                           "rotation_backup_count: 5\n"
                           "console_colors: auto\n"
@@ -1209,7 +1442,14 @@ START_TEST(print_shows_loaded_values)
                           "log_file: \"logs/app.log\"\n"
                           "trade_log_file: \"logs/trades.log\"\n"
                           "error_log_file: \"logs/errors.log\"\n"
-                          "webhook_url: \"https://hooks.example.com/<redacted>\"\n"
+                          "webhook:\n"
+                          "  url: \"https://hooks.example.com/<redacted>\"\n"
+                          "  headers: {}\n"
+                          "  timeout_seconds: 5\n"
+                          "  max_retries: 3\n"
+                          "  dedup_window_seconds: 60\n"
+                          "  queue_size: 1000\n"
+                          "  shutdown_timeout_seconds: 5\n"
                           "rotation_size_mb: 50\n"
                           "rotation_backup_count: 10\n"
                           "console_colors: always\n"
@@ -1232,10 +1472,41 @@ START_TEST(print_redacts_webhook_path_and_query)
 {
     conf *c = load_ok("webhook_url: https://hooks.example.com/services/T000/SECRET?token=abc\n");
     char *out = printed(c);
-    ck_assert_ptr_nonnull(strstr(out, "webhook_url: \"https://hooks.example.com/<redacted>\"\n"));
+    ck_assert_ptr_nonnull(strstr(out, "webhook:\n  url: \"https://hooks.example.com/<redacted>\"\n"));
     ck_assert_ptr_null(strstr(out, "SECRET"));
     ck_assert_ptr_null(strstr(out, "T000"));
     ck_assert_ptr_null(strstr(out, "abc"));
+    free(out);
+    conf_free(c);
+}
+END_TEST
+
+START_TEST(print_shows_webhook_block_with_url_and_header_values_redacted)
+{
+    conf *c = load_ok("webhook:\n  url: https://hooks.example.com/services/T000/SECRET?token=abc\n"
+                      "  headers: {Authorization: Bearer HEADERSECRET, X-Team: ops}\n"
+                      "  queue_size: 7\n");
+    char *out = printed(c);
+    ck_assert_ptr_nonnull(strstr(out, "webhook:\n"
+                                      "  url: \"https://hooks.example.com/<redacted>\"\n"
+                                      "  headers:\n"
+                                      "    \"Authorization\": \"<redacted>\"\n"
+                                      "    \"X-Team\": \"<redacted>\"\n"
+                                      "  timeout_seconds: 5\n"
+                                      "  max_retries: 3\n"
+                                      "  dedup_window_seconds: 60\n"
+                                      "  queue_size: 7\n"
+                                      "  shutdown_timeout_seconds: 5\n"
+                                      "rotation_size_mb: 10\n"));
+    ck_assert_ptr_null(strstr(out, "HEADERSECRET"));
+    ck_assert_ptr_null(strstr(out, "SECRET"));
+    ck_assert_ptr_null(strstr(out, "ops"));
+    ck_assert_ptr_null(strstr(out, "webhook_url"));
+    /* What --print shows is itself a configuration that loads. */
+    conf *again = load_ok(strchr(out, '\n') + 1);
+    ck_assert_uint_eq(again->webhook.nheaders, 2);
+    ck_assert_uint_eq(again->webhook.queue_size, 7);
+    conf_free(again);
     free(out);
     conf_free(c);
 }
@@ -1362,6 +1633,19 @@ static Suite *config_suite(void)
         webhook_url_null_means_no_webhook, redact_url_keeps_scheme_host_and_port_only,
         redact_url_drops_userinfo, redact_url_without_scheme_hides_everything,
         redact_url_without_path_still_ends_redacted);
+    ADD(s, "webhook", webhook_block_sets_every_key, webhook_block_accepts_the_largest_values,
+        webhook_url_is_the_block_with_only_url, webhook_header_values_expand_env_variables,
+        webhook_block_null_means_no_webhook, webhook_block_without_url_is_rejected_at_the_key,
+        webhook_block_and_webhook_url_together_are_rejected,
+        webhook_block_unknown_key_suggests_a_close_one,
+        webhook_misspelt_at_the_top_suggests_webhook, webhook_numbers_are_range_checked,
+        webhook_block_url_is_validated_and_redacted,
+        webhook_block_given_as_a_url_is_rejected_without_showing_it,
+        webhook_headers_given_as_a_line_are_rejected_without_showing_it,
+        webhook_header_name_must_be_an_http_token,
+        webhook_header_value_with_a_newline_is_rejected_without_showing_it,
+        webhook_header_value_must_be_a_non_empty_scalar, webhook_header_may_not_set_the_framing,
+        webhook_header_values_accept_numbers_tabs_and_utf8);
     ADD(s, "numbers", rotation_size_mb_accepts_zero_and_maximum,
         rotation_size_mb_rejects_string_with_line_and_col, rotation_size_mb_rejects_negative,
         rotation_size_mb_rejects_above_maximum, rotation_size_mb_rejects_fraction,
@@ -1400,7 +1684,9 @@ static Suite *config_suite(void)
     ADD(s, "reading", missing_file_is_an_io_error, directory_is_an_io_error,
         invalid_content_is_not_an_io_error, io_error_flag_may_be_null);
     ADD(s, "conf_print", print_fills_every_default, print_shows_loaded_values,
-        print_redacts_webhook_path_and_query, print_output_loads_back_to_the_same_settings);
+        print_redacts_webhook_path_and_query,
+        print_shows_webhook_block_with_url_and_header_values_redacted,
+        print_output_loads_back_to_the_same_settings);
     ADD(s, "corpus", every_valid_corpus_file_loads,
         every_invalid_corpus_file_gives_exactly_its_expected_errors);
     return s;

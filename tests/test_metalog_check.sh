@@ -152,7 +152,7 @@ async_logging: false
 log_file: null
 trade_log_file: null
 error_log_file: null
-webhook_url: null
+webhook: null
 rotation_size_mb: 10
 rotation_backup_count: 5
 console_colors: auto
@@ -185,7 +185,14 @@ async_logging: false
 log_file: "logs/app.log"
 trade_log_file: null
 error_log_file: null
-webhook_url: "https://hooks.example.com/<redacted>"
+webhook:
+  url: "https://hooks.example.com/<redacted>"
+  headers: {}
+  timeout_seconds: 5
+  max_retries: 3
+  dedup_window_seconds: 60
+  queue_size: 1000
+  shutdown_timeout_seconds: 5
 rotation_size_mb: 10
 rotation_backup_count: 5
 console_colors: auto
@@ -230,6 +237,54 @@ printf 'log_level: LOUD\nwebhook_url: "https://hooks.example.com/services/T000/S
 run "$tmp/p" --print other.yaml
 expect_rc 1 "valid webhook URL in an invalid file"
 no_secret "valid webhook URL in an invalid file"
+
+# The webhook block: URL and header values redacted, header names kept,
+# and the printed block loads back.
+export METALOG_TEST_HEADER_TOKEN=HEADERSECRET
+cat >"$tmp/p/block.yaml" <<'EOF'
+webhook:
+  url: https://hooks.example.com/services/T000/SECRET?token=abc
+  headers:
+    Authorization: "Bearer ${METALOG_TEST_HEADER_TOKEN}"
+    X-Api-Key: abc-key
+  max_retries: 1
+EOF
+run "$tmp/p" --print block.yaml
+expect_rc 0 "--print block.yaml"
+cat >"$tmp/want" <<'EOF'
+webhook:
+  url: "https://hooks.example.com/<redacted>"
+  headers:
+    "Authorization": "<redacted>"
+    "X-Api-Key": "<redacted>"
+  timeout_seconds: 5
+  max_retries: 1
+  dedup_window_seconds: 60
+  queue_size: 1000
+  shutdown_timeout_seconds: 5
+EOF
+sed -n '/^webhook:/,/^  shutdown_timeout_seconds/p' "$out" >"$tmp/got"
+expect_same "$tmp/got" "$tmp/want" "--print shows the webhook block, URL and header values redacted"
+if grep -q -e HEADERSECRET -e abc -e SECRET -e T000 "$out" "$err"; then
+    fail "--print webhook block: a secret leaked"
+else
+    pass "--print webhook block: no URL path, query or header value in the output"
+fi
+cp "$out" "$tmp/p/printed_block.yaml"
+run "$tmp/p" printed_block.yaml
+expect_rc 0 "--print output with a webhook block is a valid configuration"
+
+# A bad header value is reported without being shown.
+printf 'webhook:\n  url: https://h.example.com/x\n  headers:\n    X-Token: "HEADERSECRET\\nx"\n' \
+    >"$tmp/p/badheader.yaml"
+run "$tmp/p" badheader.yaml
+expect_rc 1 "header value with a newline"
+if grep -q HEADERSECRET "$out" "$err"; then
+    fail "header value with a newline: the value leaked"
+else
+    pass "header value with a newline: the value is not shown"
+fi
+unset METALOG_TEST_HEADER_TOKEN
 
 run "$valid" --print minimal.yaml empty.yaml
 expect_rc 0 "--print of two files"

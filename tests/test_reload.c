@@ -48,12 +48,14 @@ static void put_config(const char *text)
     free(tmp);
 }
 
-/* The config: log_file dir/<file> at level, plus extra lines. */
+/* The config: log_file dir/<file> at level, plus extra lines. Files never
+ * rotate: the accounting reads only the files the configs name. */
 static void write_config(const char *file, const char *level, const char *extra)
 {
     char *text;
     ck_assert_int_ge(asprintf(&text,
-                              "log_level: %s\nlog_to_console: false\nlog_file: %s/%s\n%s",
+                              "log_level: %s\nlog_to_console: false\nrotation_size_mb: 0\n"
+                              "log_file: %s/%s\n%s",
                               level, dir, file, extra ? extra : ""),
                      0);
     put_config(text);

@@ -5,15 +5,12 @@
  * reader; console output byte by byte.
  */
 #include <check.h>
-#include <fcntl.h>
 #include <float.h>
 #include <math.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +20,10 @@
 
 static char *dir;
 static char *logpath;
+/* The record last loaded and its raw line; the next load (or the
+ * teardown) frees them. */
+static json_object *rec;
+static char *raw;
 
 static void setup(void)
 {
@@ -34,6 +35,10 @@ static void teardown(void)
 {
     metalog_context_clear(); /* CK_FORK=no runs every test in one thread */
     metalog_shutdown();
+    json_object_put(rec);
+    rec = NULL;
+    free(raw);
+    raw = NULL;
     free(logpath);
     logpath = NULL;
     th_tmpdir_remove(dir);
@@ -60,20 +65,14 @@ static void init_console(const char *colors)
     free(cfg);
 }
 
-/* Record i of the log: the line strictly parsed (must succeed), and its raw
- * text when raw is not NULL (caller frees). */
-static json_object *record_at(size_t i, char **raw)
+/* Loads record i of the log, which must be strict UTF-8 JSON. */
+static json_object *load(size_t i)
 {
     ck_assert_int_eq(metalog_flush(), 0);
-    size_t n, *lens;
-    char **lines = th_lines(logpath, &n, &lens);
-    ck_assert_msg(i < n, "wanted line %zu of %zu", i, n);
-    json_object *o = th_json_strict(lines[i], lens[i]);
-    ck_assert_msg(o != NULL, "line %zu is not strict UTF-8 JSON: %.300s", i, lines[i]);
-    if (raw != NULL)
-        *raw = strdup(lines[i]);
-    th_lines_free(lines, n, lens);
-    return o;
+    json_object_put(rec);
+    free(raw);
+    rec = th_json_line_strict(logpath, i, &raw);
+    return rec;
 }
 
 static json_object *member(json_object *o, const char *key)
@@ -83,82 +82,15 @@ static json_object *member(json_object *o, const char *key)
     return v;
 }
 
-/* Whether n bytes at p start a well-formed UTF-8 sequence, and its length. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0];
-    size_t len = c < 0x80                 ? 1
-                 : c >= 0xc2 && c <= 0xdf ? 2
-                 : c >= 0xe0 && c <= 0xef ? 3
-                 : c >= 0xf0 && c <= 0xf4 ? 4
-                                          : 0;
-    if (len <= 1 || len > n)
-        return len == 1 ? 1 : 0;
-    unsigned lo = 0x80, hi = 0xbf; /* the second byte's range, Unicode table 3-7 */
-    if (c == 0xe0)
-        lo = 0xa0;
-    else if (c == 0xed)
-        hi = 0x9f;
-    else if (c == 0xf0)
-        lo = 0x90;
-    else if (c == 0xf4)
-        hi = 0x8f;
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    return len;
-}
-
-/* s with every byte that does not start a valid sequence replaced by
- * U+FFFD, as the contract asks. Caller frees. */
-static char *repaired(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = malloc(3 * n + 1), *o = out;
-    for (size_t i = 0; i < n;) {
-        size_t len = utf8_len((const unsigned char *)s + i, n - i);
-        if (len == 0) {
-            memcpy(o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(o, s + i, len);
-            o += len;
-            i += len;
-        }
-    }
-    *o = '\0';
-    return out;
-}
-
 static void assert_jstr(json_object *o, const char *key, const char *logged)
 {
-    char *want = repaired(logged);
+    char *want = th_utf8_repair(logged);
     json_object *v = member(o, key);
     ck_assert_msg(json_object_is_type(v, json_type_string), "'%s' is not a string", key);
     ck_assert_int_eq((long)json_object_get_string_len(v), (long)strlen(want));
     ck_assert_msg(memcmp(json_object_get_string(v), want, strlen(want)) == 0,
                   "'%s' differs from what was logged", key);
     free(want);
-}
-
-static void assert_no_raw_controls(const char *s, size_t n, bool newline_ok)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        ck_assert_msg(!((c < 0x20 && !(newline_ok && c == '\n')) || c == 0x7f),
-                      "raw control byte 0x%02x at offset %zu", c, i);
-    }
-}
-
-static size_t count_sub(const char *s, const char *sub)
-{
-    size_t n = 0;
-    for (const char *p = s; (p = strstr(p, sub)) != NULL; p += strlen(sub))
-        n++;
-    return n;
 }
 
 /* Kept out of line so that the stack trace names it. */
@@ -177,8 +109,7 @@ START_TEST(json_keys_in_contract_order)
     metalog_logger *lg = metalog_bind(metalog_get("expert"), ml_str("bound", "b"));
     raise_from_render_test(lg);
     metalog_logger_free(lg);
-    char *raw;
-    json_object *o = record_at(0, &raw);
+    json_object *o = load(0);
     const char *order[] = {"timestamp", "level", "logger", "event",    "bound",
                            "ctx",       "a",     "b",      "exception"};
     size_t k = 0;
@@ -200,8 +131,6 @@ START_TEST(json_keys_in_contract_order)
     }
     ck_assert_int_eq(raw[strlen(raw) - 1], '}');
     ck_assert_ptr_eq(strstr(raw, "{\"timestamp\":"), raw);
-    json_object_put(o);
-    free(raw);
 }
 END_TEST
 
@@ -212,7 +141,7 @@ START_TEST(json_timestamp_is_utc_microseconds_taken_at_the_call)
     clock_gettime(CLOCK_REALTIME, &before);
     metalog_info(NULL, "tick");
     clock_gettime(CLOCK_REALTIME, &after);
-    json_object *o = record_at(0, NULL);
+    json_object *o = load(0);
     const char *ts = th_jstr(o, "timestamp");
     ck_assert_ptr_nonnull(ts);
     ck_assert_uint_eq(strlen(ts), 27);
@@ -231,7 +160,6 @@ START_TEST(json_timestamp_is_utc_microseconds_taken_at_the_call)
     long long lo = (long long)before.tv_sec * 1000000 + before.tv_nsec / 1000;
     long long hi = (long long)after.tv_sec * 1000000 + after.tv_nsec / 1000;
     ck_assert_msg(at >= lo && at <= hi, "%s is not between the clock reads", ts);
-    json_object_put(o);
 }
 END_TEST
 
@@ -245,31 +173,31 @@ START_TEST(json_level_logger_and_event_match_the_call)
     for (int i = 0; i < 5; i++)
         metalog_log(lg, lv[i], names[i]);
     for (size_t i = 0; i < 5; i++) {
-        json_object *o = record_at(i, NULL);
+        json_object *o = load(i);
         ck_assert_str_eq(th_jstr(o, "level"), names[i]);
         ck_assert_str_eq(th_jstr(o, "logger"), "expert.scalper");
         ck_assert_str_eq(th_jstr(o, "event"), names[i]);
-        json_object_put(o);
     }
 }
 END_TEST
 
 /* ---- JSON: value types ---- */
 
-START_TEST(json_strings_and_nulls_render_by_type)
+START_TEST(json_strings_bools_and_nulls_render_by_type)
 {
     init_file(true);
-    metalog_info(NULL, "e", ml_str("s", "EURUSD"), ml_str("empty", ""), ml_str("nul", NULL),
-                 ml_null("z"));
-    char *raw;
-    json_object *o = record_at(0, &raw);
+    metalog_info(NULL, "e", ml_str("s", "EURUSD"), ml_str("empty", ""), ml_bool("yes", true),
+                 ml_bool("no", false), ml_str("nul", NULL), ml_null("z"));
+    json_object *o = load(0);
     assert_jstr(o, "s", "EURUSD");
     assert_jstr(o, "empty", "");
+    ck_assert(json_object_is_type(member(o, "yes"), json_type_boolean));
+    ck_assert(json_object_get_boolean(member(o, "yes")));
+    ck_assert(json_object_is_type(member(o, "no"), json_type_boolean));
+    ck_assert(!json_object_get_boolean(member(o, "no")));
     ck_assert_ptr_null(member(o, "nul"));
     ck_assert_ptr_null(member(o, "z"));
     ck_assert_ptr_nonnull(strstr(raw, ",\"nul\":null,\"z\":null}"));
-    json_object_put(o);
-    free(raw);
 }
 END_TEST
 
@@ -278,8 +206,7 @@ START_TEST(json_integers_keep_the_full_64_bit_range)
     init_file(true);
     metalog_info(NULL, "e", ml_int("min", INT64_MIN), ml_int("max", INT64_MAX), ml_int("neg", -1),
                  ml_int("zero", 0), ml_uint("umax", UINT64_MAX), ml_uint("u0", 0));
-    char *raw;
-    json_object *o = record_at(0, &raw);
+    json_object *o = load(0);
     ck_assert_ptr_nonnull(strstr(raw, "\"min\":-9223372036854775808,"));
     ck_assert_ptr_nonnull(strstr(raw, "\"max\":9223372036854775807,"));
     ck_assert_ptr_nonnull(strstr(raw, "\"umax\":18446744073709551615,"));
@@ -289,8 +216,6 @@ START_TEST(json_integers_keep_the_full_64_bit_range)
     ck_assert(json_object_get_int64(member(o, "zero")) == 0);
     ck_assert(json_object_get_uint64(member(o, "umax")) == UINT64_MAX);
     ck_assert(json_object_is_type(member(o, "u0"), json_type_int));
-    json_object_put(o);
-    free(raw);
 }
 END_TEST
 
@@ -342,11 +267,11 @@ static void log_doubles(const double *d)
 }
 
 /* The text of member key's value in a raw line (up to ',' or '}'). */
-static void raw_value(const char *raw, const char *key, char *out, size_t cap)
+static void raw_value(const char *line, const char *key, char *out, size_t cap)
 {
     char pat[32];
     snprintf(pat, sizeof pat, "\"%s\":", key);
-    const char *p = strstr(raw, pat);
+    const char *p = strstr(line, pat);
     ck_assert_ptr_nonnull(p);
     p += strlen(pat);
     size_t n = strcspn(p, ",}");
@@ -362,7 +287,7 @@ START_TEST(json_doubles_round_trip_exactly)
     double_samples(d);
     log_doubles(d);
     for (size_t r = 0; r < NDOUBLES / 16; r++) {
-        json_object *o = record_at(r, NULL);
+        json_object *o = load(r);
         for (size_t i = 0; i < 16; i++) {
             char key[8];
             snprintf(key, sizeof key, "d%zu", i);
@@ -373,7 +298,6 @@ START_TEST(json_doubles_round_trip_exactly)
             ck_assert_msg(memcmp(&got, &want, sizeof got) == 0, "%.17g came back as %.17g", want,
                           got);
         }
-        json_object_put(o);
     }
 }
 END_TEST
@@ -385,8 +309,7 @@ START_TEST(json_doubles_use_the_shortest_round_trip_text)
     double_samples(d);
     log_doubles(d);
     for (size_t r = 0; r < NDOUBLES / 16; r++) {
-        char *raw;
-        json_object_put(record_at(r, &raw));
+        load(r);
         for (size_t i = 0; i < 16; i++) {
             char key[8], text[64], best[40];
             snprintf(key, sizeof key, "d%zu", i);
@@ -408,7 +331,6 @@ START_TEST(json_doubles_use_the_shortest_round_trip_text)
                 nd--;
             ck_assert_msg((int)nd <= shortest, "%s has %zu digits; %s would do", text, nd, best);
         }
-        free(raw);
     }
 }
 END_TEST
@@ -418,16 +340,13 @@ START_TEST(json_integral_doubles_stay_doubles)
     init_file(true);
     metalog_info(NULL, "e", ml_f64("one", 1.0), ml_f64("hundred", 100.0), ml_f64("negzero", -0.0),
                  ml_f64("big", 1e300));
-    char *raw;
-    json_object *o = record_at(0, &raw);
+    json_object *o = load(0);
     ck_assert_ptr_nonnull(strstr(raw, "\"one\":1.0,"));
     ck_assert_ptr_nonnull(strstr(raw, "\"hundred\":100.0,"));
     const char *keys[] = {"one", "hundred", "negzero", "big"};
     for (int i = 0; i < 4; i++)
         ck_assert_msg(json_object_is_type(member(o, keys[i]), json_type_double), "%s", keys[i]);
     ck_assert(signbit(json_object_get_double(member(o, "negzero"))));
-    json_object_put(o);
-    free(raw);
 }
 END_TEST
 
@@ -435,24 +354,10 @@ START_TEST(json_non_finite_doubles_are_strings)
 {
     init_file(true);
     metalog_info(NULL, "e", ml_f64("nan", NAN), ml_f64("inf", INFINITY), ml_f64("ninf", -INFINITY));
-    json_object *o = record_at(0, NULL);
+    json_object *o = load(0);
     ck_assert_str_eq(th_jstr(o, "nan"), "NaN");
     ck_assert_str_eq(th_jstr(o, "inf"), "Infinity");
     ck_assert_str_eq(th_jstr(o, "ninf"), "-Infinity");
-    json_object_put(o);
-}
-END_TEST
-
-START_TEST(json_bools_are_json_booleans)
-{
-    init_file(true);
-    metalog_info(NULL, "e", ml_bool("yes", true), ml_bool("no", false));
-    json_object *o = record_at(0, NULL);
-    ck_assert(json_object_is_type(member(o, "yes"), json_type_boolean));
-    ck_assert(json_object_get_boolean(member(o, "yes")));
-    ck_assert(json_object_is_type(member(o, "no"), json_type_boolean));
-    ck_assert(!json_object_get_boolean(member(o, "no")));
-    json_object_put(o);
 }
 END_TEST
 
@@ -465,8 +370,7 @@ START_TEST(ml_kv_picks_the_type_from_the_value)
                  ml_kv("ll", -3000000000LL), ml_kv("u", 7u), ml_kv("ull", 18446744073709551615ULL),
                  ml_kv("d", 2.5), ml_kv("f", 0.5f), ml_kv("b", (bool)true),
                  ml_kv("sc", (signed char)-2), ml_kv("uc", (unsigned char)200));
-    char *raw;
-    json_object *o = record_at(0, &raw);
+    json_object *o = load(0);
     assert_jstr(o, "cs", "const");
     assert_jstr(o, "ms", "mutable");
     ck_assert(json_object_get_int64(member(o, "i")) == -7);
@@ -480,8 +384,6 @@ START_TEST(ml_kv_picks_the_type_from_the_value)
     ck_assert(json_object_get_int64(member(o, "sc")) == -2);
     ck_assert(json_object_get_int64(member(o, "uc")) == 200);
     ck_assert_ptr_nonnull(strstr(raw, "\"u\":7,"));
-    json_object_put(o);
-    free(raw);
 }
 END_TEST
 
@@ -494,16 +396,13 @@ START_TEST(json_call_site_beats_bound_beats_thread_context)
     metalog_logger *lg = metalog_bind(NULL, ml_str("b", "bound"), ml_str("c", "bound"));
     metalog_info(lg, "e", ml_str("c", "site"));
     metalog_logger_free(lg);
-    char *raw;
-    json_object *o = record_at(0, &raw);
+    json_object *o = load(0);
     ck_assert_str_eq(th_jstr(o, "a"), "ctx");
     ck_assert_str_eq(th_jstr(o, "b"), "bound");
     ck_assert_str_eq(th_jstr(o, "c"), "site");
-    ck_assert_uint_eq(count_sub(raw, "\"a\":"), 1);
-    ck_assert_uint_eq(count_sub(raw, "\"b\":"), 1);
-    ck_assert_uint_eq(count_sub(raw, "\"c\":"), 1);
-    json_object_put(o);
-    free(raw);
+    ck_assert_uint_eq(th_count(raw, "\"a\":"), 1);
+    ck_assert_uint_eq(th_count(raw, "\"b\":"), 1);
+    ck_assert_uint_eq(th_count(raw, "\"c\":"), 1);
 }
 END_TEST
 
@@ -511,12 +410,9 @@ START_TEST(json_repeated_call_site_key_appears_once_last_value_wins)
 {
     init_file(true);
     metalog_info(NULL, "e", ml_int("k", 1), ml_int("k", 2));
-    char *raw;
-    json_object *o = record_at(0, &raw);
-    ck_assert_uint_eq(count_sub(raw, "\"k\":"), 1);
+    json_object *o = load(0);
+    ck_assert_uint_eq(th_count(raw, "\"k\":"), 1);
     ck_assert(json_object_get_int64(member(o, "k")) == 2);
-    json_object_put(o);
-    free(raw);
 }
 END_TEST
 
@@ -526,17 +422,14 @@ START_TEST(json_fields_named_like_record_keys_do_not_duplicate_them)
     metalog_info(metalog_get("real"), "real event", ml_str("level", "forged"),
                  ml_str("logger", "forged"), ml_str("event", "forged"),
                  ml_str("timestamp", "forged"), ml_str("exception", "forged"));
-    char *raw;
-    json_object *o = record_at(0, &raw);
+    json_object *o = load(0);
     const char *keys[] = {
         "\"level\":", "\"logger\":", "\"event\":", "\"timestamp\":", "\"exception\":"};
     for (int i = 0; i < 5; i++)
-        ck_assert_msg(count_sub(raw, keys[i]) <= 1, "%s twice in %s", keys[i], raw);
+        ck_assert_msg(th_count(raw, keys[i]) <= 1, "%s twice in %s", keys[i], raw);
     ck_assert_str_eq(th_jstr(o, "level"), "INFO");
     ck_assert_str_eq(th_jstr(o, "logger"), "real");
     ck_assert_str_eq(th_jstr(o, "event"), "real event");
-    json_object_put(o);
-    free(raw);
 }
 END_TEST
 
@@ -547,15 +440,12 @@ START_TEST(json_escapes_quotes_backslashes_and_newlines)
     init_file(true);
     const char *v = "say \"hi\"\\ C:\\path\nsecond line\r\ttab";
     metalog_info(NULL, v, ml_str("v", v), ml_str("k\"\\\n", "key"));
-    char *raw;
-    json_object *o = record_at(0, &raw);
+    json_object *o = load(0);
     assert_jstr(o, "v", v);
     assert_jstr(o, "event", v);
     assert_jstr(o, "k\"\\\n", "key");
     ck_assert_ptr_nonnull(strstr(raw, "say \\\"hi\\\"\\\\ C:\\\\path\\nsecond line\\r\\ttab"));
     ck_assert_uint_eq(th_count_lines(logpath), 1);
-    json_object_put(o);
-    free(raw);
 }
 END_TEST
 
@@ -570,45 +460,36 @@ START_TEST(json_escapes_every_c0_control_and_del)
     v[n++] = 'x';
     v[n] = '\0';
     metalog_info(NULL, "controls", ml_str("v", v), ml_str("esc", "\x1b[31mred\x1b[0m"));
-    char *raw;
-    json_object *o = record_at(0, &raw);
-    assert_no_raw_controls(raw, strlen(raw), false);
+    json_object *o = load(0);
+    th_assert_no_controls(raw, strlen(raw), false);
     assert_jstr(o, "v", v);
     assert_jstr(o, "esc", "\x1b[31mred\x1b[0m");
     ck_assert_ptr_nonnull(strstr(raw, "\\u001b[31mred"));
-    json_object_put(o);
-    free(raw);
 }
 END_TEST
 
 START_TEST(json_invalid_utf8_bytes_become_replacement_characters)
 {
     init_file(true);
-    const char *bad[] = {"lone \x80 continuation",
-                         "\xbf\xbf",
-                         "overlong \xc0\xaf slash",
-                         "\xe0\x80\xaf",
-                         "surrogate \xed\xa0\x80",
-                         "past max \xf4\x90\x80\x80",
-                         "\xf5\xf8\xfe\xff",
-                         "truncated \xe2\x82",
-                         "\xe2\x82 truncated mid",
-                         "\xf0\x9f\x98 cut emoji",
-                         "\xc3"};
+    /* clang-format off */
+    const char *bad[] = {"lone \x80 continuation", "\xbf\xbf", "overlong \xc0\xaf slash",
+                         "\xe0\x80\xaf", "surrogate \xed\xa0\x80", "past max \xf4\x90\x80\x80",
+                         "\xf5\xf8\xfe\xff", "truncated \xe2\x82", "\xe2\x82 truncated mid",
+                         "\xf0\x9f\x98 cut emoji", "\xc3"};
+    /* clang-format on */
     size_t nbad = sizeof bad / sizeof bad[0];
     for (size_t i = 0; i < nbad; i++)
         metalog_info(NULL, bad[i], ml_str("v", bad[i]), ml_str(bad[i], "as key"));
     for (size_t i = 0; i < nbad; i++) {
-        json_object *o = record_at(i, NULL);
+        json_object *o = load(i);
         assert_jstr(o, "v", bad[i]);
         assert_jstr(o, "event", bad[i]);
-        char *key = repaired(bad[i]);
+        char *key = th_utf8_repair(bad[i]);
         assert_jstr(o, key, "as key");
         free(key);
-        json_object_put(o);
     }
     /* The expectation itself: one U+FFFD per bad byte. */
-    char *r = repaired("a\xe2\x82z");
+    char *r = th_utf8_repair("a\xe2\x82z");
     ck_assert_str_eq(r, "a\xef\xbf\xbd\xef\xbf\xbdz");
     free(r);
 }
@@ -620,12 +501,9 @@ START_TEST(json_valid_multibyte_utf8_is_preserved)
     const char *v = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbf \xf4\x8f\xbf\xbf "
                     "\xe4\xb8\xad\xe6\x96\x87 \xc2\x85";
     metalog_info(NULL, "utf8", ml_str("v", v));
-    char *raw;
-    json_object *o = record_at(0, &raw);
+    json_object *o = load(0);
     ck_assert_str_eq(th_jstr(o, "v"), v);
     ck_assert_ptr_nonnull(strstr(raw, "\xf0\x9f\x98\x80"));
-    json_object_put(o);
-    free(raw);
 }
 END_TEST
 
@@ -641,16 +519,12 @@ START_TEST(json_megabyte_value_renders_as_one_valid_line)
     metalog_info(NULL, "next");
     ck_assert_int_eq(metalog_flush(), 0);
     ck_assert_uint_eq(th_count_lines(logpath), 2);
-    char *raw;
-    json_object *o = record_at(0, &raw);
-    assert_no_raw_controls(raw, strlen(raw), false);
+    json_object *o = load(0);
+    th_assert_no_controls(raw, strlen(raw), false);
     assert_jstr(o, "v", v);
     ck_assert(json_object_get_int64(member(o, "after")) == 1);
-    json_object_put(o);
-    o = record_at(1, NULL);
+    o = load(1);
     ck_assert_str_eq(th_jstr(o, "event"), "next");
-    json_object_put(o);
-    free(raw);
     free(v);
 }
 END_TEST
@@ -660,101 +534,12 @@ START_TEST(json_logger_name_is_escaped)
     init_file(true);
     const char *name = "we\"ird\n\x1bname\xff";
     metalog_info(metalog_get(name), "e");
-    json_object *o = record_at(0, NULL);
+    json_object *o = load(0);
     assert_jstr(o, "logger", name);
-    json_object_put(o);
 }
 END_TEST
 
 /* ---- Text (structured_logging: false) ---- */
-
-/* A logfmt pair read back: key and unescaped value. */
-typedef struct pair {
-    char key[64];
-    char *val;
-    bool quoted;
-} pair;
-
-static size_t read_quoted(const char *p, char *out, size_t *used)
-{
-    size_t n = 0, i = 1;
-    static const char hexd[] = "0123456789abcdef";
-    for (; p[i] != '"'; i++) {
-        ck_assert_msg(p[i] != '\0', "unterminated quoted value");
-        if (p[i] != '\\') {
-            out[n++] = p[i];
-            continue;
-        }
-        char e = p[++i];
-        if (e == 'n' || e == 'r' || e == 't') {
-            out[n++] = e == 'n' ? '\n' : e == 'r' ? '\r' : '\t';
-        } else if (e == 'x' || e == 'u') {
-            if (e == 'u') {
-                ck_assert(p[i + 1] == '0' && p[i + 2] == '0');
-                i += 2;
-            }
-            unsigned c = (unsigned)(strchr(hexd, p[i + 1]) - hexd) * 16 +
-                         (unsigned)(strchr(hexd, p[i + 2]) - hexd);
-            i += 2;
-            if (c >= 0x80) { /* \u0080..\u009f: a C1 control as UTF-8 */
-                out[n++] = (char)0xc2;
-            }
-            out[n++] = (char)c;
-        } else {
-            ck_assert_msg(e == '"' || e == '\\', "unknown escape \\%c", e);
-            out[n++] = e;
-        }
-    }
-    out[n] = '\0';
-    *used = i + 1;
-    return n;
-}
-
-/* Splits a text line into pairs; returns how many. */
-static size_t logfmt_parse(const char *line, pair *pairs, size_t max)
-{
-    size_t np = 0;
-    const char *p = line;
-    while (*p) {
-        ck_assert_uint_lt(np, max);
-        pair *pr = &pairs[np++];
-        size_t klen = strcspn(p, "=");
-        ck_assert_msg(p[klen] == '=' && klen < sizeof pr->key, "bad key in %.100s", p);
-        memcpy(pr->key, p, klen);
-        pr->key[klen] = '\0';
-        p += klen + 1;
-        pr->val = malloc(strlen(p) + 1);
-        pr->quoted = *p == '"';
-        size_t used;
-        if (pr->quoted) {
-            read_quoted(p, pr->val, &used);
-        } else {
-            used = strcspn(p, " ");
-            memcpy(pr->val, p, used);
-            pr->val[used] = '\0';
-        }
-        p += used;
-        ck_assert_msg(*p == ' ' || *p == '\0', "junk after %s: %.40s", pr->key, p);
-        if (*p == ' ')
-            p++;
-    }
-    return np;
-}
-
-static void pairs_free(pair *pairs, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(pairs[i].val);
-}
-
-static const pair *pair_get(const pair *pairs, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(pairs[i].key, key) == 0)
-            return &pairs[i];
-    ck_abort_msg("no pair %s", key);
-    return NULL;
-}
 
 /* Line i of the text log, checked for raw controls (caller frees). */
 static char *text_line(size_t i)
@@ -763,7 +548,7 @@ static char *text_line(size_t i)
     size_t n, *lens;
     char **lines = th_lines(logpath, &n, &lens);
     ck_assert_uint_lt(i, n);
-    assert_no_raw_controls(lines[i], lens[i], false);
+    th_assert_no_controls(lines[i], lens[i], false);
     char *s = strdup(lines[i]);
     th_lines_free(lines, n, lens);
     return s;
@@ -804,13 +589,11 @@ START_TEST(text_one_line_per_record_whatever_the_values_hold)
         controls[n++] = (char)c;
     controls[n++] = 0x7f;
     controls[n] = '\0';
-    const char *vals[] = {controls,
-                          "line1\nlevel=CRITICAL event=forged",
-                          "\r\n\r\n",
-                          "\x1b[2J\x1b]0;title\x07",
-                          "bad \xff\xc0 utf8",
-                          "back\\slash \"q\"",
+    /* clang-format off */
+    const char *vals[] = {controls, "line1\nlevel=CRITICAL event=forged", "\r\n\r\n",
+                          "\x1b[2J\x1b]0;title\x07", "bad \xff\xc0 utf8", "back\\slash \"q\"",
                           "caf\xc3\xa9 \xc2\x85"};
+    /* clang-format on */
     size_t nv = sizeof vals / sizeof vals[0];
     for (size_t i = 0; i < nv; i++)
         metalog_info(NULL, vals[i], ml_str("v", vals[i]));
@@ -818,15 +601,15 @@ START_TEST(text_one_line_per_record_whatever_the_values_hold)
     ck_assert_uint_eq(th_count_lines(logpath), nv);
     for (size_t i = 0; i < nv; i++) {
         char *line = text_line(i);
-        pair pairs[16];
-        size_t np = logfmt_parse(line, pairs, 16);
+        th_pair pairs[16];
+        size_t np = th_logfmt_parse(line, pairs, 16);
         ck_assert_uint_eq(np, 5);
-        char *want = repaired(vals[i]);
-        ck_assert_str_eq(pair_get(pairs, np, "v")->val, want);
-        ck_assert_str_eq(pair_get(pairs, np, "event")->val, want);
-        ck_assert_str_eq(pair_get(pairs, np, "level")->val, "INFO");
+        char *want = th_utf8_repair(vals[i]);
+        ck_assert_str_eq(th_pair_get(pairs, np, "v"), want);
+        ck_assert_str_eq(th_pair_get(pairs, np, "event"), want);
+        ck_assert_str_eq(th_pair_get(pairs, np, "level"), "INFO");
         free(want);
-        pairs_free(pairs, np);
+        th_pairs_free(pairs, np);
         free(line);
     }
 }
@@ -839,13 +622,13 @@ START_TEST(text_exception_stays_on_one_line)
     ck_assert_int_eq(metalog_flush(), 0);
     ck_assert_uint_eq(th_count_lines(logpath), 1);
     char *line = text_line(0);
-    pair pairs[16];
-    size_t np = logfmt_parse(line, pairs, 16);
+    th_pair pairs[16];
+    size_t np = th_logfmt_parse(line, pairs, 16);
     ck_assert_str_eq(pairs[np - 1].key, "exception");
     ck_assert_ptr_nonnull(strstr(pairs[np - 1].val, "raise_from_render_test"));
     ck_assert_ptr_nonnull(strchr(pairs[np - 1].val, '\n'));
-    ck_assert_str_eq(pair_get(pairs, np, "level")->val, "ERROR");
-    pairs_free(pairs, np);
+    ck_assert_str_eq(th_pair_get(pairs, np, "level"), "ERROR");
+    th_pairs_free(pairs, np);
     free(line);
 }
 END_TEST
@@ -958,8 +741,8 @@ START_TEST(console_values_cannot_inject_controls_without_colours)
 {
     char *out = console_output("never", log_hostile_console_record);
     ck_assert_ptr_null(strchr(out, 0x1b));
-    assert_no_raw_controls(out, strlen(out), true);
-    ck_assert_uint_eq(count_sub(out, "\n"), 2);
+    th_assert_no_controls(out, strlen(out), true);
+    ck_assert_uint_eq(th_count(out, "\n"), 2);
     ck_assert_ptr_nonnull(strstr(out, "\\x1b]0;title\\x07y\\x1b[999mz"));
     free(out);
 }
@@ -969,7 +752,7 @@ START_TEST(console_values_cannot_inject_controls_with_colours)
 {
     char *out = console_output("always", log_hostile_console_record);
     assert_only_own_escapes(out);
-    ck_assert_uint_eq(count_sub(out, "\n"), 2);
+    ck_assert_uint_eq(th_count(out, "\n"), 2);
     ck_assert_ptr_nonnull(strstr(out, "\\x1b[999m"));
     ck_assert_ptr_nonnull(strstr(out, "\\x1b[31mil\\nnext"));
     free(out);
@@ -987,15 +770,6 @@ START_TEST(console_always_colours_with_ansi_codes)
 }
 END_TEST
 
-START_TEST(console_never_colours_has_no_escape_bytes)
-{
-    char *out = console_output("never", log_every_level);
-    ck_assert_uint_gt(strlen(out), 0);
-    ck_assert_ptr_null(strchr(out, 0x1b));
-    free(out);
-}
-END_TEST
-
 START_TEST(console_auto_without_a_terminal_has_no_colour)
 {
     unsetenv("NO_COLOR");
@@ -1006,52 +780,14 @@ START_TEST(console_auto_without_a_terminal_has_no_colour)
 }
 END_TEST
 
-/* Points stdout at a new raw-mode pseudo-terminal; returns the master. */
-static int pty_begin(int *saved)
-{
-    int m = posix_openpt(O_RDWR | O_NOCTTY);
-    ck_assert_int_ge(m, 0);
-    ck_assert_int_eq(grantpt(m), 0);
-    ck_assert_int_eq(unlockpt(m), 0);
-    int s = open(ptsname(m), O_RDWR | O_NOCTTY);
-    ck_assert_int_ge(s, 0);
-    struct termios t;
-    ck_assert_int_eq(tcgetattr(s, &t), 0);
-    cfmakeraw(&t);
-    ck_assert_int_eq(tcsetattr(s, TCSANOW, &t), 0);
-    fflush(stdout);
-    *saved = dup(STDOUT_FILENO);
-    dup2(s, STDOUT_FILENO);
-    close(s);
-    return m;
-}
-
-static char *pty_end(int m, int saved)
-{
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    struct pollfd pfd = {m, POLLIN, 0};
-    while (n < cap - 1 && poll(&pfd, 1, 500) > 0) {
-        ssize_t got = read(m, buf + n, cap - 1 - n);
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-    }
-    buf[n] = '\0';
-    close(m);
-    return buf;
-}
-
 static char *console_on_terminal(void)
 {
-    int saved, m = pty_begin(&saved);
+    int saved, m = th_pty_begin(&saved);
     init_console("auto");
     log_every_level();
     metalog_flush();
     metalog_shutdown(); /* the console handler must be done with the terminal */
-    return pty_end(m, saved);
+    return th_pty_end(m, saved);
 }
 
 START_TEST(console_auto_colours_a_terminal)
@@ -1096,7 +832,7 @@ START_TEST(console_exception_follows_on_its_own_lines)
     ck_assert_ptr_nonnull(strstr(trace, "Stack trace"));
     char *fn = strstr(trace, "raise_from_render_test");
     ck_assert_msg(fn != NULL && fn < after, "trace lacks the caller: %s", trace);
-    assert_no_raw_controls(trace, strlen(trace), true);
+    th_assert_no_controls(trace, strlen(trace), true);
     free(out);
 }
 END_TEST
@@ -1104,55 +840,43 @@ END_TEST
 static Suite *render_suite(void)
 {
     Suite *s = suite_create("render");
-    TCase *json = tcase_create("json");
-    tcase_add_checked_fixture(json, setup, teardown);
-    tcase_set_timeout(json, 60);
-    tcase_add_test(json, json_keys_in_contract_order);
-    tcase_add_test(json, json_timestamp_is_utc_microseconds_taken_at_the_call);
-    tcase_add_test(json, json_level_logger_and_event_match_the_call);
-    tcase_add_test(json, json_strings_and_nulls_render_by_type);
-    tcase_add_test(json, json_integers_keep_the_full_64_bit_range);
-    tcase_add_test(json, json_doubles_round_trip_exactly);
-    tcase_add_test(json, json_doubles_use_the_shortest_round_trip_text);
-    tcase_add_test(json, json_integral_doubles_stay_doubles);
-    tcase_add_test(json, json_non_finite_doubles_are_strings);
-    tcase_add_test(json, json_bools_are_json_booleans);
-    tcase_add_test(json, ml_kv_picks_the_type_from_the_value);
-    tcase_add_test(json, json_call_site_beats_bound_beats_thread_context);
-    tcase_add_test(json, json_repeated_call_site_key_appears_once_last_value_wins);
-    tcase_add_test(json, json_fields_named_like_record_keys_do_not_duplicate_them);
-    tcase_add_test(json, json_escapes_quotes_backslashes_and_newlines);
-    tcase_add_test(json, json_escapes_every_c0_control_and_del);
-    tcase_add_test(json, json_invalid_utf8_bytes_become_replacement_characters);
-    tcase_add_test(json, json_valid_multibyte_utf8_is_preserved);
-    tcase_add_test(json, json_megabyte_value_renders_as_one_valid_line);
-    tcase_add_test(json, json_logger_name_is_escaped);
-    suite_add_tcase(s, json);
-
-    TCase *text = tcase_create("text");
-    tcase_add_checked_fixture(text, setup, teardown);
-    tcase_set_timeout(text, 60);
-    tcase_add_test(text, text_line_starts_with_timestamp_level_logger_event);
-    tcase_add_test(text, text_quotes_only_values_that_need_it);
-    tcase_add_test(text, text_one_line_per_record_whatever_the_values_hold);
-    tcase_add_test(text, text_exception_stays_on_one_line);
-    suite_add_tcase(s, text);
-
-    TCase *con = tcase_create("console");
-    tcase_add_checked_fixture(con, setup, teardown);
-    tcase_set_timeout(con, 60);
-    tcase_add_test(con, console_layout_matches_structlog);
-    tcase_add_test(con, console_pads_every_level_name_to_eight);
-    tcase_add_test(con, console_pads_events_by_characters_and_never_cuts_them);
-    tcase_add_test(con, console_values_cannot_inject_controls_without_colours);
-    tcase_add_test(con, console_values_cannot_inject_controls_with_colours);
-    tcase_add_test(con, console_always_colours_with_ansi_codes);
-    tcase_add_test(con, console_never_colours_has_no_escape_bytes);
-    tcase_add_test(con, console_auto_without_a_terminal_has_no_colour);
-    tcase_add_test(con, console_auto_colours_a_terminal);
-    tcase_add_test(con, console_auto_respects_no_color_on_a_terminal);
-    tcase_add_test(con, console_exception_follows_on_its_own_lines);
-    suite_add_tcase(s, con);
+    struct {
+        const char *name;
+        const TTest *tests[24];
+    } groups[] = {
+        {"json",
+         {json_keys_in_contract_order, json_timestamp_is_utc_microseconds_taken_at_the_call,
+          json_level_logger_and_event_match_the_call, json_strings_bools_and_nulls_render_by_type,
+          json_integers_keep_the_full_64_bit_range, json_doubles_round_trip_exactly,
+          json_doubles_use_the_shortest_round_trip_text, json_integral_doubles_stay_doubles,
+          json_non_finite_doubles_are_strings, ml_kv_picks_the_type_from_the_value,
+          json_call_site_beats_bound_beats_thread_context,
+          json_repeated_call_site_key_appears_once_last_value_wins,
+          json_fields_named_like_record_keys_do_not_duplicate_them,
+          json_escapes_quotes_backslashes_and_newlines, json_escapes_every_c0_control_and_del,
+          json_invalid_utf8_bytes_become_replacement_characters,
+          json_valid_multibyte_utf8_is_preserved, json_megabyte_value_renders_as_one_valid_line,
+          json_logger_name_is_escaped}},
+        {"text",
+         {text_line_starts_with_timestamp_level_logger_event, text_quotes_only_values_that_need_it,
+          text_one_line_per_record_whatever_the_values_hold, text_exception_stays_on_one_line}},
+        {"console",
+         {console_layout_matches_structlog, console_pads_every_level_name_to_eight,
+          console_pads_events_by_characters_and_never_cuts_them,
+          console_values_cannot_inject_controls_without_colours,
+          console_values_cannot_inject_controls_with_colours,
+          console_always_colours_with_ansi_codes, console_auto_without_a_terminal_has_no_colour,
+          console_auto_colours_a_terminal, console_auto_respects_no_color_on_a_terminal,
+          console_exception_follows_on_its_own_lines}},
+    };
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        TCase *tc = tcase_create(groups[g].name);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 60);
+        for (size_t i = 0; i < 24 && groups[g].tests[i] != NULL; i++)
+            tcase_add_test(tc, groups[g].tests[i]);
+        suite_add_tcase(s, tc);
+    }
     return s;
 }
 

@@ -41,35 +41,14 @@ static void init_all_files(const char *level, const char *extra)
     free(cfg);
 }
 
-/* "logger/event" of every record in dir/name but the library's own,
- * joined by ','; "" when there is none. Caller frees. */
-static char *routed(const char *name)
+static void assert_routed(const char *name, const char *want)
 {
     ck_assert_int_eq(metalog_flush(), 0);
     char *path = th_path(dir, name);
-    char *out = calloc(1, 1);
-    if (th_file_size(path) > 0) {
-        size_t n;
-        json_object **r = th_json_lines(path, &n);
-        for (size_t i = 0; i < n; i++) {
-            const char *lg = th_jstr(r[i], "logger"), *ev = th_jstr(r[i], "event");
-            if (strcmp(lg, "metalog") == 0) /* the library's own notices */
-                continue;
-            size_t len = strlen(out);
-            out = realloc(out, len + strlen(lg) + strlen(ev) + 3);
-            sprintf(out + len, "%s%s/%s", len ? "," : "", lg, ev);
-        }
-        th_json_lines_free(r, n);
-    }
-    free(path);
-    return out;
-}
-
-static void assert_routed(const char *name, const char *want)
-{
-    char *got = routed(name);
+    char *got = th_events(path, 1);
     ck_assert_msg(strcmp(got, want) == 0, "%s got '%s', want '%s'", name, got, want);
     free(got);
+    free(path);
 }
 
 /* One record per level from root, and INFO from a set of names that are

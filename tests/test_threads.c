@@ -146,7 +146,8 @@ static void *log_with_own_context(void *arg)
             metalog_context_bind(ml_int("phase", i / 100));
         metalog_info(NULL, "ctx", ml_int("seq", i));
     }
-    metalog_context_clear();
+    if (t % 2) /* the others leave theirs to the thread-exit cleanup */
+        metalog_context_clear();
     return NULL;
 }
 
@@ -297,21 +298,31 @@ END_TEST
 /* ---- Rotation under load ---- */
 
 #define ROT_RECORDS 6000
-/* Enough records for some thirty rotations, so that some coincide with
- * a configuration switch. */
+/* Per thread: with NTHREADS threads, some fifty rotations, so that some
+ * coincide with a configuration switch (when the old and the new pipeline
+ * both hold the file open). */
 #define ROT_RELOAD_RECORDS 30000
+#define MAX_BACKUPS 100
 
 static long long rot_records;
+static char rot_pad[1024];
 
 static void *log_rotating(void *arg)
 {
     long long t = (intptr_t)arg;
     for (long long i = 0; i < rot_records; i++)
-        metalog_info(NULL, "rot", ml_int("thread", t), ml_int("seq", i),
-                     ml_str("pad", "padding to make the files fill up and rotate quickly, "
-                                   "padding to make the files fill up and rotate quickly"));
+        metalog_info(NULL, "rot", ml_int("thread", t), ml_int("seq", i), ml_str("pad", rot_pad));
     atomic_fetch_add(&loggers_done, 1);
     return NULL;
+}
+
+/* Sets the padding of each rotating record to n bytes. */
+static void set_pad(size_t n)
+{
+    ck_assert_uint_lt(n, sizeof rot_pad);
+    for (size_t i = 0; i < n; i++)
+        rot_pad[i] = (char)('a' + i % 26);
+    rot_pad[n] = '\0';
 }
 
 /* Checks app.log and its backups: none past 1 MiB, every backup full
@@ -320,7 +331,7 @@ static void *log_rotating(void *arg)
 static int rotated_files(const char **names, int max)
 {
     int nb = 0;
-    static char bufs[64][32];
+    static char bufs[MAX_BACKUPS + 2][32];
     while (nb + 1 < max) {
         snprintf(bufs[nb], sizeof bufs[nb], "app.log.%d", nb + 1);
         char *path = th_path(dir, bufs[nb]);
@@ -355,14 +366,15 @@ static int rotated_files(const char **names, int max)
 START_TEST(rotation_from_many_threads_keeps_the_limit_and_every_record)
 {
     char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n"
-                               "rotation_size_mb: 1\nrotation_backup_count: 50\n");
+                               "rotation_size_mb: 1\nrotation_backup_count: 100\n");
     ck_assert_int_eq(metalog_init(cfg), 0);
     atomic_store(&loggers_done, 0);
     rot_records = ROT_RECORDS;
+    set_pad(100);
     run_threads(NTHREADS, log_rotating);
     ck_assert_int_eq(metalog_flush(), 0);
-    const char *names[64];
-    int n = rotated_files(names, 64);
+    const char *names[MAX_BACKUPS + 2];
+    int n = rotated_files(names, MAX_BACKUPS + 2);
     audit(names, n, NTHREADS, ROT_RECORDS);
     free(cfg);
 }
@@ -371,25 +383,26 @@ END_TEST
 START_TEST(rotation_while_reloading_keeps_the_limit_and_every_record)
 {
     char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n"
-                               "rotation_size_mb: 1\nrotation_backup_count: 50\n");
+                               "rotation_size_mb: 1\nrotation_backup_count: 100\n");
     ck_assert_int_eq(metalog_init(cfg), 0);
     atomic_store(&loggers_done, 0);
     rot_records = ROT_RELOAD_RECORDS;
-    pthread_t t[NLOGGERS];
-    for (intptr_t i = 0; i < NLOGGERS; i++)
+    set_pad(100);
+    pthread_t t[NTHREADS];
+    for (intptr_t i = 0; i < NTHREADS; i++)
         ck_assert_int_eq(pthread_create(&t[i], NULL, log_rotating, (void *)i), 0);
     int reloads = 0;
-    while (atomic_load(&loggers_done) < NLOGGERS) {
+    while (atomic_load(&loggers_done) < NTHREADS) {
         ck_assert_int_eq(metalog_init(cfg), 0);
         reloads++;
     }
-    for (int i = 0; i < NLOGGERS; i++)
+    for (int i = 0; i < NTHREADS; i++)
         pthread_join(t[i], NULL);
     ck_assert_int_eq(metalog_flush(), 0);
     ck_assert_int_ge(reloads, 2);
-    const char *names[64];
-    int n = rotated_files(names, 64);
-    audit(names, n, NLOGGERS, ROT_RELOAD_RECORDS);
+    const char *names[MAX_BACKUPS + 2];
+    int n = rotated_files(names, MAX_BACKUPS + 2);
+    audit(names, n, NTHREADS, ROT_RELOAD_RECORDS);
     free(cfg);
 }
 END_TEST

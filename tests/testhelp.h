@@ -70,4 +70,43 @@ int th_jint(json_object *obj, const char *key, long long *out);
 /* Whether a member key exists (whatever its value, null included). */
 int th_jhas(json_object *obj, const char *key);
 
+/* s with every byte that does not start a well-formed UTF-8 sequence
+ * replaced by U+FFFD, as the renderers must repair it (malloc'd). */
+char *th_utf8_repair(const char *s);
+
+/* Fails the test on a raw control byte in s: below 0x20 (except '\n'
+ * when newline_ok) or 0x7f. */
+void th_assert_no_controls(const char *s, size_t n, int newline_ok);
+
+/* How many times sub occurs in s, without overlaps. */
+size_t th_count(const char *s, const char *sub);
+
+/* Line i of path, which must be a strict UTF-8 JSON object (the test fails
+ * otherwise); its raw text in *raw when raw is not NULL (malloc'd). The
+ * caller puts the result. */
+json_object *th_json_line_strict(const char *path, size_t i, char **raw);
+
+/* The events of the records in path, joined by ',', the library's own
+ * records (logger "metalog") left out; with_logger writes each as
+ * "logger/event". "" when the file is missing or empty (malloc'd). */
+char *th_events(const char *path, int with_logger);
+
+/* A logfmt key=value pair read back, the value unquoted and unescaped. */
+typedef struct th_pair {
+    char key[64];
+    char *val;
+} th_pair;
+
+/* Splits a logfmt line into at most max pairs (the test fails on anything
+ * else); returns how many. Free the values with th_pairs_free. */
+size_t th_logfmt_parse(const char *line, th_pair *pairs, size_t max);
+void th_pairs_free(th_pair *pairs, size_t n);
+/* The value of key (the test fails when there is none). */
+const char *th_pair_get(const th_pair *pairs, size_t n, const char *key);
+
+/* Points stdout at a new raw-mode pseudo-terminal and returns its master;
+ * th_pty_end puts stdout back (from *saved) and returns what was written. */
+int th_pty_begin(int *saved);
+char *th_pty_end(int master, int saved);
+
 #endif

@@ -1,0 +1,148 @@
+/*
+ * Checks a case's output after the run, outside the clock: every line is
+ * one JSON object (parsed with json-c) that equals the record logged, and
+ * every order_id from 0 to threads x records - 1 appears exactly once. A
+ * logger that loses, duplicates, tears or mangles records fails here, so
+ * its speed is never reported as if it had done the work.
+ */
+#include "bench_validate.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+/* "2025-10-17T12:34:56.123456Z": digits where the pattern has 'd'. */
+static int timestamp_ok(const char *s, size_t len)
+{
+    static const char pattern[] = "dddd-dd-ddTdd:dd:dd.ddddddZ";
+    if (len != sizeof pattern - 1)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (pattern[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pattern[i])
+            return 0;
+    }
+    return 1;
+}
+
+static int str_is(json_object *v, const char *want)
+{
+    return json_object_is_type(v, json_type_string) && strcmp(json_object_get_string(v), want) == 0;
+}
+
+/* Returns NULL when the object is the record, else what is wrong. */
+static const char *record_error(json_object *o, long total, unsigned char *seen, int *dup)
+{
+    static const char *const keys[] = {"timestamp", "level", "logger", "event",
+                                       "order_id",  "price", "symbol", "hedged"};
+    json_object *v[8];
+    int n = 0;
+    if (!json_object_is_type(o, json_type_object))
+        return "not a JSON object";
+    json_object_object_foreach(o, key, val)
+    {
+        if (n == 8 || strcmp(key, keys[n]) != 0)
+            return "keys differ from timestamp, level, logger, event, order_id, price, "
+                   "symbol, hedged (in that order)";
+        v[n++] = val;
+    }
+    if (n != 8)
+        return "missing keys";
+    if (!json_object_is_type(v[0], json_type_string) ||
+        !timestamp_ok(json_object_get_string(v[0]), (size_t)json_object_get_string_len(v[0])))
+        return "timestamp is not YYYY-MM-DDTHH:MM:SS.uuuuuuZ";
+    if (!str_is(v[1], "INFO") || !str_is(v[2], BENCH_LOGGER) || !str_is(v[3], BENCH_EVENT))
+        return "level, logger or event differs";
+    if (!json_object_is_type(v[5], json_type_double) || json_object_get_double(v[5]) != BENCH_PRICE)
+        return "price differs";
+    if (!str_is(v[6], BENCH_SYMBOL))
+        return "symbol differs";
+    if (!json_object_is_type(v[7], json_type_boolean) || !json_object_get_boolean(v[7]))
+        return "hedged is not true";
+    if (!json_object_is_type(v[4], json_type_int))
+        return "order_id is not an integer";
+    int64_t id = json_object_get_int64(v[4]);
+    if (id < 0 || id >= total)
+        return "order_id out of range";
+    if (seen[id / 8] & (1u << (id % 8)))
+        *dup = 1;
+    seen[id / 8] |= (unsigned char)(1u << (id % 8));
+    return NULL;
+}
+
+/* glog 0.6 opens every log file with these lines. */
+static int is_glog_header(const char *line)
+{
+    static const char *const starts[] = {"Log file created at:", "Running on machine:",
+                                         "Running duration (h:mm:ss):", "Log line format:"};
+    for (size_t i = 0; i < sizeof starts / sizeof *starts; i++)
+        if (strncmp(line, starts[i], strlen(starts[i])) == 0)
+            return 1;
+    return 0;
+}
+
+static void note_error(bench_check *out, long lineno, const char *what, const char *line)
+{
+    out->bad++;
+    if (out->first_error[0] == '\0')
+        snprintf(out->first_error, sizeof out->first_error, "line %ld: %s: %.80s", lineno, what,
+                 line);
+}
+
+int bench_validate(const char *path, long total, int allow_glog_header, bench_check *out)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(out->first_error, sizeof out->first_error, "cannot open %s", path);
+        out->missing = total;
+        return -1;
+    }
+    unsigned char *seen = calloc((size_t)total / 8 + 1, 1);
+    json_tokener *tok = json_tokener_new();
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    long lineno = 0;
+    int in_header = allow_glog_header;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        if (in_header && is_glog_header(line)) {
+            out->header_lines++;
+            continue;
+        }
+        in_header = 0;
+        if (line[len - 1] != '\n') {
+            note_error(out, lineno, "last line has no newline (torn or unflushed)", line);
+            continue;
+        }
+        out->lines++;
+        out->bytes += (uint64_t)len;
+        json_tokener_reset(tok);
+        json_object *o = json_tokener_parse_ex(tok, line, (int)len - 1);
+        if (o == NULL || json_tokener_get_parse_end(tok) != (size_t)len - 1) {
+            note_error(out, lineno, "not one JSON value", line);
+            json_object_put(o);
+            continue;
+        }
+        int dup = 0;
+        const char *err = record_error(o, total, seen, &dup);
+        json_object_put(o);
+        if (err != NULL)
+            note_error(out, lineno, err, line);
+        else if (dup) {
+            out->duplicates++;
+            note_error(out, lineno, "duplicate order_id", line);
+        }
+    }
+    for (long id = 0; id < total; id++)
+        if (!(seen[id / 8] & (1u << (id % 8))))
+            out->missing++;
+    free(line);
+    free(seen);
+    json_tokener_free(tok);
+    fclose(f);
+    return out->bad == 0 && out->missing == 0 && out->lines == total ? 0 : -1;
+}

@@ -1,0 +1,530 @@
+#include "async.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "pipeline.h"
+
+/* ---- Queue entries ----
+ *
+ * A record is copied into its thread's ring as one entry: this header,
+ * the stack frames, the fields (bound, then thread context, then call
+ * site) and every string they point at. The copies' pointers point into
+ * the entry itself, so the writer turns an entry back into an ml_record
+ * without copying. Entries are 8-byte aligned and never wrap: when one
+ * does not fit before the end of the ring, a padding entry fills the rest. */
+enum { ENTRY_RECORD = 1, ENTRY_PAD = 2 };
+
+typedef struct entry {
+    uint32_t size; /* whole entry, multiple of 8 */
+    uint32_t kind;
+    const pipeline *p; /* the pipeline that accepted the record */
+    struct timespec ts;
+    const char *logger; /* a named logger's name: lives as long as the process */
+    const char *event;  /* in the entry */
+    uint32_t logger_len;
+    int32_t level;
+    uint32_t nbound, nctx, nsite;
+    int32_t nframes;
+} entry;
+
+#define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
+#define SLOT_BYTES 64 /* async_queue_size counts records of this size */
+#define MIN_RING_BYTES 1024
+
+/* One ring per producing thread. head is written only by the producer,
+ * tail only by the writer; each sits on its own cache line. */
+typedef struct ring {
+    _Alignas(64) atomic_uint_fast64_t head;
+    uint64_t tail_seen; /* producer's last look at tail */
+    atomic_uint_fast64_t dropped;
+    _Alignas(64) atomic_uint_fast64_t tail;
+    uint64_t dropped_reported; /* writer only */
+    _Alignas(64) atomic_bool orphan; /* its thread has exited */
+    struct ring *next;
+    size_t cap; /* bytes, a power of two */
+    unsigned char *buf;
+} ring;
+
+static _Atomic(ring *) rings; /* pushed at the head by producers */
+/* Taken to unlink and free rings, and by readers other than the writer
+ * (stats) so that they never walk onto a freed ring. */
+static pthread_mutex_t rings_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread ring *my_ring;
+static pthread_key_t ring_key;
+static pthread_once_t ring_once = PTHREAD_ONCE_INIT;
+static atomic_uint_fast64_t dropped_retired; /* from rings already freed */
+
+/* ---- The writer ---- */
+
+static pthread_mutex_t w_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t w_wake = PTHREAD_COND_INITIALIZER; /* the writer waits here */
+static pthread_cond_t w_done = PTHREAD_COND_INITIALIZER; /* flushers, blocked producers */
+/* Held by the writer while it handles records, so that fork can wait for
+ * a moment when it holds no handler lock. */
+static pthread_mutex_t w_pass = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool w_running;
+static atomic_bool w_sleeping;
+static pthread_t w_thread;
+static uint64_t flush_requested, flush_completed; /* under w_lock */
+static bool stop_requested;                        /* under w_lock */
+static __thread bool on_writer;
+
+static void writer_wake(void)
+{
+    pthread_mutex_lock(&w_lock);
+    pthread_cond_signal(&w_wake);
+    pthread_mutex_unlock(&w_lock);
+}
+
+/* ---- Producer side ---- */
+
+static void ring_release(void *v)
+{
+    ring *r = v;
+    atomic_store_explicit(&r->orphan, true, memory_order_release);
+    my_ring = NULL;
+    if (atomic_load(&w_sleeping))
+        writer_wake();
+}
+
+static void ring_key_create(void)
+{
+    pthread_key_create(&ring_key, ring_release);
+}
+
+static ring *ring_new(const pipeline *p)
+{
+    uint64_t want = pipeline_conf(p)->async_queue_size * SLOT_BYTES;
+    size_t cap = MIN_RING_BYTES;
+    while (cap < want)
+        cap *= 2;
+    ring *r = aligned_alloc(64, sizeof *r);
+    unsigned char *buf = malloc(cap);
+    if (r == NULL || buf == NULL) {
+        free(r);
+        free(buf);
+        return NULL;
+    }
+    memset(r, 0, sizeof *r);
+    r->cap = cap;
+    r->buf = buf;
+    ring *head = atomic_load(&rings);
+    do
+        r->next = head;
+    while (!atomic_compare_exchange_weak(&rings, &head, r));
+    pthread_once(&ring_once, ring_key_create);
+    pthread_setspecific(ring_key, r);
+    my_ring = r;
+    return r;
+}
+
+static size_t fields_bytes(const metalog_field *f, size_t n)
+{
+    size_t bytes = n * sizeof *f;
+    for (size_t i = 0; i < n; i++) {
+        bytes += strlen(f[i].key) + 1;
+        if (f[i].type == METALOG_FIELD_STR)
+            bytes += strlen(f[i].v.s) + 1;
+    }
+    return bytes;
+}
+
+static size_t entry_bytes(const ml_record *r)
+{
+    size_t n = sizeof(entry) + (size_t)r->nframes * sizeof(void *) + strlen(r->event) + 1;
+    n += fields_bytes(r->bound, r->nbound) + fields_bytes(r->ctx, r->nctx) +
+         fields_bytes(r->site, r->nsite);
+    return ALIGN8(n);
+}
+
+/* Copies n fields to *dst and their strings to *str, advancing both. */
+static void fields_put(metalog_field **dst, char **str, const metalog_field *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        metalog_field *d = (*dst)++;
+        *d = f[i];
+        size_t k = strlen(f[i].key) + 1;
+        d->key = memcpy(*str, f[i].key, k);
+        *str += k;
+        if (f[i].type == METALOG_FIELD_STR) {
+            size_t v = strlen(f[i].v.s) + 1;
+            d->v.s = memcpy(*str, f[i].v.s, v);
+            *str += v;
+        }
+    }
+}
+
+static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record *r)
+{
+    e->size = (uint32_t)size;
+    e->kind = ENTRY_RECORD;
+    e->p = p;
+    e->ts = r->ts;
+    e->logger = r->logger;
+    e->logger_len = (uint32_t)r->logger_len;
+    e->level = r->level;
+    e->nbound = (uint32_t)r->nbound;
+    e->nctx = (uint32_t)r->nctx;
+    e->nsite = (uint32_t)r->nsite;
+    e->nframes = r->nframes;
+    void **frames = (void **)(e + 1);
+    if (r->nframes > 0)
+        memcpy(frames, r->frames, (size_t)r->nframes * sizeof(void *));
+    metalog_field *f = (metalog_field *)(frames + r->nframes);
+    char *str = (char *)(f + r->nbound + r->nctx + r->nsite);
+    fields_put(&f, &str, r->bound, r->nbound);
+    fields_put(&f, &str, r->ctx, r->nctx);
+    fields_put(&f, &str, r->site, r->nsite);
+    size_t ev = strlen(r->event) + 1;
+    e->event = memcpy(str, r->event, ev);
+}
+
+static void entry_get(const entry *e, ml_record *r)
+{
+    memset(r, 0, sizeof *r);
+    r->ts = e->ts;
+    r->level = e->level;
+    r->logger = e->logger;
+    r->logger_len = e->logger_len;
+    r->event = e->event;
+    void *const *frames = (void *const *)(e + 1);
+    const metalog_field *f = (const metalog_field *)(frames + e->nframes);
+    r->frames = e->nframes > 0 ? frames : NULL;
+    r->nframes = e->nframes;
+    r->bound = f;
+    r->nbound = e->nbound;
+    r->ctx = f + e->nbound;
+    r->nctx = e->nctx;
+    r->site = f + e->nbound + e->nctx;
+    r->nsite = e->nsite;
+}
+
+static void writer_ensure(void);
+
+/* Waits for the writer to make room: nudges it, then sleeps briefly on
+ * the condition it broadcasts after every pass that freed space. */
+static void wait_for_room(void)
+{
+    pthread_mutex_lock(&w_lock);
+    pthread_cond_signal(&w_wake);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_cond_timedwait(&w_done, &w_lock, &until);
+    pthread_mutex_unlock(&w_lock);
+}
+
+/* Room for size bytes at the ring's head, with padding when the entry
+ * would wrap. Returns the entry's place, or NULL when the record is
+ * dropped. *pos gets the head position the entry starts at. */
+static entry *ring_reserve(ring *rg, size_t size, bool drop, uint64_t *pos)
+{
+    uint64_t head = atomic_load_explicit(&rg->head, memory_order_relaxed);
+    size_t off = head & (rg->cap - 1);
+    size_t contig = rg->cap - off;
+    size_t total = size <= contig ? size : contig + size;
+    while (head + total - rg->tail_seen > rg->cap) {
+        rg->tail_seen = atomic_load_explicit(&rg->tail, memory_order_acquire);
+        if (head + total - rg->tail_seen <= rg->cap)
+            break;
+        if (drop) {
+            atomic_store_explicit(&rg->dropped,
+                                  atomic_load_explicit(&rg->dropped, memory_order_relaxed) + 1,
+                                  memory_order_relaxed);
+            return NULL;
+        }
+        writer_ensure(); /* a shutdown may have stopped it meanwhile */
+        wait_for_room();
+    }
+    if (size > contig) {
+        entry *pad = (entry *)(rg->buf + off);
+        pad->size = (uint32_t)contig;
+        pad->kind = ENTRY_PAD;
+        head += contig;
+        off = 0;
+    }
+    *pos = head;
+    return (entry *)(rg->buf + off);
+}
+
+/* Waits until the writer has handled everything this thread queued. */
+static void ring_wait_empty(ring *rg)
+{
+    uint64_t head = atomic_load_explicit(&rg->head, memory_order_relaxed);
+    while (atomic_load_explicit(&rg->tail, memory_order_acquire) != head)
+        wait_for_room();
+}
+
+void async_submit(const pipeline *p, const ml_record *r)
+{
+    writer_ensure();
+    ring *rg = my_ring ? my_ring : ring_new(p);
+    size_t size = entry_bytes(r);
+    if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX) {
+        /* Too large to queue (or no queue): write it here, after the
+         * records this thread queued before it, so its order holds. */
+        if (rg != NULL)
+            ring_wait_empty(rg);
+        pipeline_process(p, (ml_record *)r);
+        return;
+    }
+    bool drop = pipeline_conf(p)->async_overflow == CONF_OVERFLOW_DROP;
+    uint64_t pos;
+    entry *e = ring_reserve(rg, size, drop, &pos);
+    if (e == NULL)
+        return;
+    entry_put(e, size, p, r);
+    atomic_store_explicit(&rg->head, pos + size, memory_order_release);
+    /* A relaxed look: a missed wake-up costs at most the writer's nap. */
+    if (atomic_load_explicit(&w_sleeping, memory_order_relaxed))
+        writer_wake();
+}
+
+/* ---- Writer side ---- */
+
+/* Logs how many records a ring dropped since the last report, now that
+ * its queue had room again, through the pipeline in force. */
+static void report_drops(ring *rg)
+{
+    uint64_t d = atomic_load_explicit(&rg->dropped, memory_order_relaxed);
+    if (d == rg->dropped_reported)
+        return;
+    metalog_field f = ml_uint("dropped", d - rg->dropped_reported);
+    rg->dropped_reported = d;
+    const pipeline *p = pipeline_acquire();
+    pipeline_emit(p, METALOG_WARNING, "async queue full: records dropped", &f, 1);
+    pipeline_release();
+}
+
+/* Handles every entry visible in rg. *last is the pipeline of the
+ * previous record: handlers are flushed when the pipeline changes, so a
+ * record never waits in a buffer behind records of another pipeline. */
+static size_t ring_drain(ring *rg, const pipeline **last)
+{
+    uint64_t tail = atomic_load_explicit(&rg->tail, memory_order_relaxed);
+    uint64_t head = atomic_load_explicit(&rg->head, memory_order_acquire);
+    size_t n = 0;
+    while (tail != head) {
+        const entry *e = (const entry *)(rg->buf + (tail & (rg->cap - 1)));
+        if (e->kind == ENTRY_RECORD) {
+            if (e->p != *last && *last != NULL)
+                pipeline_flush(*last);
+            *last = e->p;
+            ml_record r;
+            entry_get(e, &r);
+            pipeline_process(e->p, &r);
+            n++;
+        }
+        tail += e->size;
+        /* Give space back in steps, so a blocked producer resumes early. */
+        if ((n & 63) == 0)
+            atomic_store_explicit(&rg->tail, tail, memory_order_release);
+    }
+    atomic_store_explicit(&rg->tail, tail, memory_order_release);
+    report_drops(rg);
+    return n;
+}
+
+/* Frees the rings of exited threads once they are empty. The list head is
+ * left alone: producers push there concurrently. */
+static void rings_reap(void)
+{
+    pthread_mutex_lock(&rings_lock);
+    ring *prev = atomic_load(&rings);
+    if (prev == NULL) {
+        pthread_mutex_unlock(&rings_lock);
+        return;
+    }
+    for (ring *r = prev->next; r != NULL; r = prev->next) {
+        bool empty = atomic_load(&r->head) == atomic_load(&r->tail);
+        if (atomic_load_explicit(&r->orphan, memory_order_acquire) && empty) {
+            prev->next = r->next;
+            atomic_fetch_add(&dropped_retired, atomic_load(&r->dropped));
+            free(r->buf);
+            free(r);
+        } else {
+            prev = r;
+        }
+    }
+    pthread_mutex_unlock(&rings_lock);
+}
+
+static bool rings_pending(void)
+{
+    for (ring *r = atomic_load(&rings); r != NULL; r = r->next)
+        if (atomic_load_explicit(&r->head, memory_order_acquire) != atomic_load(&r->tail))
+            return true;
+    return false;
+}
+
+/* One pass: every ring up to what it held when the pass reached it, then
+ * the handlers flushed. Bounded on purpose: producers that refill their
+ * rings as fast as the writer drains them must not keep a flush that was
+ * asked for before the pass from completing. */
+static size_t writer_pass(void)
+{
+    pthread_mutex_lock(&w_pass);
+    const pipeline *last = NULL;
+    size_t n = 0;
+    for (ring *r = atomic_load(&rings); r != NULL; r = r->next)
+        n += ring_drain(r, &last);
+    if (last != NULL)
+        pipeline_flush(last);
+    rings_reap();
+    pthread_mutex_unlock(&w_pass);
+    return n;
+}
+
+static void writer_nap(void)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 10 * 1000000; /* a safety net for a missed wake-up */
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    atomic_store(&w_sleeping, true);
+    if (!rings_pending())
+        pthread_cond_timedwait(&w_wake, &w_lock, &until);
+    atomic_store(&w_sleeping, false);
+}
+
+static void *writer_main(void *arg)
+{
+    (void)arg;
+    on_writer = true;
+    pthread_mutex_lock(&w_lock);
+    for (;;) {
+        uint64_t want = flush_requested;
+        bool stop = stop_requested;
+        pthread_mutex_unlock(&w_lock);
+        size_t n = writer_pass();
+        pthread_mutex_lock(&w_lock);
+        if (want > flush_completed)
+            flush_completed = want;
+        pthread_cond_broadcast(&w_done);
+        if (n > 0 || flush_requested != want)
+            continue;
+        if (stop)
+            break;
+        writer_nap();
+    }
+    atomic_store(&w_running, false);
+    pthread_cond_broadcast(&w_done);
+    pthread_mutex_unlock(&w_lock);
+    return NULL;
+}
+
+static void async_at_exit(void)
+{
+    async_flush();
+}
+
+static void writer_start_locked(void)
+{
+    static bool registered;
+    if (!registered) {
+        atexit(async_at_exit); /* a normal exit writes what is queued */
+        registered = true;
+    }
+    stop_requested = false;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old); /* signals go to the application */
+    if (pthread_create(&w_thread, NULL, writer_main, NULL) == 0)
+        atomic_store(&w_running, true);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void writer_ensure(void)
+{
+    if (atomic_load_explicit(&w_running, memory_order_acquire))
+        return;
+    pthread_mutex_lock(&w_lock);
+    if (!atomic_load(&w_running))
+        writer_start_locked();
+    pthread_mutex_unlock(&w_lock);
+}
+
+void async_flush(void)
+{
+    if (on_writer)
+        return;
+    pthread_mutex_lock(&w_lock);
+    if (atomic_load(&w_running)) {
+        uint64_t ticket = ++flush_requested;
+        pthread_cond_signal(&w_wake);
+        while (flush_completed < ticket && atomic_load(&w_running))
+            pthread_cond_wait(&w_done, &w_lock);
+    }
+    pthread_mutex_unlock(&w_lock);
+}
+
+void async_stop(void)
+{
+    pthread_mutex_lock(&w_lock);
+    bool running = atomic_load(&w_running);
+    if (running) {
+        stop_requested = true;
+        flush_requested++;
+        pthread_cond_signal(&w_wake);
+    }
+    pthread_mutex_unlock(&w_lock);
+    if (running)
+        pthread_join(w_thread, NULL);
+}
+
+void async_stats_add(metalog_stats *out)
+{
+    pthread_mutex_lock(&rings_lock);
+    out->dropped += atomic_load(&dropped_retired);
+    for (ring *r = atomic_load(&rings); r != NULL; r = r->next)
+        out->dropped += atomic_load_explicit(&r->dropped, memory_order_relaxed);
+    pthread_mutex_unlock(&rings_lock);
+}
+
+/* fork waits for the writer to finish its pass, so that the child never
+ * inherits a handler lock the writer held. */
+void async_fork_prepare(void)
+{
+    pthread_mutex_lock(&w_pass);
+}
+
+void async_fork_parent(void)
+{
+    pthread_mutex_unlock(&w_pass);
+}
+
+/* In the child only the forking thread exists: the other threads' rings
+ * become orphans, every ring forgets what it held (the parent writes it),
+ * and the writer is gone until the next record starts one. */
+void async_fork_child(void)
+{
+    pthread_mutex_init(&w_lock, NULL);
+    pthread_mutex_init(&w_pass, NULL);
+    pthread_mutex_init(&rings_lock, NULL);
+    pthread_cond_init(&w_wake, NULL);
+    pthread_cond_init(&w_done, NULL);
+    atomic_store(&w_running, false);
+    atomic_store(&w_sleeping, false);
+    flush_requested = flush_completed = 0;
+    stop_requested = false;
+    for (ring *r = atomic_load(&rings); r != NULL; r = r->next) {
+        atomic_store(&r->tail, atomic_load(&r->head));
+        r->tail_seen = atomic_load(&r->head);
+        if (r != my_ring)
+            atomic_store(&r->orphan, true);
+    }
+}

@@ -1,0 +1,43 @@
+/*
+ * Async logging: the calling thread captures a record into a queue of its
+ * own and returns; one writer thread runs the processors, renders and
+ * writes, for every thread. Each queue has one producer (its thread) and
+ * one consumer (the writer), so the hot path takes no lock and writes only
+ * to memory no other producer touches (the Quill / NanoLog design).
+ *
+ * A queued record keeps a pointer to the pipeline that accepted it and is
+ * rendered by that pipeline: retiring a pipeline waits for async_flush, so
+ * no queued record outlives the pipeline it names.
+ */
+#ifndef METALOG_ASYNC_H
+#define METALOG_ASYNC_H
+
+#include <metalog.h>
+
+#include "pipeline.h"
+#include "record.h"
+
+/* Queues r, accepted by p (an async pipeline), on this thread's queue.
+ * A full queue blocks or drops as p's configuration says. A record too
+ * large for any queue is written by the caller, after its earlier records. */
+void async_submit(const pipeline *p, const ml_record *r);
+
+/* Returns once every record queued before the call (by any thread) has
+ * been written, and the handlers it went to flushed. Immediate when the
+ * writer never started. Not from the writer thread. */
+void async_flush(void);
+
+/* Drains every queue and stops the writer (shutdown). Idempotent; the
+ * writer starts again with the next async record. */
+void async_stop(void);
+
+/* Adds the dropped-record count to out. */
+void async_stats_add(metalog_stats *out);
+
+/* pthread_atfork steps, called in the library's fork order (see
+ * pipeline_swap.c). */
+void async_fork_prepare(void);
+void async_fork_parent(void);
+void async_fork_child(void);
+
+#endif

@@ -1,0 +1,520 @@
+/*
+ * Async logging: per-thread queues drained by one writer. Nothing lost
+ * under the block policy, exact accounting under drop, flush and exit
+ * semantics, thread exit, fork, and reloads with records in flight.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <metalog.h>
+
+#include "testhelp.h"
+
+static char *dir;
+static char *cfg;
+
+static void setup(void)
+{
+    dir = th_tmpdir();
+    cfg = th_path(dir, "metalog.yaml");
+}
+
+static void teardown(void)
+{
+    metalog_shutdown();
+    free(cfg);
+    th_tmpdir_remove(dir);
+}
+
+static void put_config(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Writes the config (whole, by rename); "@D@" stands for the directory. */
+static void put_config(const char *fmt, ...)
+{
+    va_list ap;
+    char *text;
+    va_start(ap, fmt);
+    ck_assert_int_ge(vasprintf(&text, fmt, ap), 0);
+    va_end(ap);
+    free(th_config(dir, "%s", text)); /* th_config writes dir/metalog.yaml */
+    free(text);
+}
+
+static void init_async(const char *extra)
+{
+    extra = extra ? extra : "";
+    put_config("log_to_console: false\nasync_logging: true\nlog_file: @D@/app.log\n%s%s", extra,
+               strstr(extra, "rotation_size_mb") ? "" : "rotation_size_mb: 0\n");
+    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
+}
+
+static char *app_log(void)
+{
+    return th_path(dir, "app.log");
+}
+
+/* Records per thread for the big runs; METALOG_TEST_SCALE (a percentage)
+ * shrinks them for slow builds (valgrind, sanitizers). */
+static long scaled(long n)
+{
+    const char *s = getenv("METALOG_TEST_SCALE");
+    long pct = s ? atol(s) : 100;
+    long v = n * (pct > 0 ? pct : 100) / 100;
+    return v < 1000 ? 1000 : v;
+}
+
+/* ---- Per-thread sequence accounting, streamed (files can be large) ---- */
+
+typedef struct audit {
+    int threads;
+    long per_thread;
+    unsigned char **seen;
+    long found, dups, bad_lines;
+} audit;
+
+static void audit_init(audit *a, int threads, long per_thread)
+{
+    memset(a, 0, sizeof *a);
+    a->threads = threads;
+    a->per_thread = per_thread;
+    a->seen = calloc((size_t)threads, sizeof *a->seen);
+    for (int t = 0; t < threads; t++)
+        a->seen[t] = calloc((size_t)per_thread, 1);
+}
+
+/* Reads path line by line: every line must parse as a JSON object; lines
+ * with "t" and "seq" are counted. */
+static void audit_file(audit *a, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    json_tokener *tok = json_tokener_new();
+    while ((len = getline(&line, &cap, f)) > 0) {
+        if (line[len - 1] != '\n') {
+            a->bad_lines++;
+            continue;
+        }
+        json_tokener_reset(tok);
+        json_object *o = json_tokener_parse_ex(tok, line, (int)len - 1);
+        if (o == NULL || !json_object_is_type(o, json_type_object)) {
+            a->bad_lines++;
+            json_object_put(o);
+            continue;
+        }
+        long long t, seq;
+        if (th_jint(o, "t", &t) && th_jint(o, "seq", &seq)) {
+            if (t < 0 || t >= a->threads || seq < 0 || seq >= a->per_thread)
+                a->bad_lines++;
+            else if (a->seen[t][seq]++)
+                a->dups++;
+            else
+                a->found++;
+        }
+        json_object_put(o);
+    }
+    json_tokener_free(tok);
+    free(line);
+    fclose(f);
+}
+
+static void audit_free(audit *a)
+{
+    for (int t = 0; t < a->threads; t++)
+        free(a->seen[t]);
+    free(a->seen);
+}
+
+/* ---- Workers ---- */
+
+static long per_thread;
+
+static void *log_seq(void *arg)
+{
+    long t = (long)(intptr_t)arg;
+    metalog_logger *log = metalog_get("load");
+    for (long i = 0; i < per_thread; i++)
+        metalog_info(log, "tick", ml_int("t", t), ml_int("seq", i));
+    return NULL;
+}
+
+static void run_threads(int n, void *(*fn)(void *))
+{
+    pthread_t th[16];
+    for (long t = 0; t < n; t++)
+        ck_assert_int_eq(pthread_create(&th[t], NULL, fn, (void *)(intptr_t)t), 0);
+    for (int t = 0; t < n; t++)
+        pthread_join(th[t], NULL);
+}
+
+/* ---- Tests ---- */
+
+START_TEST(flush_returns_once_earlier_records_are_written)
+{
+    init_async(NULL);
+    for (int i = 0; i < 1000; i++)
+        metalog_info(NULL, "e", ml_int("i", i));
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = app_log();
+    ck_assert_uint_eq(th_count_lines(path), 1000);
+    free(path);
+}
+END_TEST
+
+START_TEST(block_policy_loses_nothing_with_8_threads_and_a_tiny_queue)
+{
+    init_async("async_queue_size: 16\nasync_overflow: block\n");
+    per_thread = scaled(1000000);
+    run_threads(8, log_seq);
+    metalog_shutdown();
+    audit a;
+    audit_init(&a, 8, per_thread);
+    char *path = app_log();
+    audit_file(&a, path);
+    free(path);
+    ck_assert_int_eq(a.bad_lines, 0);
+    ck_assert_int_eq(a.dups, 0);
+    ck_assert_int_eq(a.found, 8 * per_thread);
+    metalog_stats s;
+    metalog_get_stats(&s);
+    ck_assert_uint_eq(s.dropped, 0);
+    audit_free(&a);
+}
+END_TEST
+
+START_TEST(drop_policy_accounts_for_every_record)
+{
+    init_async("async_queue_size: 16\nasync_overflow: drop\n");
+    per_thread = scaled(200000);
+    run_threads(4, log_seq);
+    ck_assert_int_eq(metalog_flush(), 0);
+    metalog_stats s;
+    metalog_get_stats(&s);
+    metalog_shutdown();
+
+    audit a;
+    audit_init(&a, 4, per_thread);
+    char *path = app_log();
+    audit_file(&a, path);
+    ck_assert_int_eq(a.bad_lines, 0);
+    ck_assert_int_eq(a.dups, 0);
+    ck_assert_int_eq((long long)a.found + (long long)s.dropped, 4LL * per_thread);
+    ck_assert_uint_gt(s.dropped, 0); /* a 16-record queue cannot keep up */
+
+    /* The WARNING records add up to the count. */
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    long long reported = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *ev = th_jstr(lines[i], "event");
+        long long d;
+        if (ev && strcmp(ev, "async queue full: records dropped") == 0) {
+            ck_assert_str_eq(th_jstr(lines[i], "level"), "WARNING");
+            ck_assert(th_jint(lines[i], "dropped", &d));
+            reported += d;
+        }
+    }
+    ck_assert_int_eq(reported, (long long)s.dropped);
+    th_json_lines_free(lines, n);
+    free(path);
+    audit_free(&a);
+}
+END_TEST
+
+static void *log_and_exit(void *arg)
+{
+    long t = (long)(intptr_t)arg;
+    for (long i = 0; i < per_thread; i++)
+        metalog_info(NULL, "tick", ml_int("t", t), ml_int("seq", i));
+    return NULL; /* exits at once, its queue possibly full */
+}
+
+START_TEST(a_thread_that_exits_loses_none_of_its_queued_records)
+{
+    init_async("async_queue_size: 65536\n");
+    per_thread = 20000;
+    run_threads(8, log_and_exit);
+    ck_assert_int_eq(metalog_flush(), 0);
+    audit a;
+    audit_init(&a, 8, per_thread);
+    char *path = app_log();
+    audit_file(&a, path);
+    free(path);
+    ck_assert_int_eq(a.found, 8 * per_thread);
+    ck_assert_int_eq(a.dups, 0);
+    audit_free(&a);
+}
+END_TEST
+
+START_TEST(shutdown_writes_what_is_queued)
+{
+    init_async(NULL);
+    for (int i = 0; i < 5000; i++)
+        metalog_info(NULL, "e", ml_int("i", i));
+    metalog_shutdown();
+    char *path = app_log();
+    ck_assert_uint_eq(th_count_lines(path), 5000);
+    free(path);
+}
+END_TEST
+
+START_TEST(a_normal_exit_writes_what_is_queued)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        init_async(NULL);
+        for (int i = 0; i < 5000; i++)
+            metalog_info(NULL, "e", ml_int("i", i));
+        exit(0); /* no flush, no shutdown */
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    char *path = app_log();
+    ck_assert_uint_eq(th_count_lines(path), 5000);
+    free(path);
+}
+END_TEST
+
+static atomic_bool keep_logging;
+static atomic_long logged_by[4];
+
+static void *log_until_stopped(void *arg)
+{
+    long t = (long)(intptr_t)arg;
+    long i = 0;
+    while (atomic_load(&keep_logging)) {
+        metalog_info(NULL, "tick", ml_int("t", t), ml_int("seq", i));
+        if (++i % 64 == 0)
+            usleep(100);
+    }
+    atomic_store(&logged_by[t], i);
+    return NULL;
+}
+
+START_TEST(a_forked_child_logs_and_the_parent_loses_nothing)
+{
+    init_async(NULL);
+    atomic_store(&keep_logging, true);
+    pthread_t th[4];
+    for (long t = 0; t < 4; t++)
+        pthread_create(&th[t], NULL, log_until_stopped, (void *)(intptr_t)t);
+    usleep(50000);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        for (int i = 0; i < 100; i++)
+            metalog_info(NULL, "child", ml_int("i", i));
+        _exit(metalog_flush() == 0 ? 0 : 1);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    usleep(50000);
+    atomic_store(&keep_logging, false);
+    for (int t = 0; t < 4; t++)
+        pthread_join(th[t], NULL);
+    metalog_shutdown();
+
+    char *path = app_log();
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    long child = 0, parent = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *ev = th_jstr(lines[i], "event");
+        child += ev && strcmp(ev, "child") == 0;
+        parent += ev && strcmp(ev, "tick") == 0;
+    }
+    th_json_lines_free(lines, n);
+    long expected = 0;
+    for (int t = 0; t < 4; t++)
+        expected += atomic_load(&logged_by[t]);
+    ck_assert_int_eq(child, 100);
+    ck_assert_int_eq(parent, expected); /* none lost, none written twice */
+    free(path);
+}
+END_TEST
+
+START_TEST(reload_renders_queued_records_by_the_pipeline_that_accepted_them)
+{
+    /* a.log gets JSON, b.log text: a record in the wrong format in a file
+     * was rendered by the wrong pipeline. */
+    init_async(NULL);
+    atomic_store(&keep_logging, true);
+    pthread_t th[4];
+    for (long t = 0; t < 4; t++)
+        pthread_create(&th[t], NULL, log_until_stopped, (void *)(intptr_t)t);
+    for (int i = 0; i < 60; i++) {
+        if (i % 2 == 0)
+            put_config("log_to_console: false\nasync_logging: true\nrotation_size_mb: 0\n"
+                       "structured_logging: false\nlog_file: @D@/b.log\n");
+        else
+            put_config("log_to_console: false\nasync_logging: true\nrotation_size_mb: 0\n"
+                       "log_file: @D@/app.log\n");
+        ck_assert_int_eq(metalog_reload(), 0);
+        usleep(2000);
+    }
+    atomic_store(&keep_logging, false);
+    for (int t = 0; t < 4; t++)
+        pthread_join(th[t], NULL);
+    metalog_shutdown();
+
+    long total = 0;
+    for (int t = 0; t < 4; t++)
+        total += atomic_load(&logged_by[t]);
+    audit a;
+    audit_init(&a, 4, total + 1);
+    char *json = app_log();
+    audit_file(&a, json); /* every line of app.log must be JSON */
+    ck_assert_int_eq(a.bad_lines, 0);
+    free(json);
+    char *text = th_path(dir, "b.log");
+    size_t n;
+    char **lines = th_lines(text, &n, NULL);
+    long in_text = 0;
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(strncmp(lines[i], "timestamp=", 10) == 0, "b.log: %s", lines[i]);
+        long long t, seq;
+        const char *tp = strstr(lines[i], " t="), *sp = strstr(lines[i], " seq=");
+        if (tp && sp && sscanf(tp, " t=%lld", &t) == 1 && sscanf(sp, " seq=%lld", &seq) == 1) {
+            ck_assert(t >= 0 && t < 4 && seq >= 0 && seq <= total);
+            ck_assert_msg(!a.seen[t][seq]++, "t=%lld seq=%lld twice", t, seq);
+            in_text++;
+        }
+    }
+    th_lines_free(lines, n, NULL);
+    free(text);
+    ck_assert_int_eq(a.found + in_text, total);
+    audit_free(&a);
+}
+END_TEST
+
+static __attribute__((noinline)) void fail_somewhere_async(void)
+{
+    metalog_exception(NULL, "boom", ml_int("code", 7));
+}
+
+START_TEST(exception_trace_survives_the_queue)
+{
+    init_async(NULL);
+    fail_somewhere_async();
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = app_log();
+    json_object *o = th_json_line(path, 0);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_ptr_nonnull(strstr(th_jstr(o, "exception"), "fail_somewhere_async"));
+    json_object_put(o);
+    free(path);
+}
+END_TEST
+
+START_TEST(a_record_larger_than_the_queue_is_written_whole_and_in_order)
+{
+    init_async("async_queue_size: 16\n");
+    size_t big = 1 << 20;
+    char *value = malloc(big + 1);
+    memset(value, 'x', big);
+    value[big] = '\0';
+    metalog_info(NULL, "first");
+    metalog_info(NULL, "big", ml_str("v", value));
+    metalog_info(NULL, "last");
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = app_log();
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(th_jstr(lines[0], "event"), "first");
+    ck_assert_str_eq(th_jstr(lines[1], "event"), "big");
+    ck_assert_uint_eq(strlen(th_jstr(lines[1], "v")), big);
+    ck_assert_str_eq(th_jstr(lines[2], "event"), "last");
+    th_json_lines_free(lines, n);
+    free(path);
+    free(value);
+}
+END_TEST
+
+START_TEST(values_are_copied_before_the_call_returns)
+{
+    init_async(NULL);
+    char buf[16];
+    metalog_logger *bound = metalog_bind(NULL, ml_str("b", "bound"));
+    for (int i = 0; i < 100; i++) {
+        snprintf(buf, sizeof buf, "v%d", i);
+        metalog_info(bound, "e", ml_str("k", buf), ml_int("i", i));
+    }
+    metalog_logger_free(bound); /* freed while its records may be queued */
+    memset(buf, 0, sizeof buf);
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = app_log();
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    ck_assert_uint_eq(n, 100);
+    for (size_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "v%zu", i);
+        ck_assert_str_eq(th_jstr(lines[i], "k"), want);
+        ck_assert_str_eq(th_jstr(lines[i], "b"), "bound");
+    }
+    th_json_lines_free(lines, n);
+    free(path);
+}
+END_TEST
+
+START_TEST(rotation_limit_holds_with_buffered_writes)
+{
+    init_async("rotation_size_mb: 1\nrotation_backup_count: 3\n");
+    for (int i = 0; i < 30000; i++)
+        metalog_info(NULL, "fill", ml_int("i", i),
+                     ml_str("pad", "padding padding padding padding padding padding"));
+    metalog_shutdown();
+    const char *names[] = {"app.log", "app.log.1", "app.log.2", "app.log.3"};
+    for (int i = 0; i < 4; i++) {
+        char *p = th_path(dir, names[i]);
+        long long size = th_file_size(p);
+        ck_assert_msg(size > 0 && size <= 1048576, "%s: %lld bytes", names[i], size);
+        free(p);
+    }
+}
+END_TEST
+
+static Suite *async_suite(void)
+{
+    Suite *s = suite_create("async");
+    TCase *tc = tcase_create("async");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, flush_returns_once_earlier_records_are_written);
+    tcase_add_test(tc, block_policy_loses_nothing_with_8_threads_and_a_tiny_queue);
+    tcase_add_test(tc, drop_policy_accounts_for_every_record);
+    tcase_add_test(tc, a_thread_that_exits_loses_none_of_its_queued_records);
+    tcase_add_test(tc, shutdown_writes_what_is_queued);
+    tcase_add_test(tc, a_normal_exit_writes_what_is_queued);
+    tcase_add_test(tc, a_forked_child_logs_and_the_parent_loses_nothing);
+    tcase_add_test(tc, reload_renders_queued_records_by_the_pipeline_that_accepted_them);
+    tcase_add_test(tc, exception_trace_survives_the_queue);
+    tcase_add_test(tc, a_record_larger_than_the_queue_is_written_whole_and_in_order);
+    tcase_add_test(tc, values_are_copied_before_the_call_returns);
+    tcase_add_test(tc, rotation_limit_holds_with_buffered_writes);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(async_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
