@@ -135,13 +135,16 @@ METALOG_API int metalog_init(const char *config_path);
  * Returns 0, or -1 with the running pipeline unchanged. */
 METALOG_API int metalog_reload(void);
 
-/* Returns once every record logged before the call has been written.
- * 0, or -1 when a handler failed to write. */
+/* Returns once every record logged before the call has been written by its
+ * file and console handlers (async: by the writer thread) and queued by its
+ * webhook handler. 0, or -1 when a handler failed to write. */
 METALOG_API int metalog_flush(void);
 
-/* Flushes, stops, closes every file and returns to the built-in default.
- * Idempotent; metalog_init may be called again afterwards. Loggers from
- * metalog_get stay valid pointers (they log through the default). */
+/* Flushes, delivers pending webhook alerts within their deadline, stops
+ * metalog's threads, closes every file, restores the previous SIGHUP action
+ * and returns to the built-in default. Idempotent; metalog_init may be
+ * called again afterwards. Loggers from metalog_get stay valid pointers
+ * (they log through the default). */
 METALOG_API void metalog_shutdown(void);
 
 /* This thread's last failure, valid until its next metalog call.

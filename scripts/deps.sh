@@ -37,3 +37,6 @@ metalog_build() {
         make -j"$(nproc)" >make.out 2>&1 || { cat make.out; exit 1; }
     )
 }
+
+# Only for `make bench`, which skips any peer that is missing.
+metalog_bench_deps="g++ libspdlog-dev liblog4c-dev libgoogle-glog-dev gnuplot-nox"

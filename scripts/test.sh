@@ -92,12 +92,12 @@ stage clang       metalog_build clang CC=clang
 stage clang-check check_in clang
 stage asan        metalog_build asan CC=clang \
     "CFLAGS=-g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
-asan_check() { ASAN_OPTIONS=detect_leaks=1 check_in asan; }
+asan_check() { ASAN_OPTIONS=detect_leaks=1 METALOG_TEST_SCALE=10 check_in asan; }
 stage asan-check  asan_check
 stage tsan        metalog_build tsan CC=gcc "CFLAGS=-g -O1 -fsanitize=thread"
 tsan_check() {
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0 \
-        METALOG_TEST_SCALE=5 check_in tsan \
+        METALOG_TEST_SCALE=1 check_in tsan \
         "TESTS=tests/test_threads tests/test_api tests/test_reload tests/test_async"
 }
 stage tsan-check  tsan_check

@@ -208,11 +208,15 @@ static void entry_get(const entry *e, ml_record *r)
 
 static void writer_ensure(void);
 
+/* Producers waiting for room; the writer wakes them as it frees some. */
+static atomic_int room_waiters;
+
 /* Waits for the writer to make room: nudges it, then sleeps briefly on
- * the condition it broadcasts after every pass that freed space. */
+ * the condition it broadcasts whenever it frees space. */
 static void wait_for_room(void)
 {
     pthread_mutex_lock(&w_lock);
+    atomic_fetch_add(&room_waiters, 1);
     pthread_cond_signal(&w_wake);
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
@@ -222,6 +226,7 @@ static void wait_for_room(void)
         until.tv_nsec -= 1000000000;
     }
     pthread_cond_timedwait(&w_done, &w_lock, &until);
+    atomic_fetch_sub(&room_waiters, 1);
     pthread_mutex_unlock(&w_lock);
 }
 
@@ -234,6 +239,7 @@ static entry *ring_reserve(ring *rg, size_t size, bool drop, uint64_t *pos)
     size_t off = head & (rg->cap - 1);
     size_t contig = rg->cap - off;
     size_t total = size <= contig ? size : contig + size;
+    unsigned spins = 0;
     while (head + total - rg->tail_seen > rg->cap) {
         rg->tail_seen = atomic_load_explicit(&rg->tail, memory_order_acquire);
         if (head + total - rg->tail_seen <= rg->cap)
@@ -245,7 +251,12 @@ static entry *ring_reserve(ring *rg, size_t size, bool drop, uint64_t *pos)
             return NULL;
         }
         writer_ensure(); /* a shutdown may have stopped it meanwhile */
-        wait_for_room();
+        /* The writer is usually freeing room this very moment: yield a
+         * few times before sleeping, so that both keep running. */
+        if (++spins < 64)
+            sched_yield();
+        else
+            wait_for_room();
     }
     if (size > contig) {
         entry *pad = (entry *)(rg->buf + off);
@@ -328,8 +339,14 @@ static size_t ring_drain(ring *rg, const pipeline **last)
         }
         tail += e->size;
         /* Give space back in steps, so a blocked producer resumes early. */
-        if ((n & 63) == 0)
+        if ((n & 63) == 0) {
             atomic_store_explicit(&rg->tail, tail, memory_order_release);
+            if (atomic_load_explicit(&room_waiters, memory_order_relaxed) > 0) {
+                pthread_mutex_lock(&w_lock);
+                pthread_cond_broadcast(&w_done);
+                pthread_mutex_unlock(&w_lock);
+            }
+        }
     }
     atomic_store_explicit(&rg->tail, tail, memory_order_release);
     report_drops(rg);

@@ -28,25 +28,12 @@ int strbuf_reserve(strbuf *sb, size_t n)
     return 0;
 }
 
-void strbuf_append(strbuf *sb, const char *s, size_t n)
+void strbuf_append_slow(strbuf *sb, const char *s, size_t n)
 {
     if (strbuf_reserve(sb, n) != 0)
         return;
     memcpy(sb->data + sb->len, s, n);
     sb->len += n;
-    sb->data[sb->len] = '\0';
-}
-
-void strbuf_puts(strbuf *sb, const char *s)
-{
-    strbuf_append(sb, s, strlen(s));
-}
-
-void strbuf_putc(strbuf *sb, char c)
-{
-    if (strbuf_reserve(sb, 1) != 0)
-        return;
-    sb->data[sb->len++] = c;
     sb->data[sb->len] = '\0';
 }
 

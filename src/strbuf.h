@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct strbuf {
     char *data; /* NULL until the first append; NUL-terminated after */
@@ -22,9 +23,35 @@ typedef struct strbuf {
 /* Makes room for n more bytes plus the NUL. Returns 0, or -1 (and sets
  * failed) when out of memory. */
 int strbuf_reserve(strbuf *sb, size_t n);
-void strbuf_append(strbuf *sb, const char *s, size_t n);
-void strbuf_puts(strbuf *sb, const char *s);
-void strbuf_putc(strbuf *sb, char c);
+void strbuf_append_slow(strbuf *sb, const char *s, size_t n);
+
+/* Appends are inline with the common case first: renderers make many
+ * small appends per record into a buffer that already has room. */
+static inline void strbuf_append(strbuf *sb, const char *s, size_t n)
+{
+    if (sb->len + n < sb->cap) {
+        memcpy(sb->data + sb->len, s, n);
+        sb->len += n;
+        sb->data[sb->len] = '\0';
+        return;
+    }
+    strbuf_append_slow(sb, s, n);
+}
+
+static inline void strbuf_putc(strbuf *sb, char c)
+{
+    if (sb->len + 1 < sb->cap) {
+        sb->data[sb->len++] = c;
+        sb->data[sb->len] = '\0';
+        return;
+    }
+    strbuf_append_slow(sb, &c, 1);
+}
+
+static inline void strbuf_puts(strbuf *sb, const char *s)
+{
+    strbuf_append(sb, s, strlen(s));
+}
 void strbuf_printf(strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void strbuf_vprintf(strbuf *sb, const char *fmt, va_list ap);

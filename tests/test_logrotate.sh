@@ -35,7 +35,7 @@ log_file: $work/app.log
 Y
     "$seqlog" "$work/metalog.yaml" $THREADS $COUNT $PAUSE_US > "$work/seqlog.out" &
     pid=$!
-    for _ in $(seq 100); do grep -q ready "$work/seqlog.out" 2>/dev/null && break; sleep 0.05; done
+    for _ in $(seq 600); do grep -q ready "$work/seqlog.out" 2>/dev/null && break; sleep 0.05; done
     if [ "$mode" = create ]; then
         directives="create 0640
     postrotate

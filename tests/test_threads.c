@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +16,15 @@
 #include <metalog.h>
 
 #include "testhelp.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #define NTHREADS 8
 #define NRECORDS 20000
@@ -260,14 +270,20 @@ END_TEST
 
 #define NLOGGERS 4
 static atomic_int loggers_done;
+static atomic_int switches;
 static char *cfg_a, *cfg_b;
 
+/* Every 1000 records a logger waits for one more switch, so that switches
+ * and records interleave however fast either side is. */
 static void *log_during_switches(void *arg)
 {
     long long t = (intptr_t)arg;
     metalog_logger *lg = metalog_get("busy");
-    for (long long i = 0; i < NRECORDS; i++)
+    for (long long i = 0; i < NRECORDS; i++) {
+        while (i % 1000 == 0 && atomic_load(&switches) < i / 1000)
+            sched_yield();
         metalog_info(lg, "tick", ml_int("thread", t), ml_int("seq", i));
+    }
     atomic_fetch_add(&loggers_done, 1);
     return NULL;
 }
@@ -277,17 +293,19 @@ START_TEST(logging_while_init_switches_files_loses_nothing)
     cfg_a = config_for("a.yaml", "a.log");
     cfg_b = config_for("b.yaml", "b.log");
     ck_assert_int_eq(metalog_init(cfg_a), 0);
+    atomic_store(&loggers_done, 0);
+    atomic_store(&switches, 0);
     pthread_t t[NLOGGERS];
     for (intptr_t i = 0; i < NLOGGERS; i++)
         ck_assert_int_eq(pthread_create(&t[i], NULL, log_during_switches, (void *)i), 0);
-    int switches = 0;
     while (atomic_load(&loggers_done) < NLOGGERS) {
-        ck_assert_int_eq(metalog_init(switches % 2 ? cfg_a : cfg_b), 0);
-        switches++;
+        int n = atomic_load(&switches);
+        ck_assert_int_eq(metalog_init(n % 2 ? cfg_a : cfg_b), 0);
+        atomic_store(&switches, n + 1);
     }
     for (int i = 0; i < NLOGGERS; i++)
         pthread_join(t[i], NULL);
-    ck_assert_int_ge(switches, 2);
+    ck_assert_int_ge(atomic_load(&switches), NRECORDS / 1000);
     const char *files[] = {"a.log", "b.log"};
     audit(files, 2, NLOGGERS, NRECORDS);
     free(cfg_a);
@@ -307,11 +325,18 @@ END_TEST
 static long long rot_records;
 static char rot_pad[1024];
 
+/* Logs rot_records records; while pace is set, waits every 1000 records
+ * for one more configuration switch, as log_during_switches does. */
+static bool pace;
+
 static void *log_rotating(void *arg)
 {
     long long t = (intptr_t)arg;
-    for (long long i = 0; i < rot_records; i++)
+    for (long long i = 0; i < rot_records; i++) {
+        while (pace && i % 1000 == 0 && atomic_load(&switches) < i / 1000)
+            sched_yield();
         metalog_info(NULL, "rot", ml_int("thread", t), ml_int("seq", i), ml_str("pad", rot_pad));
+    }
     atomic_fetch_add(&loggers_done, 1);
     return NULL;
 }
@@ -382,24 +407,31 @@ END_TEST
 
 START_TEST(rotation_while_reloading_keeps_the_limit_and_every_record)
 {
+    /* Valgrind (3.19) runs fcntl(F_OFD_SETLKW) while holding its own
+     * thread lock, so the old and new pipeline waiting on each other's
+     * file lock, as this test makes them, hang it for good. */
+    if (RUNNING_ON_VALGRIND)
+        return;
     char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n"
                                "rotation_size_mb: 1\nrotation_backup_count: 100\n");
     ck_assert_int_eq(metalog_init(cfg), 0);
     atomic_store(&loggers_done, 0);
+    atomic_store(&switches, 0);
     rot_records = ROT_RELOAD_RECORDS;
     set_pad(100);
+    pace = true;
     pthread_t t[NTHREADS];
     for (intptr_t i = 0; i < NTHREADS; i++)
         ck_assert_int_eq(pthread_create(&t[i], NULL, log_rotating, (void *)i), 0);
-    int reloads = 0;
     while (atomic_load(&loggers_done) < NTHREADS) {
         ck_assert_int_eq(metalog_init(cfg), 0);
-        reloads++;
+        atomic_fetch_add(&switches, 1);
     }
     for (int i = 0; i < NTHREADS; i++)
         pthread_join(t[i], NULL);
+    pace = false;
     ck_assert_int_eq(metalog_flush(), 0);
-    ck_assert_int_ge(reloads, 2);
+    ck_assert_int_ge(atomic_load(&switches), ROT_RELOAD_RECORDS / 1000);
     const char *names[MAX_BACKUPS + 2];
     int n = rotated_files(names, MAX_BACKUPS + 2);
     audit(names, n, NTHREADS, ROT_RELOAD_RECORDS);
