@@ -58,14 +58,16 @@ count_checks() {
 }
 
 # Memcheck over the suites whose subject is memory: parsing, rendering,
-# the API, routing, files, async capture. Thread and signal storms are
-# covered by ThreadSanitizer and LeakSanitizer above; under valgrind, which
-# runs one thread at a time, they only time out.
+# the API, routing, files. Thread and signal storms, async queues and fork
+# are covered by ThreadSanitizer and LeakSanitizer above: under valgrind,
+# which runs one thread at a time, storms only time out, and a child forked
+# from a threaded test holds the other threads' memory with no thread left
+# to point at it, which memcheck calls lost.
 valgrind_suites() {
     cd "$top/build/gcc" || return 1
     rc=0
     for t in tests/test_config tests/test_render tests/test_api tests/test_routing \
-        tests/test_file tests/test_async; do
+        tests/test_file; do
         CK_TIMEOUT_MULTIPLIER=10 METALOG_TEST_SCALE=1 ./libtool --mode=execute valgrind -q \
             --leak-check=full --errors-for-leak-kinds=definite,indirect \
             --error-exitcode=1 "./$t" >"$t.valgrind" 2>&1 || { cat "$t.valgrind"; rc=1; }
