@@ -101,10 +101,6 @@ metalog_field *fields_merge(const metalog_field *base, size_t nbase,
     return out;
 }
 
-metalog_field *fields_copy(const metalog_field *fields, size_t n, size_t *out_n)
-{
-    return fields_merge(NULL, 0, fields, n, out_n);
-}
 
 const metalog_field *context_fields(size_t *n)
 {

@@ -46,10 +46,6 @@ void pipeline_release(void);
  * Swaps are serialised. */
 void pipeline_install(pipeline *p);
 
-/* The configuration file of the current pipeline, copied (NULL when the
- * built-in or a path-less default is running). Caller frees. */
-char *pipeline_current_path(void);
-
 /* Runs r through p: the level check, then (async pipelines) the queue or
  * (sync) pipeline_process. */
 void pipeline_dispatch(const pipeline *p, ml_record *r);

@@ -207,14 +207,6 @@ void pipeline_install(pipeline *p)
     pthread_mutex_unlock(&install_lock);
 }
 
-char *pipeline_current_path(void)
-{
-    pthread_mutex_lock(&install_lock);
-    pipeline *p = atomic_load(&current);
-    char *path = p && p->conf->path ? strdup(p->conf->path) : NULL;
-    pthread_mutex_unlock(&install_lock);
-    return path;
-}
 
 void pipeline_stats_add(metalog_stats *out)
 {

@@ -198,10 +198,3 @@ void reload_signal_stop(void)
         pthread_join(thread, NULL);
 }
 
-bool reload_signal_active(void)
-{
-    pthread_mutex_lock(&state_lock);
-    bool on = handler_installed;
-    pthread_mutex_unlock(&state_lock);
-    return on;
-}

@@ -22,7 +22,4 @@ int reload_signal_enable(bool on, int (*reload_fn)(void));
  * control thread. Not from the control thread. Idempotent. */
 void reload_signal_stop(void);
 
-/* Whether our SIGHUP handler is installed. */
-bool reload_signal_active(void);
-
 #endif

@@ -512,9 +512,5 @@ static Suite *async_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(async_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return th_run_suite(async_suite());
 }

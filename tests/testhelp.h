@@ -6,6 +6,7 @@
 #ifndef METALOG_TESTHELP_H
 #define METALOG_TESTHELP_H
 
+#include <check.h>
 #include <json-c/json.h>
 #include <stddef.h>
 
@@ -108,5 +109,9 @@ const char *th_pair_get(const th_pair *pairs, size_t n, const char *key);
  * th_pty_end puts stdout back (from *saved) and returns what was written. */
 int th_pty_begin(int *saved);
 char *th_pty_end(int master, int saved);
+
+/* Runs the suite (each test in a process of its own unless CK_FORK=no)
+ * and returns main's exit status. */
+int th_run_suite(Suite *s);
 
 #endif
