@@ -38,7 +38,8 @@ int bench_report(const char *tsv, const char *md, const char *dat);
 /* The cases, in the order of the table. run.sh defines BENCH_HAVE_* for
  * each peer it found and compiled; a missing peer is reported by run.sh
  * as skipped, never replaced by anything. */
-extern const bench_case bench_ceiling, bench_metalog_sync, bench_metalog_async;
+extern const bench_case bench_ceiling, bench_metalog_sync, bench_metalog_sync_unbuffered,
+    bench_metalog_async;
 #ifdef BENCH_HAVE_SPDLOG
 extern const bench_case bench_spdlog_sync, bench_spdlog_async;
 #endif
@@ -52,6 +53,7 @@ extern const bench_case bench_glog;
 static const bench_case *const cases[] = {
     &bench_ceiling,
     &bench_metalog_sync,
+    &bench_metalog_sync_unbuffered,
 #ifdef BENCH_HAVE_SPDLOG
     &bench_spdlog_sync,
 #endif

@@ -22,7 +22,7 @@ static metalog_logger *ml_log;
 
 /* The config is written to a file and loaded by metalog_init, so the
  * benchmark measures the pipeline a real configuration builds. */
-static int metalog_start_with(const char *dir, const char *level, int async)
+static int metalog_start_with(const char *dir, const char *level, int async, int buffer_kb)
 {
     char cfg[4096];
     snprintf(cfg, sizeof cfg, "%s/metalog.yaml", dir);
@@ -37,8 +37,9 @@ static int metalog_start_with(const char *dir, const char *level, int async)
             "rotation_size_mb: 0\n"
             "async_logging: %s\n"
             "async_overflow: block\n"
+            "file_buffer_kb: %d\n"
             "log_file: %s/metalog.log\n",
-            level, async ? "true" : "false", dir);
+            level, async ? "true" : "false", buffer_kb, dir);
     if (fclose(f) != 0) {
         perror(cfg);
         return -1;
@@ -55,14 +56,21 @@ static int metalog_sync_start(const char *dir, int threads, long records)
 {
     (void)threads;
     (void)records;
-    return metalog_start_with(dir, "INFO", 0);
+    return metalog_start_with(dir, "INFO", 0, 64);
+}
+
+static int metalog_sync_unbuffered_start(const char *dir, int threads, long records)
+{
+    (void)threads;
+    (void)records;
+    return metalog_start_with(dir, "INFO", 0, 0);
 }
 
 static int metalog_async_start(const char *dir, int threads, long records)
 {
     (void)threads;
     (void)records;
-    return metalog_start_with(dir, "INFO", 1);
+    return metalog_start_with(dir, "INFO", 1, 0);
 }
 
 static void metalog_bench_log(int64_t order_id)
@@ -98,7 +106,7 @@ static int metalog_output(const char *dir, char *path, size_t size)
  * The loop's field arguments are never evaluated when the gate is shut. */
 static double metalog_disabled_ns(const char *dir, long calls)
 {
-    if (metalog_start_with(dir, "INFO", 0) != 0)
+    if (metalog_start_with(dir, "INFO", 0, 0) != 0)
         return -1;
     uint64_t t0 = bench_now_ns();
     for (long i = 0; i < calls; i++)
@@ -112,13 +120,26 @@ static double metalog_disabled_ns(const char *dir, long calls)
 const bench_case bench_metalog_sync = {
     .name = "metalog-sync",
     .kind = "sync",
-    .setup = "metalog_info through a YAML config: async_logging false, log_to_console false, "
+    .setup = "metalog_info through a YAML config: async_logging false, file_buffer_kb 64 "
+             "(flush_level ERROR, flush_interval_ms 1000), log_to_console false, "
              "rotation_size_mb 0, log_file in the temp dir",
     .start = metalog_sync_start,
     .log = metalog_bench_log,
     .drain = metalog_bench_drain,
     .output = metalog_output,
     .disabled_ns = metalog_disabled_ns,
+};
+
+/* Every record in the kernel when its call returns: what a crash of the
+ * process cannot take back. No peer here offers that by default. */
+const bench_case bench_metalog_sync_unbuffered = {
+    .name = "metalog-sync-wt",
+    .kind = "sync",
+    .setup = "as metalog-sync with file_buffer_kb 0: one write(2) per record (write-through)",
+    .start = metalog_sync_unbuffered_start,
+    .log = metalog_bench_log,
+    .drain = metalog_bench_drain,
+    .output = metalog_output,
 };
 
 const bench_case bench_metalog_async = {

@@ -350,6 +350,9 @@ static const key_spec settings[] = {
     {"reload_on_sighup", K_BOOL, AT(reload_on_sighup), 0, 0, 0},
     {"async_queue_size", K_UINT, AT(async_queue_size), 0, 16, 16777216},
     {"async_overflow", K_OVERFLOW, AT(async_overflow), 0, 0, 0},
+    {"file_buffer_kb", K_UINT, AT(file_buffer_kb), 0, 0, 16384},
+    {"flush_level", K_LEVEL, AT(flush_level), 0, 0, 0},
+    {"flush_interval_ms", K_UINT, AT(flush_interval_ms), 0, 1, 3600000},
     {"loggers", K_LOGGERS, 0, 0, 0, 0},
 };
 
@@ -499,6 +502,9 @@ conf *conf_new_default(void)
     c->reload_on_sighup = true;
     c->async_queue_size = 65536;
     c->async_overflow = CONF_OVERFLOW_BLOCK;
+    c->file_buffer_kb = 0;
+    c->flush_level = METALOG_ERROR;
+    c->flush_interval_ms = 1000;
     conf_webhook_defaults(&c->webhook);
     return c;
 }

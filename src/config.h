@@ -81,6 +81,9 @@ typedef struct conf {
     bool reload_on_sighup;      /* default true */
     uint64_t async_queue_size;  /* records; default 65536 */
     conf_overflow async_overflow; /* default block */
+    uint64_t file_buffer_kb;      /* sync files: bytes collected per write; default 0 */
+    int flush_level;              /* a record at or above it is written at once; ERROR */
+    uint64_t flush_interval_ms;   /* buffered records reach the file within it; 1000 */
 
     conf_webhook webhook; /* CRITICAL only */
 

@@ -206,5 +206,8 @@ void conf_print(const conf *c, strbuf *out)
     put_uint(out, "async_queue_size", c->async_queue_size);
     strbuf_printf(out, "async_overflow: %s\n",
                   c->async_overflow == CONF_OVERFLOW_DROP ? "drop" : "block");
+    put_uint(out, "file_buffer_kb", c->file_buffer_kb);
+    strbuf_printf(out, "flush_level: %s\n", conf_level_name(c->flush_level));
+    put_uint(out, "flush_interval_ms", c->flush_interval_ms);
     put_loggers(out, c);
 }

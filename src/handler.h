@@ -48,10 +48,11 @@ struct handler {
 /* Opens path for appending (O_APPEND, created with mode & ~umask). The
  * parent directory must exist. max_bytes 0 never rotates. buffer > 0
  * collects whole records up to that many bytes and writes them with one
- * write at flush (never splitting a record). On failure returns NULL and
- * appends "cannot open ...: reason" to err. */
+ * write at flush (never splitting a record); a record at flush_level or
+ * above is written at once, with every record buffered before it. On
+ * failure returns NULL and appends "cannot open ...: reason" to err. */
 handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
-                    unsigned backups, size_t buffer, strbuf *err);
+                    unsigned backups, size_t buffer, int flush_level, strbuf *err);
 
 /* Writes to an already open descriptor (1 or 2); never closes it. */
 handler *consoleh_new(int fd);
@@ -79,11 +80,13 @@ static inline int handler_write_record(handler *h, const ml_record *r, const cha
 void handler_free(handler *h);
 
 /* The locks handlers hold while writing, registered so that fork can take
- * them all: a child must never inherit a lock another thread held. */
-void handler_lock_register(pthread_mutex_t *m);
+ * them all: a child must never inherit a lock another thread held. child,
+ * when not NULL, runs in the child of a fork with m held (a file handler
+ * forgets the records it buffered: the parent writes them). */
+void handler_lock_register(pthread_mutex_t *m, void (*child)(void *), void *arg);
 void handler_lock_unregister(pthread_mutex_t *m);
-void handler_locks_acquire(void); /* before fork */
-void handler_locks_release(void); /* after fork, parent and child */
+void handler_locks_acquire(void);          /* before fork */
+void handler_locks_release(bool in_child); /* after fork, parent and child */
 
 /* write(2) until all of buf is written or an error other than EINTR. */
 int handler_write_all(int fd, const char *buf, size_t len);

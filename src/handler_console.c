@@ -31,16 +31,24 @@ int handler_write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
+/* One registered lock, and what the child of a fork must do with the
+ * state it guards (NULL: nothing). */
+typedef struct locked {
+    pthread_mutex_t *m;
+    void (*child)(void *);
+    void *arg;
+} locked;
+
 static pthread_mutex_t locks_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t **locks;
+static locked *locks;
 static size_t nlocks, locks_cap;
 
-void handler_lock_register(pthread_mutex_t *m)
+void handler_lock_register(pthread_mutex_t *m, void (*child)(void *), void *arg)
 {
     pthread_mutex_lock(&locks_lock);
     if (nlocks == locks_cap) {
         size_t cap = locks_cap ? locks_cap * 2 : 16;
-        pthread_mutex_t **p = realloc(locks, cap * sizeof *p);
+        locked *p = realloc(locks, cap * sizeof *p);
         if (p == NULL) {
             /* Unregistered, the lock is only unprotected across fork. */
             pthread_mutex_unlock(&locks_lock);
@@ -49,7 +57,7 @@ void handler_lock_register(pthread_mutex_t *m)
         locks = p;
         locks_cap = cap;
     }
-    locks[nlocks++] = m;
+    locks[nlocks++] = (locked){m, child, arg};
     pthread_mutex_unlock(&locks_lock);
 }
 
@@ -57,7 +65,7 @@ void handler_lock_unregister(pthread_mutex_t *m)
 {
     pthread_mutex_lock(&locks_lock);
     for (size_t i = 0; i < nlocks; i++) {
-        if (locks[i] == m) {
+        if (locks[i].m == m) {
             locks[i] = locks[--nlocks];
             break;
         }
@@ -71,13 +79,16 @@ void handler_locks_acquire(void)
 {
     pthread_mutex_lock(&locks_lock);
     for (size_t i = 0; i < nlocks; i++)
-        pthread_mutex_lock(locks[i]);
+        pthread_mutex_lock(locks[i].m);
 }
 
-void handler_locks_release(void)
+void handler_locks_release(bool child)
 {
-    for (size_t i = 0; i < nlocks; i++)
-        pthread_mutex_unlock(locks[i]);
+    for (size_t i = 0; i < nlocks; i++) {
+        if (child && locks[i].child != NULL)
+            locks[i].child(locks[i].arg);
+        pthread_mutex_unlock(locks[i].m);
+    }
     pthread_mutex_unlock(&locks_lock);
 }
 
@@ -133,6 +144,6 @@ handler *consoleh_new(int fd)
     }
     c->fd = fd;
     pthread_mutex_init(&c->lock, NULL);
-    handler_lock_register(&c->lock);
+    handler_lock_register(&c->lock, NULL, NULL);
     return &c->base;
 }

@@ -32,9 +32,10 @@ typedef struct fileh {
     int fd;
     uint64_t size; /* bytes in the file as we last knew it */
     bool created;  /* opening created the file */
-    char *buf;     /* whole records not yet written (async pipelines) */
+    char *buf;     /* whole records not yet written */
     size_t buf_len;
-    size_t buf_cap; /* 0: every record is written at once */
+    size_t buf_cap;  /* 0: every record is written at once */
+    int flush_level; /* a record at or above it drains the buffer */
 } fileh;
 
 static int fileh_open_fd(fileh *f)
@@ -158,31 +159,59 @@ static int fileh_drain(fileh *f)
     return rc;
 }
 
+/* Appends a whole record to the buffer, draining first when it would not
+ * fit, or writes it at once when it is larger than the buffer. f->lock held. */
+static int fileh_put(fileh *f, const char *buf, size_t len)
+{
+    if (f->buf_cap == 0)
+        return fileh_write_now(f, buf, len);
+    int rc = 0;
+    /* The limit is still checked record by record: what is buffered goes
+     * out before a record that would take the file past it, so that
+     * record is the first of the next file. */
+    if (f->buf_len + len > f->buf_cap ||
+        (f->max_bytes > 0 && f->size + f->buf_len + len > f->max_bytes))
+        rc = fileh_drain(f);
+    if (len >= f->buf_cap) {
+        rc |= fileh_write_now(f, buf, len);
+    } else {
+        memcpy(f->buf + f->buf_len, buf, len);
+        f->buf_len += len;
+    }
+    return rc;
+}
+
 static int fileh_write(handler *h, const char *buf, size_t len)
 {
     fileh *f = (fileh *)h;
     pthread_mutex_lock(&f->lock);
-    int rc = 0;
-    if (f->buf_cap == 0) {
-        rc = fileh_write_now(f, buf, len);
-    } else {
-        /* The limit is still checked record by record: what is buffered
-         * goes out before a record that would take the file past it, so
-         * that record is the first of the next file. */
-        if (f->buf_len + len > f->buf_cap ||
-            (f->max_bytes > 0 && f->size + f->buf_len + len > f->max_bytes))
-            rc = fileh_drain(f);
-        if (len >= f->buf_cap) {
-            rc |= fileh_write_now(f, buf, len);
-        } else {
-            memcpy(f->buf + f->buf_len, buf, len);
-            f->buf_len += len;
-        }
-    }
+    int rc = fileh_put(f, buf, len);
     int saved = errno;
     pthread_mutex_unlock(&f->lock);
     errno = saved;
     return rc;
+}
+
+/* A record at flush_level or above goes out now, with everything before
+ * it: the records that explain a failure must not wait in memory. */
+static int fileh_write_record(handler *h, const ml_record *r, const char *buf, size_t len)
+{
+    fileh *f = (fileh *)h;
+    pthread_mutex_lock(&f->lock);
+    int rc = fileh_put(f, buf, len);
+    if (r->level >= f->flush_level)
+        rc |= fileh_drain(f);
+    int saved = errno;
+    pthread_mutex_unlock(&f->lock);
+    errno = saved;
+    return rc;
+}
+
+/* In the child of a fork: the buffered records are the parent's, which
+ * writes them; written here too they would appear twice. */
+static void fileh_forget(void *arg)
+{
+    ((fileh *)arg)->buf_len = 0;
 }
 
 static int fileh_flush(handler *h)
@@ -225,7 +254,7 @@ static void fileh_abandon(handler *h)
 }
 
 static const handler_ops fileh_ops = {fileh_write, fileh_flush, fileh_free, fileh_identity,
-                                      fileh_abandon, NULL};
+                                      fileh_abandon, fileh_write_record};
 
 static void describe_open_error(const char *path, int err, strbuf *out)
 {
@@ -240,7 +269,7 @@ static void describe_open_error(const char *path, int err, strbuf *out)
 }
 
 handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
-                    unsigned backups, size_t buffer, strbuf *err)
+                    unsigned backups, size_t buffer, int flush_level, strbuf *err)
 {
     fileh *f = calloc(1, sizeof *f);
     if (f == NULL || (f->path = strdup(path)) == NULL) {
@@ -251,6 +280,7 @@ handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
     f->mode = mode;
     f->max_bytes = max_bytes;
     f->backups = backups;
+    f->flush_level = flush_level;
     f->fd = -1;
     if (buffer > 0 && (f->buf = malloc(buffer)) != NULL)
         f->buf_cap = buffer;
@@ -269,6 +299,6 @@ handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
     if (f->base.name != NULL)
         snprintf(f->base.name, cap, "file %s", path);
     pthread_mutex_init(&f->lock, NULL);
-    handler_lock_register(&f->lock);
+    handler_lock_register(&f->lock, fileh_forget, f);
     return &f->base;
 }

@@ -153,7 +153,7 @@ static void wh_fork_child(void)
 static void wh_init(void)
 {
     wh_cond_init();
-    handler_lock_register(&wh.lock);
+    handler_lock_register(&wh.lock, NULL, NULL);
     pthread_atfork(NULL, NULL, wh_fork_child);
 }
 

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "context.h"
 #include "error.h"
+#include "flusher.h"
 #include "handler_webhook.h"
 #include "logger.h"
 #include "pipeline.h"
@@ -220,6 +221,7 @@ void metalog_shutdown(void)
     metalog_flush();
     pipeline_install(NULL);
     async_stop(); /* every queue is empty: the install flushed them */
+    flusher_stop(); /* and so is every buffer */
     webhook_shutdown(); /* queued alerts, within their deadline */
     free(config_path);
     config_path = NULL;

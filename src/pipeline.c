@@ -1,10 +1,12 @@
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "async.h"
+#include "flusher.h"
 #include "pipeline_internal.h"
 
 /* ---- Building ---- */
@@ -47,11 +49,14 @@ static int add_file_route(pipeline *p, const char *key, const char *path,
     const conf *c = p->conf;
     render_kind kind = c->structured_logging ? RENDER_JSON : RENDER_TEXT;
     strbuf why = STRBUF_INIT;
-    /* Only the async writer batches: a synchronous record is on its way
-     * to the file when the log call returns. */
-    size_t buffer = c->async_logging ? PIPELINE_FILE_BUFFER : 0;
+    /* The async writer always batches, and flushes at the end of every
+     * pass. A synchronous record is on its way to the file when the log
+     * call returns, unless the operator chose file_buffer_kb; then the
+     * flush level, the flusher thread and exit bound how long it waits. */
+    size_t buffer = c->async_logging ? PIPELINE_FILE_BUFFER : c->file_buffer_kb * 1024;
+    int flush_level = c->async_logging ? INT_MAX : c->flush_level;
     handler *h = fileh_open(path, c->file_mode, c->rotation_size_mb * 1024 * 1024,
-                            (unsigned)c->rotation_backup_count, buffer, &why);
+                            (unsigned)c->rotation_backup_count, buffer, flush_level, &why);
     if (h == NULL)
         report_open_error(c, key, mark, &why, errors);
     strbuf_free(&why);
@@ -116,6 +121,7 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
         return NULL;
     }
     p->conf = c;
+    p->buffered = !c->async_logging && c->file_buffer_kb > 0;
     p->procs[p->nprocs++] = proc_add_timestamp;
     p->procs[p->nprocs++] = proc_add_log_level;
     p->procs[p->nprocs++] = proc_merge_context;
@@ -324,10 +330,13 @@ void pipeline_dispatch(const pipeline *p, ml_record *r)
     if (r->level < pipeline_level_for(p, r->logger))
         return;
     pipeline_count_record();
-    if (p->conf->async_logging)
+    if (p->conf->async_logging) {
         async_submit(p, r);
-    else
+    } else {
+        if (p->buffered)
+            flusher_ensure((unsigned)p->conf->flush_interval_ms);
         pipeline_process(p, r);
+    }
 }
 
 /* A record of the library's own (logger "metalog"), handled at once by p:

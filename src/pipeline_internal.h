@@ -15,7 +15,7 @@
 
 #define PIPELINE_MAX_PROCS 8
 #define PIPELINE_MAX_ROUTES 8
-#define PIPELINE_FILE_BUFFER (64 * 1024) /* per file, async pipelines only */
+#define PIPELINE_FILE_BUFFER (64 * 1024) /* per file, async pipelines */
 
 /* A route sends the records that pass its filter, rendered one way, to
  * one handler. */
@@ -33,6 +33,7 @@ struct pipeline {
     size_t nprocs;
     route routes[PIPELINE_MAX_ROUTES];
     size_t nroutes;
+    bool buffered; /* synchronous, with files that buffer (file_buffer_kb) */
 };
 
 /* Counters that belong to no one pipeline; see pipeline_swap.c. */

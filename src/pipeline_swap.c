@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "async.h"
+#include "flusher.h"
 #include "logger.h"
 #include "pipeline_internal.h"
 
@@ -86,15 +87,30 @@ static void fork_prepare(void)
 
 static void fork_parent(void)
 {
-    handler_locks_release();
+    handler_locks_release(false);
     async_fork_parent();
     pthread_mutex_unlock(&install_lock);
     lifecycle_fork_release();
 }
 
+/* The child has only the thread that forked. The others' slots may still
+ * publish the pipeline they were logging through; left so, the child's
+ * first reload would wait for them forever. */
+static void slots_fork_child(void)
+{
+    for (slot *s = atomic_load(&slots); s != NULL; s = s->next) {
+        if (s == my_slot)
+            continue;
+        atomic_store(&s->hazard, NULL);
+        atomic_store(&s->in_use, false);
+    }
+}
+
 static void fork_child(void)
 {
-    handler_locks_release();
+    handler_locks_release(true);
+    slots_fork_child();
+    flusher_fork_child();
     async_fork_child();
     pthread_mutex_unlock(&install_lock);
     lifecycle_fork_release();

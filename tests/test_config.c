@@ -145,6 +145,9 @@ static void assert_defaults(const conf *c)
     ck_assert(c->reload_on_sighup);
     ck_assert_uint_eq(c->async_queue_size, 65536);
     ck_assert_int_eq(c->async_overflow, CONF_OVERFLOW_BLOCK);
+    ck_assert_uint_eq(c->file_buffer_kb, 0);
+    ck_assert_int_eq(c->flush_level, METALOG_ERROR);
+    ck_assert_uint_eq(c->flush_interval_ms, 1000);
     ck_assert_uint_eq(c->nloggers, 0);
 }
 
@@ -921,6 +924,16 @@ START_TEST(console_stream_rejects_unknown_value)
 }
 END_TEST
 
+START_TEST(file_buffer_settings_are_read)
+{
+    conf *c = load_corpus_ok("file_buffer.yaml");
+    ck_assert_uint_eq(c->file_buffer_kb, 64);
+    ck_assert_int_eq(c->flush_level, METALOG_ERROR);
+    ck_assert_uint_eq(c->flush_interval_ms, 250);
+    conf_free(c);
+}
+END_TEST
+
 START_TEST(async_overflow_accepts_block_and_drop)
 {
     conf *c = load_ok("async_overflow: drop\n");
@@ -1423,6 +1436,9 @@ START_TEST(print_fills_every_default)
                           "reload_on_sighup: true\n"
                           "async_queue_size: 65536\n"
                           "async_overflow: block\n"
+                          "file_buffer_kb: 0\n"
+                          "flush_level: ERROR\n"
+                          "flush_interval_ms: 1000\n"
                           "loggers: {}\n");
     free(out);
     conf_free(c);
@@ -1458,6 +1474,9 @@ START_TEST(print_shows_loaded_values)
                           "reload_on_sighup: false\n"
                           "async_queue_size: 4096\n"
                           "async_overflow: drop\n"
+                          "file_buffer_kb: 0\n"
+                          "flush_level: ERROR\n"
+                          "flush_interval_ms: 1000\n"
                           "loggers:\n"
                           "  \"trade\": DEBUG\n"
                           "  \"expert.scalper\": WARNING\n"
@@ -1656,6 +1675,7 @@ static Suite *config_suite(void)
     ADD(s, "choices", console_colors_accepts_auto_always_never,
         console_colors_rejects_unknown_value, console_stream_accepts_stdout_and_stderr,
         console_stream_rejects_unknown_value, async_overflow_accepts_block_and_drop,
+        file_buffer_settings_are_read,
         async_overflow_rejects_unknown_value, choices_are_case_insensitive,
         choice_rejects_sequence);
     ADD(s, "file_mode", file_mode_reads_unquoted_0640_as_octal,

@@ -535,6 +535,134 @@ START_TEST(write_failure_is_reported_once_and_recovery_once)
 }
 END_TEST
 
+/* ---- Buffered synchronous files (file_buffer_kb) ---- */
+
+/* A buffer that only a flush, a level or exit empties: no flusher beat
+ * falls inside a test. */
+#define BUFFERED "file_buffer_kb: 64\nflush_interval_ms: 3600000\n"
+
+static void log_infos(const char *event, int n)
+{
+    for (int i = 0; i < n; i++)
+        metalog_info(NULL, event, ml_int("seq", i));
+}
+
+START_TEST(buffered_records_wait_in_memory_until_flush)
+{
+    init_log(BUFFERED);
+    log_infos("rec", 10);
+    ck_assert_int_eq(th_file_size(logpath), 0);
+    ck_assert_int_eq(metalog_flush(), 0);
+    ck_assert_uint_eq(th_count_lines(logpath), 10);
+}
+END_TEST
+
+START_TEST(buffered_record_at_flush_level_is_written_with_all_before_it)
+{
+    init_log(BUFFERED "flush_level: WARNING\n");
+    log_infos("rec", 3);
+    ck_assert_int_eq(th_file_size(logpath), 0);
+    metalog_warning(NULL, "careful");
+    char *events = th_events(logpath, 0);
+    ck_assert_str_eq(events, "rec,rec,rec,careful");
+    free(events);
+}
+END_TEST
+
+START_TEST(unbuffered_file_has_each_record_when_the_call_returns)
+{
+    init_log("");
+    metalog_info(NULL, "now");
+    ck_assert_uint_eq(th_count_lines(logpath), 1);
+}
+END_TEST
+
+START_TEST(buffered_records_reach_the_file_within_the_interval)
+{
+    init_log("file_buffer_kb: 64\nflush_interval_ms: 20\n");
+    metalog_info(NULL, "quiet after this");
+    /* The flusher writes it on its next beat; nothing else will. */
+    for (int i = 0; i < 1000 && th_count_lines(logpath) == 0; i++)
+        usleep(10 * 1000);
+    ck_assert_uint_eq(th_count_lines(logpath), 1);
+}
+END_TEST
+
+START_TEST(buffered_records_are_written_at_exit)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        init_log(BUFFERED);
+        log_infos("rec", 5);
+        exit(0); /* no flush, no shutdown */
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_uint_eq(th_count_lines(logpath), 5);
+}
+END_TEST
+
+START_TEST(buffered_records_are_written_before_a_reload_swaps_the_file)
+{
+    init_log(BUFFERED);
+    log_infos("before", 5);
+    ck_assert_int_eq(metalog_reload(), 0);
+    /* The old pipeline wrote its buffer when it was retired. */
+    char *events = th_events(logpath, 0);
+    ck_assert_str_eq(events, "before,before,before,before,before");
+    free(events);
+}
+END_TEST
+
+START_TEST(fork_child_does_not_write_the_parents_buffered_records)
+{
+    init_log(BUFFERED);
+    log_infos("parent", 3);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        metalog_info(NULL, "child");
+        exit(metalog_flush() == 0 ? 0 : 1);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *events = th_events(logpath, 0);
+    ck_assert_str_eq(events, "child,parent,parent,parent");
+    free(events);
+}
+END_TEST
+
+START_TEST(buffered_rotation_keeps_the_limit_and_every_record)
+{
+    init_log(BUFFERED "rotation_size_mb: 1\nrotation_backup_count: 10\n");
+    long long total = records_for(3.5);
+    log_seq(0, total);
+    size_t n;
+    long long *seqs = all_seqs(3, MIB, &n);
+    assert_contiguous(seqs, n, 0, total - 1);
+    free(seqs);
+}
+END_TEST
+
+START_TEST(buffered_record_larger_than_the_buffer_is_written_whole_in_order)
+{
+    init_log("file_buffer_kb: 1\nflush_interval_ms: 3600000\n");
+    static char big[4096];
+    memset(big, 'x', sizeof big - 1);
+    metalog_info(NULL, "small");
+    metalog_info(NULL, "big", ml_str("pad", big));
+    metalog_info(NULL, "after");
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *events = th_events(logpath, 0);
+    ck_assert_str_eq(events, "small,big,after");
+    free(events);
+}
+END_TEST
+
 static Suite *file_suite(void)
 {
     Suite *s = suite_create("file");
@@ -566,6 +694,20 @@ static Suite *file_suite(void)
     tcase_add_test(rot, processes_sharing_a_file_keep_the_limit_and_the_order);
     tcase_add_test(rot, write_failure_is_reported_once_and_recovery_once);
     suite_add_tcase(s, rot);
+
+    TCase *buf = tcase_create("buffered");
+    tcase_add_checked_fixture(buf, setup, teardown);
+    tcase_set_timeout(buf, 60);
+    tcase_add_test(buf, buffered_records_wait_in_memory_until_flush);
+    tcase_add_test(buf, buffered_record_at_flush_level_is_written_with_all_before_it);
+    tcase_add_test(buf, unbuffered_file_has_each_record_when_the_call_returns);
+    tcase_add_test(buf, buffered_records_reach_the_file_within_the_interval);
+    tcase_add_test(buf, buffered_records_are_written_at_exit);
+    tcase_add_test(buf, buffered_records_are_written_before_a_reload_swaps_the_file);
+    tcase_add_test(buf, fork_child_does_not_write_the_parents_buffered_records);
+    tcase_add_test(buf, buffered_rotation_keeps_the_limit_and_every_record);
+    tcase_add_test(buf, buffered_record_larger_than_the_buffer_is_written_whole_in_order);
+    suite_add_tcase(s, buf);
     return s;
 }
 

@@ -161,6 +161,9 @@ file_mode: "0640"
 reload_on_sighup: true
 async_queue_size: 65536
 async_overflow: block
+file_buffer_kb: 0
+flush_level: ERROR
+flush_interval_ms: 1000
 loggers: {}
 EOF
 expect_same "$out" "$tmp/want" "--print fills every default"
@@ -201,6 +204,9 @@ file_mode: "0600"
 reload_on_sighup: true
 async_queue_size: 65536
 async_overflow: block
+file_buffer_kb: 0
+flush_level: ERROR
+flush_interval_ms: 1000
 loggers:
   "trade": DEBUG
 EOF

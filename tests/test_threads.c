@@ -142,6 +142,21 @@ START_TEST(concurrent_writers_tear_and_lose_no_line)
 }
 END_TEST
 
+/* Buffered synchronous files: many threads fill one small buffer, while
+ * the flusher thread drains it on its own beat. */
+START_TEST(buffered_writers_with_the_flusher_tear_and_lose_no_line)
+{
+    char *cfg = th_config(dir, "log_level: DEBUG\nlog_to_console: false\nrotation_size_mb: 0\n"
+                               "log_file: @D@/app.log\nfile_buffer_kb: 1\n"
+                               "flush_interval_ms: 1\n");
+    ck_assert_msg(metalog_init(cfg) == 0, "init: %s", metalog_last_error());
+    free(cfg);
+    run_threads(NTHREADS, log_many);
+    const char *files[] = {"app.log"};
+    audit(files, 1, NTHREADS, NRECORDS);
+}
+END_TEST
+
 /* ---- Thread context ---- */
 
 static void *log_with_own_context(void *arg)
@@ -405,6 +420,24 @@ START_TEST(rotation_from_many_threads_keeps_the_limit_and_every_record)
 }
 END_TEST
 
+START_TEST(buffered_rotation_from_many_threads_keeps_the_limit_and_every_record)
+{
+    char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n"
+                               "rotation_size_mb: 1\nrotation_backup_count: 100\n"
+                               "file_buffer_kb: 64\nflush_interval_ms: 5\n");
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    atomic_store(&loggers_done, 0);
+    rot_records = ROT_RECORDS;
+    set_pad(100);
+    run_threads(NTHREADS, log_rotating);
+    ck_assert_int_eq(metalog_flush(), 0);
+    const char *names[MAX_BACKUPS + 2];
+    int n = rotated_files(names, MAX_BACKUPS + 2);
+    audit(names, n, NTHREADS, ROT_RECORDS);
+    free(cfg);
+}
+END_TEST
+
 START_TEST(rotation_while_reloading_keeps_the_limit_and_every_record)
 {
     /* Valgrind (3.19) runs fcntl(F_OFD_SETLKW) while holding its own
@@ -505,11 +538,13 @@ static Suite *threads_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, concurrent_writers_tear_and_lose_no_line);
+    tcase_add_test(tc, buffered_writers_with_the_flusher_tear_and_lose_no_line);
     tcase_add_test(tc, thread_context_stays_with_its_thread);
     tcase_add_test(tc, bind_from_many_threads_keeps_each_child_separate);
     tcase_add_test(tc, get_from_many_threads_gives_one_pointer_per_name);
     tcase_add_test(tc, logging_while_init_switches_files_loses_nothing);
     tcase_add_test(tc, rotation_from_many_threads_keeps_the_limit_and_every_record);
+    tcase_add_test(tc, buffered_rotation_from_many_threads_keeps_the_limit_and_every_record);
     tcase_add_test(tc, rotation_while_reloading_keeps_the_limit_and_every_record);
     tcase_add_test(tc, exceptions_from_many_threads_each_name_their_caller);
     tcase_add_test(tc, stats_keep_the_counts_of_exited_threads);
