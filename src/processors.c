@@ -1,6 +1,7 @@
 #include "processors.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,12 @@ static void put2(char *p, int v)
     p[1] = (char)('0' + v % 10);
 }
 
+/* "00" "01" .. "99", for the microseconds of every record. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
 size_t timestamp_format(const struct timespec *ts, char *out)
 {
     proc_scratch *s = scratch_get();
@@ -82,9 +89,18 @@ size_t timestamp_format(const struct timespec *ts, char *out)
     memcpy(out, prefix, 19);
     out[19] = '.';
     long us = ts->tv_nsec / 1000;
-    for (int i = 25; i >= 20; i--) {
-        out[i] = (char)('0' + us % 10);
-        us /= 10;
+    if (us >= 0 && us < 1000000) {
+        /* A normalized timespec: two digits at a time, from a table. */
+        unsigned u = (unsigned)us, hi = u / 10000, lo = u % 10000;
+        memcpy(out + 20, digit_pairs + 2 * hi, 2);
+        memcpy(out + 22, digit_pairs + 2 * (lo / 100), 2);
+        memcpy(out + 24, digit_pairs + 2 * (lo % 100), 2);
+    } else {
+        /* Anything else keeps the text it always had. */
+        for (int i = 25; i >= 20; i--) {
+            out[i] = (char)('0' + us % 10);
+            us /= 10;
+        }
     }
     out[26] = 'Z';
     out[27] = '\0';
@@ -116,17 +132,36 @@ static bool merged_grow(proc_scratch *s, size_t need)
     return true;
 }
 
-/* Adds f, or overwrites the entry with its key when stronger is set. */
-static size_t merge_one(const metalog_field **out, size_t n,
-                        const metalog_field *f, bool stronger)
+/* The first bytes of the keys merged so far, one bit each: a key whose
+ * first byte is new cannot equal an earlier key, so the usual record, whose
+ * keys mostly start differently, merges without comparing keys at all. */
+typedef struct first_bytes {
+    uint64_t bits[4];
+} first_bytes;
+
+/* Marks c and returns whether it was marked already. */
+static inline bool first_seen(first_bytes *seen, unsigned char c)
+{
+    uint64_t bit = (uint64_t)1 << (c & 63);
+    bool was = (seen->bits[c >> 6] & bit) != 0;
+    seen->bits[c >> 6] |= bit;
+    return was;
+}
+
+/* Adds f, or overwrites the entry with its key when stronger is set.
+ * Inline: it runs once per field of every record. */
+static inline size_t merge_one(const metalog_field **out, size_t n, first_bytes *seen,
+                               const metalog_field *f, bool stronger)
 {
     if (f->key == NULL || f->type == METALOG_FIELD_NONE)
         return n;
-    for (size_t j = 0; j < n; j++) {
-        if (strcmp(out[j]->key, f->key) == 0) {
-            if (stronger)
-                out[j] = f;
-            return n;
+    if (first_seen(seen, (unsigned char)f->key[0])) {
+        for (size_t j = 0; j < n; j++) {
+            if (strcmp(out[j]->key, f->key) == 0) {
+                if (stronger)
+                    out[j] = f;
+                return n;
+            }
         }
     }
     out[n] = f;
@@ -145,14 +180,18 @@ void proc_merge_context(ml_record *r)
         return;
     }
     size_t n = 0;
-    /* Bound fields first: within one logger keys are already unique. */
-    for (size_t i = 0; i < r->nbound; i++)
+    first_bytes seen = {{0, 0, 0, 0}};
+    /* Bound fields first: within one logger keys are already unique (and
+     * valid: fields_merge dropped those without a key). */
+    for (size_t i = 0; i < r->nbound; i++) {
+        first_seen(&seen, (unsigned char)r->bound[i].key[0]);
         s->merged[n++] = &r->bound[i];
+    }
     /* Thread context is the weakest source: it never overrides. */
     for (size_t i = 0; i < r->nctx; i++)
-        n = merge_one(s->merged, n, &r->ctx[i], false);
+        n = merge_one(s->merged, n, &seen, &r->ctx[i], false);
     for (size_t i = 0; i < r->nsite; i++)
-        n = merge_one(s->merged, n, &r->site[i], true);
+        n = merge_one(s->merged, n, &seen, &r->site[i], true);
     r->fields = s->merged;
     r->nfields = n;
 }

@@ -44,25 +44,133 @@ size_t ru_utf8_seq(const unsigned char *p, size_t n)
     return len;
 }
 
-static bool is_plain_ascii(unsigned char c)
+/* ---- Finding the bytes that need work ----
+ *
+ * Almost every key and value is printable ASCII that goes out as it is, so
+ * each escaper first measures the plain prefix and copies it in one go.
+ * Eight bytes are tested at a time with the classic "has a byte below n"
+ * bit trick: (w - n*ONES) & ~w & HIGHS is non-zero exactly when some byte
+ * of w is below n (n <= 0x80). Individual flag bits may be wrong above the
+ * first hit, so a word that flags is rescanned byte by byte; the verdict
+ * for the word as a whole is exact. */
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline uint64_t load8(const unsigned char *p)
 {
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    uint64_t w;
+    memcpy(&w, p, 8); /* unaligned, and never past the string's end */
+    return w;
 }
 
-void ru_json_string(strbuf *o, const char *s, size_t n)
+static inline uint64_t below(uint64_t w, unsigned n)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    /* Most strings need no escaping: one reservation for the common case. */
-    if (strbuf_reserve(o, n + 2) != 0)
-        return;
-    strbuf_putc(o, '"');
+    return (w - ONES * n) & ~w & HIGHS;
+}
+
+static inline uint64_t has_byte(uint64_t w, unsigned c)
+{
+    return below(w ^ (ONES * c), 1);
+}
+
+/* Any byte of 0x7f or more. Adding 1 sets the top bit of 0x7f..0xfe; 0xff
+ * wraps (and its carry may flag the next byte), but its own top bit is
+ * set, so the verdict stays exact. */
+static inline uint64_t del_or_high(uint64_t w)
+{
+    return ((w + ONES) | w) & HIGHS;
+}
+
+/* JSON: printable ASCII but '"' and '\\' goes out as it is. */
+#define JSON_PLAIN(c) ((c) >= 0x20 && (c) < 0x7f && (c) != '"' && (c) != '\\')
+#define JSON_PLAIN4(c) JSON_PLAIN(c), JSON_PLAIN(c + 1), JSON_PLAIN(c + 2), JSON_PLAIN(c + 3)
+#define JSON_PLAIN16(c) JSON_PLAIN4(c), JSON_PLAIN4(c + 4), JSON_PLAIN4(c + 8), JSON_PLAIN4(c + 12)
+#define JSON_PLAIN64(c)                                                                            \
+    JSON_PLAIN16(c), JSON_PLAIN16(c + 16), JSON_PLAIN16(c + 32), JSON_PLAIN16(c + 48)
+const bool ru_json_plain_byte[256] = {JSON_PLAIN64(0), JSON_PLAIN64(64), JSON_PLAIN64(128),
+                                      JSON_PLAIN64(192)};
+
+static inline bool json_plain(unsigned char c)
+{
+    return ru_json_plain_byte[c];
+}
+
+static inline bool json_word_plain(uint64_t w)
+{
+    return (below(w, 0x20) | del_or_high(w) | has_byte(w, '"') | has_byte(w, '\\')) == 0;
+}
+
+/* logfmt: a bare value also excludes the space and '='. */
+#define LOGFMT_PLAIN(c) ((c) > 0x20 && (c) < 0x7f && (c) != '"' && (c) != '=' && (c) != '\\')
+#define LOGFMT_PLAIN4(c)                                                                           \
+    LOGFMT_PLAIN(c), LOGFMT_PLAIN(c + 1), LOGFMT_PLAIN(c + 2), LOGFMT_PLAIN(c + 3)
+#define LOGFMT_PLAIN16(c)                                                                          \
+    LOGFMT_PLAIN4(c), LOGFMT_PLAIN4(c + 4), LOGFMT_PLAIN4(c + 8), LOGFMT_PLAIN4(c + 12)
+#define LOGFMT_PLAIN64(c)                                                                          \
+    LOGFMT_PLAIN16(c), LOGFMT_PLAIN16(c + 16), LOGFMT_PLAIN16(c + 32), LOGFMT_PLAIN16(c + 48)
+const bool ru_logfmt_plain_byte[256] = {LOGFMT_PLAIN64(0), LOGFMT_PLAIN64(64), LOGFMT_PLAIN64(128),
+                                        LOGFMT_PLAIN64(192)};
+
+static inline bool logfmt_word_plain(uint64_t w)
+{
+    return (below(w, 0x21) | del_or_high(w) | has_byte(w, '"') | has_byte(w, '=') |
+            has_byte(w, '\\')) == 0;
+}
+
+/* s[0..n), 0 < n < 8, as one word to test: two overlapping loads, or
+ * three single bytes, with the rest filled with 'a' (plain everywhere).
+ * Every byte of s is in the word, some twice, which a test of "every byte
+ * is plain" does not mind; no byte past s + n is read. */
+static inline uint64_t load_short(const unsigned char *s, size_t n)
+{
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        return lo | (uint64_t)hi << 32;
+    }
+    return (ONES * 'a' & ~(uint64_t)0xffffff) | s[0] | (uint64_t)s[n / 2] << 8 |
+           (uint64_t)s[n - 1] << 16;
+}
+
+/* Whether every byte of s passes word_plain, a word test: whole words,
+ * then the last (possibly overlapping) one. Inlined with a constant
+ * word_plain, so the test is not called through the pointer. */
+static inline bool all_plain(const unsigned char *s, size_t n, bool (*word_plain)(uint64_t))
+{
+    if (n == 0)
+        return true;
+    if (n < 8)
+        return word_plain(load_short(s, n));
+    for (size_t i = 0; i + 8 < n; i += 8)
+        if (!word_plain(load8(s + i)))
+            return false;
+    return word_plain(load8(s + n - 8));
+}
+
+/* The length of the prefix of s that JSON holds as it is. */
+static size_t json_plain_len(const unsigned char *s, size_t n)
+{
+    if (all_plain(s, n, json_word_plain))
+        return n;
+    size_t i = 0;
+    while (i + 8 <= n && json_word_plain(load8(s + i)))
+        i += 8;
+    while (i < n && json_plain(s[i]))
+        i++;
+    return i;
+}
+
+/* The part of a JSON string from its first byte that needs work: escapes,
+ * UTF-8 checks, runs of plain bytes in between. */
+static void json_string_rest(strbuf *o, const unsigned char *p, size_t n)
+{
     size_t i = 0;
     while (i < n) {
-        size_t run = i;
-        while (run < n && is_plain_ascii(p[run]))
-            run++;
+        size_t run = i + json_plain_len(p + i, n - i);
         if (run > i) {
-            strbuf_append(o, s + i, run - i);
+            strbuf_append(o, (const char *)p + i, run - i);
             i = run;
             continue;
         }
@@ -73,7 +181,7 @@ void ru_json_string(strbuf *o, const char *s, size_t n)
                 strbuf_append(o, replacement, 3);
                 i++;
             } else {
-                strbuf_append(o, s + i, len);
+                strbuf_append(o, (const char *)p + i, len);
                 i += len;
             }
             continue;
@@ -91,7 +199,60 @@ void ru_json_string(strbuf *o, const char *s, size_t n)
         }
         i++;
     }
-    strbuf_putc(o, '"');
+}
+
+void ru_json_string(strbuf *o, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t plain = json_plain_len(p, n);
+    /* Most strings need no escaping: room for all of it, quotes included,
+     * and one copy. */
+    char *w = strbuf_begin(o, n + 2);
+    if (w == NULL)
+        return;
+    *w++ = '"';
+    w = ru_put(w, s, plain);
+    if (plain < n) {
+        strbuf_end(o, w);
+        json_string_rest(o, p + plain, n - plain);
+        strbuf_putc(o, '"');
+        return;
+    }
+    *w++ = '"';
+    strbuf_end(o, w);
+}
+
+void ru_json_cstring(strbuf *o, const char *s)
+{
+    /* Copy while scanning, into room reserved for a short string: no
+     * strlen, no second pass. Nothing is committed until strbuf_end, so a
+     * string that turns out long or in need of escapes starts over. */
+    char *p = strbuf_begin(o, RU_SHORT + 2);
+    if (p == NULL)
+        return;
+    size_t n = ru_json_copy_plain(p + 1, s, RU_SHORT);
+    if (s[n] != '\0') {
+        ru_json_string(o, s, n + strlen(s + n));
+        return;
+    }
+    p[0] = '"';
+    p[n + 1] = '"';
+    strbuf_end(o, p + n + 2);
+}
+
+/* Bytes ru_escape copies as they are: printable ASCII, except the quote
+ * and the backslash when quoting (which is the set JSON copies). */
+static size_t escape_plain_len(const unsigned char *s, size_t n, int quote)
+{
+    size_t i = 0;
+    if (quote) {
+        while (i < n && json_plain(s[i]))
+            i++;
+    } else {
+        while (i < n && s[i] >= 0x20 && s[i] < 0x7f)
+            i++;
+    }
+    return i;
 }
 
 void ru_escape(strbuf *o, const char *s, size_t n, int quote, int newline_ok)
@@ -101,6 +262,12 @@ void ru_escape(strbuf *o, const char *s, size_t n, int quote, int newline_ok)
         strbuf_putc(o, '"');
     size_t i = 0;
     while (i < n) {
+        size_t run = escape_plain_len(p + i, n - i, quote);
+        if (run > 0) {
+            strbuf_append(o, s + i, run);
+            i += run;
+            continue;
+        }
         unsigned char c = p[i];
         if (c >= 0x80) {
             size_t len = ru_utf8_seq(p + i, n - i);
@@ -130,10 +297,10 @@ void ru_escape(strbuf *o, const char *s, size_t n, int quote, int newline_ok)
         } else if (c < 0x20 || c == 0x7f) {
             char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
             strbuf_append(o, esc, 4);
-        } else if (quote && (c == '"' || c == '\\')) {
-            strbuf_putc(o, '\\');
-            strbuf_putc(o, (char)c);
         } else {
+            /* Only '"' and '\\' when quoting: everything else printable
+             * was in the run. */
+            strbuf_putc(o, '\\');
             strbuf_putc(o, (char)c);
         }
         i++;
@@ -142,30 +309,81 @@ void ru_escape(strbuf *o, const char *s, size_t n, int quote, int newline_ok)
         strbuf_putc(o, '"');
 }
 
+void ru_logfmt_cvalue(strbuf *o, const char *s)
+{
+    /* As ru_json_cstring: copy while scanning, commit only a short plain
+     * value; the empty string is not plain, it is written "". */
+    char *p = strbuf_begin(o, RU_SHORT);
+    if (p == NULL)
+        return;
+    size_t n = ru_logfmt_copy_plain(p, s, RU_SHORT);
+    if (n == 0 || s[n] != '\0') {
+        *p = '\0'; /* the copy overwrote the buffer's NUL */
+        ru_logfmt_value(o, s, n + strlen(s + n));
+        return;
+    }
+    strbuf_end(o, p + n);
+}
+
 void ru_logfmt_value(strbuf *o, const char *s, size_t n)
 {
-    bool plain = n > 0;
-    for (size_t i = 0; i < n && plain; i++) {
-        unsigned char c = (unsigned char)s[i];
-        plain = c > 0x20 && c < 0x7f && c != '"' && c != '=' && c != '\\';
-    }
-    if (plain)
+    if (n > 0 && all_plain((const unsigned char *)s, n, logfmt_word_plain))
         strbuf_append(o, s, n);
     else
         ru_escape(o, s, n, 1, 0);
 }
 
+/* "00" "01" .. "99": two digits per division halves the divisions. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
+/* The number of decimal digits of v (1..20): the bit length gives it to
+ * within one (1233/4096 is just above log10(2)), a table settles which. */
+static size_t u64_digits(uint64_t v)
+{
+    /* clang-format off */
+    static const uint64_t pow10[20] = {
+        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+        10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+        1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
+        10000000000000000000u};
+    /* clang-format on */
+    if (v < 10)
+        return 1;
+    unsigned bits = 64 - (unsigned)__builtin_clzll(v);
+    size_t t = (bits * 1233) >> 12;
+    return t + (v >= pow10[t]);
+}
+
 size_t ru_format_u64(char *buf, uint64_t v)
 {
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
-    buf[n] = '\0';
+    size_t n = u64_digits(v);
+    /* Written from the last digit back, straight into place. */
+    char *p = buf + n;
+    *p = '\0';
+    while (v > UINT32_MAX) {
+        unsigned d = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * d, 2);
+    }
+    /* The usual value fits 32 bits, where dividing by a constant is a
+     * cheaper multiplication than in 64. */
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        unsigned d = w % 100;
+        w /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * d, 2);
+    }
+    if (w >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * w, 2);
+    } else {
+        *--p = (char)('0' + w);
+    }
     return n;
 }
 
@@ -176,6 +394,35 @@ size_t ru_format_i64(char *buf, int64_t v)
     buf[0] = '-';
     /* Negate in unsigned arithmetic: -INT64_MIN overflows int64_t. */
     return 1 + ru_format_u64(buf + 1, (uint64_t)0 - (uint64_t)v);
+}
+
+/* m / 10^k as decimal text: '-' first when neg, ".0" after an integral
+ * value (so that it stays a double when read back); NUL-terminated. */
+static size_t decimal_text(char *buf, bool neg, uint64_t m, unsigned k)
+{
+    size_t n = 0;
+    if (neg)
+        buf[n++] = '-';
+    size_t nd = u64_digits(m);
+    if (nd <= k) { /* 0.000ddd */
+        buf[n++] = '0';
+        buf[n++] = '.';
+        for (size_t z = nd; z < k; z++)
+            buf[n++] = '0';
+        return n + ru_format_u64(buf + n, m);
+    }
+    n += ru_format_u64(buf + n, m);
+    if (k == 0) {
+        memcpy(buf + n, ".0", 3);
+        return n + 2;
+    }
+    /* The digits are in place: move the last k one place right, and the
+     * point goes in the gap. */
+    for (size_t i = n; i > n - k; i--)
+        buf[i] = buf[i - 1];
+    buf[n - k] = '.';
+    buf[n + 1] = '\0';
+    return n + 1;
 }
 
 /* The common case without printf: a value that is some integer m over a
@@ -194,33 +441,20 @@ static size_t f64_decimal(char *buf, double v)
         double scaled = a * pow10[k];
         if (scaled >= 9007199254740992.0) /* 2^53 */
             return 0;
-        uint64_t m = (uint64_t)(scaled + 0.5);
+        /* Signed: scaled + 0.5 < 2^63, and the signed conversions are
+         * one instruction each where the unsigned ones need a branch. */
+        int64_t m = (int64_t)(scaled + 0.5);
+        /* A cheap test before the division, which is slow and would
+         * otherwise run once per decimal (five times for 1.0842). If m/10^k
+         * reads back as a, then |m - a*10^k| <= a*10^k * 2^-53 (half an ulp
+         * of a), and scaled is within a*10^k * 2^-53 of a*10^k (one
+         * rounding), so |scaled - m| <= scaled * 2^-52 or so. A gap eight
+         * times that can only fail the exact test below; it is skipped. */
+        if (fabs(scaled - (double)m) > scaled * 0x1p-49)
+            continue;
         if ((double)m / pow10[k] != a)
             continue;
-        char digits[24];
-        size_t nd = ru_format_u64(digits, m), n = 0;
-        if (v < 0)
-            buf[n++] = '-';
-        if (nd <= k) { /* 0.000ddd */
-            buf[n++] = '0';
-            buf[n++] = '.';
-            for (size_t z = nd; z < k; z++)
-                buf[n++] = '0';
-            memcpy(buf + n, digits, nd);
-            n += nd;
-        } else {
-            memcpy(buf + n, digits, nd - k);
-            n += nd - k;
-            buf[n++] = '.';
-            if (k == 0) {
-                buf[n++] = '0'; /* integral: stays a double when read back */
-            } else {
-                memcpy(buf + n, digits + nd - k, k);
-                n += k;
-            }
-        }
-        buf[n] = '\0';
-        return n;
+        return decimal_text(buf, v < 0, (uint64_t)m, k);
     }
     return 0;
 }
@@ -253,7 +487,8 @@ size_t ru_format_f64(char *buf, double v)
     return (size_t)n;
 }
 
-/* Every non-string value as text: numbers, true/false, null. */
+/* Every non-string value as text: numbers, true/false, null. buf holds at
+ * least 32 bytes; the text is NUL-terminated. */
 static size_t scalar_text(const metalog_field *f, char *buf)
 {
     switch (f->type) {
@@ -261,43 +496,68 @@ static size_t scalar_text(const metalog_field *f, char *buf)
     case METALOG_FIELD_UINT: return ru_format_u64(buf, f->v.u);
     case METALOG_FIELD_F64: return ru_format_f64(buf, f->v.f);
     case METALOG_FIELD_BOOL:
-        strcpy(buf, f->v.b ? "true" : "false");
-        return f->v.b ? 4 : 5;
-    default: strcpy(buf, "null"); return 4;
+        if (f->v.b) {
+            memcpy(buf, "true", 5);
+            return 4;
+        }
+        memcpy(buf, "false", 6);
+        return 5;
+    default: memcpy(buf, "null", 5); return 4;
     }
+}
+
+char *ru_scalar_json(char *p, const metalog_field *f)
+{
+    /* JSON has no NaN or infinities: they travel as strings. Their texts
+     * need no escaping, so the quotes are all there is to add. */
+    if (f->type == METALOG_FIELD_F64 && !isfinite(f->v.f)) {
+        *p = '"';
+        size_t n = ru_format_f64(p + 1, f->v.f);
+        p[n + 1] = '"';
+        return p + n + 2;
+    }
+    return p + scalar_text(f, p);
+}
+
+char *ru_scalar_text(char *p, const metalog_field *f)
+{
+    return p + scalar_text(f, p);
 }
 
 void ru_value_json(strbuf *o, const metalog_field *f)
 {
     if (f->type == METALOG_FIELD_STR) {
-        ru_json_string(o, f->v.s, strlen(f->v.s));
+        ru_json_cstring(o, f->v.s);
         return;
     }
-    char text[32];
-    size_t n = scalar_text(f, text);
-    /* JSON has no NaN or infinities: they travel as strings. */
-    if (f->type == METALOG_FIELD_F64 && !isfinite(f->v.f))
-        ru_json_string(o, text, n);
-    else
-        strbuf_append(o, text, n);
+    char *p = strbuf_begin(o, RU_SCALAR_MAX);
+    if (p != NULL)
+        strbuf_end(o, ru_scalar_json(p, f));
 }
 
 void ru_value_logfmt(strbuf *o, const metalog_field *f)
 {
     if (f->type == METALOG_FIELD_STR) {
-        ru_logfmt_value(o, f->v.s, strlen(f->v.s));
+        ru_logfmt_cvalue(o, f->v.s);
         return;
     }
-    char text[32];
-    strbuf_append(o, text, scalar_text(f, text));
+    char *p = strbuf_begin(o, RU_SCALAR_MAX);
+    if (p != NULL)
+        strbuf_end(o, ru_scalar_text(p, f));
+}
+
+bool ru_key_reserved_n(const char *k, size_t n)
+{
+    /* By length first: most keys are ruled out without a comparison. */
+    switch (n) {
+    case 5: return memcmp(k, "level", 5) == 0 || memcmp(k, "event", 5) == 0;
+    case 6: return memcmp(k, "logger", 6) == 0;
+    case 9: return memcmp(k, "timestamp", 9) == 0 || memcmp(k, "exception", 9) == 0;
+    default: return false;
+    }
 }
 
 bool ru_key_reserved(const char *k)
 {
-    switch (k[0]) {
-    case 't': return strcmp(k, "timestamp") == 0;
-    case 'l': return strcmp(k, "level") == 0 || strcmp(k, "logger") == 0;
-    case 'e': return strcmp(k, "event") == 0 || strcmp(k, "exception") == 0;
-    default: return false;
-    }
+    return ru_key_reserved_n(k, strlen(k));
 }

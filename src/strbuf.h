@@ -52,6 +52,25 @@ static inline void strbuf_puts(strbuf *sb, const char *s)
 {
     strbuf_append(sb, s, strlen(s));
 }
+
+/* Writing in place, for renderers that know an upper bound of what they
+ * are about to write: strbuf_begin makes room for n bytes and returns
+ * where they go (NULL when out of memory); the caller stores at most n
+ * bytes through the pointer and hands the end back to strbuf_end, which
+ * sets the length and the NUL. One capacity check for a run of small
+ * writes instead of one per write, and no NUL stored after each. */
+static inline char *strbuf_begin(strbuf *sb, size_t n)
+{
+    if (sb->len + n < sb->cap || strbuf_reserve(sb, n) == 0)
+        return sb->data + sb->len;
+    return NULL;
+}
+
+static inline void strbuf_end(strbuf *sb, char *end)
+{
+    sb->len = (size_t)(end - sb->data);
+    *end = '\0';
+}
 void strbuf_printf(strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void strbuf_vprintf(strbuf *sb, const char *fmt, va_list ap);
