@@ -68,6 +68,13 @@ size_t bench_render_line(char *out, size_t size, time_t sec, long usec, int64_t 
 /* CLOCK_MONOTONIC in ns. */
 uint64_t bench_now_ns(void);
 
+/* The per-call clock: the CPU's time-stamp counter where there is one
+ * (about 10 ns a read here, against about 23 ns for clock_gettime, so the
+ * timing adds less to every figure), else bench_now_ns. bench_tick_ns
+ * gives ns per tick, measured against CLOCK_MONOTONIC. */
+uint64_t bench_ticks(void);
+double bench_tick_ns(void);
+
 #ifdef __cplusplus
 }
 #endif

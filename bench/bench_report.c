@@ -297,7 +297,7 @@ static void write_targets(FILE *md)
     const char *ovh = meta("timing_overhead_p50_ns");
     if (ok(sa1) && ovh != NULL)
         fprintf(md, "\nThe p50 target asks for a metalog-async p50 of at most %.0f ns on 1 thread "
-                    "(spdlog-async's %.0f ns / 10), timing included; two clock reads alone take "
+                    "(spdlog-async's %.0f ns / 10), timing included; two counter reads alone take "
                     "%s ns here, and the ceiling (a memcpy into a buffer) measures %.0f ns.\n",
                 sa1->p50 / 10, sa1->p50, ovh, find("ceiling", 1) ? find("ceiling", 1)->p50 : 0);
     fprintf(md, "\n");
@@ -356,11 +356,11 @@ static void write_method(FILE *md)
             "- **records/s** and **MB/s**: records (bytes of record lines) divided by the time "
             "from the start of the threads until the logger is *drained*: every line in the page "
             "cache, including the flush/shutdown that waits for an async writer. Not fsync'd.\n"
-            "- **p50 … max**: caller latency of one call, all threads together, from "
-            "`clock_gettime(CLOCK_MONOTONIC)` around each call into a preallocated array. The "
-            "timing itself is included: two back-to-back clock reads take %s ns (median) here; "
-            "figures below ~100 ns are close to the clock's overhead and resolution (on a "
-            "virtual machine often ~10 ns steps): compare them with care.\n"
+            "- **p50 … max**: caller latency of one call, all threads together, from the CPU's "
+            "time-stamp counter (`rdtsc`, converted with a rate measured against "
+            "`CLOCK_MONOTONIC`) read around each call into a preallocated array. The timing "
+            "itself is included: two back-to-back reads take %s ns (median) here, so figures "
+            "of a few tens of ns are close to the clock's own cost: compare them with care.\n"
             "- **peak RSS**: the case process's high-water RSS (`VmHWM`) when drained; it includes "
             "the latency array (4 bytes per record). `wait4`'s `ru_maxrss` is not used: on Linux "
             "it starts from the parent's RSS at exec. **logger RSS**: peak minus the process's RSS "

@@ -6,8 +6,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "pipeline.h"
 
@@ -25,7 +27,7 @@ typedef struct entry {
     uint32_t size; /* whole entry, multiple of 8 */
     uint32_t kind;
     const pipeline *p; /* the pipeline that accepted the record */
-    struct timespec ts;
+    uint64_t ticks;    /* clock_ticks() at the call; the writer makes it a time */
     const char *logger; /* a named logger's name: lives as long as the process */
     const char *event;  /* in the entry */
     uint32_t logger_len;
@@ -46,6 +48,9 @@ typedef struct ring {
     atomic_uint_fast64_t dropped;
     _Alignas(64) atomic_uint_fast64_t tail;
     uint64_t dropped_reported; /* writer only */
+    /* Free bytes a blocked producer waits for; the writer wakes it only
+     * then, not at every step. 0: nobody waits. */
+    atomic_size_t want_free;
     _Alignas(64) atomic_bool orphan; /* its thread has exited */
     struct ring *next;
     size_t cap; /* bytes, a power of two */
@@ -106,10 +111,14 @@ static ring *ring_new(const pipeline *p)
     while (cap < want)
         cap *= 2;
     ring *r = aligned_alloc(64, sizeof *r);
-    unsigned char *buf = malloc(cap);
-    if (r == NULL || buf == NULL) {
+    /* Faulted in now, once: otherwise the first pass through the ring
+     * takes a page fault every 4 KiB, in the callers' latency. */
+    unsigned char *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (r == NULL || buf == MAP_FAILED) {
         free(r);
-        free(buf);
+        if (buf != MAP_FAILED)
+            munmap(buf, cap);
         return NULL;
     }
     memset(r, 0, sizeof *r);
@@ -125,48 +134,74 @@ static ring *ring_new(const pipeline *p)
     return r;
 }
 
-static size_t fields_bytes(const metalog_field *f, size_t n)
+/* The lengths of the strings a record copies, measured once: the first
+ * LEN_CACHE of them are kept for the copy (more are measured again). */
+#define LEN_CACHE 32
+typedef struct lens {
+    size_t n;
+    uint32_t len[LEN_CACHE];
+} lens;
+
+static size_t measure(lens *l, const char *str)
+{
+    size_t n = strlen(str);
+    if (l->n < LEN_CACHE)
+        l->len[l->n] = (uint32_t)n;
+    l->n++;
+    return n + 1;
+}
+
+static size_t fields_bytes(const metalog_field *f, size_t n, lens *l)
 {
     size_t bytes = n * sizeof *f;
     for (size_t i = 0; i < n; i++) {
-        bytes += strlen(f[i].key) + 1;
+        bytes += measure(l, f[i].key);
         if (f[i].type == METALOG_FIELD_STR)
-            bytes += strlen(f[i].v.s) + 1;
+            bytes += measure(l, f[i].v.s);
     }
     return bytes;
 }
 
-static size_t entry_bytes(const ml_record *r)
+static size_t entry_bytes(const ml_record *r, lens *l)
 {
-    size_t n = sizeof(entry) + (size_t)r->nframes * sizeof(void *) + strlen(r->event) + 1;
-    n += fields_bytes(r->bound, r->nbound) + fields_bytes(r->ctx, r->nctx) +
-         fields_bytes(r->site, r->nsite);
+    size_t n = sizeof(entry) + (size_t)r->nframes * sizeof(void *);
+    n += fields_bytes(r->bound, r->nbound, l) + fields_bytes(r->ctx, r->nctx, l) +
+         fields_bytes(r->site, r->nsite, l);
+    n += measure(l, r->event);
     return ALIGN8(n);
 }
 
-/* Copies n fields to *dst and their strings to *str, advancing both. */
-static void fields_put(metalog_field **dst, char **str, const metalog_field *f, size_t n)
+/* Copies str (with its NUL) to *dst, advancing it, with the length
+ * measured in the same order by entry_bytes. */
+static char *put_str(char **dst, const char *str, const lens *l, size_t *i)
 {
-    for (size_t i = 0; i < n; i++) {
+    size_t n = (*i < LEN_CACHE ? l->len[*i] : strlen(str)) + 1;
+    (*i)++;
+    char *copy = memcpy(*dst, str, n);
+    *dst += n;
+    return copy;
+}
+
+/* Copies n fields to *dst and their strings to *str, advancing both. */
+static void fields_put(metalog_field **dst, char **str, const metalog_field *f, size_t n,
+                       const lens *l, size_t *i)
+{
+    for (size_t k = 0; k < n; k++) {
         metalog_field *d = (*dst)++;
-        *d = f[i];
-        size_t k = strlen(f[i].key) + 1;
-        d->key = memcpy(*str, f[i].key, k);
-        *str += k;
-        if (f[i].type == METALOG_FIELD_STR) {
-            size_t v = strlen(f[i].v.s) + 1;
-            d->v.s = memcpy(*str, f[i].v.s, v);
-            *str += v;
-        }
+        *d = f[k];
+        d->key = put_str(str, f[k].key, l, i);
+        if (f[k].type == METALOG_FIELD_STR)
+            d->v.s = put_str(str, f[k].v.s, l, i);
     }
 }
 
-static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record *r)
+static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record *r,
+                      uint64_t ticks, const lens *l)
 {
     e->size = (uint32_t)size;
     e->kind = ENTRY_RECORD;
     e->p = p;
-    e->ts = r->ts;
+    e->ticks = ticks;
     e->logger = r->logger;
     e->logger_len = (uint32_t)r->logger_len;
     e->level = r->level;
@@ -179,17 +214,17 @@ static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record 
         memcpy(frames, r->frames, (size_t)r->nframes * sizeof(void *));
     metalog_field *f = (metalog_field *)(frames + r->nframes);
     char *str = (char *)(f + r->nbound + r->nctx + r->nsite);
-    fields_put(&f, &str, r->bound, r->nbound);
-    fields_put(&f, &str, r->ctx, r->nctx);
-    fields_put(&f, &str, r->site, r->nsite);
-    size_t ev = strlen(r->event) + 1;
-    e->event = memcpy(str, r->event, ev);
+    size_t i = 0;
+    fields_put(&f, &str, r->bound, r->nbound, l, &i);
+    fields_put(&f, &str, r->ctx, r->nctx, l, &i);
+    fields_put(&f, &str, r->site, r->nsite, l, &i);
+    e->event = put_str(&str, r->event, l, &i);
 }
 
 static void entry_get(const entry *e, ml_record *r)
 {
     memset(r, 0, sizeof *r);
-    r->ts = e->ts;
+    clock_to_timespec(e->ticks, &r->ts);
     r->level = e->level;
     r->logger = e->logger;
     r->logger_len = e->logger_len;
@@ -212,7 +247,7 @@ static void writer_ensure(void);
 static atomic_int room_waiters;
 
 /* Waits for the writer to make room: nudges it, then sleeps briefly on
- * the condition it broadcasts whenever it frees space. */
+ * the condition it broadcasts when it frees space. */
 static void wait_for_room(void)
 {
     pthread_mutex_lock(&w_lock);
@@ -230,6 +265,29 @@ static void wait_for_room(void)
     pthread_mutex_unlock(&w_lock);
 }
 
+/* Blocks until the ring has room for total bytes at head, and then some:
+ * a producer that outruns the writer waits once until half the ring is
+ * free, rather than at every record the writer frees. Few long waits keep
+ * the latency of all the other calls at the cost of a copy; the writer,
+ * with a full ring before it, loses nothing by it. */
+static void ring_wait_room(ring *rg, uint64_t head, size_t total)
+{
+    size_t want = total > rg->cap / 2 ? total : rg->cap / 2;
+    atomic_store_explicit(&rg->want_free, want, memory_order_relaxed);
+    unsigned spins = 0;
+    while (rg->cap - (head - rg->tail_seen) < want) {
+        writer_ensure(); /* a shutdown may have stopped it meanwhile */
+        /* The writer usually is freeing room this very moment: yield a
+         * few times before sleeping. */
+        if (++spins < 64)
+            sched_yield();
+        else
+            wait_for_room();
+        rg->tail_seen = atomic_load_explicit(&rg->tail, memory_order_acquire);
+    }
+    atomic_store_explicit(&rg->want_free, 0, memory_order_relaxed);
+}
+
 /* Room for size bytes at the ring's head, with padding when the entry
  * would wrap. Returns the entry's place, or NULL when the record is
  * dropped. *pos gets the head position the entry starts at. */
@@ -239,24 +297,17 @@ static entry *ring_reserve(ring *rg, size_t size, bool drop, uint64_t *pos)
     size_t off = head & (rg->cap - 1);
     size_t contig = rg->cap - off;
     size_t total = size <= contig ? size : contig + size;
-    unsigned spins = 0;
-    while (head + total - rg->tail_seen > rg->cap) {
+    if (head + total - rg->tail_seen > rg->cap) {
         rg->tail_seen = atomic_load_explicit(&rg->tail, memory_order_acquire);
-        if (head + total - rg->tail_seen <= rg->cap)
-            break;
-        if (drop) {
-            atomic_store_explicit(&rg->dropped,
-                                  atomic_load_explicit(&rg->dropped, memory_order_relaxed) + 1,
-                                  memory_order_relaxed);
-            return NULL;
+        if (head + total - rg->tail_seen > rg->cap) {
+            if (drop) {
+                atomic_store_explicit(&rg->dropped,
+                                      atomic_load_explicit(&rg->dropped, memory_order_relaxed) + 1,
+                                      memory_order_relaxed);
+                return NULL;
+            }
+            ring_wait_room(rg, head, total);
         }
-        writer_ensure(); /* a shutdown may have stopped it meanwhile */
-        /* The writer is usually freeing room this very moment: yield a
-         * few times before sleeping, so that both keep running. */
-        if (++spins < 64)
-            sched_yield();
-        else
-            wait_for_room();
     }
     if (size > contig) {
         entry *pad = (entry *)(rg->buf + off);
@@ -277,17 +328,20 @@ static void ring_wait_empty(ring *rg)
         wait_for_room();
 }
 
-void async_submit(const pipeline *p, const ml_record *r)
+void async_submit(const pipeline *p, ml_record *r)
 {
+    uint64_t ticks = clock_ticks();
     writer_ensure();
     ring *rg = my_ring ? my_ring : ring_new(p);
-    size_t size = entry_bytes(r);
+    lens l = {0};
+    size_t size = entry_bytes(r, &l);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX) {
         /* Too large to queue (or no queue): write it here, after the
          * records this thread queued before it, so its order holds. */
         if (rg != NULL)
             ring_wait_empty(rg);
-        pipeline_process(p, (ml_record *)r);
+        clock_gettime(CLOCK_REALTIME, &r->ts);
+        pipeline_process(p, r);
         return;
     }
     bool drop = pipeline_conf(p)->async_overflow == CONF_OVERFLOW_DROP;
@@ -295,7 +349,7 @@ void async_submit(const pipeline *p, const ml_record *r)
     entry *e = ring_reserve(rg, size, drop, &pos);
     if (e == NULL)
         return;
-    entry_put(e, size, p, r);
+    entry_put(e, size, p, r, ticks, &l);
     atomic_store_explicit(&rg->head, pos + size, memory_order_release);
     /* A relaxed look: a missed wake-up costs at most the writer's nap. */
     if (atomic_load_explicit(&w_sleeping, memory_order_relaxed))
@@ -338,10 +392,13 @@ static size_t ring_drain(ring *rg, const pipeline **last)
             n++;
         }
         tail += e->size;
-        /* Give space back in steps, so a blocked producer resumes early. */
+        /* Give space back in steps, and wake a blocked producer once
+         * there is as much as it waits for. */
         if ((n & 63) == 0) {
             atomic_store_explicit(&rg->tail, tail, memory_order_release);
-            if (atomic_load_explicit(&room_waiters, memory_order_relaxed) > 0) {
+            size_t want = atomic_load_explicit(&rg->want_free, memory_order_relaxed);
+            if (want > 0 && rg->cap - (head - tail) >= want &&
+                atomic_load_explicit(&room_waiters, memory_order_relaxed) > 0) {
                 pthread_mutex_lock(&w_lock);
                 pthread_cond_broadcast(&w_done);
                 pthread_mutex_unlock(&w_lock);
@@ -368,7 +425,7 @@ static void rings_reap(void)
         if (atomic_load_explicit(&r->orphan, memory_order_acquire) && empty) {
             prev->next = r->next;
             atomic_fetch_add(&dropped_retired, atomic_load(&r->dropped));
-            free(r->buf);
+            munmap(r->buf, r->cap);
             free(r);
         } else {
             prev = r;

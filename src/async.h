@@ -20,7 +20,7 @@
 /* Queues r, accepted by p (an async pipeline), on this thread's queue.
  * A full queue blocks or drops as p's configuration says. A record too
  * large for any queue is written by the caller, after its earlier records. */
-void async_submit(const pipeline *p, const ml_record *r);
+void async_submit(const pipeline *p, ml_record *r);
 
 /* Returns once every record queued before the call (by any thread) has
  * been written, and the handlers it went to flushed. Immediate when the

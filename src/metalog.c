@@ -37,8 +37,7 @@ static void log_record(const metalog_logger *logger, int level, const char *even
     if (!metalog_enabled(logger, (metalog_level)level))
         return;
     ml_record r;
-    memset(&r, 0, sizeof r);
-    clock_gettime(CLOCK_REALTIME, &r.ts);
+    memset(&r, 0, sizeof r); /* the time is read by pipeline_dispatch */
     r.level = level;
     r.logger = logger->name;
     r.logger_len = logger->name_len;

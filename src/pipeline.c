@@ -3,9 +3,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "async.h"
+#include "clock.h"
 #include "flusher.h"
 #include "pipeline_internal.h"
 
@@ -120,6 +122,7 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
         strbuf_puts(errors, "out of memory building the pipeline\n");
         return NULL;
     }
+    clock_init(); /* before any record can reach a pipeline */
     p->conf = c;
     p->buffered = !c->async_logging && c->file_buffer_kb > 0;
     p->procs[p->nprocs++] = proc_add_timestamp;
@@ -330,9 +333,13 @@ void pipeline_dispatch(const pipeline *p, ml_record *r)
     if (r->level < pipeline_level_for(p, r->logger))
         return;
     pipeline_count_record();
+    /* The time is read here, once the record is known to be wanted: the
+     * async path reads only a tick counter and leaves the conversion to
+     * its writer. */
     if (p->conf->async_logging) {
         async_submit(p, r);
     } else {
+        clock_gettime(CLOCK_REALTIME, &r->ts);
         if (p->buffered)
             flusher_ensure((unsigned)p->conf->flush_interval_ms);
         pipeline_process(p, r);

@@ -46,8 +46,8 @@ void pipeline_release(void);
  * Swaps are serialised. */
 void pipeline_install(pipeline *p);
 
-/* Runs r through p: the level check, then (async pipelines) the queue or
- * (sync) pipeline_process. */
+/* Runs r through p: the level check, the time, then (async pipelines)
+ * the queue or (sync) pipeline_process. */
 void pipeline_dispatch(const pipeline *p, ml_record *r);
 
 /* Processors, renderers and handlers, here and now. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -405,6 +406,55 @@ static __attribute__((noinline)) void fail_somewhere_async(void)
     metalog_exception(NULL, "boom", ml_int("code", 7));
 }
 
+/* "2025-10-17T12:34:56.123456Z" as microseconds since the epoch. */
+static long long parse_usec(const char *ts)
+{
+    struct tm tm = {0};
+    const char *rest = strptime(ts, "%Y-%m-%dT%H:%M:%S", &tm);
+    ck_assert_msg(rest != NULL && rest[0] == '.', "bad timestamp %s", ts);
+    return (long long)timegm(&tm) * 1000000 + atoll(rest + 1);
+}
+
+static long long now_usec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The caller reads only a tick counter; the writer makes it a time. The
+ * times must still be the wall-clock times of the calls, in order, across
+ * the writer's re-anchoring (every 100 ms, so the run spans several). */
+START_TEST(queued_records_carry_the_wall_clock_time_of_their_call)
+{
+    init_async(NULL);
+    enum { N = 400 };
+    static long long before[N], after[N];
+    for (int i = 0; i < N; i++) {
+        before[i] = now_usec();
+        metalog_info(NULL, "tick", ml_int("i", i));
+        after[i] = now_usec();
+        usleep(1000);
+    }
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = app_log();
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    ck_assert_uint_eq(n, N);
+    for (size_t k = 0; k < n; k++) {
+        long long i;
+        ck_assert(th_jint(lines[k], "i", &i));
+        long long t = parse_usec(th_jstr(lines[k], "timestamp"));
+        /* A few microseconds of conversion error, no more. */
+        ck_assert_msg(t >= before[i] - 20 && t <= after[i] + 20,
+                      "record %lld at %lld, called between %lld and %lld", i, t, before[i],
+                      after[i]);
+    }
+    th_json_lines_free(lines, n);
+    free(path);
+}
+END_TEST
+
 START_TEST(exception_trace_survives_the_queue)
 {
     init_async(NULL);
@@ -503,6 +553,7 @@ static Suite *async_suite(void)
     tcase_add_test(tc, a_forked_child_logs_and_the_parent_loses_nothing);
     tcase_add_test(tc, reload_renders_queued_records_by_the_pipeline_that_accepted_them);
     tcase_add_test(tc, exception_trace_survives_the_queue);
+    tcase_add_test(tc, queued_records_carry_the_wall_clock_time_of_their_call);
     tcase_add_test(tc, a_record_larger_than_the_queue_is_written_whole_and_in_order);
     tcase_add_test(tc, values_are_copied_before_the_call_returns);
     tcase_add_test(tc, rotation_limit_holds_with_buffered_writes);
