@@ -61,6 +61,8 @@ static void read_pair(uint64_t *tick, uint64_t *ns)
 static struct {
     bool ready;
     uint64_t base_tick, base_ns; /* times are counted from here */
+    time_t base_sec;             /* base_ns split */
+    int64_t base_nsec;
     double ns_per_tick;
     uint64_t resync_ticks; /* CLOCK_RESYNC_MS in ticks */
 } conv;
@@ -69,6 +71,8 @@ static void conv_set_base(uint64_t tick, uint64_t ns)
 {
     conv.base_tick = tick;
     conv.base_ns = ns;
+    conv.base_sec = (time_t)(ns / 1000000000u);
+    conv.base_nsec = (int64_t)(ns % 1000000000u);
     conv.resync_ticks = (uint64_t)(CLOCK_RESYNC_MS * 1e6 / conv.ns_per_tick);
 }
 
@@ -112,8 +116,27 @@ void clock_to_timespec(uint64_t ticks, struct timespec *out)
             conv_start();
         else if (ticks - conv.base_tick > conv.resync_ticks && (int64_t)(ticks - conv.base_tick) > 0)
             conv_resync();
+        /* From the anchor's own seconds: a record is rarely more than
+         * CLOCK_RESYNC_MS away from it, so a step or two normalises the
+         * nanoseconds without a 64-bit division per record. */
         int64_t d = (int64_t)(ticks - conv.base_tick);
-        ns = conv.base_ns + (uint64_t)(int64_t)((double)d * conv.ns_per_tick);
+        int64_t nsec = conv.base_nsec + (int64_t)((double)d * conv.ns_per_tick);
+        time_t sec = conv.base_sec;
+        if (nsec < 0 || nsec >= 4 * 1000000000LL) {
+            sec += (time_t)(nsec / 1000000000LL);
+            nsec %= 1000000000LL;
+        }
+        while (nsec < 0) {
+            nsec += 1000000000LL;
+            sec--;
+        }
+        while (nsec >= 1000000000LL) {
+            nsec -= 1000000000LL;
+            sec++;
+        }
+        out->tv_sec = sec;
+        out->tv_nsec = (long)nsec;
+        return;
     }
     out->tv_sec = (time_t)(ns / 1000000000u);
     out->tv_nsec = (long)(ns % 1000000000u);
