@@ -323,25 +323,28 @@ END_TEST
 
 START_TEST(reload_on_sighup_false_installs_no_handler)
 {
+    /* What was there before (SIG_DFL, or SIG_IGN under nohup) stays. */
+    struct sigaction before, sa;
+    sigaction(SIGHUP, NULL, &before);
     write_config("app.log", "INFO", "reload_on_sighup: false\n");
     ck_assert_int_eq(metalog_init(cfg), 0);
-    struct sigaction sa;
     sigaction(SIGHUP, NULL, &sa);
     ck_assert(!(sa.sa_flags & SA_SIGINFO));
-    ck_assert_ptr_eq((void *)sa.sa_handler, (void *)SIG_DFL);
+    ck_assert_ptr_eq((void *)sa.sa_handler, (void *)before.sa_handler);
 }
 END_TEST
 
 START_TEST(reload_can_switch_sighup_off_and_on)
 {
+    struct sigaction before, sa;
+    sigaction(SIGHUP, NULL, &before);
     write_config("app.log", "INFO", NULL);
     ck_assert_int_eq(metalog_init(cfg), 0);
     write_config("app.log", "INFO", "reload_on_sighup: false\n");
     ck_assert_int_eq(kill(getpid(), SIGHUP), 0);
     ck_assert(wait_reloads(1));
-    struct sigaction sa;
     sigaction(SIGHUP, NULL, &sa);
-    ck_assert_ptr_eq((void *)sa.sa_handler, (void *)SIG_DFL);
+    ck_assert_ptr_eq((void *)sa.sa_handler, (void *)before.sa_handler);
     write_config("app.log", "INFO", "reload_on_sighup: true\n");
     ck_assert_int_eq(metalog_reload(), 0);
     sigaction(SIGHUP, NULL, &sa);
