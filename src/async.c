@@ -51,9 +51,10 @@ typedef struct ring {
     /* Free bytes a blocked producer waits for; the writer wakes it only
      * then, not at every step. 0: nobody waits. */
     atomic_size_t want_free;
-    _Alignas(64) atomic_bool orphan; /* its thread has exited */
+    _Alignas(64) atomic_bool orphan; /* its thread has exited, or moved on */
     struct ring *next;
-    size_t cap; /* bytes, a power of two */
+    uint64_t queue_size; /* the async_queue_size it was made for */
+    size_t cap;          /* bytes, a power of two */
     unsigned char *buf;
 } ring;
 
@@ -122,6 +123,7 @@ static ring *ring_new(const pipeline *p)
         return NULL;
     }
     memset(r, 0, sizeof *r);
+    r->queue_size = pipeline_conf(p)->async_queue_size;
     r->cap = cap;
     r->buf = buf;
     ring *head = atomic_load(&rings);
@@ -328,11 +330,31 @@ static void ring_wait_empty(ring *rg)
         wait_for_room();
 }
 
+/* A reload changed async_queue_size: the thread moves to a ring of the
+ * new size once the writer has emptied the old one (so that its records
+ * stay in order), and the writer frees the old one. Out of memory, the
+ * thread keeps the ring it has. */
+static ring *ring_resize(ring *old, const pipeline *p)
+{
+    ring_wait_empty(old);
+    ring *r = ring_new(p);
+    if (r == NULL) {
+        my_ring = old;
+        pthread_setspecific(ring_key, old);
+        old->queue_size = pipeline_conf(p)->async_queue_size; /* not again */
+        return old;
+    }
+    atomic_store_explicit(&old->orphan, true, memory_order_release);
+    return r;
+}
+
 void async_submit(const pipeline *p, ml_record *r)
 {
     uint64_t ticks = clock_ticks();
     writer_ensure();
     ring *rg = my_ring ? my_ring : ring_new(p);
+    if (rg != NULL && rg->queue_size != pipeline_conf(p)->async_queue_size)
+        rg = ring_resize(rg, p);
     lens l = {0};
     size_t size = entry_bytes(r, &l);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX) {

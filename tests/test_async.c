@@ -455,6 +455,39 @@ START_TEST(queued_records_carry_the_wall_clock_time_of_their_call)
 }
 END_TEST
 
+/* A burst of n small records from this thread, then everything written. */
+static void burst(int n)
+{
+    for (int i = 0; i < n; i++)
+        metalog_info(NULL, "burst", ml_int("i", i));
+    ck_assert_int_eq(metalog_flush(), 0);
+}
+
+START_TEST(reload_resizes_the_queue_of_a_thread_that_already_logs)
+{
+    init_async("async_queue_size: 16\nasync_overflow: drop\n");
+    burst(5000); /* 5000 records cannot wait in 16: some are dropped */
+    metalog_stats before;
+    metalog_get_stats(&before);
+    ck_assert_uint_gt(before.dropped, 0);
+    /* 65536 slots of 64 bytes hold the whole burst: none may drop now. */
+    put_config("log_to_console: false\nasync_logging: true\nlog_file: @D@/app.log\n"
+               "rotation_size_mb: 0\nasync_queue_size: 65536\nasync_overflow: drop\n");
+    ck_assert_int_eq(metalog_reload(), 0);
+    burst(5000);
+    metalog_stats after;
+    metalog_get_stats(&after);
+    ck_assert_uint_eq(after.dropped, before.dropped);
+    /* Every record either written or counted as dropped, none twice. */
+    char *path = app_log();
+    char *text = th_read(path, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_uint_eq(th_count(text, "\"event\":\"burst\"") + after.dropped, 10000);
+    free(text);
+    free(path);
+}
+END_TEST
+
 START_TEST(exception_trace_survives_the_queue)
 {
     init_async(NULL);
@@ -553,6 +586,7 @@ static Suite *async_suite(void)
     tcase_add_test(tc, a_forked_child_logs_and_the_parent_loses_nothing);
     tcase_add_test(tc, reload_renders_queued_records_by_the_pipeline_that_accepted_them);
     tcase_add_test(tc, exception_trace_survives_the_queue);
+    tcase_add_test(tc, reload_resizes_the_queue_of_a_thread_that_already_logs);
     tcase_add_test(tc, queued_records_carry_the_wall_clock_time_of_their_call);
     tcase_add_test(tc, a_record_larger_than_the_queue_is_written_whole_and_in_order);
     tcase_add_test(tc, values_are_copied_before_the_call_returns);
