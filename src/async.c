@@ -255,13 +255,7 @@ static void wait_for_room(void)
     pthread_mutex_lock(&w_lock);
     atomic_fetch_add(&room_waiters, 1);
     pthread_cond_signal(&w_wake);
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
+    struct timespec until = clock_deadline_ms(1);
     pthread_cond_timedwait(&w_done, &w_lock, &until);
     atomic_fetch_sub(&room_waiters, 1);
     pthread_mutex_unlock(&w_lock);
@@ -484,13 +478,7 @@ static size_t writer_pass(void)
 
 static void writer_nap(void)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += 10 * 1000000; /* a safety net for a missed wake-up */
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
+    struct timespec until = clock_deadline_ms(10); /* a safety net for a missed wake-up */
     atomic_store(&w_sleeping, true);
     if (!rings_pending())
         pthread_cond_timedwait(&w_wake, &w_lock, &until);

@@ -30,6 +30,19 @@ void clock_init(void)
     pthread_once(&once, clock_decide);
 }
 
+struct timespec clock_deadline_ms(unsigned ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (t.tv_nsec >= 1000000000) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000;
+    }
+    return t;
+}
+
 /* ---- Ticks to time (the writer's side) ---- */
 
 static uint64_t now_ns(void)

@@ -40,6 +40,9 @@ static inline uint64_t clock_ticks(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* CLOCK_REALTIME ms from now: the deadline pthread_cond_timedwait takes. */
+struct timespec clock_deadline_ms(unsigned ms);
+
 /* The wall-clock time of a tick value read at most a few seconds ago.
  * Keeps state: one thread at a time (the async writer). */
 void clock_to_timespec(uint64_t ticks, struct timespec *out);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "pipeline.h"
 
 static pthread_mutex_t f_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -30,20 +31,6 @@ static unsigned flush_current(void)
     return ms;
 }
 
-/* The deadline ms from now. */
-static struct timespec after_ms(unsigned ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (t.tv_nsec >= 1000000000) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000;
-    }
-    return t;
-}
-
 static void *flusher_main(void *arg)
 {
     unsigned ms = (unsigned)(uintptr_t)arg;
@@ -51,7 +38,7 @@ static void *flusher_main(void *arg)
     while (!f_stop) {
         /* Wait first: the record that started the thread is at most one
          * interval old when the first beat writes it. */
-        struct timespec until = after_ms(ms);
+        struct timespec until = clock_deadline_ms(ms);
         pthread_cond_timedwait(&f_wake, &f_lock, &until);
         if (f_stop)
             break;
