@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "image.h"
 #include "pipeline.h"
 
 /* ---- Queue entries ----
@@ -137,7 +138,10 @@ static ring *ring_new(const pipeline *p)
 }
 
 /* The lengths of the strings a record copies, measured once: the first
- * LEN_CACHE of them are kept for the copy (more are measured again). */
+ * LEN_CACHE of them are kept for the copy (more are measured again).
+ * Strings in the executable's read-only memory are not copied at all:
+ * the entry keeps the pointer, and they are neither measured nor
+ * counted here. */
 #define LEN_CACHE 32
 typedef struct lens {
     size_t n;
@@ -146,6 +150,8 @@ typedef struct lens {
 
 static size_t measure(lens *l, const char *str)
 {
+    if (image_const(str))
+        return 0;
     size_t n = strlen(str);
     if (l->n < LEN_CACHE)
         l->len[l->n] = (uint32_t)n;
@@ -174,9 +180,11 @@ static size_t entry_bytes(const ml_record *r, lens *l)
 }
 
 /* Copies str (with its NUL) to *dst, advancing it, with the length
- * measured in the same order by entry_bytes. */
-static char *put_str(char **dst, const char *str, const lens *l, size_t *i)
+ * measured in the same order by entry_bytes; returns where it now is. */
+static const char *put_str(char **dst, const char *str, const lens *l, size_t *i)
 {
+    if (image_const(str))
+        return str;
     size_t n = (*i < LEN_CACHE ? l->len[*i] : strlen(str)) + 1;
     (*i)++;
     char *copy = memcpy(*dst, str, n);
@@ -223,9 +231,9 @@ static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record 
     e->event = put_str(&str, r->event, l, &i);
 }
 
+/* Fills r's capture part; pipeline_process clears the rest. */
 static void entry_get(const entry *e, ml_record *r)
 {
-    memset(r, 0, sizeof *r);
     clock_to_timespec(e->ticks, &r->ts);
     r->level = e->level;
     r->logger = e->logger;
@@ -349,7 +357,8 @@ void async_submit(const pipeline *p, ml_record *r)
     ring *rg = my_ring ? my_ring : ring_new(p);
     if (rg != NULL && rg->queue_size != pipeline_conf(p)->async_queue_size)
         rg = ring_resize(rg, p);
-    lens l = {0};
+    lens l;
+    l.n = 0; /* the lengths are written before they are read */
     size_t size = entry_bytes(r, &l);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX) {
         /* Too large to queue (or no queue): write it here, after the

@@ -1,6 +1,7 @@
 #include "logger.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,20 @@ void logger_gates_update(const struct pipeline *p)
     for (size_t b = 0; b < REGISTRY_BUCKETS; b++)
         for (metalog_logger *lg = registry[b]; lg != NULL; lg = lg->next)
             gate_store(&lg->own_gate, pipeline_level_for(p, lg->name));
+}
+
+int logger_level_in(const metalog_logger *lg, const struct pipeline *p)
+{
+    /* The cache is not part of the logger's value: callers hold loggers
+     * as const, and any thread may refresh it. */
+    _Atomic uint64_t *cache = (_Atomic uint64_t *)&lg->level_cache;
+    uint64_t c = atomic_load_explicit(cache, memory_order_relaxed);
+    uint32_t gen = pipeline_gen(p);
+    if ((uint32_t)(c >> 32) == gen)
+        return (int)(int32_t)(uint32_t)c;
+    int level = pipeline_level_for(p, lg->name);
+    atomic_store_explicit(cache, (uint64_t)gen << 32 | (uint32_t)level, memory_order_relaxed);
+    return level;
 }
 
 static metalog_logger *logger_named_new(const char *name)

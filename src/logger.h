@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <metalog.h>
 
@@ -24,7 +25,17 @@ struct metalog_logger {
     size_t nbound;
     bool named;
     struct metalog_logger *next; /* registry chain */
+    /* The level the last pipeline it logged through gives it: that
+     * pipeline's gen in the high half, the level in the low half. */
+    _Atomic uint64_t level_cache;
 };
+
+/* The level p gives lg: what the record is judged by once p is acquired.
+ * The gate may still show the previous pipeline's level while a swap is
+ * under way; this follows the pipeline that handles the record, and is
+ * remembered per logger so that a log call does not search p's
+ * "loggers:" list each time. */
+int logger_level_in(const metalog_logger *lg, const struct pipeline *p);
 
 /* The logger named "root", created on first use. */
 const metalog_logger *logger_root(void);

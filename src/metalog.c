@@ -36,23 +36,24 @@ static void log_record(const metalog_logger *logger, int level, const char *even
         return;
     if (!metalog_enabled(logger, (metalog_level)level))
         return;
-    ml_record r;
-    memset(&r, 0, sizeof r); /* the time is read by pipeline_dispatch */
-    r.level = level;
-    r.logger = logger->name;
-    r.logger_len = logger->name_len;
-    r.event = event ? event : "";
-    r.bound = logger->bound;
-    r.nbound = logger->nbound;
-    r.ctx = context_fields(&r.nctx);
-    r.site = fields;
-    r.nsite = fields ? n : 0;
-    r.frames = frames;
-    r.nframes = nframes;
-
     const pipeline *p = pipeline_acquire();
-    if (p != NULL)
+    if (p != NULL && level >= logger_level_in(logger, p)) {
+        /* Only the capture part: the time is read by pipeline_dispatch,
+         * the rest is the processors' (record_clear_filled). */
+        ml_record r;
+        r.level = level;
+        r.logger = logger->name;
+        r.logger_len = logger->name_len;
+        r.event = event ? event : "";
+        r.bound = logger->bound;
+        r.nbound = logger->nbound;
+        r.ctx = context_fields(&r.nctx);
+        r.site = fields;
+        r.nsite = fields ? n : 0;
+        r.frames = frames;
+        r.nframes = nframes;
         pipeline_dispatch(p, &r);
+    }
     pipeline_release();
 }
 

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 #include "async.h"
 #include "clock.h"
 #include "flusher.h"
+#include "image.h"
 #include "pipeline_internal.h"
 
 /* ---- Building ---- */
@@ -123,6 +125,9 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
         return NULL;
     }
     clock_init(); /* before any record can reach a pipeline */
+    image_init();
+    static atomic_uint_fast32_t gens;
+    p->gen = (uint32_t)atomic_fetch_add(&gens, 1) + 1;
     p->conf = c;
     p->buffered = !c->async_logging && c->file_buffer_kb > 0;
     p->procs[p->nprocs++] = proc_add_timestamp;
@@ -315,6 +320,7 @@ static void dispatch_routes(const pipeline *p, const ml_record *r,
 
 void pipeline_process(const pipeline *p, ml_record *r)
 {
+    record_clear_filled(r);
     for (size_t i = 0; i < p->nprocs; i++)
         p->procs[i](r);
     render_cache *rc = rcache_get();
@@ -328,10 +334,13 @@ void pipeline_process(const pipeline *p, ml_record *r)
         report_handler_state(p, &chg);
 }
 
+uint32_t pipeline_gen(const pipeline *p)
+{
+    return p->gen;
+}
+
 void pipeline_dispatch(const pipeline *p, ml_record *r)
 {
-    if (r->level < pipeline_level_for(p, r->logger))
-        return;
     pipeline_count_record();
     /* The time is read here, once the record is known to be wanted: the
      * async path reads only a tick counter and leaves the conversion to

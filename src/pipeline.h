@@ -46,8 +46,12 @@ void pipeline_release(void);
  * Swaps are serialised. */
 void pipeline_install(pipeline *p);
 
-/* Runs r through p: the level check, the time, then (async pipelines)
- * the queue or (sync) pipeline_process. */
+/* A number no other pipeline of this process has had (never 0). */
+uint32_t pipeline_gen(const pipeline *p);
+
+/* Runs r, whose level the caller has checked against p (logger_level_in),
+ * through p: the time, then (async pipelines) the queue or (sync)
+ * pipeline_process. */
 void pipeline_dispatch(const pipeline *p, ml_record *r);
 
 /* Processors, renderers and handlers, here and now. */

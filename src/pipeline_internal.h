@@ -34,6 +34,7 @@ struct pipeline {
     route routes[PIPELINE_MAX_ROUTES];
     size_t nroutes;
     bool buffered; /* synchronous, with files that buffer (file_buffer_kb) */
+    uint32_t gen;  /* unique to this pipeline (never 0): see logger_level_in */
 };
 
 /* Counters that belong to no one pipeline; see pipeline_swap.c. */

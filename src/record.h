@@ -11,6 +11,7 @@
 #define METALOG_RECORD_H
 
 #include <stddef.h>
+#include <string.h>
 #include <time.h>
 
 #include <metalog.h>
@@ -40,5 +41,12 @@ typedef struct ml_record {
     const char *exception; /* formatted trace, or NULL */
     size_t exception_len;
 } ml_record;
+
+/* Clears what the processors fill, before they run: the call site sets
+ * only the capture part, which is all that the async path needs. */
+static inline void record_clear_filled(ml_record *r)
+{
+    memset(r->timestamp, 0, sizeof *r - offsetof(ml_record, timestamp));
+}
 
 #endif

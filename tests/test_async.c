@@ -4,6 +4,7 @@
  * semantics, thread exit, fork, and reloads with records in flight.
  */
 #include <check.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -16,6 +17,7 @@
 
 #include <metalog.h>
 
+#include "image.h"
 #include "testhelp.h"
 
 static char *dir;
@@ -554,6 +556,27 @@ START_TEST(values_are_copied_before_the_call_returns)
 }
 END_TEST
 
+/* Literals of the executable are queued by reference, so they must be
+ * told apart from everything that can change or go away: the stack, the
+ * heap, and shared objects (which dlclose can unmap). */
+START_TEST(only_the_executables_read_only_strings_are_kept_by_reference)
+{
+    init_async(NULL); /* finds the executable's span */
+    static const char in_rodata[] = "constant";
+    char on_stack[] = "stack";
+    char *on_heap = strdup("heap");
+    static char in_data[] = "writable";
+    ck_assert(image_const("a literal"));
+    ck_assert(image_const(in_rodata));
+    ck_assert(!image_const(on_stack));
+    ck_assert(!image_const(on_heap));
+    ck_assert(!image_const(in_data));
+    ck_assert(!image_const(strerror(EINVAL))); /* libc's memory */
+    ck_assert(!image_const(NULL));
+    free(on_heap);
+}
+END_TEST
+
 START_TEST(rotation_limit_holds_with_buffered_writes)
 {
     init_async("rotation_size_mb: 1\nrotation_backup_count: 3\n");
@@ -590,6 +613,7 @@ static Suite *async_suite(void)
     tcase_add_test(tc, queued_records_carry_the_wall_clock_time_of_their_call);
     tcase_add_test(tc, a_record_larger_than_the_queue_is_written_whole_and_in_order);
     tcase_add_test(tc, values_are_copied_before_the_call_returns);
+    tcase_add_test(tc, only_the_executables_read_only_strings_are_kept_by_reference);
     tcase_add_test(tc, rotation_limit_holds_with_buffered_writes);
     suite_add_tcase(s, tc);
     return s;

@@ -122,6 +122,30 @@ START_TEST(reload_applies_a_new_level_to_existing_loggers)
 }
 END_TEST
 
+/* A logger remembers the level it last logged at; a reload that changes
+ * only its "loggers:" entry must still reach it, for both levels. */
+START_TEST(reload_applies_a_changed_loggers_entry_to_a_logger_that_logged)
+{
+    write_config("app.log", "INFO", "loggers:\n  db: WARNING\n");
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    metalog_logger *pool = metalog_get("db.pool");
+    metalog_info(pool, "hidden");
+    metalog_warning(pool, "shown");
+
+    write_config("app.log", "INFO", "loggers:\n  db: DEBUG\n");
+    ck_assert_int_eq(metalog_reload(), 0);
+    metalog_debug(pool, "shown");
+
+    write_config("app.log", "INFO", "loggers:\n  db: ERROR\n");
+    ck_assert_int_eq(metalog_reload(), 0);
+    metalog_warning(pool, "hidden");
+    metalog_error(pool, "shown");
+
+    ck_assert_uint_eq(count_event("app.log", "hidden"), 0);
+    ck_assert_uint_eq(count_event("app.log", "shown"), 3);
+}
+END_TEST
+
 START_TEST(reload_logs_config_reloaded_through_the_new_pipeline)
 {
     write_config("old.log", "INFO", NULL);
@@ -537,6 +561,7 @@ static Suite *reload_suite(void)
     tcase_add_checked_fixture(api, setup, teardown);
     tcase_set_timeout(api, 60);
     tcase_add_test(api, reload_applies_a_new_level_to_existing_loggers);
+    tcase_add_test(api, reload_applies_a_changed_loggers_entry_to_a_logger_that_logged);
     tcase_add_test(api, reload_logs_config_reloaded_through_the_new_pipeline);
     tcase_add_test(api, reload_moves_records_to_the_new_file_and_closes_the_old);
     tcase_add_test(api, reload_keeps_old_pipeline_on_bad_yaml);
