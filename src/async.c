@@ -12,7 +12,7 @@
 #include "clock.h"
 #include "config.h"
 #include "image.h"
-#include "pipeline.h"
+#include "pipeline_internal.h"
 
 /* ---- Queue entries ----
  *
@@ -108,7 +108,7 @@ static void ring_key_create(void)
 
 static ring *ring_new(const pipeline *p)
 {
-    uint64_t want = pipeline_conf(p)->async_queue_size * SLOT_BYTES;
+    uint64_t want = p->conf->async_queue_size * SLOT_BYTES;
     size_t cap = MIN_RING_BYTES;
     while (cap < want)
         cap *= 2;
@@ -124,7 +124,7 @@ static ring *ring_new(const pipeline *p)
         return NULL;
     }
     memset(r, 0, sizeof *r);
-    r->queue_size = pipeline_conf(p)->async_queue_size;
+    r->queue_size = p->conf->async_queue_size;
     r->cap = cap;
     r->buf = buf;
     ring *head = atomic_load(&rings);
@@ -205,8 +205,9 @@ static void fields_put(metalog_field **dst, char **str, const metalog_field *f, 
     }
 }
 
-static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record *r,
-                      uint64_t ticks, const lens *l)
+/* Everything but the event and what follows the header. */
+static void entry_head(entry *e, size_t size, const pipeline *p, const ml_record *r,
+                       uint64_t ticks)
 {
     e->size = (uint32_t)size;
     e->kind = ENTRY_RECORD;
@@ -219,6 +220,12 @@ static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record 
     e->nctx = (uint32_t)r->nctx;
     e->nsite = (uint32_t)r->nsite;
     e->nframes = r->nframes;
+}
+
+static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record *r,
+                      uint64_t ticks, const lens *l)
+{
+    entry_head(e, size, p, r, ticks);
     void **frames = (void **)(e + 1);
     if (r->nframes > 0)
         memcpy(frames, r->frames, (size_t)r->nframes * sizeof(void *));
@@ -343,23 +350,42 @@ static ring *ring_resize(ring *old, const pipeline *p)
     if (r == NULL) {
         my_ring = old;
         pthread_setspecific(ring_key, old);
-        old->queue_size = pipeline_conf(p)->async_queue_size; /* not again */
+        old->queue_size = p->conf->async_queue_size; /* not again */
         return old;
     }
     atomic_store_explicit(&old->orphan, true, memory_order_release);
     return r;
 }
 
+/* Whether r can be queued as its header and a verbatim copy of the call's
+ * field array: no bound or thread context, no trace, and every string in
+ * the executable's read-only memory. The common call (a named logger,
+ * literal keys) takes this path, which needs no pass over the strings. */
+static bool entry_by_reference(const ml_record *r)
+{
+    if (r->nbound != 0 || r->nctx != 0 || r->nframes != 0 || !image_const(r->event))
+        return false;
+    bool all = true;
+    for (size_t i = 0; i < r->nsite; i++) {
+        const metalog_field *f = &r->site[i];
+        all &= image_const(f->key) & (f->type != METALOG_FIELD_STR || image_const(f->v.s));
+    }
+    return all;
+}
+
 void async_submit(const pipeline *p, ml_record *r)
 {
     uint64_t ticks = clock_ticks();
     writer_ensure();
+    const conf *c = p->conf;
     ring *rg = my_ring ? my_ring : ring_new(p);
-    if (rg != NULL && rg->queue_size != pipeline_conf(p)->async_queue_size)
+    if (rg != NULL && rg->queue_size != c->async_queue_size)
         rg = ring_resize(rg, p);
     lens l;
     l.n = 0; /* the lengths are written before they are read */
-    size_t size = entry_bytes(r, &l);
+    bool by_ref = entry_by_reference(r);
+    size_t size = by_ref ? ALIGN8(sizeof(entry) + r->nsite * sizeof(metalog_field))
+                         : entry_bytes(r, &l);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX) {
         /* Too large to queue (or no queue): write it here, after the
          * records this thread queued before it, so its order holds. */
@@ -369,12 +395,17 @@ void async_submit(const pipeline *p, ml_record *r)
         pipeline_process(p, r);
         return;
     }
-    bool drop = pipeline_conf(p)->async_overflow == CONF_OVERFLOW_DROP;
     uint64_t pos;
-    entry *e = ring_reserve(rg, size, drop, &pos);
+    entry *e = ring_reserve(rg, size, c->async_overflow == CONF_OVERFLOW_DROP, &pos);
     if (e == NULL)
         return;
-    entry_put(e, size, p, r, ticks, &l);
+    if (by_ref) {
+        entry_head(e, size, p, r, ticks);
+        memcpy(e + 1, r->site, r->nsite * sizeof(metalog_field));
+        e->event = r->event;
+    } else {
+        entry_put(e, size, p, r, ticks, &l);
+    }
     atomic_store_explicit(&rg->head, pos + size, memory_order_release);
     /* A relaxed look: a missed wake-up costs at most the writer's nap. */
     if (atomic_load_explicit(&w_sleeping, memory_order_relaxed))

@@ -559,6 +559,34 @@ END_TEST
 /* Literals of the executable are queued by reference, so they must be
  * told apart from everything that can change or go away: the stack, the
  * heap, and shared objects (which dlclose can unmap). */
+/* Literal keys with one value that is not: the record must still be
+ * copied, value included, though everything else could go by reference. */
+START_TEST(a_changing_value_among_literals_is_copied_before_the_call_returns)
+{
+    init_async(NULL);
+    metalog_logger *lg = metalog_get("lit");
+    char buf[16];
+    for (int i = 0; i < 100; i++) {
+        snprintf(buf, sizeof buf, "v%d", i);
+        metalog_info(lg, "e", ml_str("side", "buy"), ml_str("k", buf));
+    }
+    memset(buf, 'x', sizeof buf - 1);
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = app_log();
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    ck_assert_uint_eq(n, 100);
+    for (size_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "v%zu", i);
+        ck_assert_str_eq(th_jstr(lines[i], "k"), want);
+        ck_assert_str_eq(th_jstr(lines[i], "side"), "buy");
+    }
+    th_json_lines_free(lines, n);
+    free(path);
+}
+END_TEST
+
 START_TEST(only_the_executables_read_only_strings_are_kept_by_reference)
 {
     init_async(NULL); /* finds the executable's span */
@@ -613,6 +641,7 @@ static Suite *async_suite(void)
     tcase_add_test(tc, queued_records_carry_the_wall_clock_time_of_their_call);
     tcase_add_test(tc, a_record_larger_than_the_queue_is_written_whole_and_in_order);
     tcase_add_test(tc, values_are_copied_before_the_call_returns);
+    tcase_add_test(tc, a_changing_value_among_literals_is_copied_before_the_call_returns);
     tcase_add_test(tc, only_the_executables_read_only_strings_are_kept_by_reference);
     tcase_add_test(tc, rotation_limit_holds_with_buffered_writes);
     suite_add_tcase(s, tc);
