@@ -60,44 +60,62 @@ typedef struct metalog_field {
 
 /* ---- Field constructors: no allocation, values copied by the callee. ---- */
 
+/* Each member is assigned on its own. Built from an initializer and then
+ * patched, a field reached the call's array through a 16-byte load over
+ * two smaller stores, which the CPU cannot forward from its store buffer
+ * (about 1 ns of a 28 ns async call on the machines we measured). */
 static inline metalog_field ml_str(const char *key, const char *value)
 {
-    metalog_field f = {key, value ? METALOG_FIELD_STR : METALOG_FIELD_NULL, {0}};
+    metalog_field f;
+    f.key = key;
+    f.type = value ? METALOG_FIELD_STR : METALOG_FIELD_NULL;
     f.v.s = value;
     return f;
 }
 
 static inline metalog_field ml_int(const char *key, int64_t value)
 {
-    metalog_field f = {key, METALOG_FIELD_INT, {0}};
+    metalog_field f;
+    f.key = key;
+    f.type = METALOG_FIELD_INT;
     f.v.i = value;
     return f;
 }
 
 static inline metalog_field ml_uint(const char *key, uint64_t value)
 {
-    metalog_field f = {key, METALOG_FIELD_UINT, {0}};
+    metalog_field f;
+    f.key = key;
+    f.type = METALOG_FIELD_UINT;
     f.v.u = value;
     return f;
 }
 
 static inline metalog_field ml_f64(const char *key, double value)
 {
-    metalog_field f = {key, METALOG_FIELD_F64, {0}};
+    metalog_field f;
+    f.key = key;
+    f.type = METALOG_FIELD_F64;
     f.v.f = value;
     return f;
 }
 
 static inline metalog_field ml_bool(const char *key, bool value)
 {
-    metalog_field f = {key, METALOG_FIELD_BOOL, {0}};
+    metalog_field f;
+    f.key = key;
+    f.type = METALOG_FIELD_BOOL;
+    f.v.u = 0; /* all eight bytes defined; the compiler merges the stores */
     f.v.b = value;
     return f;
 }
 
 static inline metalog_field ml_null(const char *key)
 {
-    metalog_field f = {key, METALOG_FIELD_NULL, {0}};
+    metalog_field f;
+    f.key = key;
+    f.type = METALOG_FIELD_NULL;
+    f.v.u = 0;
     return f;
 }
 
