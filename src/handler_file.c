@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "handler.h"
@@ -36,6 +37,9 @@ typedef struct fileh {
     size_t buf_len;
     size_t buf_cap;  /* 0: every record is written at once */
     int flush_level; /* a record at or above it drains the buffer */
+    char *dir;       /* the directory path is in */
+    time_t checked;  /* the CLOCK_MONOTONIC_COARSE second of the last path check */
+    bool orphaned;   /* dir is gone: writes fail until it is back */
 } fileh;
 
 static int fileh_open_fd(fileh *f)
@@ -114,6 +118,46 @@ static int fileh_reopen_locked(fileh *f)
     return 0;
 }
 
+/* At most once a second, before a write: does the path still name the
+ * file we hold?
+ *   - Another file at the path (a tool rotated ours away): follow it.
+ *   - The directory is gone: writes fail (counted and reported by the
+ *     pipeline) rather than vanish into a file nobody can reach, until
+ *     the directory is back and the file is created anew.
+ *   - Only the file is gone: keep writing where we are, as before. It is
+ *     not recreated here, which would race a tool that renames the file
+ *     and creates the next one itself; a reload reopens it.
+ * Returns -1 with errno set while the directory is gone. f->lock held. */
+static int fileh_check_path(fileh *f)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    if (now.tv_sec == f->checked) {
+        if (f->orphaned)
+            errno = ENOENT;
+        return f->orphaned ? -1 : 0;
+    }
+    f->checked = now.tv_sec;
+    struct stat st;
+    if (!f->orphaned) {
+        if (same_file(f->fd, f->path))
+            return 0;
+        if (stat(f->path, &st) != 0) {
+            if (stat(f->dir, &st) == 0)
+                return 0;
+            f->orphaned = true;
+            errno = ENOENT;
+            return -1;
+        }
+    }
+    int old = f->fd;
+    if (fileh_open_fd(f) != 0)
+        return f->orphaned ? -1 : 0; /* following failed: stay where we are */
+    close(old);
+    f->orphaned = false;
+    return 0;
+}
+
 /* Takes the file lock and makes f->fd and f->size describe the file the
  * path names now, rotating first when len more bytes would pass the limit.
  * Called with f->lock held; leaves the fcntl lock held on f->fd. */
@@ -136,6 +180,8 @@ static void fileh_prepare(fileh *f, size_t len)
 /* One write of len bytes, under the rotation rules. f->lock held. */
 static int fileh_write_now(fileh *f, const char *buf, size_t len)
 {
+    if (fileh_check_path(f) != 0)
+        return -1;
     if (f->max_bytes > 0)
         fileh_prepare(f, len);
     int rc = handler_write_all(f->fd, buf, len);
@@ -231,6 +277,7 @@ static void fileh_free(handler *h)
     handler_lock_unregister(&f->lock);
     fileh_drain(f);
     free(f->buf);
+    free(f->dir);
     if (f->fd >= 0)
         close(f->fd);
     pthread_mutex_destroy(&f->lock);
@@ -282,6 +329,15 @@ handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
     f->backups = backups;
     f->flush_level = flush_level;
     f->fd = -1;
+    char *copy = strdup(path);
+    f->dir = copy ? strdup(dirname(copy)) : NULL;
+    free(copy);
+    if (f->dir == NULL) {
+        strbuf_printf(err, "cannot open '%s': out of memory", path);
+        free(f->path);
+        free(f);
+        return NULL;
+    }
     if (buffer > 0 && (f->buf = malloc(buffer)) != NULL)
         f->buf_cap = buffer;
     struct stat st;
@@ -289,6 +345,7 @@ handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
     if (fileh_open_fd(f) != 0) {
         describe_open_error(path, errno, err);
         free(f->buf);
+        free(f->dir);
         free(f->path);
         free(f);
         return NULL;

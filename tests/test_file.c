@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <metalog.h>
@@ -535,6 +536,87 @@ START_TEST(write_failure_is_reported_once_and_recovery_once)
 }
 END_TEST
 
+/* Waits until CLOCK_MONOTONIC_COARSE has moved to a new second, so the
+ * next write checks its path (the handler does so once a second). */
+static void next_check_second(void)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &a);
+    do {
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &b);
+    } while (b.tv_sec == a.tv_sec);
+}
+
+START_TEST(deleted_directory_is_reported_once_and_logging_resumes_when_it_is_back)
+{
+    char *sub = th_path(dir, "sub");
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    char *path = th_path(dir, "sub/app.log");
+    char *cfg = th_config(dir, "log_to_console: true\nconsole_colors: never\n"
+                               "log_file: @D@/sub/app.log\n");
+    th_capture_begin();
+    int rc = metalog_init(cfg);
+    metalog_info(NULL, "before", ml_int("seq", 0));
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(rmdir(sub), 0);
+    next_check_second();
+    metalog_stats before, after;
+    metalog_get_stats(&before);
+    for (int i = 1; i <= 3; i++)
+        metalog_info(NULL, "lost", ml_int("seq", i));
+    metalog_get_stats(&after);
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    next_check_second();
+    metalog_info(NULL, "back", ml_int("seq", 4));
+    metalog_flush();
+    char *out = th_capture_end();
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(after.write_errors - before.write_errors, 3);
+    const char *p = strstr(out, "log write failed");
+    ck_assert_msg(p != NULL && strstr(p + 1, "log write failed") == NULL, "%s", out);
+    p = strstr(out, "log writes recovered");
+    ck_assert_msg(p != NULL && strstr(p + 1, "log writes recovered") == NULL, "%s", out);
+    /* The file is created anew and holds what came after. */
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    ck_assert_uint_ge(n, 1);
+    ck_assert_str_eq(th_jstr(lines[n - 1], "event"), "back");
+    for (size_t i = 0; i < n; i++)
+        ck_assert_str_ne(th_jstr(lines[i], "event"), "lost");
+    th_json_lines_free(lines, n);
+    free(out);
+    free(cfg);
+    free(path);
+    free(sub);
+}
+END_TEST
+
+/* A rotation tool that renames the file and creates the next one, with
+ * no signal to the process: within a second, records go to the new file. */
+START_TEST(a_file_renamed_away_is_followed_to_the_new_one)
+{
+    init_log("");
+    metalog_info(NULL, "old", ml_int("seq", 0));
+    char *moved = th_path(dir, "app.log.1");
+    ck_assert_int_eq(rename(logpath, moved), 0);
+    free(th_write_file(dir, "app.log", ""));
+    next_check_second();
+    metalog_info(NULL, "new", ml_int("seq", 1));
+    size_t n;
+    json_object **lines = th_json_lines(logpath, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(th_jstr(lines[0], "event"), "new");
+    th_json_lines_free(lines, n);
+    lines = th_json_lines(moved, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(th_jstr(lines[0], "event"), "old");
+    th_json_lines_free(lines, n);
+    free(moved);
+}
+END_TEST
+
 /* ---- Buffered synchronous files (file_buffer_kb) ---- */
 
 /* A buffer that only a flush, a level or exit empties: no flusher beat
@@ -693,6 +775,8 @@ static Suite *file_suite(void)
     tcase_add_test(rot, record_larger_than_the_limit_is_written_whole_alone);
     tcase_add_test(rot, processes_sharing_a_file_keep_the_limit_and_the_order);
     tcase_add_test(rot, write_failure_is_reported_once_and_recovery_once);
+    tcase_add_test(rot, deleted_directory_is_reported_once_and_logging_resumes_when_it_is_back);
+    tcase_add_test(rot, a_file_renamed_away_is_followed_to_the_new_one);
     suite_add_tcase(s, rot);
 
     TCase *buf = tcase_create("buffered");
