@@ -20,6 +20,7 @@
 
 #include <metalog.h>
 
+#include "pipeline.h"
 #include "testhelp.h"
 
 static char *dir;
@@ -424,6 +425,53 @@ START_TEST(sighup_to_a_forked_child_does_not_reload_the_parent)
 }
 END_TEST
 
+/* A thread caught inside a log call by fork leaves its pipeline marked
+ * in use in the child, where that thread does not exist: the child's
+ * first reload would wait for it forever. The thread is held inside with
+ * the library's own acquire, so the moment of the fork is certain. */
+static atomic_int inside_state; /* 1: inside, 2: may leave */
+
+static void *hold_pipeline(void *arg)
+{
+    (void)arg;
+    const pipeline *p = pipeline_acquire();
+    ck_assert_ptr_nonnull(p);
+    atomic_store(&inside_state, 1);
+    while (atomic_load(&inside_state) != 2)
+        usleep(1000);
+    pipeline_release();
+    return NULL;
+}
+
+START_TEST(a_forked_child_reloads_though_a_parent_thread_was_inside_a_log_call)
+{
+    write_config("app.log", "INFO", NULL);
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    atomic_store(&inside_state, 0);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, hold_pipeline, NULL), 0);
+    while (atomic_load(&inside_state) != 1)
+        usleep(1000);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        signal(SIGALRM, SIG_DFL); /* not the test runner's handler */
+        alarm(10);                /* a hang fails the test instead of stalling it */
+        write_config("child.log", "INFO", NULL);
+        int rc = metalog_reload();
+        metalog_info(NULL, "child");
+        metalog_shutdown();
+        _exit(rc == 0 ? 0 : 1);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    atomic_store(&inside_state, 2);
+    pthread_join(t, NULL);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    ck_assert_uint_eq(count_event("child.log", "child"), 1);
+}
+END_TEST
+
 /* ---- Under load ---- */
 
 #define STRESS_THREADS 8
@@ -562,6 +610,7 @@ static Suite *reload_suite(void)
     tcase_set_timeout(api, 60);
     tcase_add_test(api, reload_applies_a_new_level_to_existing_loggers);
     tcase_add_test(api, reload_applies_a_changed_loggers_entry_to_a_logger_that_logged);
+    tcase_add_test(api, a_forked_child_reloads_though_a_parent_thread_was_inside_a_log_call);
     tcase_add_test(api, reload_logs_config_reloaded_through_the_new_pipeline);
     tcase_add_test(api, reload_moves_records_to_the_new_file_and_closes_the_old);
     tcase_add_test(api, reload_keeps_old_pipeline_on_bad_yaml);
