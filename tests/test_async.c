@@ -529,6 +529,25 @@ START_TEST(a_record_larger_than_the_queue_is_written_whole_and_in_order)
 }
 END_TEST
 
+/* After 100 records with k = "v<i>" from a buffer since overwritten,
+ * each line must hold the value of its call, and key = value. */
+static void expect_copied_values(const char *key, const char *value)
+{
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = app_log();
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    ck_assert_uint_eq(n, 100);
+    for (size_t i = 0; i < n; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "v%zu", i);
+        ck_assert_str_eq(th_jstr(lines[i], "k"), want);
+        ck_assert_str_eq(th_jstr(lines[i], key), value);
+    }
+    th_json_lines_free(lines, n);
+    free(path);
+}
+
 START_TEST(values_are_copied_before_the_call_returns)
 {
     init_async(NULL);
@@ -540,25 +559,10 @@ START_TEST(values_are_copied_before_the_call_returns)
     }
     metalog_logger_free(bound); /* freed while its records may be queued */
     memset(buf, 0, sizeof buf);
-    ck_assert_int_eq(metalog_flush(), 0);
-    char *path = app_log();
-    size_t n;
-    json_object **lines = th_json_lines(path, &n);
-    ck_assert_uint_eq(n, 100);
-    for (size_t i = 0; i < n; i++) {
-        char want[32];
-        snprintf(want, sizeof want, "v%zu", i);
-        ck_assert_str_eq(th_jstr(lines[i], "k"), want);
-        ck_assert_str_eq(th_jstr(lines[i], "b"), "bound");
-    }
-    th_json_lines_free(lines, n);
-    free(path);
+    expect_copied_values("b", "bound");
 }
 END_TEST
 
-/* Literals of the executable are queued by reference, so they must be
- * told apart from everything that can change or go away: the stack, the
- * heap, and shared objects (which dlclose can unmap). */
 /* Literal keys with one value that is not: the record must still be
  * copied, value included, though everything else could go by reference. */
 START_TEST(a_changing_value_among_literals_is_copied_before_the_call_returns)
@@ -571,22 +575,13 @@ START_TEST(a_changing_value_among_literals_is_copied_before_the_call_returns)
         metalog_info(lg, "e", ml_str("side", "buy"), ml_str("k", buf));
     }
     memset(buf, 'x', sizeof buf - 1);
-    ck_assert_int_eq(metalog_flush(), 0);
-    char *path = app_log();
-    size_t n;
-    json_object **lines = th_json_lines(path, &n);
-    ck_assert_uint_eq(n, 100);
-    for (size_t i = 0; i < n; i++) {
-        char want[32];
-        snprintf(want, sizeof want, "v%zu", i);
-        ck_assert_str_eq(th_jstr(lines[i], "k"), want);
-        ck_assert_str_eq(th_jstr(lines[i], "side"), "buy");
-    }
-    th_json_lines_free(lines, n);
-    free(path);
+    expect_copied_values("side", "buy");
 }
 END_TEST
 
+/* Literals of the executable are queued by reference, so they must be
+ * told apart from everything that can change or go away: the stack, the
+ * heap, and shared objects (which dlclose can unmap). */
 START_TEST(only_the_executables_read_only_strings_are_kept_by_reference)
 {
     init_async(NULL); /* finds the executable's span */
