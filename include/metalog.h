@@ -105,8 +105,7 @@ static inline metalog_field ml_bool(const char *key, bool value)
     metalog_field f;
     f.key = key;
     f.type = METALOG_FIELD_BOOL;
-    f.v.u = 0; /* all eight bytes defined; the compiler merges the stores */
-    f.v.b = value;
+    f.v.b = value; /* alone: zeroing v first brought the slow copy back */
     return f;
 }
 
