@@ -11,7 +11,9 @@
 
 #include "clock.h"
 #include "config.h"
+#include "context.h"
 #include "image.h"
+#include "logger.h"
 #include "pipeline_internal.h"
 
 /* ---- Queue entries ----
@@ -205,9 +207,8 @@ static void fields_put(metalog_field **dst, char **str, const metalog_field *f, 
     }
 }
 
-/* Everything but the event and what follows the header. */
-static void entry_head(entry *e, size_t size, const pipeline *p, const ml_record *r,
-                       uint64_t ticks)
+static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record *r,
+                      uint64_t ticks, const lens *l)
 {
     e->size = (uint32_t)size;
     e->kind = ENTRY_RECORD;
@@ -220,12 +221,6 @@ static void entry_head(entry *e, size_t size, const pipeline *p, const ml_record
     e->nctx = (uint32_t)r->nctx;
     e->nsite = (uint32_t)r->nsite;
     e->nframes = r->nframes;
-}
-
-static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record *r,
-                      uint64_t ticks, const lens *l)
-{
-    entry_head(e, size, p, r, ticks);
     void **frames = (void **)(e + 1);
     if (r->nframes > 0)
         memcpy(frames, r->frames, (size_t)r->nframes * sizeof(void *));
@@ -357,35 +352,33 @@ static ring *ring_resize(ring *old, const pipeline *p)
     return r;
 }
 
-/* Whether r can be queued as its header and a verbatim copy of the call's
- * field array: no bound or thread context, no trace, and every string in
- * the executable's read-only memory. The common call (a named logger,
- * literal keys) takes this path, which needs no pass over the strings. */
-static bool entry_by_reference(const ml_record *r)
+/* This thread's ring for p: made on its first record, remade when a
+ * reload changed async_queue_size. NULL when out of memory. */
+static ring *ring_for(const pipeline *p)
 {
-    if (r->nbound != 0 || r->nctx != 0 || r->nframes != 0 || !image_const(r->event))
-        return false;
-    bool all = true;
-    for (size_t i = 0; i < r->nsite; i++) {
-        const metalog_field *f = &r->site[i];
-        all &= image_const(f->key) & (f->type != METALOG_FIELD_STR || image_const(f->v.s));
-    }
-    return all;
+    ring *rg = my_ring ? my_ring : ring_new(p);
+    if (rg != NULL && rg->queue_size != p->conf->async_queue_size)
+        rg = ring_resize(rg, p);
+    return rg;
+}
+
+/* Publishes the entry written at pos, waking the writer if it sleeps. */
+static void ring_publish(ring *rg, uint64_t end)
+{
+    atomic_store_explicit(&rg->head, end, memory_order_release);
+    /* A relaxed look: a missed wake-up costs at most the writer's nap. */
+    if (atomic_load_explicit(&w_sleeping, memory_order_relaxed))
+        writer_wake();
 }
 
 void async_submit(const pipeline *p, ml_record *r)
 {
     uint64_t ticks = clock_ticks();
     writer_ensure();
-    const conf *c = p->conf;
-    ring *rg = my_ring ? my_ring : ring_new(p);
-    if (rg != NULL && rg->queue_size != c->async_queue_size)
-        rg = ring_resize(rg, p);
+    ring *rg = ring_for(p);
     lens l;
     l.n = 0; /* the lengths are written before they are read */
-    bool by_ref = entry_by_reference(r);
-    size_t size = by_ref ? ALIGN8(sizeof(entry) + r->nsite * sizeof(metalog_field))
-                         : entry_bytes(r, &l);
+    size_t size = entry_bytes(r, &l);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX) {
         /* Too large to queue (or no queue): write it here, after the
          * records this thread queued before it, so its order holds. */
@@ -396,20 +389,56 @@ void async_submit(const pipeline *p, ml_record *r)
         return;
     }
     uint64_t pos;
-    entry *e = ring_reserve(rg, size, c->async_overflow == CONF_OVERFLOW_DROP, &pos);
+    entry *e = ring_reserve(rg, size, p->conf->async_overflow == CONF_OVERFLOW_DROP, &pos);
     if (e == NULL)
         return;
-    if (by_ref) {
-        entry_head(e, size, p, r, ticks);
-        memcpy(e + 1, r->site, r->nsite * sizeof(metalog_field));
-        e->event = r->event;
-    } else {
-        entry_put(e, size, p, r, ticks, &l);
-    }
-    atomic_store_explicit(&rg->head, pos + size, memory_order_release);
-    /* A relaxed look: a missed wake-up costs at most the writer's nap. */
-    if (atomic_load_explicit(&w_sleeping, memory_order_relaxed))
-        writer_wake();
+    entry_put(e, size, p, r, ticks, &l);
+    ring_publish(rg, pos + size);
+}
+
+/* Whether the event and every key and string value lie in the
+ * executable's read-only memory. */
+static bool literals_only(const char *event, const metalog_field *f, size_t n)
+{
+    bool all = image_const(event);
+    for (size_t i = 0; i < n; i++)
+        all &= image_const(f[i].key) & (f[i].type != METALOG_FIELD_STR || image_const(f[i].v.s));
+    return all;
+}
+
+bool async_log_literal(const pipeline *p, const metalog_logger *lg, int level,
+                       const char *event, const metalog_field *f, size_t n)
+{
+    size_t nctx;
+    context_fields(&nctx);
+    if (lg->nbound != 0 || nctx != 0 || !literals_only(event, f, n))
+        return false;
+    uint64_t ticks = clock_ticks();
+    writer_ensure();
+    ring *rg = ring_for(p);
+    size_t size = ALIGN8(sizeof(entry) + n * sizeof *f);
+    if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX)
+        return false;
+    pipeline_count_record();
+    uint64_t pos;
+    entry *e = ring_reserve(rg, size, p->conf->async_overflow == CONF_OVERFLOW_DROP, &pos);
+    if (e == NULL)
+        return true; /* dropped, and counted as such */
+    e->size = (uint32_t)size;
+    e->kind = ENTRY_RECORD;
+    e->p = p;
+    e->ticks = ticks;
+    e->logger = lg->name;
+    e->event = event;
+    e->logger_len = (uint32_t)lg->name_len;
+    e->level = level;
+    e->nbound = 0;
+    e->nctx = 0;
+    e->nsite = (uint32_t)n;
+    e->nframes = 0;
+    memcpy(e + 1, f, n * sizeof *f);
+    ring_publish(rg, pos + size);
+    return true;
 }
 
 /* ---- Writer side ---- */

@@ -47,17 +47,14 @@ void logger_gates_update(const struct pipeline *p)
             gate_store(&lg->own_gate, pipeline_level_for(p, lg->name));
 }
 
-int logger_level_in(const metalog_logger *lg, const struct pipeline *p)
+int logger_level_refresh(const metalog_logger *lg, const pipeline *p)
 {
     /* The cache is not part of the logger's value: callers hold loggers
      * as const, and any thread may refresh it. */
     _Atomic uint64_t *cache = (_Atomic uint64_t *)&lg->level_cache;
-    uint64_t c = atomic_load_explicit(cache, memory_order_relaxed);
-    uint32_t gen = pipeline_gen(p);
-    if ((uint32_t)(c >> 32) == gen)
-        return (int)(int32_t)(uint32_t)c;
     int level = pipeline_level_for(p, lg->name);
-    atomic_store_explicit(cache, (uint64_t)gen << 32 | (uint32_t)level, memory_order_relaxed);
+    atomic_store_explicit(cache, (uint64_t)pipeline_gen(p) << 32 | (uint32_t)level,
+                          memory_order_relaxed);
     return level;
 }
 

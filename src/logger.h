@@ -9,11 +9,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <metalog.h>
 
-struct pipeline;
+#include "pipeline.h"
+
 
 struct metalog_logger {
     /* Must stay first: the macros in metalog.h read the gate inline. */
@@ -35,7 +37,15 @@ struct metalog_logger {
  * under way; this follows the pipeline that handles the record, and is
  * remembered per logger so that a log call does not search p's
  * "loggers:" list each time. */
-int logger_level_in(const metalog_logger *lg, const struct pipeline *p);
+int logger_level_refresh(const metalog_logger *lg, const pipeline *p);
+
+static inline int logger_level_in(const metalog_logger *lg, const pipeline *p)
+{
+    uint64_t c = atomic_load_explicit(&lg->level_cache, memory_order_relaxed);
+    if ((uint32_t)(c >> 32) == pipeline_gen(p))
+        return (int)(int32_t)(uint32_t)c;
+    return logger_level_refresh(lg, p);
+}
 
 /* The logger named "root", created on first use. */
 const metalog_logger *logger_root(void);
@@ -43,7 +53,7 @@ const metalog_logger *logger_root(void);
 /* Sets every named logger's gate from p. Called with the new pipeline
  * current, under the registry lock so that a logger created concurrently
  * gets the same levels. */
-void logger_gates_update(const struct pipeline *p);
+void logger_gates_update(const pipeline *p);
 
 /* Takes and releases the registry lock around a pipeline swap. */
 void logger_registry_lock(void);

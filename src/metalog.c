@@ -28,6 +28,27 @@ static atomic_uint_fast64_t reload_failures;
 
 /* ---- Logging ---- */
 
+/* Builds r's capture part and hands it to p. The time is read by
+ * pipeline_dispatch; the rest is the processors' (record_clear_filled). */
+static void dispatch_new(const pipeline *p, const metalog_logger *logger, int level,
+                         const char *event, const metalog_field *fields, size_t n,
+                         void *const *frames, int nframes)
+{
+    ml_record r;
+    r.level = level;
+    r.logger = logger->name;
+    r.logger_len = logger->name_len;
+    r.event = event;
+    r.bound = logger->bound;
+    r.nbound = logger->nbound;
+    r.ctx = context_fields(&r.nctx);
+    r.site = fields;
+    r.nsite = n;
+    r.frames = frames;
+    r.nframes = nframes;
+    pipeline_dispatch(p, &r);
+}
+
 static void log_record(const metalog_logger *logger, int level, const char *event,
                        const metalog_field *fields, size_t n,
                        void *const *frames, int nframes)
@@ -36,23 +57,17 @@ static void log_record(const metalog_logger *logger, int level, const char *even
         return;
     if (!metalog_enabled(logger, (metalog_level)level))
         return;
+    if (event == NULL)
+        event = "";
+    if (fields == NULL)
+        n = 0;
     const pipeline *p = pipeline_acquire();
     if (p != NULL && level >= logger_level_in(logger, p)) {
-        /* Only the capture part: the time is read by pipeline_dispatch,
-         * the rest is the processors' (record_clear_filled). */
-        ml_record r;
-        r.level = level;
-        r.logger = logger->name;
-        r.logger_len = logger->name_len;
-        r.event = event ? event : "";
-        r.bound = logger->bound;
-        r.nbound = logger->nbound;
-        r.ctx = context_fields(&r.nctx);
-        r.site = fields;
-        r.nsite = fields ? n : 0;
-        r.frames = frames;
-        r.nframes = nframes;
-        pipeline_dispatch(p, &r);
+        /* The common async call goes to the queue as it is. */
+        bool queued = pipeline_async(p) && frames == NULL &&
+                      async_log_literal(p, logger, level, event, fields, n);
+        if (!queued)
+            dispatch_new(p, logger, level, event, fields, n, frames, nframes);
     }
     pipeline_release();
 }

@@ -129,6 +129,7 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
     static atomic_uint_fast32_t gens;
     p->gen = (uint32_t)atomic_fetch_add(&gens, 1) + 1;
     p->conf = c;
+    p->async = c->async_logging;
     p->buffered = !c->async_logging && c->file_buffer_kb > 0;
     p->procs[p->nprocs++] = proc_add_timestamp;
     p->procs[p->nprocs++] = proc_add_log_level;
@@ -334,18 +335,13 @@ void pipeline_process(const pipeline *p, ml_record *r)
         report_handler_state(p, &chg);
 }
 
-uint32_t pipeline_gen(const pipeline *p)
-{
-    return p->gen;
-}
-
 void pipeline_dispatch(const pipeline *p, ml_record *r)
 {
     pipeline_count_record();
     /* The time is read here, once the record is known to be wanted: the
      * async path reads only a tick counter and leaves the conversion to
      * its writer. */
-    if (p->conf->async_logging) {
+    if (p->async) {
         async_submit(p, r);
     } else {
         clock_gettime(CLOCK_REALTIME, &r->ts);

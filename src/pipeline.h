@@ -18,6 +18,24 @@
 
 typedef struct pipeline pipeline;
 
+/* The first members of every pipeline, read inline on a log call's path. */
+typedef struct pipeline_head {
+    conf *conf;
+    uint32_t gen; /* unique to this pipeline (never 0): see logger_level_in */
+    bool async;   /* conf->async_logging */
+} pipeline_head;
+
+/* A number no other pipeline of this process has had (never 0). */
+static inline uint32_t pipeline_gen(const pipeline *p)
+{
+    return ((const pipeline_head *)(const void *)p)->gen;
+}
+
+static inline bool pipeline_async(const pipeline *p)
+{
+    return ((const pipeline_head *)(const void *)p)->async;
+}
+
 /* Builds a pipeline from c, opening every file it names. Takes ownership
  * of c on success. On failure returns NULL, leaves c to the caller and
  * appends "path:line:col: key: message" lines to errors. */
@@ -45,9 +63,6 @@ void pipeline_release(void);
  * from it, waits until no record is inside the old one and frees it.
  * Swaps are serialised. */
 void pipeline_install(pipeline *p);
-
-/* A number no other pipeline of this process has had (never 0). */
-uint32_t pipeline_gen(const pipeline *p);
 
 /* Runs r, whose level the caller has checked against p (logger_level_in),
  * through p: the time, then (async pipelines) the queue or (sync)
