@@ -14,16 +14,18 @@
 #include "context.h"
 #include "image.h"
 #include "logger.h"
-#include "pipeline_internal.h"
+#include "pipeline.h"
 
 /* ---- Queue entries ----
  *
  * A record is copied into its thread's ring as one entry: this header,
  * the stack frames, the fields (bound, then thread context, then call
- * site) and every string they point at. The copies' pointers point into
- * the entry itself, so the writer turns an entry back into an ml_record
- * without copying. Entries are 8-byte aligned and never wrap: when one
- * does not fit before the end of the ring, a padding entry fills the rest. */
+ * site) and every string they point at, except literals of the
+ * executable, which never change or go away (image.h): the entry points
+ * at those where they are. Every other pointer points into the entry
+ * itself, so the writer turns an entry back into an ml_record without
+ * copying. Entries are 8-byte aligned and never wrap: when one does not
+ * fit before the end of the ring, a padding entry fills the rest. */
 enum { ENTRY_RECORD = 1, ENTRY_PAD = 2 };
 
 typedef struct entry {
@@ -110,7 +112,7 @@ static void ring_key_create(void)
 
 static ring *ring_new(const pipeline *p)
 {
-    uint64_t want = p->conf->async_queue_size * SLOT_BYTES;
+    uint64_t want = pipeline_conf(p)->async_queue_size * SLOT_BYTES;
     size_t cap = MIN_RING_BYTES;
     while (cap < want)
         cap *= 2;
@@ -126,7 +128,7 @@ static ring *ring_new(const pipeline *p)
         return NULL;
     }
     memset(r, 0, sizeof *r);
-    r->queue_size = p->conf->async_queue_size;
+    r->queue_size = pipeline_conf(p)->async_queue_size;
     r->cap = cap;
     r->buf = buf;
     ring *head = atomic_load(&rings);
@@ -207,16 +209,23 @@ static void fields_put(metalog_field **dst, char **str, const metalog_field *f, 
     }
 }
 
-static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record *r,
-                      uint64_t ticks, const lens *l)
+/* The header's record part; the counts and the event are the caller's. */
+static void entry_head(entry *e, size_t size, const pipeline *p, uint64_t ticks,
+                       const char *logger, size_t logger_len, int level)
 {
     e->size = (uint32_t)size;
     e->kind = ENTRY_RECORD;
     e->p = p;
     e->ticks = ticks;
-    e->logger = r->logger;
-    e->logger_len = (uint32_t)r->logger_len;
-    e->level = r->level;
+    e->logger = logger;
+    e->logger_len = (uint32_t)logger_len;
+    e->level = level;
+}
+
+static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record *r,
+                      uint64_t ticks, const lens *l)
+{
+    entry_head(e, size, p, ticks, r->logger, r->logger_len, r->level);
     e->nbound = (uint32_t)r->nbound;
     e->nctx = (uint32_t)r->nctx;
     e->nsite = (uint32_t)r->nsite;
@@ -345,7 +354,7 @@ static ring *ring_resize(ring *old, const pipeline *p)
     if (r == NULL) {
         my_ring = old;
         pthread_setspecific(ring_key, old);
-        old->queue_size = p->conf->async_queue_size; /* not again */
+        old->queue_size = pipeline_conf(p)->async_queue_size; /* not again */
         return old;
     }
     atomic_store_explicit(&old->orphan, true, memory_order_release);
@@ -357,12 +366,13 @@ static ring *ring_resize(ring *old, const pipeline *p)
 static ring *ring_for(const pipeline *p)
 {
     ring *rg = my_ring ? my_ring : ring_new(p);
-    if (rg != NULL && rg->queue_size != p->conf->async_queue_size)
+    if (rg != NULL && rg->queue_size != pipeline_conf(p)->async_queue_size)
         rg = ring_resize(rg, p);
     return rg;
 }
 
-/* Publishes the entry written at pos, waking the writer if it sleeps. */
+/* Makes the ring's entries up to end visible to the writer, waking it if
+ * it sleeps. */
 static void ring_publish(ring *rg, uint64_t end)
 {
     atomic_store_explicit(&rg->head, end, memory_order_release);
@@ -389,7 +399,7 @@ void async_submit(const pipeline *p, ml_record *r)
         return;
     }
     uint64_t pos;
-    entry *e = ring_reserve(rg, size, p->conf->async_overflow == CONF_OVERFLOW_DROP, &pos);
+    entry *e = ring_reserve(rg, size, pipeline_conf(p)->async_overflow == CONF_OVERFLOW_DROP, &pos);
     if (e == NULL)
         return;
     entry_put(e, size, p, r, ticks, &l);
@@ -400,10 +410,15 @@ void async_submit(const pipeline *p, ml_record *r)
  * executable's read-only memory. */
 static bool literals_only(const char *event, const metalog_field *f, size_t n)
 {
-    bool all = image_const(event);
-    for (size_t i = 0; i < n; i++)
-        all &= image_const(f[i].key) & (f[i].type != METALOG_FIELD_STR || image_const(f[i].v.s));
-    return all;
+    if (!image_const(event))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!image_const(f[i].key))
+            return false;
+        if (f[i].type == METALOG_FIELD_STR && !image_const(f[i].v.s))
+            return false;
+    }
+    return true;
 }
 
 bool async_log_literal(const pipeline *p, const metalog_logger *lg, int level,
@@ -421,17 +436,11 @@ bool async_log_literal(const pipeline *p, const metalog_logger *lg, int level,
         return false;
     pipeline_count_record();
     uint64_t pos;
-    entry *e = ring_reserve(rg, size, p->conf->async_overflow == CONF_OVERFLOW_DROP, &pos);
+    entry *e = ring_reserve(rg, size, pipeline_conf(p)->async_overflow == CONF_OVERFLOW_DROP, &pos);
     if (e == NULL)
         return true; /* dropped, and counted as such */
-    e->size = (uint32_t)size;
-    e->kind = ENTRY_RECORD;
-    e->p = p;
-    e->ticks = ticks;
-    e->logger = lg->name;
+    entry_head(e, size, p, ticks, lg->name, lg->name_len, level);
     e->event = event;
-    e->logger_len = (uint32_t)lg->name_len;
-    e->level = level;
     e->nbound = 0;
     e->nctx = 0;
     e->nsite = (uint32_t)n;

@@ -7,15 +7,14 @@
 #ifndef METALOG_LOGGER_H
 #define METALOG_LOGGER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdatomic.h>
 #include <stdint.h>
 
 #include <metalog.h>
 
 #include "pipeline.h"
-
 
 struct metalog_logger {
     /* Must stay first: the macros in metalog.h read the gate inline. */
@@ -36,7 +35,7 @@ struct metalog_logger {
  * The gate may still show the previous pipeline's level while a swap is
  * under way; this follows the pipeline that handles the record, and is
  * remembered per logger so that a log call does not search p's
- * "loggers:" list each time. */
+ * "loggers:" list each time (logger_level_refresh does, on a miss). */
 int logger_level_refresh(const metalog_logger *lg, const pipeline *p);
 
 static inline int logger_level_in(const metalog_logger *lg, const pipeline *p)

@@ -50,7 +50,7 @@ static int add_file_route(pipeline *p, const char *key, const char *path,
 {
     if (path == NULL)
         return 0;
-    const conf *c = p->conf;
+    const conf *c = p->head.conf;
     render_kind kind = c->structured_logging ? RENDER_JSON : RENDER_TEXT;
     strbuf why = STRBUF_INIT;
     /* The async writer always batches, and flushes at the end of every
@@ -74,7 +74,7 @@ static int add_file_route(pipeline *p, const char *key, const char *path,
  * files. The handler only queues; its sender thread posts. */
 static int add_webhook_route(pipeline *p, strbuf *errors)
 {
-    const conf *c = p->conf;
+    const conf *c = p->head.conf;
     if (c->webhook.url == NULL)
         return 0;
     strbuf why = STRBUF_INIT;
@@ -108,7 +108,7 @@ static int check_distinct_files(const pipeline *p, const char *const *keys,
             strbuf why = STRBUF_INIT;
             strbuf_printf(&why, "names the same file as %s; give each key its own file",
                           keys[j]);
-            report_open_error(p->conf, keys[i], marks[i], &why, errors);
+            report_open_error(p->head.conf, keys[i], marks[i], &why, errors);
             strbuf_free(&why);
             rc = -1;
             break;
@@ -127,9 +127,9 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
     clock_init(); /* before any record can reach a pipeline */
     image_init();
     static atomic_uint_fast32_t gens;
-    p->gen = (uint32_t)atomic_fetch_add(&gens, 1) + 1;
-    p->conf = c;
-    p->async = c->async_logging;
+    p->head.gen = (uint32_t)atomic_fetch_add(&gens, 1) + 1;
+    p->head.conf = c;
+    p->head.async = c->async_logging;
     p->buffered = !c->async_logging && c->file_buffer_kb > 0;
     p->procs[p->nprocs++] = proc_add_timestamp;
     p->procs[p->nprocs++] = proc_add_log_level;
@@ -175,7 +175,7 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
         for (size_t i = 0; i < p->nroutes; i++)
             if (p->routes[i].h->ops->abandon != NULL)
                 p->routes[i].h->ops->abandon(p->routes[i].h);
-        p->conf = NULL; /* the caller keeps c on failure */
+        p->head.conf = NULL; /* the caller keeps c on failure */
         pipeline_free(p);
         return NULL;
     }
@@ -188,14 +188,10 @@ void pipeline_free(pipeline *p)
         return;
     for (size_t i = 0; i < p->nroutes; i++)
         handler_free(p->routes[i].h);
-    conf_free(p->conf);
+    conf_free(p->head.conf);
     free(p);
 }
 
-const conf *pipeline_conf(const pipeline *p)
-{
-    return p->conf;
-}
 
 /* ---- Levels ---- */
 
@@ -207,7 +203,7 @@ static bool name_under(const char *name, const char *prefix, size_t plen)
 
 int pipeline_level_for(const pipeline *p, const char *name)
 {
-    const conf *c = p->conf;
+    const conf *c = p->head.conf;
     int level = c->log_level;
     size_t best = 0;
     for (size_t i = 0; i < c->nloggers; i++) {
@@ -341,12 +337,12 @@ void pipeline_dispatch(const pipeline *p, ml_record *r)
     /* The time is read here, once the record is known to be wanted: the
      * async path reads only a tick counter and leaves the conversion to
      * its writer. */
-    if (p->async) {
+    if (p->head.async) {
         async_submit(p, r);
     } else {
         clock_gettime(CLOCK_REALTIME, &r->ts);
         if (p->buffered)
-            flusher_ensure((unsigned)p->conf->flush_interval_ms);
+            flusher_ensure((unsigned)p->head.conf->flush_interval_ms);
         pipeline_process(p, r);
     }
 }

@@ -18,7 +18,7 @@
 
 typedef struct pipeline pipeline;
 
-/* The first members of every pipeline, read inline on a log call's path. */
+/* The first member of every pipeline, read inline on a log call's path. */
 typedef struct pipeline_head {
     conf *conf;
     uint32_t gen; /* unique to this pipeline (never 0): see logger_level_in */
@@ -36,14 +36,17 @@ static inline bool pipeline_async(const pipeline *p)
     return ((const pipeline_head *)(const void *)p)->async;
 }
 
+/* The configuration p was built from. */
+static inline const conf *pipeline_conf(const pipeline *p)
+{
+    return ((const pipeline_head *)(const void *)p)->conf;
+}
+
 /* Builds a pipeline from c, opening every file it names. Takes ownership
  * of c on success. On failure returns NULL, leaves c to the caller and
  * appends "path:line:col: key: message" lines to errors. */
 pipeline *pipeline_new(conf *c, strbuf *errors);
 void pipeline_free(pipeline *p);
-
-/* The configuration p was built from. */
-const conf *pipeline_conf(const pipeline *p);
 
 /* The level a logger of this name gets from p: the closest "loggers:"
  * entry for the name or one of its ancestors, else log_level. */
@@ -52,6 +55,9 @@ int pipeline_level_for(const pipeline *p, const char *name);
 /* The current pipeline, or the built-in default. Only for callers that
  * hold the logger registry lock, which keeps it from being freed. */
 const pipeline *pipeline_current_unlocked(void);
+
+/* Counts one record accepted by a pipeline (metalog_get_stats' records). */
+void pipeline_count_record(void);
 
 /* Enters the current pipeline for one record; pair with pipeline_release.
  * Nested calls (a failure report from inside a handler) reuse the

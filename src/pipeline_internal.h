@@ -7,7 +7,6 @@
 #define METALOG_PIPELINE_INTERNAL_H
 
 #include <stdatomic.h>
-#include <stddef.h>
 
 #include "handler.h"
 #include "pipeline.h"
@@ -33,10 +32,7 @@ typedef struct route {
 } route;
 
 struct pipeline {
-    /* pipeline_head, spelled out so that the code says p->conf. */
-    conf *conf;
-    uint32_t gen;
-    bool async;
+    pipeline_head head; /* first: the inline accessors in pipeline.h read it */
     processor_fn procs[PIPELINE_MAX_PROCS];
     size_t nprocs;
     route routes[PIPELINE_MAX_ROUTES];
@@ -44,13 +40,8 @@ struct pipeline {
     bool buffered; /* synchronous, with files that buffer (file_buffer_kb) */
 };
 
-_Static_assert(offsetof(struct pipeline, conf) == offsetof(pipeline_head, conf) &&
-                   offsetof(struct pipeline, gen) == offsetof(pipeline_head, gen) &&
-                   offsetof(struct pipeline, async) == offsetof(pipeline_head, async),
-               "struct pipeline must begin as pipeline_head does");
 
 /* Counters that belong to no one pipeline; see pipeline_swap.c. */
 extern atomic_uint_fast64_t pipeline_write_errors;
-void pipeline_count_record(void);
 
 #endif
