@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "image.h"
 #include "logger.h"
 #include "pipeline.h"
+#include "thread.h"
 
 /* ---- Queue entries ----
  *
@@ -602,12 +602,8 @@ static void writer_start_locked(void)
         registered = true;
     }
     stop_requested = false;
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old); /* signals go to the application */
-    if (pthread_create(&w_thread, NULL, writer_main, NULL) == 0)
+    if (thread_start(&w_thread, writer_main, NULL) == 0)
         atomic_store(&w_running, true);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 static void writer_ensure(void)

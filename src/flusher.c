@@ -1,7 +1,6 @@
 #include "flusher.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,6 +9,7 @@
 
 #include "clock.h"
 #include "pipeline.h"
+#include "thread.h"
 
 static pthread_mutex_t f_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t f_wake = PTHREAD_COND_INITIALIZER;
@@ -68,12 +68,8 @@ void flusher_ensure(unsigned interval_ms)
             registered = true;
         }
         f_stop = false;
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_BLOCK, &all, &old); /* signals go to the application */
-        if (pthread_create(&f_thread, NULL, flusher_main, (void *)(uintptr_t)interval_ms) == 0)
+        if (thread_start(&f_thread, flusher_main, (void *)(uintptr_t)interval_ms) == 0)
             atomic_store(&f_running, true);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
     pthread_mutex_unlock(&f_lock);
 }

@@ -22,12 +22,12 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "webhook_http.h"
+#include "thread.h"
 
 #define WH_BACKOFF_BASE_NS (500 * 1000000ull) /* the wait before the first retry */
 #define WH_BACKOFF_MAX_NS (30 * 1000000000ull)
@@ -391,11 +391,7 @@ static int wh_start_locked(strbuf *err)
     wh.client = wh_client_new();
     int rc = ENOMEM;
     if (wh.client != NULL) {
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        rc = pthread_create(&wh.thread, NULL, wh_main, NULL);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        rc = thread_start(&wh.thread, wh_main, NULL);
     }
     if (rc != 0) {
         strbuf_printf(err, "cannot start the webhook sender thread: %s", strerror(rc));

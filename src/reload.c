@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "thread.h"
 
 #define BYTE_RELOAD 'h'
 #define BYTE_STOP 'q'
@@ -112,20 +113,14 @@ static void *control_main(void *arg)
     return NULL;
 }
 
-static int thread_start(void)
+static int control_start(void)
 {
     if (pipe_make() != 0) {
         error_setf("cannot create the SIGHUP pipe: %s", strerror(errno));
         return -1;
     }
     pipe_drain(); /* stale bytes from before a previous stop */
-    /* The thread starts with every signal blocked, so no signal can reach
-     * it between its creation and its own pthread_sigmask. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int rc = pthread_create(&control, NULL, control_main, NULL);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = thread_start(&control, control_main, NULL);
     if (rc != 0) {
         error_setf("cannot start the reload thread: %s", strerror(rc));
         return -1;
@@ -165,7 +160,7 @@ int reload_signal_enable(bool on, int (*reload_fn)(void))
     pthread_mutex_lock(&state_lock);
     reload_cb = reload_fn;
     if (on && !thread_running)
-        rc = thread_start();
+        rc = control_start();
     if (rc == 0 && on && !handler_installed)
         handler_install();
     else if (!on && handler_installed)

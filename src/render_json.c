@@ -19,7 +19,7 @@ static void json_field(const metalog_field *f, strbuf *out)
     char *p = strbuf_begin(out, 2 + RU_SHORT + 2 + RU_SCALAR_MAX);
     if (p == NULL)
         return;
-    size_t kn = ru_json_copy_plain(p + 2, f->key, RU_SHORT);
+    size_t kn = ru_copy_plain(p + 2, f->key, RU_SHORT, ru_json_plain_byte);
     if (f->key[kn] != '\0') {
         kn += strlen(f->key + kn);
         if (ru_key_reserved_n(f->key, kn))
@@ -69,7 +69,7 @@ void render_json(const ml_record *r, strbuf *out)
     /* A short plain logger name goes between quotes as it is. */
     size_t ln = 0;
     if (r->logger_len <= RU_SHORT)
-        ln = ru_json_copy_plain(p + 1, r->logger, r->logger_len);
+        ln = ru_copy_plain(p + 1, r->logger, r->logger_len, ru_json_plain_byte);
     if (ln == r->logger_len) {
         p[0] = '"';
         p[ln + 1] = '"';

@@ -17,7 +17,7 @@ static void text_field(const metalog_field *f, strbuf *out)
     char *p = strbuf_begin(out, 1 + RU_SHORT + 1 + RU_SCALAR_MAX);
     if (p == NULL)
         return;
-    size_t kn = ru_logfmt_copy_plain(p + 1, f->key, RU_SHORT);
+    size_t kn = ru_copy_plain(p + 1, f->key, RU_SHORT, ru_logfmt_plain_byte);
     if (kn == 0 || f->key[kn] != '\0') {
         kn += strlen(f->key + kn);
         if (ru_key_reserved_n(f->key, kn))
@@ -64,7 +64,7 @@ void render_text(const ml_record *r, strbuf *out)
     /* A short bare logger name goes in as it is. */
     size_t ln = 0;
     if (r->logger_len <= RU_SHORT)
-        ln = ru_logfmt_copy_plain(p, r->logger, r->logger_len);
+        ln = ru_copy_plain(p, r->logger, r->logger_len, ru_logfmt_plain_byte);
     if (ln == r->logger_len && ln > 0) {
         strbuf_end(out, p + ln);
     } else {

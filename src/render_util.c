@@ -230,7 +230,7 @@ void ru_json_cstring(strbuf *o, const char *s)
     char *p = strbuf_begin(o, RU_SHORT + 2);
     if (p == NULL)
         return;
-    size_t n = ru_json_copy_plain(p + 1, s, RU_SHORT);
+    size_t n = ru_copy_plain(p + 1, s, RU_SHORT, ru_json_plain_byte);
     if (s[n] != '\0') {
         ru_json_string(o, s, n + strlen(s + n));
         return;
@@ -316,7 +316,7 @@ void ru_logfmt_cvalue(strbuf *o, const char *s)
     char *p = strbuf_begin(o, RU_SHORT);
     if (p == NULL)
         return;
-    size_t n = ru_logfmt_copy_plain(p, s, RU_SHORT);
+    size_t n = ru_copy_plain(p, s, RU_SHORT, ru_logfmt_plain_byte);
     if (n == 0 || s[n] != '\0') {
         *p = '\0'; /* the copy overwrote the buffer's NUL */
         ru_logfmt_value(o, s, n + strlen(s + n));

@@ -29,12 +29,15 @@ extern const bool ru_json_plain_byte[256];
  * functions below try a single copying pass before measuring. */
 #define RU_SHORT 64
 
-/* Copies the plain bytes at the start of the C string s to dst, at most
- * max of them, and returns how many: s[n] == '\0' when that was all of s. */
-static inline size_t ru_json_copy_plain(char *dst, const char *s, size_t max)
+/* Copies the bytes at the start of the C string s that plain[] marks
+ * (ru_json_plain_byte, ru_logfmt_plain_byte) to dst, at most max of them,
+ * and returns how many: s[n] == '\0' when that was all of s. Inline, so
+ * that each caller's table is a constant. */
+static inline size_t ru_copy_plain(char *dst, const char *s, size_t max,
+                                   const bool plain[256])
 {
     size_t i = 0;
-    while (i < max && ru_json_plain_byte[(unsigned char)s[i]]) {
+    while (i < max && plain[(unsigned char)s[i]]) {
         dst[i] = s[i];
         i++;
     }
@@ -57,17 +60,6 @@ void ru_logfmt_cvalue(strbuf *o, const char *s);
 /* Bytes a bare logfmt value holds (printable ASCII but space, '"', '=',
  * '\\'); NUL is not one. */
 extern const bool ru_logfmt_plain_byte[256];
-
-/* As ru_json_copy_plain, for a bare logfmt value. */
-static inline size_t ru_logfmt_copy_plain(char *dst, const char *s, size_t max)
-{
-    size_t i = 0;
-    while (i < max && ru_logfmt_plain_byte[(unsigned char)s[i]]) {
-        dst[i] = s[i];
-        i++;
-    }
-    return i;
-}
 
 /* Integers and doubles. Doubles are the shortest text that reads back as
  * the same value, with ".0" added to integral values so that they stay

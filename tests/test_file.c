@@ -489,6 +489,13 @@ END_TEST
 
 /* ---- Write failures ---- */
 
+/* The console output holds event exactly once. */
+static void expect_reported_once(const char *out, const char *event)
+{
+    const char *p = strstr(out, event);
+    ck_assert_msg(p != NULL && strstr(p + 1, event) == NULL, "%s", out);
+}
+
 START_TEST(write_failure_is_reported_once_and_recovery_once)
 {
     /* A file at the process's size limit: writes to it fail with EFBIG
@@ -522,10 +529,8 @@ START_TEST(write_failure_is_reported_once_and_recovery_once)
     char *out = th_capture_end();
     ck_assert_int_eq(rc, 0);
     ck_assert_uint_eq(after.write_errors - before.write_errors, 3);
-    const char *p = strstr(out, "log write failed");
-    ck_assert_msg(p != NULL && strstr(p + 1, "log write failed") == NULL, "%s", out);
-    p = strstr(out, "log writes recovered");
-    ck_assert_msg(p != NULL && strstr(p + 1, "log writes recovered") == NULL, "%s", out);
+    expect_reported_once(out, "log write failed");
+    expect_reported_once(out, "log writes recovered");
     size_t n;
     long long *seqs = all_seqs(0, 0, &n);
     ck_assert_uint_eq(n, 2);
@@ -574,10 +579,8 @@ START_TEST(deleted_directory_is_reported_once_and_logging_resumes_when_it_is_bac
     char *out = th_capture_end();
     ck_assert_int_eq(rc, 0);
     ck_assert_uint_eq(after.write_errors - before.write_errors, 3);
-    const char *p = strstr(out, "log write failed");
-    ck_assert_msg(p != NULL && strstr(p + 1, "log write failed") == NULL, "%s", out);
-    p = strstr(out, "log writes recovered");
-    ck_assert_msg(p != NULL && strstr(p + 1, "log writes recovered") == NULL, "%s", out);
+    expect_reported_once(out, "log write failed");
+    expect_reported_once(out, "log writes recovered");
     /* The file is created anew and holds what came after. */
     size_t n;
     json_object **lines = th_json_lines(path, &n);
