@@ -121,36 +121,33 @@ static void conv_resync(void)
 
 void clock_to_timespec(uint64_t ticks, struct timespec *out)
 {
-    uint64_t ns;
-    if (!clock_tsc) {
-        ns = ticks;
-    } else {
-        if (!conv.ready)
-            conv_start();
-        else if (ticks - conv.base_tick > conv.resync_ticks && (int64_t)(ticks - conv.base_tick) > 0)
-            conv_resync();
-        /* From the anchor's own seconds: a record is rarely more than
-         * CLOCK_RESYNC_MS away from it, so a step or two normalises the
-         * nanoseconds without a 64-bit division per record. */
-        int64_t d = (int64_t)(ticks - conv.base_tick);
-        int64_t nsec = conv.base_nsec + (int64_t)((double)d * conv.ns_per_tick);
-        time_t sec = conv.base_sec;
-        if (nsec < 0 || nsec >= 4 * 1000000000LL) {
-            sec += (time_t)(nsec / 1000000000LL);
-            nsec %= 1000000000LL;
-        }
-        while (nsec < 0) {
-            nsec += 1000000000LL;
-            sec--;
-        }
-        while (nsec >= 1000000000LL) {
-            nsec -= 1000000000LL;
-            sec++;
-        }
-        out->tv_sec = sec;
-        out->tv_nsec = (long)nsec;
+    if (!clock_tsc) { /* ticks are CLOCK_REALTIME ns */
+        out->tv_sec = (time_t)(ticks / 1000000000u);
+        out->tv_nsec = (long)(ticks % 1000000000u);
         return;
     }
-    out->tv_sec = (time_t)(ns / 1000000000u);
-    out->tv_nsec = (long)(ns % 1000000000u);
+    if (!conv.ready)
+        conv_start();
+    else if (ticks - conv.base_tick > conv.resync_ticks && (int64_t)(ticks - conv.base_tick) > 0)
+        conv_resync();
+    /* From the anchor's own seconds: a record is rarely more than
+     * CLOCK_RESYNC_MS away from it, so a step or two normalises the
+     * nanoseconds without a 64-bit division per record. */
+    int64_t d = (int64_t)(ticks - conv.base_tick);
+    int64_t nsec = conv.base_nsec + (int64_t)((double)d * conv.ns_per_tick);
+    time_t sec = conv.base_sec;
+    if (nsec < 0 || nsec >= 4 * 1000000000LL) {
+        sec += (time_t)(nsec / 1000000000LL);
+        nsec %= 1000000000LL;
+    }
+    while (nsec < 0) {
+        nsec += 1000000000LL;
+        sec--;
+    }
+    while (nsec >= 1000000000LL) {
+        nsec -= 1000000000LL;
+        sec++;
+    }
+    out->tv_sec = sec;
+    out->tv_nsec = (long)nsec;
 }

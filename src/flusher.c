@@ -23,9 +23,8 @@ static pthread_t f_thread;
 static unsigned flush_current(void)
 {
     const pipeline *p = pipeline_acquire();
-    const conf *c = pipeline_conf(p);
-    unsigned ms = (unsigned)c->flush_interval_ms;
-    if (c->file_buffer_kb > 0 && !c->async_logging)
+    unsigned ms = (unsigned)pipeline_conf(p)->flush_interval_ms;
+    if (pipeline_buffered(p))
         pipeline_flush(p);
     pipeline_release();
     return ms;

@@ -130,7 +130,7 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
     p->head.gen = (uint32_t)atomic_fetch_add(&gens, 1) + 1;
     p->head.conf = c;
     p->head.async = c->async_logging;
-    p->buffered = !c->async_logging && c->file_buffer_kb > 0;
+    p->head.buffered = !c->async_logging && c->file_buffer_kb > 0;
     p->procs[p->nprocs++] = proc_add_timestamp;
     p->procs[p->nprocs++] = proc_add_log_level;
     p->procs[p->nprocs++] = proc_merge_context;
@@ -341,7 +341,7 @@ void pipeline_dispatch(const pipeline *p, ml_record *r)
         async_submit(p, r);
     } else {
         clock_gettime(CLOCK_REALTIME, &r->ts);
-        if (p->buffered)
+        if (p->head.buffered)
             flusher_ensure((unsigned)p->head.conf->flush_interval_ms);
         pipeline_process(p, r);
     }

@@ -23,6 +23,7 @@ typedef struct pipeline_head {
     conf *conf;
     uint32_t gen; /* unique to this pipeline (never 0): see logger_level_in */
     bool async;   /* conf->async_logging */
+    bool buffered; /* synchronous, with files that buffer (file_buffer_kb) */
 } pipeline_head;
 
 /* A number no other pipeline of this process has had (never 0). */
@@ -34,6 +35,11 @@ static inline uint32_t pipeline_gen(const pipeline *p)
 static inline bool pipeline_async(const pipeline *p)
 {
     return ((const pipeline_head *)(const void *)p)->async;
+}
+
+static inline bool pipeline_buffered(const pipeline *p)
+{
+    return ((const pipeline_head *)(const void *)p)->buffered;
 }
 
 /* The configuration p was built from. */

@@ -37,7 +37,6 @@ struct pipeline {
     size_t nprocs;
     route routes[PIPELINE_MAX_ROUTES];
     size_t nroutes;
-    bool buffered; /* synchronous, with files that buffer (file_buffer_kb) */
 };
 
 
