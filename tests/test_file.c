@@ -620,6 +620,36 @@ START_TEST(a_file_renamed_away_is_followed_to_the_new_one)
 }
 END_TEST
 
+/* A file that does not rotate, removed from a directory that stays, is
+ * not recreated between reloads (a rotation tool may be about to create
+ * it), and writing on into the removed file is no failure; the next
+ * reload makes it anew. (A rotating file checks its path before every
+ * write, to follow other processes' rotations, and recreates it.) */
+START_TEST(a_deleted_file_in_a_remaining_directory_waits_for_the_next_reload)
+{
+    init_log("rotation_size_mb: 0\n");
+    metalog_info(NULL, "before", ml_int("seq", 0));
+    ck_assert_int_eq(unlink(logpath), 0);
+    next_check_second();
+    metalog_stats before, after;
+    metalog_get_stats(&before);
+    metalog_info(NULL, "unseen", ml_int("seq", 1));
+    metalog_get_stats(&after);
+    ck_assert_uint_eq(after.write_errors, before.write_errors);
+    ck_assert(!exists(logpath));
+    ck_assert_int_eq(metalog_reload(), 0);
+    metalog_info(NULL, "after", ml_int("seq", 2));
+    /* The new file: the reload's own record, then ours; none before. */
+    size_t n;
+    json_object **lines = th_json_lines(logpath, &n);
+    ck_assert_uint_ge(n, 1);
+    ck_assert_str_eq(th_jstr(lines[n - 1], "event"), "after");
+    for (size_t i = 0; i < n; i++)
+        ck_assert_str_ne(th_jstr(lines[i], "event"), "unseen");
+    th_json_lines_free(lines, n);
+}
+END_TEST
+
 /* ---- Buffered synchronous files (file_buffer_kb) ---- */
 
 /* A buffer that only a flush, a level or exit empties: no flusher beat
@@ -780,6 +810,7 @@ static Suite *file_suite(void)
     tcase_add_test(rot, write_failure_is_reported_once_and_recovery_once);
     tcase_add_test(rot, deleted_directory_is_reported_once_and_logging_resumes_when_it_is_back);
     tcase_add_test(rot, a_file_renamed_away_is_followed_to_the_new_one);
+    tcase_add_test(rot, a_deleted_file_in_a_remaining_directory_waits_for_the_next_reload);
     suite_add_tcase(s, rot);
 
     TCase *buf = tcase_create("buffered");
