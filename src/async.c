@@ -602,7 +602,7 @@ static void writer_start_locked(void)
         registered = true;
     }
     stop_requested = false;
-    if (thread_start(&w_thread, writer_main, NULL) == 0)
+    if (thread_start(&w_thread, "metalog-writer", writer_main, NULL) == 0)
         atomic_store(&w_running, true);
 }
 

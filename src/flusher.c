@@ -67,7 +67,7 @@ void flusher_ensure(unsigned interval_ms)
             registered = true;
         }
         f_stop = false;
-        if (thread_start(&f_thread, flusher_main, (void *)(uintptr_t)interval_ms) == 0)
+        if (thread_start(&f_thread, "metalog-flush", flusher_main, (void *)(uintptr_t)interval_ms) == 0)
             atomic_store(&f_running, true);
     }
     pthread_mutex_unlock(&f_lock);

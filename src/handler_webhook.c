@@ -391,7 +391,7 @@ static int wh_start_locked(strbuf *err)
     wh.client = wh_client_new();
     int rc = ENOMEM;
     if (wh.client != NULL) {
-        rc = thread_start(&wh.thread, wh_main, NULL);
+        rc = thread_start(&wh.thread, "metalog-webhook", wh_main, NULL);
     }
     if (rc != 0) {
         strbuf_printf(err, "cannot start the webhook sender thread: %s", strerror(rc));

@@ -120,7 +120,7 @@ static int control_start(void)
         return -1;
     }
     pipe_drain(); /* stale bytes from before a previous stop */
-    int rc = thread_start(&control, control_main, NULL);
+    int rc = thread_start(&control, "metalog-reload", control_main, NULL);
     if (rc != 0) {
         error_setf("cannot start the reload thread: %s", strerror(rc));
         return -1;

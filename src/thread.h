@@ -10,7 +10,10 @@
 #include <pthread.h>
 
 /* pthread_create with every signal blocked in the new thread; the
- * caller's mask is left as it was. Returns pthread_create's result. */
-int thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+ * caller's mask is left as it was. The thread is named (at most 15
+ * bytes) so that top -H, ps -L, gdb and perf tell an operator which of
+ * the process's threads is the library's, and what it does. Returns
+ * pthread_create's result. */
+int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -600,6 +601,36 @@ START_TEST(only_the_executables_read_only_strings_are_kept_by_reference)
 }
 END_TEST
 
+/* How many of this process's threads are named name (/proc's comm). */
+static int threads_named(const char *name)
+{
+    DIR *d = opendir("/proc/self/task");
+    ck_assert_ptr_nonnull(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", de->d_name);
+        char *comm = th_read(path, NULL);
+        if (comm != NULL && strcmp(comm, name) == 0)
+            n++;
+        free(comm);
+    }
+    closedir(d);
+    return n;
+}
+
+START_TEST(the_writer_thread_carries_a_name_an_operator_can_read)
+{
+    init_async(NULL);
+    metalog_info(NULL, "started");
+    ck_assert_int_eq(metalog_flush(), 0);
+    ck_assert_int_eq(threads_named("metalog-writer\n"), 1);
+}
+END_TEST
+
 START_TEST(rotation_limit_holds_with_buffered_writes)
 {
     init_async("rotation_size_mb: 1\nrotation_backup_count: 3\n");
@@ -639,6 +670,7 @@ static Suite *async_suite(void)
     tcase_add_test(tc, a_changing_value_among_literals_is_copied_before_the_call_returns);
     tcase_add_test(tc, only_the_executables_read_only_strings_are_kept_by_reference);
     tcase_add_test(tc, rotation_limit_holds_with_buffered_writes);
+    tcase_add_test(tc, the_writer_thread_carries_a_name_an_operator_can_read);
     suite_add_tcase(s, tc);
     return s;
 }
