@@ -224,6 +224,7 @@ int pipeline_level_for(const pipeline *p, const char *name)
 /* Rendered bytes per renderer kind, per thread, reused between records. */
 typedef struct render_cache {
     strbuf out[RENDER_KINDS];
+    lit_cache *lits; /* NULL when it could not be made: rendering goes on without */
 } render_cache;
 
 static __thread render_cache *rcache;
@@ -235,6 +236,7 @@ static void rcache_free(void *v)
     render_cache *rc = v;
     for (int i = 0; i < RENDER_KINDS; i++)
         strbuf_free(&rc->out[i]);
+    lit_cache_free(rc->lits);
     free(rc);
     rcache = NULL;
 }
@@ -249,8 +251,10 @@ static render_cache *rcache_get(void)
     if (rcache == NULL) {
         pthread_once(&rcache_once, rcache_key_create);
         rcache = calloc(1, sizeof *rcache);
-        if (rcache != NULL)
+        if (rcache != NULL) {
+            rcache->lits = lit_cache_new();
             pthread_setspecific(rcache_key, rcache);
+        }
     }
     return rcache;
 }
@@ -296,7 +300,7 @@ static void dispatch_routes(const pipeline *p, const ml_record *r,
         strbuf *out = &rc->out[rt->render];
         if (!rendered[rt->render]) {
             strbuf_reset(out);
-            render_record(rt->render, r, out);
+            render_record(rt->render, r, out, rc->lits);
             rendered[rt->render] = true;
         }
         if (out->failed) {

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "record.h"
+#include "render_lit.h"
 #include "strbuf.h"
 
 typedef enum render_kind {
@@ -19,13 +20,15 @@ typedef enum render_kind {
     RENDER_KINDS
 } render_kind;
 
-/* One JSON object: timestamp, level, logger, event, fields, exception. */
-void render_json(const ml_record *r, strbuf *out);
+/* One JSON object: timestamp, level, logger, event, fields, exception.
+ * lits, when not NULL, is the calling thread's cache of literals' text
+ * (render_lit.h); the output is the same without it. */
+void render_json(const ml_record *r, strbuf *out, lit_cache *lits);
 /* One logfmt line: timestamp=.. level=.. logger=.. event=.. k=v .. */
-void render_text(const ml_record *r, strbuf *out);
+void render_text(const ml_record *r, strbuf *out, lit_cache *lits);
 /* structlog's ConsoleRenderer layout, with or without ANSI colours. */
 void render_console(const ml_record *r, bool colors, strbuf *out);
 
-void render_record(render_kind kind, const ml_record *r, strbuf *out);
+void render_record(render_kind kind, const ml_record *r, strbuf *out, lit_cache *lits);
 
 #endif

@@ -10,9 +10,43 @@
  * field's key go out through strbuf_begin/strbuf_end: one capacity check
  * per group of writes instead of one per piece. */
 
-/* ,"key":value for one field, skipped when the key is a record key. */
-static void json_field(const metalog_field *f, strbuf *out)
+/* A string value: kept text for a literal, else escaped now. */
+static void json_cstring(strbuf *out, const char *s, lit_cache *lits)
 {
+    if (!lit_append_value(out, lits, s, LIT_JSON_VALUE))
+        ru_json_cstring(out, s);
+}
+
+/* ,"key":value for a field whose key is a literal kept in lits; false
+ * when the key is not one, and nothing was written. */
+static bool json_field_lit(const metalog_field *f, strbuf *out, lit_cache *lits)
+{
+    if (lits == NULL || !image_const(f->key))
+        return false;
+    const lit_slot *k = lit_get(lits, f->key, LIT_JSON_KEY);
+    if (k->len == LIT_NONE)
+        return false;
+    if (k->skip)
+        return true;
+    char *p = strbuf_begin(out, LIT_TEXT_MAX + RU_SCALAR_MAX);
+    if (p == NULL)
+        return true;
+    memcpy(p, k->text, LIT_TEXT_MAX); /* a fixed size: a few moves */
+    p += k->len;
+    if (f->type == METALOG_FIELD_STR) {
+        strbuf_end(out, p);
+        json_cstring(out, f->v.s, lits);
+    } else {
+        strbuf_end(out, ru_scalar_json(p, f));
+    }
+    return true;
+}
+
+/* ,"key":value for one field, skipped when the key is a record key. */
+static void json_field(const metalog_field *f, strbuf *out, lit_cache *lits)
+{
+    if (json_field_lit(f, out, lits))
+        return;
     /* The usual key is short and plain: it is copied between quotes while
      * it is measured, along with a non-string value, in one reservation.
      * Nothing counts until strbuf_end, so any other key starts over. */
@@ -39,13 +73,13 @@ static void json_field(const metalog_field *f, strbuf *out)
     *p++ = ':';
     if (f->type == METALOG_FIELD_STR) {
         strbuf_end(out, p);
-        ru_json_cstring(out, f->v.s);
+        json_cstring(out, f->v.s, lits);
     } else {
         strbuf_end(out, ru_scalar_json(p, f));
     }
 }
 
-void render_json(const ml_record *r, strbuf *out)
+void render_json(const ml_record *r, strbuf *out, lit_cache *lits)
 {
     static const char ts_key[] = "{\"timestamp\":\"";
     static const char level_key[] = "\",\"level\":\"";
@@ -79,9 +113,9 @@ void render_json(const ml_record *r, strbuf *out)
         ru_json_string(out, r->logger, r->logger_len);
     }
     strbuf_append(out, ",\"event\":", 9);
-    ru_json_cstring(out, r->event);
+    json_cstring(out, r->event, lits);
     for (size_t i = 0; i < r->nfields; i++)
-        json_field(r->fields[i], out);
+        json_field(r->fields[i], out, lits);
     if (r->exception != NULL) {
         strbuf_append(out, ",\"exception\":", 13);
         ru_json_string(out, r->exception, r->exception_len);
@@ -89,11 +123,11 @@ void render_json(const ml_record *r, strbuf *out)
     strbuf_append(out, "}\n", 2);
 }
 
-void render_record(render_kind kind, const ml_record *r, strbuf *out)
+void render_record(render_kind kind, const ml_record *r, strbuf *out, lit_cache *lits)
 {
     switch (kind) {
-    case RENDER_JSON: render_json(r, out); break;
-    case RENDER_TEXT: render_text(r, out); break;
+    case RENDER_JSON: render_json(r, out, lits); break;
+    case RENDER_TEXT: render_text(r, out, lits); break;
     case RENDER_CONSOLE: render_console(r, false, out); break;
     default: render_console(r, true, out); break;
     }

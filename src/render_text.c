@@ -7,10 +7,44 @@
  * field's key go out through strbuf_begin/strbuf_end: one capacity check
  * per group of writes instead of one per piece. */
 
+/* A string value: kept text for a literal, else escaped now. */
+static void text_cvalue(strbuf *out, const char *s, lit_cache *lits)
+{
+    if (!lit_append_value(out, lits, s, LIT_TEXT_VALUE))
+        ru_logfmt_cvalue(out, s);
+}
+
+/* ' ' key '=' value for a field whose key is a literal kept in lits;
+ * false when the key is not one, and nothing was written. */
+static bool text_field_lit(const metalog_field *f, strbuf *out, lit_cache *lits)
+{
+    if (lits == NULL || !image_const(f->key))
+        return false;
+    const lit_slot *k = lit_get(lits, f->key, LIT_TEXT_KEY);
+    if (k->len == LIT_NONE)
+        return false;
+    if (k->skip)
+        return true;
+    char *p = strbuf_begin(out, LIT_TEXT_MAX + RU_SCALAR_MAX);
+    if (p == NULL)
+        return true;
+    memcpy(p, k->text, LIT_TEXT_MAX);
+    p += k->len;
+    if (f->type == METALOG_FIELD_STR) {
+        strbuf_end(out, p);
+        text_cvalue(out, f->v.s, lits);
+    } else {
+        strbuf_end(out, ru_scalar_text(p, f));
+    }
+    return true;
+}
+
 /* ' ' key '=' value for one field, skipped when the key is a record key.
  * Keys are escaped too: they come from the application as well. */
-static void text_field(const metalog_field *f, strbuf *out)
+static void text_field(const metalog_field *f, strbuf *out, lit_cache *lits)
 {
+    if (text_field_lit(f, out, lits))
+        return;
     /* A short bare key is copied while it is measured, along with a
      * non-string value, in one reservation. Nothing counts until
      * strbuf_end, so any other key starts over. */
@@ -35,7 +69,7 @@ static void text_field(const metalog_field *f, strbuf *out)
     *p++ = '=';
     if (f->type == METALOG_FIELD_STR) {
         strbuf_end(out, p);
-        ru_logfmt_cvalue(out, f->v.s);
+        text_cvalue(out, f->v.s, lits);
     } else {
         strbuf_end(out, ru_scalar_text(p, f));
     }
@@ -43,7 +77,7 @@ static void text_field(const metalog_field *f, strbuf *out)
 
 /* logfmt: every value that is not plain is quoted and escaped, so a value
  * holding a newline or a quote can never start a forged second record. */
-void render_text(const ml_record *r, strbuf *out)
+void render_text(const ml_record *r, strbuf *out, lit_cache *lits)
 {
     static const char ts_key[] = "timestamp=";
     static const char level_key[] = " level=";
@@ -72,9 +106,9 @@ void render_text(const ml_record *r, strbuf *out)
         ru_logfmt_value(out, r->logger, r->logger_len);
     }
     strbuf_append(out, " event=", 7);
-    ru_logfmt_cvalue(out, r->event);
+    text_cvalue(out, r->event, lits);
     for (size_t i = 0; i < r->nfields; i++)
-        text_field(r->fields[i], out);
+        text_field(r->fields[i], out, lits);
     if (r->exception != NULL) {
         strbuf_append(out, " exception=", 11);
         ru_logfmt_value(out, r->exception, r->exception_len);

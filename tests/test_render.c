@@ -15,6 +15,9 @@
 
 #include <metalog.h>
 
+#include "image.h"
+#include "render_lit.h"
+#include "render_util.h"
 #include "testhelp.h"
 
 static char *dir;
@@ -779,6 +782,146 @@ START_TEST(console_auto_without_a_terminal_has_no_colour)
 }
 END_TEST
 
+/* ---- Literals: kept text against the long way ---- */
+
+/* Keys, events and values that test every branch of the escapers, in the
+ * executable's read-only memory, where the renderers keep their text. */
+static const char *const tricky[] = {
+    "plain", "", "with space", "quote\"d", "back\\slash", "new\nline", "tab\t", "\x01ctl",
+    "del\x7f", "caf\xc3\xa9", "bad\xff\xfe", "=eq", "a=b", "level", "event", "timestamp",
+    "x-23456789-123456789-123456789-123456789-1234567",  /* 47 bytes */
+    "x-23456789-123456789-123456789-123456789-12345678", /* 48 */
+    "x-23456789-123456789-123456789-123456789-123456789-123456789-123456789-123456789", /* 80 */
+};
+#define NTRICKY (sizeof tricky / sizeof tricky[0])
+
+/* Each tricky string as event, key and value, logged as the literal and
+ * again as a copy on the heap; returns the lines, timestamps cut off. */
+static char **log_literals_and_copies(bool structured, size_t *n)
+{
+    init_file(structured);
+    for (size_t i = 0; i < NTRICKY; i++) {
+        ck_assert_msg(image_const(tricky[i]), "tricky[%zu] is not a literal", i);
+        char *copy = strdup(tricky[i]);
+        ck_assert(!image_const(copy));
+        metalog_info(NULL, tricky[i], ml_str(tricky[i], tricky[i]), ml_int("n", 1));
+        metalog_info(NULL, copy, ml_str(copy, copy), ml_int("n", 1));
+        free(copy);
+    }
+    ck_assert_int_eq(metalog_flush(), 0);
+    size_t *lens;
+    char **lines = th_lines(logpath, n, &lens);
+    ck_assert_uint_eq(*n, 2 * NTRICKY);
+    const char *after_ts = structured ? "\",\"level\":" : " level=";
+    for (size_t i = 0; i < *n; i++) {
+        char *rest = strstr(lines[i], after_ts);
+        ck_assert_ptr_nonnull(rest);
+        memmove(lines[i], rest, strlen(rest) + 1);
+    }
+    free(lens);
+    return lines;
+}
+
+static void assert_literals_render_like_copies(bool structured)
+{
+    size_t n;
+    char **lines = log_literals_and_copies(structured, &n);
+    for (size_t i = 0; i < NTRICKY; i++)
+        ck_assert_msg(strcmp(lines[2 * i], lines[2 * i + 1]) == 0,
+                      "tricky[%zu]:\nliteral %s\ncopy    %s", i, lines[2 * i], lines[2 * i + 1]);
+    for (size_t i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+START_TEST(json_literals_render_the_same_bytes_as_copies)
+{
+    assert_literals_render_like_copies(true);
+}
+END_TEST
+
+START_TEST(text_literals_render_the_same_bytes_as_copies)
+{
+    assert_literals_render_like_copies(false);
+}
+END_TEST
+
+/* The long way for one form, as render_json.c and render_text.c write it. */
+static void render_form(strbuf *b, const char *s, lit_form form)
+{
+    size_t n = strlen(s);
+    bool key = form == LIT_JSON_KEY || form == LIT_TEXT_KEY;
+    bool json = form == LIT_JSON_KEY || form == LIT_JSON_VALUE;
+    if (key)
+        strbuf_putc(b, json ? ',' : ' ');
+    if (json)
+        ru_json_string(b, s, n);
+    else
+        ru_logfmt_value(b, s, n);
+    if (key)
+        strbuf_putc(b, json ? ':' : '=');
+}
+
+START_TEST(literal_cache_keeps_each_strings_own_text_when_its_sets_overflow)
+{
+    /* 400 addresses in one string, each the start of a different suffix:
+     * 1600 entries over 512 slots, so entries are evicted and refilled
+     * all the time, and every lookup must still find its own text. */
+    static const char pool[] = "abcdefghijklmnopqrstuvwxyz0123456789\"\\ \n=ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "abcdefghijklmnopqrstuvwxyz0123456789\"\\ \n=ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "abcdefghijklmnopqrstuvwxyz0123456789\"\\ \n=ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "abcdefghijklmnopqrstuvwxyz0123456789\"\\ \n=ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "abcdefghijklmnopqrstuvwxyz0123456789\"\\ \n=ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "abcdefghijklmnopqrstuvwxyz0123456789\"\\ \n=ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    ck_assert_uint_ge(sizeof pool, 400);
+    lit_cache *c = lit_cache_new();
+    ck_assert_ptr_nonnull(c);
+    strbuf want = STRBUF_INIT;
+    size_t kept = 0, long_way = 0;
+    for (int round = 0; round < 3; round++) {
+        for (size_t k = 0; k < 400; k++) {
+            /* Forward, backward, then strided: different orders of eviction. */
+            size_t i = round == 0 ? k : round == 1 ? 399 - k : (k * 7) % 400;
+            const char *s = pool + sizeof pool - 1 - i;
+            for (int form = LIT_JSON_KEY; form <= LIT_TEXT_VALUE; form++) {
+                const lit_slot *e = lit_get(c, s, (lit_form)form);
+                ck_assert_ptr_eq(e->s, s);
+                strbuf_reset(&want);
+                render_form(&want, s, (lit_form)form);
+                if (e->len == LIT_NONE) {
+                    ck_assert_uint_gt(want.len, LIT_TEXT_MAX);
+                    long_way++;
+                    continue;
+                }
+                kept++;
+                ck_assert_uint_eq(e->len, want.len);
+                ck_assert_msg(memcmp(e->text, want.data, want.len) == 0, "form %d of '%s'", form,
+                              s);
+            }
+        }
+    }
+    ck_assert_uint_gt(kept, 0);
+    ck_assert_uint_gt(long_way, 0);
+    strbuf_free(&want);
+    lit_cache_free(c);
+}
+END_TEST
+
+START_TEST(literal_cache_marks_record_keys_to_be_left_out)
+{
+    lit_cache *c = lit_cache_new();
+    ck_assert_ptr_nonnull(c);
+    const char *reserved[] = {"timestamp", "level", "logger", "event", "exception"};
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert(lit_get(c, reserved[i], LIT_JSON_KEY)->skip);
+        ck_assert(lit_get(c, reserved[i], LIT_TEXT_KEY)->skip);
+        ck_assert(!lit_get(c, reserved[i], LIT_JSON_VALUE)->skip);
+    }
+    ck_assert(!lit_get(c, "levels", LIT_JSON_KEY)->skip);
+    lit_cache_free(c);
+}
+END_TEST
+
 static char *console_on_terminal(void)
 {
     int saved, m = th_pty_begin(&saved);
@@ -855,10 +998,13 @@ static Suite *render_suite(void)
           json_escapes_quotes_backslashes_and_newlines, json_escapes_every_c0_control_and_del,
           json_invalid_utf8_bytes_become_replacement_characters,
           json_valid_multibyte_utf8_is_preserved, json_megabyte_value_renders_as_one_valid_line,
-          json_logger_name_is_escaped}},
+          json_logger_name_is_escaped, json_literals_render_the_same_bytes_as_copies,
+          literal_cache_keeps_each_strings_own_text_when_its_sets_overflow,
+          literal_cache_marks_record_keys_to_be_left_out}},
         {"text",
          {text_line_starts_with_timestamp_level_logger_event, text_quotes_only_values_that_need_it,
-          text_one_line_per_record_whatever_the_values_hold, text_exception_stays_on_one_line}},
+          text_one_line_per_record_whatever_the_values_hold, text_exception_stays_on_one_line,
+          text_literals_render_the_same_bytes_as_copies}},
         {"console",
          {console_layout_matches_structlog, console_pads_every_level_name_to_eight,
           console_pads_events_by_characters_and_never_cuts_them,
