@@ -474,11 +474,18 @@ static size_t ring_drain(ring *rg, const pipeline **last)
     uint64_t tail = atomic_load_explicit(&rg->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&rg->head, memory_order_acquire);
     size_t n = 0;
+    const pipeline *held = NULL; /* whose handlers' locks are held */
     while (tail != head) {
         const entry *e = (const entry *)(rg->buf + (tail & (rg->cap - 1)));
         if (e->kind == ENTRY_RECORD) {
-            if (e->p != *last && *last != NULL)
-                pipeline_flush(*last);
+            if (e->p != held) {
+                if (held != NULL)
+                    pipeline_let_go(held);
+                if (e->p != *last && *last != NULL)
+                    pipeline_flush(*last);
+                pipeline_hold(e->p);
+                held = e->p;
+            }
             *last = e->p;
             ml_record r;
             entry_get(e, &r);
@@ -487,8 +494,14 @@ static size_t ring_drain(ring *rg, const pipeline **last)
         }
         tail += e->size;
         /* Give space back in steps, and wake a blocked producer once
-         * there is as much as it waits for. */
+         * there is as much as it waits for. The handlers are let go at
+         * the same steps: another thread writing to one of them (a
+         * record of the library's own) waits for 64 records at most. */
         if ((n & 63) == 0) {
+            if (held != NULL) {
+                pipeline_let_go(held);
+                held = NULL;
+            }
             atomic_store_explicit(&rg->tail, tail, memory_order_release);
             size_t want = atomic_load_explicit(&rg->want_free, memory_order_relaxed);
             if (want > 0 && rg->cap - (head - tail) >= want &&
@@ -499,6 +512,8 @@ static size_t ring_drain(ring *rg, const pipeline **last)
             }
         }
     }
+    if (held != NULL)
+        pipeline_let_go(held);
     atomic_store_explicit(&rg->tail, tail, memory_order_release);
     report_drops(rg);
     return n;

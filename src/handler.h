@@ -19,9 +19,26 @@
 
 typedef struct handler handler;
 
+/* What a write or a flush learned about the device. A buffering handler
+ * that only kept the bytes learned nothing: a failure or a recovery is
+ * known, and reported, only when bytes actually went out. */
+enum {
+    HANDLER_FAILED = -1, /* errno set; nothing of a record is left half written
+                          * unless the device accepted only part of it */
+    HANDLER_WRITTEN = 0,
+    HANDLER_KEPT = 1, /* buffered (write), or nothing to write (flush) */
+};
+
+/* The outcome of two steps of one call: a failure wins, then a write. */
+static inline int handler_outcome(int a, int b)
+{
+    if (a == HANDLER_FAILED || b == HANDLER_FAILED)
+        return HANDLER_FAILED;
+    return a == HANDLER_WRITTEN || b == HANDLER_WRITTEN ? HANDLER_WRITTEN : HANDLER_KEPT;
+}
+
 typedef struct handler_ops {
-    /* 0, or -1 with errno set; a failure never leaves half a record
-     * unless the device accepted only part of it. */
+    /* Each returns one of the outcomes above. */
     int (*write)(handler *h, const char *buf, size_t len);
     int (*flush)(handler *h);
     void (*free)(handler *h);
@@ -35,6 +52,14 @@ typedef struct handler_ops {
      * bytes (the webhook collapses alerts by logger and event). NULL:
      * write is used. */
     int (*write_record)(handler *h, const ml_record *r, const char *buf, size_t len);
+    /* For a thread that writes many records in a row (the async writer):
+     * hold takes the handler's lock until let_go, and write_held writes
+     * one record like write_record under that lock. An uncontended lock
+     * and unlock cost as much as rendering a field; held, they are paid
+     * once per batch. NULL for handlers that cannot be held. */
+    void (*hold)(handler *h);
+    void (*let_go)(handler *h);
+    int (*write_held)(handler *h, const ml_record *r, const char *buf, size_t len);
 } handler_ops;
 
 struct handler {

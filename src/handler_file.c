@@ -199,7 +199,7 @@ static int fileh_write_now(fileh *f, const char *buf, size_t len)
 static int fileh_drain(fileh *f)
 {
     if (f->buf_len == 0)
-        return 0;
+        return HANDLER_KEPT; /* nothing went out, nothing was learned */
     int rc = fileh_write_now(f, f->buf, f->buf_len);
     f->buf_len = 0;
     return rc;
@@ -211,7 +211,7 @@ static int fileh_put(fileh *f, const char *buf, size_t len)
 {
     if (f->buf_cap == 0)
         return fileh_write_now(f, buf, len);
-    int rc = 0;
+    int rc = HANDLER_KEPT;
     /* The limit is still checked record by record: what is buffered goes
      * out before a record that would take the file past it, so that
      * record is the first of the next file. */
@@ -219,7 +219,7 @@ static int fileh_put(fileh *f, const char *buf, size_t len)
         (f->max_bytes > 0 && f->size + f->buf_len + len > f->max_bytes))
         rc = fileh_drain(f);
     if (len >= f->buf_cap) {
-        rc |= fileh_write_now(f, buf, len);
+        rc = handler_outcome(rc, fileh_write_now(f, buf, len));
     } else {
         memcpy(f->buf + f->buf_len, buf, len);
         f->buf_len += len;
@@ -240,17 +240,34 @@ static int fileh_write(handler *h, const char *buf, size_t len)
 
 /* A record at flush_level or above goes out now, with everything before
  * it: the records that explain a failure must not wait in memory. */
+static int fileh_write_held(handler *h, const ml_record *r, const char *buf, size_t len)
+{
+    fileh *f = (fileh *)h;
+    int rc = fileh_put(f, buf, len);
+    if (r->level >= f->flush_level)
+        rc = handler_outcome(rc, fileh_drain(f));
+    return rc;
+}
+
 static int fileh_write_record(handler *h, const ml_record *r, const char *buf, size_t len)
 {
     fileh *f = (fileh *)h;
     pthread_mutex_lock(&f->lock);
-    int rc = fileh_put(f, buf, len);
-    if (r->level >= f->flush_level)
-        rc |= fileh_drain(f);
+    int rc = fileh_write_held(h, r, buf, len);
     int saved = errno;
     pthread_mutex_unlock(&f->lock);
     errno = saved;
     return rc;
+}
+
+static void fileh_hold(handler *h)
+{
+    pthread_mutex_lock(&((fileh *)h)->lock);
+}
+
+static void fileh_let_go(handler *h)
+{
+    pthread_mutex_unlock(&((fileh *)h)->lock);
 }
 
 /* In the child of a fork: the buffered records are the parent's, which
@@ -300,8 +317,17 @@ static void fileh_abandon(handler *h)
         unlink(f->path);
 }
 
-static const handler_ops fileh_ops = {fileh_write, fileh_flush, fileh_free, fileh_identity,
-                                      fileh_abandon, fileh_write_record};
+static const handler_ops fileh_ops = {
+    .write = fileh_write,
+    .flush = fileh_flush,
+    .free = fileh_free,
+    .identity = fileh_identity,
+    .abandon = fileh_abandon,
+    .write_record = fileh_write_record,
+    .hold = fileh_hold,
+    .let_go = fileh_let_go,
+    .write_held = fileh_write_held,
+};
 
 static void describe_open_error(const char *path, int err, strbuf *out)
 {

@@ -529,7 +529,9 @@ static int whh_write(handler *h, const char *buf, size_t len)
 static int whh_flush(handler *h)
 {
     (void)h;
-    return 0; /* metalog_flush promises alerts queued, which they are */
+    /* metalog_flush promises alerts queued, which they are; the sender
+     * reports its own failures. */
+    return HANDLER_KEPT;
 }
 
 static void whh_free(handler *h)
@@ -539,8 +541,12 @@ static void whh_free(handler *h)
     free(w);
 }
 
-static const handler_ops webhookh_ops = {whh_write, whh_flush, whh_free,
-                                         NULL,      NULL,      whh_write_record};
+static const handler_ops webhookh_ops = {
+    .write = whh_write,
+    .flush = whh_flush,
+    .free = whh_free,
+    .write_record = whh_write_record,
+};
 
 handler *webhookh_new(const conf_webhook *w, bool json, strbuf *err)
 {

@@ -225,6 +225,7 @@ int pipeline_level_for(const pipeline *p, const char *name)
 typedef struct render_cache {
     strbuf out[RENDER_KINDS];
     lit_cache *lits; /* NULL when it could not be made: rendering goes on without */
+    const pipeline *held; /* whose handlers this thread holds (pipeline_hold) */
 } render_cache;
 
 static __thread render_cache *rcache;
@@ -274,13 +275,16 @@ typedef struct handler_change {
 
 static void report_handler_state(const pipeline *p, const handler_change *chg);
 
-/* Records a handler's write result; returns true when its state changed
- * (first failure, or first success after failures). */
+/* Records a handler's write or flush outcome; returns true when its state
+ * changed (first failure, or first success after failures). Bytes that
+ * were only buffered say nothing either way. */
 static bool handler_note(handler *h, int rc)
 {
-    if (rc != 0)
+    if (rc == HANDLER_KEPT)
+        return false;
+    if (rc == HANDLER_FAILED)
         atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
-    bool failing = rc != 0;
+    bool failing = rc == HANDLER_FAILED;
     return __atomic_exchange_n(&h->failing, failing, __ATOMIC_RELAXED) != failing;
 }
 
@@ -309,10 +313,12 @@ static void dispatch_routes(const pipeline *p, const ml_record *r,
         }
         /* With the record: the webhook collapses repeats by its logger
          * and event. */
-        int rc_write = handler_write_record(rt->h, r, out->data, out->len);
+        int rc_write = rc->held == p && rt->h->ops->write_held != NULL
+                           ? rt->h->ops->write_held(rt->h, r, out->data, out->len)
+                           : handler_write_record(rt->h, r, out->data, out->len);
         int err = errno;
         if (handler_note(rt->h, rc_write) && chg != NULL && chg->h == NULL)
-            *chg = (handler_change){rt->h, err, rc_write == 0};
+            *chg = (handler_change){rt->h, err, rc_write == HANDLER_WRITTEN};
     }
     for (int k = 0; k < RENDER_KINDS; k++)
         if (rc->out[k].cap > RENDER_KEEP_BYTES)
@@ -333,6 +339,28 @@ void pipeline_process(const pipeline *p, ml_record *r)
     dispatch_routes(p, r, rc, NULL, &chg);
     if (chg.h != NULL)
         report_handler_state(p, &chg);
+}
+
+void pipeline_hold(const pipeline *p)
+{
+    render_cache *rc = rcache_get();
+    if (rc == NULL)
+        return; /* each write locks as usual */
+    for (size_t i = 0; i < p->nroutes; i++)
+        if (p->routes[i].h->ops->hold != NULL)
+            p->routes[i].h->ops->hold(p->routes[i].h);
+    rc->held = p;
+}
+
+void pipeline_let_go(const pipeline *p)
+{
+    render_cache *rc = rcache_get();
+    if (rc == NULL || rc->held != p)
+        return;
+    rc->held = NULL;
+    for (size_t i = p->nroutes; i-- > 0;)
+        if (p->routes[i].h->ops->let_go != NULL)
+            p->routes[i].h->ops->let_go(p->routes[i].h);
 }
 
 void pipeline_dispatch(const pipeline *p, ml_record *r)
@@ -400,11 +428,13 @@ int pipeline_flush(const pipeline *p)
     int rc = 0;
     for (size_t i = 0; i < p->nroutes; i++) {
         handler *h = p->routes[i].h;
-        /* Buffered handlers write here, so their failures count here. */
+        /* Buffered handlers write here, so their failures and recoveries
+         * are learned here, and reported like those of a write. */
         int frc = h->ops->flush(h);
-        if (frc != 0)
-            handler_note(h, frc);
-        if (frc != 0 || __atomic_load_n(&h->failing, __ATOMIC_RELAXED))
+        handler_change chg = {h, errno, frc == HANDLER_WRITTEN};
+        if (handler_note(h, frc))
+            report_handler_state(p, &chg);
+        if (frc == HANDLER_FAILED || __atomic_load_n(&h->failing, __ATOMIC_RELAXED))
             rc = -1;
     }
     return rc;

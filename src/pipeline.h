@@ -84,6 +84,15 @@ void pipeline_dispatch(const pipeline *p, ml_record *r);
 /* Processors, renderers and handlers, here and now. */
 void pipeline_process(const pipeline *p, ml_record *r);
 
+/* For a thread about to process many records of p in a row (the async
+ * writer): takes the locks of p's handlers that can be held, until
+ * pipeline_let_go, so that each record's write takes none. Records of p
+ * that this thread processes or emits meanwhile are written under the
+ * held locks; other threads wait for them, so hold for a bounded batch,
+ * and let go before pipeline_flush or any wait. */
+void pipeline_hold(const pipeline *p);
+void pipeline_let_go(const pipeline *p);
+
 /* A record of the library itself (logger "metalog") through p, now. */
 void pipeline_emit(const pipeline *p, int level, const char *event,
                    const metalog_field *fields, size_t n);

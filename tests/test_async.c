@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <dirent.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -631,6 +632,52 @@ START_TEST(the_writer_thread_carries_a_name_an_operator_can_read)
 }
 END_TEST
 
+/* The writer holds the locks of every file of the pipeline while it
+ * writes a batch; the report of one file's failure goes to the others
+ * from inside that batch, and must neither wait for itself nor be lost. */
+START_TEST(a_write_failure_is_reported_through_the_other_files_of_a_busy_writer)
+{
+    char *sub = th_path(dir, "sub");
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    put_config("log_to_console: false\nasync_logging: true\nrotation_size_mb: 0\n"
+               "log_file: @D@/sub/app.log\nerror_log_file: @D@/errors.log\n");
+    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
+    metalog_info(NULL, "before");
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *app = th_path(dir, "sub/app.log");
+    ck_assert_int_eq(unlink(app), 0);
+    ck_assert_int_eq(rmdir(sub), 0);
+    th_next_path_check();
+    /* 4 MiB: the writer's buffer for app.log fills, and its write fails,
+     * in the middle of a batch. */
+    char pad[4096];
+    memset(pad, 'p', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    for (int i = 0; i < 1000; i++)
+        metalog_error(NULL, "lost", ml_int("seq", i), ml_str("pad", pad));
+    ck_assert_int_eq(metalog_flush(), -1); /* app.log cannot be written */
+    metalog_shutdown();
+    char *errors = th_path(dir, "errors.log");
+    size_t n;
+    json_object **lines = th_json_lines(errors, &n);
+    size_t lost = 0, reports = 0, recoveries = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *event = th_jstr(lines[i], "event");
+        lost += strcmp(event, "lost") == 0;
+        reports += strcmp(event, "log write failed") == 0;
+        recoveries += strcmp(event, "log writes recovered") == 0;
+    }
+    ck_assert_uint_eq(lost, 1000);
+    ck_assert_uint_eq(reports, 1);
+    /* Records that were only buffered prove nothing: no false recovery. */
+    ck_assert_uint_eq(recoveries, 0);
+    th_json_lines_free(lines, n);
+    free(errors);
+    free(app);
+    free(sub);
+}
+END_TEST
+
 START_TEST(rotation_limit_holds_with_buffered_writes)
 {
     init_async("rotation_size_mb: 1\nrotation_backup_count: 3\n");
@@ -671,6 +718,7 @@ static Suite *async_suite(void)
     tcase_add_test(tc, only_the_executables_read_only_strings_are_kept_by_reference);
     tcase_add_test(tc, rotation_limit_holds_with_buffered_writes);
     tcase_add_test(tc, the_writer_thread_carries_a_name_an_operator_can_read);
+    tcase_add_test(tc, a_write_failure_is_reported_through_the_other_files_of_a_busy_writer);
     suite_add_tcase(s, tc);
     return s;
 }

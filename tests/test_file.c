@@ -541,19 +541,6 @@ START_TEST(write_failure_is_reported_once_and_recovery_once)
 }
 END_TEST
 
-/* Waits until CLOCK_MONOTONIC_COARSE has moved to a new second, so the
- * next write checks its path (the handler does so once a second). */
-static void next_check_second(void)
-{
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &a);
-    do {
-        struct timespec pause = {0, 20 * 1000 * 1000};
-        nanosleep(&pause, NULL);
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &b);
-    } while (b.tv_sec == a.tv_sec);
-}
-
 START_TEST(deleted_directory_is_reported_once_and_logging_resumes_when_it_is_back)
 {
     char *sub = th_path(dir, "sub");
@@ -566,14 +553,14 @@ START_TEST(deleted_directory_is_reported_once_and_logging_resumes_when_it_is_bac
     metalog_info(NULL, "before", ml_int("seq", 0));
     ck_assert_int_eq(unlink(path), 0);
     ck_assert_int_eq(rmdir(sub), 0);
-    next_check_second();
+    th_next_path_check();
     metalog_stats before, after;
     metalog_get_stats(&before);
     for (int i = 1; i <= 3; i++)
         metalog_info(NULL, "lost", ml_int("seq", i));
     metalog_get_stats(&after);
     ck_assert_int_eq(mkdir(sub, 0755), 0);
-    next_check_second();
+    th_next_path_check();
     metalog_info(NULL, "back", ml_int("seq", 4));
     metalog_flush();
     char *out = th_capture_end();
@@ -605,7 +592,7 @@ START_TEST(a_file_renamed_away_is_followed_to_the_new_one)
     char *moved = th_path(dir, "app.log.1");
     ck_assert_int_eq(rename(logpath, moved), 0);
     free(th_write_file(dir, "app.log", ""));
-    next_check_second();
+    th_next_path_check();
     metalog_info(NULL, "new", ml_int("seq", 1));
     size_t n;
     json_object **lines = th_json_lines(logpath, &n);
@@ -630,7 +617,7 @@ START_TEST(a_deleted_file_in_a_remaining_directory_waits_for_the_next_reload)
     init_log("rotation_size_mb: 0\n");
     metalog_info(NULL, "before", ml_int("seq", 0));
     ck_assert_int_eq(unlink(logpath), 0);
-    next_check_second();
+    th_next_path_check();
     metalog_stats before, after;
     metalog_get_stats(&before);
     metalog_info(NULL, "unseen", ml_int("seq", 1));

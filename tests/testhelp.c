@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 char *th_tmpdir(void)
@@ -500,4 +501,15 @@ int th_run_suite(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+void th_next_path_check(void)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &a);
+    do {
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &b);
+    } while (b.tv_sec == a.tv_sec);
 }
