@@ -425,6 +425,61 @@ static size_t decimal_text(char *buf, bool neg, uint64_t m, unsigned k)
     return n + 1;
 }
 
+/* Removes the trailing zeros of m, at most k of them, lowering k to
+ * match: m / 10^k keeps its value. Greedy steps of 8, 4, 2 and 1 digits
+ * cover any count of zeros in at most a few divisions by constants. */
+static void strip_zeros(uint64_t *m, unsigned *k)
+{
+    while (*k >= 8 && *m % 100000000u == 0) {
+        *m /= 100000000u;
+        *k -= 8;
+    }
+    if (*k >= 4 && *m % 10000u == 0) {
+        *m /= 10000u;
+        *k -= 4;
+    }
+    if (*k >= 2 && *m % 100u == 0) {
+        *m /= 100u;
+        *k -= 2;
+    }
+    if (*k >= 1 && *m % 10u == 0) {
+        *m /= 10u;
+        *k -= 1;
+    }
+}
+
+/* Exact powers of ten as doubles: 10^22 is the last one. */
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The quickest case, one multiplication and one division: a = |v| in
+ * [1e-7, 1e15) that some decimal with at most K places reads back as,
+ * where K is the most places for which a * 10^K stays below 2^51. Then
+ * m = round(a * 10^K) is exact (the product's rounding and a's distance
+ * from that decimal add up to less than 1/2), m / 10^K reads back as a,
+ * and the same decimal without m's trailing zeros is the shortest text:
+ * any shorter one would have shown as more zeros. Prices, rates and
+ * measurements are such values. Returns 0 when a is not one. */
+static size_t f64_short_decimal(char *buf, double v, double a)
+{
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    int e2 = (int)(bits >> 52) - 1022; /* a < 2^e2: a is normal, positive */
+    /* 10^K <= 2^(51 - e2): log10(2) ~ 1233 / 4096, rounded down. */
+    unsigned K = (unsigned)((51 - e2) * 1233) >> 12;
+    if (K >= sizeof pow10_exact / sizeof pow10_exact[0])
+        return 0;
+    double scaled = a * pow10_exact[K];
+    uint64_t m = (uint64_t)(int64_t)(scaled + 0.5);
+    if ((double)m / pow10_exact[K] != a)
+        return 0;
+    strip_zeros(&m, &K);
+    if (K > 17)
+        return 0; /* more places than f64_decimal takes: printf writes it */
+    return decimal_text(buf, v < 0, m, K);
+}
+
 /* The common case without printf: a value that is some integer m over a
  * power of ten 10^k, with m below 2^53. Then "m with k decimals" reads back
  * as exactly v (m and 10^k are exact doubles and the division is correctly
@@ -437,6 +492,9 @@ static size_t f64_decimal(char *buf, double v)
     double a = fabs(v);
     if (!(a >= 1e-7 && a < 1e15))
         return 0;
+    size_t n = f64_short_decimal(buf, v, a);
+    if (n > 0)
+        return n;
     for (unsigned k = 0; k < sizeof pow10 / sizeof pow10[0]; k++) {
         double scaled = a * pow10[k];
         if (scaled >= 9007199254740992.0) /* 2^53 */

@@ -245,10 +245,21 @@ static void double_samples(double *d)
     /* clang-format on */
     size_t nf = sizeof fixed / sizeof fixed[0];
     memcpy(d, fixed, sizeof fixed);
+    /* Every other sample a short decimal, m / 10^k, as prices and rates
+     * are; the rest any finite bit pattern. */
+    static const double pow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6, 1e7,
+                                   1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
     for (size_t i = nf; i < NDOUBLES;) {
         uint64_t bits = rng_next();
         double v;
-        memcpy(&v, &bits, sizeof v);
+        if (i % 2 == 0) {
+            uint64_t m = (bits >> 8) % (uint64_t)pow10[1 + (bits & 0xff) % 15];
+            v = (double)m / pow10[(bits >> 4) % 16];
+            if (bits & 0x8)
+                v = -v;
+        } else {
+            memcpy(&v, &bits, sizeof v);
+        }
         if (isfinite(v))
             d[i++] = v;
     }
