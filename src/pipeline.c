@@ -296,16 +296,16 @@ static void dispatch_routes(const pipeline *p, const ml_record *r,
                             render_cache *rc, const handler *skip,
                             handler_change *chg)
 {
-    bool rendered[RENDER_KINDS] = {false};
+    unsigned rendered = 0; /* one bit per render_kind */
     for (size_t i = 0; i < p->nroutes; i++) {
         const route *rt = &p->routes[i];
         if (rt->h == skip || !route_accepts(rt, r))
             continue;
         strbuf *out = &rc->out[rt->render];
-        if (!rendered[rt->render]) {
+        if (!(rendered & 1u << rt->render)) {
             strbuf_reset(out);
             render_record(rt->render, r, out, rc->lits);
-            rendered[rt->render] = true;
+            rendered |= 1u << rt->render;
         }
         if (out->failed) {
             atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
@@ -316,13 +316,15 @@ static void dispatch_routes(const pipeline *p, const ml_record *r,
         int rc_write = rc->held == p && rt->h->ops->write_held != NULL
                            ? rt->h->ops->write_held(rt->h, r, out->data, out->len)
                            : handler_write_record(rt->h, r, out->data, out->len);
-        int err = errno;
+        int err = rc_write == HANDLER_FAILED ? errno : 0;
         if (handler_note(rt->h, rc_write) && chg != NULL && chg->h == NULL)
             *chg = (handler_change){rt->h, err, rc_write == HANDLER_WRITTEN};
     }
-    for (int k = 0; k < RENDER_KINDS; k++)
-        if (rc->out[k].cap > RENDER_KEEP_BYTES)
-            strbuf_free(&rc->out[k]);
+    for (; rendered != 0; rendered &= rendered - 1) {
+        strbuf *out = &rc->out[__builtin_ctz(rendered)];
+        if (out->cap > RENDER_KEEP_BYTES)
+            strbuf_free(out);
+    }
 }
 
 void pipeline_process(const pipeline *p, ml_record *r)

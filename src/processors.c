@@ -164,6 +164,27 @@ static inline size_t merge_one(const metalog_field **out, size_t n, uint64_t *se
     return n + 1;
 }
 
+/* The usual record: call-site fields only, each with a key, and keys
+ * whose first bytes differ. Merging then changes nothing, so the fields
+ * are taken in order without the general walk. false when that does not
+ * hold; out is then partly written, and the general walk starts over. */
+static bool merge_site_only(const ml_record *r, const metalog_field **out)
+{
+    uint64_t seen = 0;
+    /* In locals: out[i] has the type of r->site, so each store would
+     * otherwise make the compiler read r again. */
+    const metalog_field *site = r->site;
+    size_t n = r->nsite;
+    for (size_t i = 0; i < n; i++) {
+        const metalog_field *f = &site[i];
+        if (f->key == NULL || f->type == METALOG_FIELD_NONE ||
+            first_seen(&seen, (unsigned char)f->key[0]))
+            return false;
+        out[i] = f;
+    }
+    return true;
+}
+
 void proc_merge_context(ml_record *r)
 {
     proc_scratch *s = scratch_get();
@@ -176,6 +197,11 @@ void proc_merge_context(ml_record *r)
         return;
     }
     const metalog_field **out = s->merged;
+    r->fields = out;
+    if (r->nbound == 0 && r->nctx == 0 && merge_site_only(r, out)) {
+        r->nfields = r->nsite;
+        return;
+    }
     size_t n = 0;
     uint64_t seen = 0;
     /* Bound fields first: within one logger keys are already unique (and
@@ -189,7 +215,6 @@ void proc_merge_context(ml_record *r)
         n = merge_one(out, n, &seen, &r->ctx[i], false);
     for (size_t i = 0; i < r->nsite; i++)
         n = merge_one(out, n, &seen, &r->site[i], true);
-    r->fields = out;
     r->nfields = n;
 }
 

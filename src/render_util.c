@@ -357,12 +357,10 @@ static size_t u64_digits(uint64_t v)
     return t + (v >= pow10[t]);
 }
 
-size_t ru_format_u64(char *buf, uint64_t v)
+/* Writes the digits of v so that the last one is just before end. */
+static void digits_before(char *end, uint64_t v)
 {
-    size_t n = u64_digits(v);
-    /* Written from the last digit back, straight into place. */
-    char *p = buf + n;
-    *p = '\0';
+    char *p = end;
     while (v > UINT32_MAX) {
         unsigned d = (unsigned)(v % 100);
         v /= 100;
@@ -384,6 +382,14 @@ size_t ru_format_u64(char *buf, uint64_t v)
     } else {
         *--p = (char)('0' + w);
     }
+}
+
+size_t ru_format_u64(char *buf, uint64_t v)
+{
+    size_t n = u64_digits(v);
+    /* Written from the last digit back, straight into place. */
+    buf[n] = '\0';
+    digits_before(buf + n, v);
     return n;
 }
 
@@ -397,32 +403,31 @@ size_t ru_format_i64(char *buf, int64_t v)
 }
 
 /* m / 10^k as decimal text: '-' first when neg, ".0" after an integral
- * value (so that it stays a double when read back); NUL-terminated. */
+ * value (so that it stays a double when read back); NUL-terminated. The
+ * text is written from its end back, the k places first (their leading
+ * zeros included), so every digit goes straight into place. */
 static size_t decimal_text(char *buf, bool neg, uint64_t m, unsigned k)
 {
-    size_t n = 0;
+    char *p = buf;
     if (neg)
-        buf[n++] = '-';
-    size_t nd = u64_digits(m);
-    if (nd <= k) { /* 0.000ddd */
-        buf[n++] = '0';
-        buf[n++] = '.';
-        for (size_t z = nd; z < k; z++)
-            buf[n++] = '0';
-        return n + ru_format_u64(buf + n, m);
-    }
-    n += ru_format_u64(buf + n, m);
+        *p++ = '-';
     if (k == 0) {
-        memcpy(buf + n, ".0", 3);
-        return n + 2;
+        p += ru_format_u64(p, m);
+        memcpy(p, ".0", 3);
+        return (size_t)(p + 2 - buf);
     }
-    /* The digits are in place: move the last k one place right, and the
-     * point goes in the gap. */
-    for (size_t i = n; i > n - k; i--)
-        buf[i] = buf[i - 1];
-    buf[n - k] = '.';
-    buf[n + 1] = '\0';
-    return n + 1;
+    size_t nd = u64_digits(m);
+    size_t whole = nd > k ? nd - k : 1; /* "0" before the point of 0.00ddd */
+    char *end = p + whole + 1 + k;
+    *end = '\0';
+    char *q = end;
+    for (unsigned i = 0; i < k; i++) {
+        *--q = (char)('0' + m % 10);
+        m /= 10;
+    }
+    *--q = '.';
+    digits_before(q, m);
+    return (size_t)(end - buf);
 }
 
 /* Removes the trailing zeros of m, at most k of them, lowering k to
