@@ -60,6 +60,13 @@ typedef struct handler_ops {
     void (*hold)(handler *h);
     void (*let_go)(handler *h);
     int (*write_held)(handler *h, const ml_record *r, const char *buf, size_t len);
+    /* Also under hold, for a record only this handler takes in its
+     * format: render_buffer lends the handler's own buffer (NULL when it
+     * has none), the record is rendered onto its end, and render_commit
+     * takes it from start on like write_held. One copy of the record
+     * fewer. NULL for handlers without a buffer. */
+    strbuf *(*render_buffer)(handler *h);
+    int (*render_commit)(handler *h, const ml_record *r, size_t start);
 } handler_ops;
 
 struct handler {

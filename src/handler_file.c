@@ -36,6 +36,8 @@ typedef struct fileh {
     char *buf;     /* whole records not yet written */
     size_t buf_len;
     size_t buf_cap;  /* 0: every record is written at once */
+    size_t buf_size; /* bytes allocated: buf_cap and room for a record rendered in place */
+    strbuf render;   /* buf, lent to a holder rendering in place */
     int flush_level; /* a record at or above it drains the buffer */
     char *dir;       /* the directory path is in */
     time_t checked;  /* the CLOCK_MONOTONIC_COARSE second of the last path check */
@@ -227,6 +229,56 @@ static int fileh_put(fileh *f, const char *buf, size_t len)
     return rc;
 }
 
+/* Room past buf_cap, so that a record rendered in place at the end of a
+ * nearly full buffer rarely has to grow it. */
+#define FILEH_SLACK 4096
+
+/* Rendering in place, for a holder of f (the async writer): the record
+ * is rendered straight after the buffered ones, saving a copy. */
+static strbuf *fileh_render_buffer(handler *h)
+{
+    fileh *f = (fileh *)h;
+    if (f->buf_cap == 0)
+        return NULL;
+    f->render = (strbuf){f->buf, f->buf_len, f->buf_size, false};
+    return &f->render;
+}
+
+/* The record rendered in place from start on, under the rules of
+ * fileh_put: what was buffered goes out first when the record would not
+ * fit or would take the file past its limit; a record at least as large
+ * as the buffer is written at once. */
+static int fileh_render_commit(handler *h, const ml_record *r, size_t start)
+{
+    fileh *f = (fileh *)h;
+    f->buf = f->render.data; /* rendering may have grown it */
+    f->buf_size = f->render.cap;
+    if (f->render.failed) { /* out of memory: the record is lost, and counted */
+        f->buf_len = start;
+        return HANDLER_KEPT;
+    }
+    size_t len = f->render.len - start;
+    int rc = HANDLER_KEPT;
+    if (start > 0 && (start + len > f->buf_cap ||
+                      (f->max_bytes > 0 && f->size + start + len > f->max_bytes))) {
+        rc = fileh_write_now(f, f->buf, start);
+        memmove(f->buf, f->buf + start, len);
+        start = 0;
+    }
+    f->buf_len = start + len;
+    if (f->buf_len >= f->buf_cap || r->level >= f->flush_level)
+        rc = handler_outcome(rc, fileh_drain(f));
+    /* A huge record grew the buffer: give the memory back. */
+    if (f->buf_size > 2 * (f->buf_cap + FILEH_SLACK) && f->buf_len == 0) {
+        char *smaller = realloc(f->buf, f->buf_cap + FILEH_SLACK);
+        if (smaller != NULL) {
+            f->buf = smaller;
+            f->buf_size = f->buf_cap + FILEH_SLACK;
+        }
+    }
+    return rc;
+}
+
 static int fileh_write(handler *h, const char *buf, size_t len)
 {
     fileh *f = (fileh *)h;
@@ -327,6 +379,8 @@ static const handler_ops fileh_ops = {
     .hold = fileh_hold,
     .let_go = fileh_let_go,
     .write_held = fileh_write_held,
+    .render_buffer = fileh_render_buffer,
+    .render_commit = fileh_render_commit,
 };
 
 static void describe_open_error(const char *path, int err, strbuf *out)
@@ -364,8 +418,10 @@ handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
         free(f);
         return NULL;
     }
-    if (buffer > 0 && (f->buf = malloc(buffer)) != NULL)
+    if (buffer > 0 && (f->buf = malloc(buffer + FILEH_SLACK)) != NULL) {
         f->buf_cap = buffer;
+        f->buf_size = buffer + FILEH_SLACK;
+    }
     struct stat st;
     f->created = stat(path, &st) != 0 && errno == ENOENT;
     if (fileh_open_fd(f) != 0) {

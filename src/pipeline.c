@@ -292,30 +292,61 @@ static bool handler_note(handler *h, int rc)
  * so that a 1 MB value does not pin 1 MB per thread forever. */
 #define RENDER_KEEP_BYTES (256 * 1024)
 
+/* Renders r straight into the buffer of rt's handler, which this thread
+ * holds; returns the write outcome, or -2 when the handler lends no
+ * buffer and the record takes the usual way. */
+static int render_in_place(const route *rt, const ml_record *r, render_cache *rc)
+{
+    strbuf *sb = rt->h->ops->render_buffer(rt->h);
+    if (sb == NULL)
+        return -2;
+    size_t start = sb->len;
+    render_record(rt->render, r, sb, rc->lits);
+    if (sb->failed)
+        atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+    return rt->h->ops->render_commit(rt->h, r, start);
+}
+
 static void dispatch_routes(const pipeline *p, const ml_record *r,
                             render_cache *rc, const handler *skip,
                             handler_change *chg)
 {
-    unsigned rendered = 0; /* one bit per render_kind */
+    /* The routes that take r, and how many take each format: a format
+     * only one of them takes (the usual record goes to one file) can be
+     * rendered straight into that handler's buffer when it is held. */
+    unsigned takes = 0;
+    unsigned char per_kind[RENDER_KINDS] = {0};
     for (size_t i = 0; i < p->nroutes; i++) {
         const route *rt = &p->routes[i];
-        if (rt->h == skip || !route_accepts(rt, r))
-            continue;
-        strbuf *out = &rc->out[rt->render];
-        if (!(rendered & 1u << rt->render)) {
-            strbuf_reset(out);
-            render_record(rt->render, r, out, rc->lits);
-            rendered |= 1u << rt->render;
+        if (rt->h != skip && route_accepts(rt, r)) {
+            takes |= 1u << i;
+            per_kind[rt->render]++;
         }
-        if (out->failed) {
-            atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
-            continue;
-        }
-        /* With the record: the webhook collapses repeats by its logger
-         * and event. */
-        int rc_write = rc->held == p && rt->h->ops->write_held != NULL
+    }
+    bool held = rc->held == p;
+    unsigned rendered = 0; /* one bit per render_kind */
+    for (; takes != 0; takes &= takes - 1) {
+        const route *rt = &p->routes[__builtin_ctz(takes)];
+        int rc_write = -2;
+        if (held && per_kind[rt->render] == 1 && rt->h->ops->render_buffer != NULL)
+            rc_write = render_in_place(rt, r, rc);
+        if (rc_write == -2) {
+            strbuf *out = &rc->out[rt->render];
+            if (!(rendered & 1u << rt->render)) {
+                strbuf_reset(out);
+                render_record(rt->render, r, out, rc->lits);
+                rendered |= 1u << rt->render;
+            }
+            if (out->failed) {
+                atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+                continue;
+            }
+            /* With the record: the webhook collapses repeats by its
+             * logger and event. */
+            rc_write = held && rt->h->ops->write_held != NULL
                            ? rt->h->ops->write_held(rt->h, r, out->data, out->len)
                            : handler_write_record(rt->h, r, out->data, out->len);
+        }
         int err = rc_write == HANDLER_FAILED ? errno : 0;
         if (handler_note(rt->h, rc_write) && chg != NULL && chg->h == NULL)
             *chg = (handler_change){rt->h, err, rc_write == HANDLER_WRITTEN};

@@ -531,6 +531,78 @@ START_TEST(a_record_larger_than_the_queue_is_written_whole_and_in_order)
 }
 END_TEST
 
+/* The integer member key of o, which must be there. */
+static long long jint(json_object *o, const char *key)
+{
+    long long v = 0;
+    ck_assert_msg(th_jint(o, key, &v), "no integer '%s'", key);
+    return v;
+}
+
+/* The writer renders a record straight onto the end of the file's
+ * buffer: records of every size, some larger than the whole buffer, must
+ * come out whole and in order however they fall across its boundary. */
+START_TEST(records_of_every_size_cross_the_file_buffer_whole_and_in_order)
+{
+    init_async(NULL);
+    size_t max = 3u << 20;
+    char *value = malloc(max + 1);
+    memset(value, 'v', max);
+    value[max] = '\0';
+    size_t sizes[3000];
+    uint32_t x = 12345;
+    for (int i = 0; i < 3000; i++) {
+        x = x * 1103515245u + 12345u;
+        sizes[i] = i % 1000 == 999 ? max - (size_t)i : (x >> 8) % 20000;
+        value[sizes[i]] = '\0';
+        metalog_info(NULL, "sized", ml_int("seq", i), ml_str("v", value));
+        value[sizes[i]] = 'v';
+    }
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = app_log();
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    ck_assert_uint_eq(n, 3000);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(jint(lines[i], "seq"), (long long)i);
+        ck_assert_uint_eq(strlen(th_jstr(lines[i], "v")), sizes[i]);
+    }
+    th_json_lines_free(lines, n);
+    free(path);
+    free(value);
+}
+END_TEST
+
+/* A record two files take in one format is rendered once and copied to
+ * both; one only the main file takes goes straight into its buffer. Both
+ * kinds, interleaved, keep their order in each file. */
+START_TEST(records_for_one_file_and_for_two_keep_their_order_in_each)
+{
+    init_async("error_log_file: @D@/errors.log\n");
+    for (int i = 0; i < 20000; i++) {
+        if (i % 7 == 0)
+            metalog_error(NULL, "bad", ml_int("seq", i));
+        else
+            metalog_info(NULL, "good", ml_int("seq", i));
+    }
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *app = app_log(), *errors = th_path(dir, "errors.log");
+    size_t n, ne;
+    json_object **lines = th_json_lines(app, &n);
+    json_object **elines = th_json_lines(errors, &ne);
+    ck_assert_uint_eq(n, 20000);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(jint(lines[i], "seq"), (long long)i);
+    ck_assert_uint_eq(ne, (20000 + 6) / 7);
+    for (size_t i = 0; i < ne; i++)
+        ck_assert_int_eq(jint(elines[i], "seq"), (long long)(7 * i));
+    th_json_lines_free(lines, n);
+    th_json_lines_free(elines, ne);
+    free(app);
+    free(errors);
+}
+END_TEST
+
 /* After 100 records with k = "v<i>" from a buffer since overwritten,
  * each line must hold the value of its call, and key = value. */
 static void expect_copied_values(const char *key, const char *value)
@@ -713,6 +785,8 @@ static Suite *async_suite(void)
     tcase_add_test(tc, reload_resizes_the_queue_of_a_thread_that_already_logs);
     tcase_add_test(tc, queued_records_carry_the_wall_clock_time_of_their_call);
     tcase_add_test(tc, a_record_larger_than_the_queue_is_written_whole_and_in_order);
+    tcase_add_test(tc, records_of_every_size_cross_the_file_buffer_whole_and_in_order);
+    tcase_add_test(tc, records_for_one_file_and_for_two_keep_their_order_in_each);
     tcase_add_test(tc, values_are_copied_before_the_call_returns);
     tcase_add_test(tc, a_changing_value_among_literals_is_copied_before_the_call_returns);
     tcase_add_test(tc, only_the_executables_read_only_strings_are_kept_by_reference);
