@@ -17,35 +17,10 @@ static void json_cstring(strbuf *out, const char *s, lit_cache *lits)
         ru_json_cstring(out, s);
 }
 
-/* ,"key":value for a field whose key is a literal kept in lits; false
- * when the key is not one, and nothing was written. */
-static bool json_field_lit(const metalog_field *f, strbuf *out, lit_cache *lits)
-{
-    if (lits == NULL || !image_const(f->key))
-        return false;
-    const lit_slot *k = lit_get(lits, f->key, LIT_JSON_KEY);
-    if (k->len == LIT_NONE)
-        return false;
-    if (k->skip)
-        return true;
-    char *p = strbuf_begin(out, LIT_TEXT_MAX + RU_SCALAR_MAX);
-    if (p == NULL)
-        return true;
-    memcpy(p, k->text, LIT_TEXT_MAX); /* a fixed size: a few moves */
-    p += k->len;
-    if (f->type == METALOG_FIELD_STR) {
-        strbuf_end(out, p);
-        json_cstring(out, f->v.s, lits);
-    } else {
-        strbuf_end(out, ru_scalar_json(p, f));
-    }
-    return true;
-}
-
 /* ,"key":value for one field, skipped when the key is a record key. */
 static void json_field(const metalog_field *f, strbuf *out, lit_cache *lits)
 {
-    if (json_field_lit(f, out, lits))
+    if (lit_field(out, lits, f, LIT_JSON_KEY, LIT_JSON_VALUE, ru_scalar_json, ru_json_cstring))
         return;
     /* The usual key is short and plain: it is copied between quotes while
      * it is measured, along with a non-string value, in one reservation.

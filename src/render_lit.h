@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "render_util.h"
 #include "strbuf.h"
 
 typedef enum lit_form {
@@ -86,6 +87,39 @@ static inline bool lit_append_value(strbuf *out, lit_cache *c, const char *s, li
     if (p != NULL) {
         memcpy(p, e->text, LIT_TEXT_MAX); /* a fixed size: a few moves */
         strbuf_end(out, p + e->len);
+    }
+    return true;
+}
+
+/* A field whose key is a literal kept in c, in one format: the key's kept
+ * text, then the value (a scalar written in place by scalar, a string as
+ * kept text or through string). Returns false when the key is not kept,
+ * and nothing was written; true also for a key the record renders itself,
+ * whose field is left out. Inline, so that each renderer's functions are
+ * called directly. */
+static inline bool lit_field(strbuf *out, lit_cache *c, const metalog_field *f,
+                             lit_form key_form, lit_form value_form,
+                             char *(*scalar)(char *, const metalog_field *),
+                             void (*string)(strbuf *, const char *))
+{
+    if (c == NULL || !image_const(f->key))
+        return false;
+    const lit_slot *k = lit_get(c, f->key, key_form);
+    if (k->len == LIT_NONE)
+        return false;
+    if (k->skip)
+        return true;
+    char *p = strbuf_begin(out, LIT_TEXT_MAX + RU_SCALAR_MAX);
+    if (p == NULL)
+        return true;
+    memcpy(p, k->text, LIT_TEXT_MAX);
+    p += k->len;
+    if (f->type == METALOG_FIELD_STR) {
+        strbuf_end(out, p);
+        if (!lit_append_value(out, c, f->v.s, value_form))
+            string(out, f->v.s);
+    } else {
+        strbuf_end(out, scalar(p, f));
     }
     return true;
 }

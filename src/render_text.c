@@ -14,36 +14,11 @@ static void text_cvalue(strbuf *out, const char *s, lit_cache *lits)
         ru_logfmt_cvalue(out, s);
 }
 
-/* ' ' key '=' value for a field whose key is a literal kept in lits;
- * false when the key is not one, and nothing was written. */
-static bool text_field_lit(const metalog_field *f, strbuf *out, lit_cache *lits)
-{
-    if (lits == NULL || !image_const(f->key))
-        return false;
-    const lit_slot *k = lit_get(lits, f->key, LIT_TEXT_KEY);
-    if (k->len == LIT_NONE)
-        return false;
-    if (k->skip)
-        return true;
-    char *p = strbuf_begin(out, LIT_TEXT_MAX + RU_SCALAR_MAX);
-    if (p == NULL)
-        return true;
-    memcpy(p, k->text, LIT_TEXT_MAX);
-    p += k->len;
-    if (f->type == METALOG_FIELD_STR) {
-        strbuf_end(out, p);
-        text_cvalue(out, f->v.s, lits);
-    } else {
-        strbuf_end(out, ru_scalar_text(p, f));
-    }
-    return true;
-}
-
 /* ' ' key '=' value for one field, skipped when the key is a record key.
  * Keys are escaped too: they come from the application as well. */
 static void text_field(const metalog_field *f, strbuf *out, lit_cache *lits)
 {
-    if (text_field_lit(f, out, lits))
+    if (lit_field(out, lits, f, LIT_TEXT_KEY, LIT_TEXT_VALUE, ru_scalar_text, ru_logfmt_cvalue))
         return;
     /* A short bare key is copied while it is measured, along with a
      * non-string value, in one reservation. Nothing counts until
