@@ -684,7 +684,7 @@ static int threads_named(const char *name)
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
-        char path[64];
+        char path[300];
         snprintf(path, sizeof path, "/proc/self/task/%s/comm", de->d_name);
         char *comm = th_read(path, NULL);
         if (comm != NULL && strcmp(comm, name) == 0)
