@@ -495,8 +495,9 @@ static size_t ring_drain(ring *rg, const pipeline **last)
         tail += e->size;
         /* Give space back in steps, and wake a blocked producer once
          * there is as much as it waits for. The handlers are let go at
-         * the same steps: another thread writing to one of them (a
-         * record of the library's own) waits for 64 records at most. */
+         * the same steps: another thread that needs one of them (to
+         * write a record too large to queue, to flush, to report) waits
+         * for one batch, 64 records and whatever writes they cause. */
         if ((n & 63) == 0) {
             if (held != NULL) {
                 pipeline_let_go(held);

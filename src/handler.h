@@ -26,7 +26,8 @@ enum {
     HANDLER_FAILED = -1, /* errno set; nothing of a record is left half written
                           * unless the device accepted only part of it */
     HANDLER_WRITTEN = 0,
-    HANDLER_KEPT = 1, /* buffered (write), or nothing to write (flush) */
+    HANDLER_KEPT = 1, /* buffered (write), nothing to write (flush), or
+                       * nothing written and nothing learned */
 };
 
 /* The outcome of two steps of one call: a failure wins, then a write. */

@@ -73,8 +73,10 @@ void handler_lock_unregister(pthread_mutex_t *m)
     pthread_mutex_unlock(&locks_lock);
 }
 
-/* A writer holds one handler lock at a time, so taking them all in any
- * order cannot deadlock with it. */
+/* Every thread holds one handler lock at a time, except the async writer,
+ * which holds the files of a pipeline together (pipeline_hold), and only
+ * inside its pass: fork waits that out (async_fork_prepare) before it
+ * comes here. So taking them all in any order cannot deadlock. */
 void handler_locks_acquire(void)
 {
     pthread_mutex_lock(&locks_lock);

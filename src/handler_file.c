@@ -233,6 +233,21 @@ static int fileh_put(fileh *f, const char *buf, size_t len)
  * nearly full buffer rarely has to grow it. */
 #define FILEH_SLACK 4096
 
+/* A record rendered in place grew the buffer: once what it holds fits
+ * the usual size again, the memory goes back. */
+static void fileh_shrink(fileh *f)
+{
+    if (f->buf_size <= f->buf_cap + FILEH_SLACK || f->buf_len >= f->buf_cap)
+        return;
+    int saved = errno; /* the caller may report a failed write's errno */
+    char *smaller = realloc(f->buf, f->buf_cap + FILEH_SLACK);
+    if (smaller != NULL) {
+        f->buf = smaller;
+        f->buf_size = f->buf_cap + FILEH_SLACK;
+    }
+    errno = saved;
+}
+
 /* Rendering in place, for a holder of f (the async writer): the record
  * is rendered straight after the buffered ones, saving a copy. */
 static strbuf *fileh_render_buffer(handler *h)
@@ -253,9 +268,9 @@ static int fileh_render_commit(handler *h, const ml_record *r, size_t start)
     fileh *f = (fileh *)h;
     f->buf = f->render.data; /* rendering may have grown it */
     f->buf_size = f->render.cap;
-    if (f->render.failed) { /* out of memory: the record is lost, and counted */
+    if (f->render.failed) { /* out of memory: the caller counts the lost record */
         f->buf_len = start;
-        return HANDLER_KEPT;
+        return HANDLER_KEPT; /* nothing was learned about the file */
     }
     size_t len = f->render.len - start;
     int rc = HANDLER_KEPT;
@@ -268,14 +283,7 @@ static int fileh_render_commit(handler *h, const ml_record *r, size_t start)
     f->buf_len = start + len;
     if (f->buf_len >= f->buf_cap || r->level >= f->flush_level)
         rc = handler_outcome(rc, fileh_drain(f));
-    /* A huge record grew the buffer: give the memory back. */
-    if (f->buf_size > 2 * (f->buf_cap + FILEH_SLACK) && f->buf_len == 0) {
-        char *smaller = realloc(f->buf, f->buf_cap + FILEH_SLACK);
-        if (smaller != NULL) {
-            f->buf = smaller;
-            f->buf_size = f->buf_cap + FILEH_SLACK;
-        }
-    }
+    fileh_shrink(f);
     return rc;
 }
 
@@ -334,6 +342,7 @@ static int fileh_flush(handler *h)
     fileh *f = (fileh *)h;
     pthread_mutex_lock(&f->lock);
     int rc = fileh_drain(f);
+    fileh_shrink(f);
     int saved = errno;
     pthread_mutex_unlock(&f->lock);
     errno = saved;

@@ -455,19 +455,31 @@ static void report_handler_state(const pipeline *p, const handler_change *chg)
 }
 
 /* -1 also when a handler's last write failed: the records it was given
- * since then were not written, which is what a caller of flush asks. */
+ * since then were not written, which is what a caller of flush asks.
+ * Buffered handlers write here, so their failures and recoveries are
+ * learned here; they are reported once every handler has been flushed,
+ * and the reports, which other handlers may have buffered, flushed too:
+ * a report must not wait in a buffer for a record that may never come. */
 int pipeline_flush(const pipeline *p)
 {
+    handler_change chg[PIPELINE_MAX_ROUTES];
+    size_t nchg = 0;
+    for (size_t i = 0; i < p->nroutes; i++) {
+        handler *h = p->routes[i].h;
+        int frc = h->ops->flush(h);
+        if (handler_note(h, frc))
+            chg[nchg++] = (handler_change){h, errno, frc == HANDLER_WRITTEN};
+    }
+    for (size_t i = 0; i < nchg; i++)
+        report_handler_state(p, &chg[i]);
     int rc = 0;
     for (size_t i = 0; i < p->nroutes; i++) {
         handler *h = p->routes[i].h;
-        /* Buffered handlers write here, so their failures and recoveries
-         * are learned here, and reported like those of a write. */
-        int frc = h->ops->flush(h);
-        handler_change chg = {h, errno, frc == HANDLER_WRITTEN};
-        if (handler_note(h, frc))
-            report_handler_state(p, &chg);
-        if (frc == HANDLER_FAILED || __atomic_load_n(&h->failing, __ATOMIC_RELAXED))
+        /* Only the reports go out here. A failure is counted, and its
+         * state left for the next write or flush to find and report. */
+        if (nchg > 0 && h->ops->flush(h) == HANDLER_FAILED)
+            atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+        if (__atomic_load_n(&h->failing, __ATOMIC_RELAXED))
             rc = -1;
     }
     return rc;

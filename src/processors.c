@@ -190,8 +190,8 @@ void proc_merge_context(ml_record *r)
     proc_scratch *s = scratch_get();
     size_t total = r->nbound + r->nctx + r->nsite;
     if (s == NULL || !merged_grow(s, total)) {
-        /* Out of memory: render the call-site fields alone, unmerged,
-         * rather than lose the record. */
+        /* Out of memory: the record goes out without its fields rather
+         * than not at all. */
         r->fields = NULL;
         r->nfields = 0;
         return;

@@ -340,7 +340,7 @@ static const char digit_pairs[201] = "000102030405060708091011121314151617181920
                                      "75767778798081828384858687888990919293949596979899";
 
 /* The number of decimal digits of v (1..20): the bit length gives it to
- * within one (1233/4096 is just above log10(2)), a table settles which. */
+ * within one (1233/4096 is just below log10(2)), a table settles which. */
 static size_t u64_digits(uint64_t v)
 {
     /* clang-format off */

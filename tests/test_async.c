@@ -292,6 +292,44 @@ START_TEST(a_normal_exit_writes_what_is_queued)
 }
 END_TEST
 
+/* A flush writes the files in order; a failure it finds in a later one
+ * is reported to the earlier ones, and must still reach the disk when
+ * nothing is logged after it. */
+START_TEST(a_failure_found_by_the_last_flush_is_written_before_exit)
+{
+    char *sub = th_path(dir, "sub");
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        put_config("log_to_console: false\nasync_logging: true\nrotation_size_mb: 0\n"
+                   "log_file: @D@/app.log\nerror_log_file: @D@/sub/errors.log\n");
+        if (metalog_init(cfg) != 0)
+            _exit(3);
+        metalog_error(NULL, "before");
+        if (metalog_flush() != 0)
+            _exit(4);
+        char *errors = th_path(dir, "sub/errors.log");
+        if (unlink(errors) != 0 || rmdir(sub) != 0)
+            _exit(5);
+        th_next_path_check();
+        metalog_error(NULL, "after");
+        exit(0); /* no flush, no shutdown */
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+    char *app = app_log();
+    char *text = th_read(app, NULL);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_msg(strstr(text, "\"after\"") != NULL, "%s", text);
+    ck_assert_msg(strstr(text, "log write failed") != NULL, "%s", text);
+    free(text);
+    free(app);
+    free(sub);
+}
+END_TEST
+
 static atomic_bool keep_logging;
 static atomic_long logged_by[4];
 
@@ -540,12 +578,15 @@ static long long jint(json_object *o, const char *key)
 }
 
 /* The writer renders a record straight onto the end of the file's
- * buffer: records of every size, some larger than the whole buffer, must
+ * buffer: records of every size, a dozen larger than the whole buffer, must
  * come out whole and in order however they fall across its boundary. */
 START_TEST(records_of_every_size_cross_the_file_buffer_whole_and_in_order)
 {
     init_async(NULL);
-    size_t max = 3u << 20;
+    /* The largest go through the writer (a record over half the queue,
+     * 2 MiB by default, would be written by the caller) and are larger
+     * than the file's 1 MiB buffer. */
+    size_t max = (2u << 20) - 65536;
     char *value = malloc(max + 1);
     memset(value, 'v', max);
     value[max] = '\0';
@@ -553,7 +594,7 @@ START_TEST(records_of_every_size_cross_the_file_buffer_whole_and_in_order)
     uint32_t x = 12345;
     for (int i = 0; i < 3000; i++) {
         x = x * 1103515245u + 12345u;
-        sizes[i] = i % 1000 == 999 ? max - (size_t)i : (x >> 8) % 20000;
+        sizes[i] = i % 250 == 249 ? max - 100 * (size_t)i : (x >> 8) % 20000;
         value[sizes[i]] = '\0';
         metalog_info(NULL, "sized", ml_int("seq", i), ml_str("v", value));
         value[sizes[i]] = 'v';
@@ -793,6 +834,7 @@ static Suite *async_suite(void)
     tcase_add_test(tc, rotation_limit_holds_with_buffered_writes);
     tcase_add_test(tc, the_writer_thread_carries_a_name_an_operator_can_read);
     tcase_add_test(tc, a_write_failure_is_reported_through_the_other_files_of_a_busy_writer);
+    tcase_add_test(tc, a_failure_found_by_the_last_flush_is_written_before_exit);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -800,8 +800,15 @@ END_TEST
 static const char *const tricky[] = {
     "plain", "", "with space", "quote\"d", "back\\slash", "new\nline", "tab\t", "\x01ctl",
     "del\x7f", "caf\xc3\xa9", "bad\xff\xfe", "=eq", "a=b", "level", "event", "timestamp",
-    "x-23456789-123456789-123456789-123456789-1234567",  /* 47 bytes */
-    "x-23456789-123456789-123456789-123456789-12345678", /* 48 */
+    /* 44 to 49 bytes: kept text is at most 48 bytes, and a JSON key adds
+     * 4 (,"":), a JSON value 2, a logfmt key 2: each form meets its limit
+     * exactly, and just passes it. */
+    "k-3456789-123456789-123456789-123456789-1234",
+    "k-3456789-123456789-123456789-123456789-12345",
+    "k-3456789-123456789-123456789-123456789-123456",
+    "k-3456789-123456789-123456789-123456789-1234567",
+    "k-3456789-123456789-123456789-123456789-12345678",
+    "k-3456789-123456789-123456789-123456789-123456789",
     "x-23456789-123456789-123456789-123456789-123456789-123456789-123456789-123456789", /* 80 */
 };
 #define NTRICKY (sizeof tricky / sizeof tricky[0])

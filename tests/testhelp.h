@@ -44,12 +44,12 @@ void th_json_lines_free(json_object **lines, size_t n);
 /* The string member key of obj, or NULL. */
 const char *th_jstr(json_object *obj, const char *key);
 
-/* Redirects stdout to a file until th_capture_end, which returns what was
- * written (malloc'd). */
 /* Waits until CLOCK_MONOTONIC_COARSE has moved to a new second, so that
  * a file handler's next write checks its path (it does so once a second). */
 void th_next_path_check(void);
 
+/* Redirects stdout to a file until th_capture_end, which returns what was
+ * written (malloc'd). */
 void th_capture_begin(void);
 char *th_capture_end(void);
 
