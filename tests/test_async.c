@@ -310,7 +310,9 @@ START_TEST(a_failure_found_by_the_last_flush_is_written_before_exit)
         if (metalog_flush() != 0)
             _exit(4);
         char *errors = th_path(dir, "sub/errors.log");
-        if (unlink(errors) != 0 || rmdir(sub) != 0)
+        int gone = unlink(errors) == 0 && rmdir(sub) == 0;
+        free(errors); /* exit runs the leak check */
+        if (!gone)
             _exit(5);
         th_next_path_check();
         metalog_error(NULL, "after");
