@@ -80,8 +80,13 @@ static pthread_cond_t w_done = PTHREAD_COND_INITIALIZER; /* flushers, blocked pr
 /* Held by the writer while it handles records, so that fork can wait for
  * a moment when it holds no handler lock. */
 static pthread_mutex_t w_pass = PTHREAD_MUTEX_INITIALIZER;
-static atomic_bool w_running;
-static atomic_bool w_sleeping;
+/* Read by every producer at every record (writer_ensure, ring_publish):
+ * each alone on its cache line, which only the writer's start, stop and
+ * naps write. Beside the writer's other state, or the count of producers
+ * waiting for room, each of their writes cost every producer a miss. */
+static struct {
+    _Alignas(64) atomic_bool v;
+} w_running, w_sleeping;
 static pthread_t w_thread;
 static uint64_t flush_requested, flush_completed; /* under w_lock */
 static bool stop_requested;                        /* under w_lock */
@@ -101,7 +106,7 @@ static void ring_release(void *v)
     ring *r = v;
     atomic_store_explicit(&r->orphan, true, memory_order_release);
     my_ring = NULL;
-    if (atomic_load(&w_sleeping))
+    if (atomic_load(&w_sleeping.v))
         writer_wake();
 }
 
@@ -265,18 +270,20 @@ static void entry_get(const entry *e, ml_record *r)
 static void writer_ensure(void);
 
 /* Producers waiting for room; the writer wakes them as it frees some. */
-static atomic_int room_waiters;
+static struct {
+    _Alignas(64) atomic_int v; /* apart from what producers read at every record */
+} room_waiters;
 
 /* Waits for the writer to make room: nudges it, then sleeps briefly on
  * the condition it broadcasts when it frees space. */
 static void wait_for_room(void)
 {
     pthread_mutex_lock(&w_lock);
-    atomic_fetch_add(&room_waiters, 1);
+    atomic_fetch_add(&room_waiters.v, 1);
     pthread_cond_signal(&w_wake);
     struct timespec until = clock_deadline_ms(1);
     pthread_cond_timedwait(&w_done, &w_lock, &until);
-    atomic_fetch_sub(&room_waiters, 1);
+    atomic_fetch_sub(&room_waiters.v, 1);
     pthread_mutex_unlock(&w_lock);
 }
 
@@ -377,7 +384,7 @@ static void ring_publish(ring *rg, uint64_t end)
 {
     atomic_store_explicit(&rg->head, end, memory_order_release);
     /* A relaxed look: a missed wake-up costs at most the writer's nap. */
-    if (atomic_load_explicit(&w_sleeping, memory_order_relaxed))
+    if (atomic_load_explicit(&w_sleeping.v, memory_order_relaxed))
         writer_wake();
 }
 
@@ -506,7 +513,7 @@ static size_t ring_drain(ring *rg, const pipeline **last)
             atomic_store_explicit(&rg->tail, tail, memory_order_release);
             size_t want = atomic_load_explicit(&rg->want_free, memory_order_relaxed);
             if (want > 0 && rg->cap - (head - tail) >= want &&
-                atomic_load_explicit(&room_waiters, memory_order_relaxed) > 0) {
+                atomic_load_explicit(&room_waiters.v, memory_order_relaxed) > 0) {
                 pthread_mutex_lock(&w_lock);
                 pthread_cond_broadcast(&w_done);
                 pthread_mutex_unlock(&w_lock);
@@ -573,10 +580,10 @@ static size_t writer_pass(void)
 static void writer_nap(void)
 {
     struct timespec until = clock_deadline_ms(10); /* a safety net for a missed wake-up */
-    atomic_store(&w_sleeping, true);
+    atomic_store(&w_sleeping.v, true);
     if (!rings_pending())
         pthread_cond_timedwait(&w_wake, &w_lock, &until);
-    atomic_store(&w_sleeping, false);
+    atomic_store(&w_sleeping.v, false);
 }
 
 static void *writer_main(void *arg)
@@ -599,7 +606,7 @@ static void *writer_main(void *arg)
             break;
         writer_nap();
     }
-    atomic_store(&w_running, false);
+    atomic_store(&w_running.v, false);
     pthread_cond_broadcast(&w_done);
     pthread_mutex_unlock(&w_lock);
     return NULL;
@@ -619,15 +626,15 @@ static void writer_start_locked(void)
     }
     stop_requested = false;
     if (thread_start(&w_thread, "metalog-writer", writer_main, NULL) == 0)
-        atomic_store(&w_running, true);
+        atomic_store(&w_running.v, true);
 }
 
 static void writer_ensure(void)
 {
-    if (atomic_load_explicit(&w_running, memory_order_acquire))
+    if (atomic_load_explicit(&w_running.v, memory_order_acquire))
         return;
     pthread_mutex_lock(&w_lock);
-    if (!atomic_load(&w_running))
+    if (!atomic_load(&w_running.v))
         writer_start_locked();
     pthread_mutex_unlock(&w_lock);
 }
@@ -637,10 +644,10 @@ void async_flush(void)
     if (on_writer)
         return;
     pthread_mutex_lock(&w_lock);
-    if (atomic_load(&w_running)) {
+    if (atomic_load(&w_running.v)) {
         uint64_t ticket = ++flush_requested;
         pthread_cond_signal(&w_wake);
-        while (flush_completed < ticket && atomic_load(&w_running))
+        while (flush_completed < ticket && atomic_load(&w_running.v))
             pthread_cond_wait(&w_done, &w_lock);
     }
     pthread_mutex_unlock(&w_lock);
@@ -649,7 +656,7 @@ void async_flush(void)
 void async_stop(void)
 {
     pthread_mutex_lock(&w_lock);
-    bool running = atomic_load(&w_running);
+    bool running = atomic_load(&w_running.v);
     if (running) {
         stop_requested = true;
         flush_requested++;
@@ -691,8 +698,8 @@ void async_fork_child(void)
     pthread_mutex_init(&rings_lock, NULL);
     pthread_cond_init(&w_wake, NULL);
     pthread_cond_init(&w_done, NULL);
-    atomic_store(&w_running, false);
-    atomic_store(&w_sleeping, false);
+    atomic_store(&w_running.v, false);
+    atomic_store(&w_sleeping.v, false);
     flush_requested = flush_completed = 0;
     stop_requested = false;
     for (ring *r = atomic_load(&rings); r != NULL; r = r->next) {
