@@ -10,13 +10,6 @@
  * field's key go out through strbuf_begin/strbuf_end: one capacity check
  * per group of writes instead of one per piece. */
 
-/* A string value: kept text for a literal, else escaped now. */
-static void json_cstring(strbuf *out, const char *s, lit_cache *lits)
-{
-    if (!lit_append_value(out, lits, s, LIT_JSON_VALUE))
-        ru_json_cstring(out, s);
-}
-
 /* ,"key":value for one field, skipped when the key is a record key. */
 static void json_field(const metalog_field *f, strbuf *out, lit_cache *lits)
 {
@@ -48,7 +41,7 @@ static void json_field(const metalog_field *f, strbuf *out, lit_cache *lits)
     *p++ = ':';
     if (f->type == METALOG_FIELD_STR) {
         strbuf_end(out, p);
-        json_cstring(out, f->v.s, lits);
+        lit_string(out, lits, f->v.s, LIT_JSON_VALUE, ru_json_cstring);
     } else {
         strbuf_end(out, ru_scalar_json(p, f));
     }
@@ -88,7 +81,7 @@ void render_json(const ml_record *r, strbuf *out, lit_cache *lits)
         ru_json_string(out, r->logger, r->logger_len);
     }
     strbuf_append(out, ",\"event\":", 9);
-    json_cstring(out, r->event, lits);
+    lit_string(out, lits, r->event, LIT_JSON_VALUE, ru_json_cstring);
     for (size_t i = 0; i < r->nfields; i++)
         json_field(r->fields[i], out, lits);
     if (r->exception != NULL) {

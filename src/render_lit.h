@@ -91,6 +91,15 @@ static inline bool lit_append_value(strbuf *out, lit_cache *c, const char *s, li
     return true;
 }
 
+/* A string value in one format: kept text for a literal, else written by
+ * string, the renderer's long way. */
+static inline void lit_string(strbuf *out, lit_cache *c, const char *s, lit_form form,
+                              void (*string)(strbuf *, const char *))
+{
+    if (!lit_append_value(out, c, s, form))
+        string(out, s);
+}
+
 /* A field whose key is a literal kept in c, in one format: the key's kept
  * text, then the value (a scalar written in place by scalar, a string as
  * kept text or through string). Returns false when the key is not kept,
@@ -116,8 +125,7 @@ static inline bool lit_field(strbuf *out, lit_cache *c, const metalog_field *f,
     p += k->len;
     if (f->type == METALOG_FIELD_STR) {
         strbuf_end(out, p);
-        if (!lit_append_value(out, c, f->v.s, value_form))
-            string(out, f->v.s);
+        lit_string(out, c, f->v.s, value_form, string);
     } else {
         strbuf_end(out, scalar(p, f));
     }

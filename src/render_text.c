@@ -7,13 +7,6 @@
  * field's key go out through strbuf_begin/strbuf_end: one capacity check
  * per group of writes instead of one per piece. */
 
-/* A string value: kept text for a literal, else escaped now. */
-static void text_cvalue(strbuf *out, const char *s, lit_cache *lits)
-{
-    if (!lit_append_value(out, lits, s, LIT_TEXT_VALUE))
-        ru_logfmt_cvalue(out, s);
-}
-
 /* ' ' key '=' value for one field, skipped when the key is a record key.
  * Keys are escaped too: they come from the application as well. */
 static void text_field(const metalog_field *f, strbuf *out, lit_cache *lits)
@@ -44,7 +37,7 @@ static void text_field(const metalog_field *f, strbuf *out, lit_cache *lits)
     *p++ = '=';
     if (f->type == METALOG_FIELD_STR) {
         strbuf_end(out, p);
-        text_cvalue(out, f->v.s, lits);
+        lit_string(out, lits, f->v.s, LIT_TEXT_VALUE, ru_logfmt_cvalue);
     } else {
         strbuf_end(out, ru_scalar_text(p, f));
     }
@@ -81,7 +74,7 @@ void render_text(const ml_record *r, strbuf *out, lit_cache *lits)
         ru_logfmt_value(out, r->logger, r->logger_len);
     }
     strbuf_append(out, " event=", 7);
-    text_cvalue(out, r->event, lits);
+    lit_string(out, lits, r->event, LIT_TEXT_VALUE, ru_logfmt_cvalue);
     for (size_t i = 0; i < r->nfields; i++)
         text_field(r->fields[i], out, lits);
     if (r->exception != NULL) {
