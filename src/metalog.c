@@ -168,16 +168,18 @@ static int switch_to(const char *path)
     free(config_path);
     config_path = copy;
     initialised = true;
-    if (reload) {
-        atomic_fetch_add(&reloads, 1);
-        metalog_field f = ml_str("path", path ? path : "<built-in default>");
-        log_internal(METALOG_INFO, "config reloaded", &f, 1);
-    }
     /* SIGHUP follows the configuration in force. A failure to start the
      * control thread leaves the new configuration running without it. */
     if (reload_signal_enable(pipeline_conf(p)->reload_on_sighup, reload_from_signal) != 0) {
         metalog_field f = ml_str("error", metalog_last_error());
         log_internal(METALOG_ERROR, "SIGHUP reload unavailable", &f, 1);
+    }
+    /* Counted last: whoever sees the count sees the whole reload, the
+     * SIGHUP handler's switch included. */
+    if (reload) {
+        atomic_fetch_add(&reloads, 1);
+        metalog_field f = ml_str("path", path ? path : "<built-in default>");
+        log_internal(METALOG_INFO, "config reloaded", &f, 1);
     }
     return 0;
 }
