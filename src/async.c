@@ -53,8 +53,10 @@ typedef struct ring {
     atomic_uint_fast64_t dropped;
     _Alignas(64) atomic_uint_fast64_t tail;
     uint64_t dropped_reported; /* writer only */
-    /* Free bytes a blocked producer waits for; the writer wakes it only
-     * then, not at every step. 0: nobody waits. */
+    /* Free bytes a blocked producer waits for. The writer that sees them
+     * free sets it back to 0 and wakes the producer: one wake-up per
+     * wait, however many steps the producer takes to wake. 0: nobody
+     * waits. */
     atomic_size_t want_free;
     _Alignas(64) atomic_bool orphan; /* its thread has exited, or moved on */
     struct ring *next;
@@ -76,7 +78,11 @@ static atomic_uint_fast64_t dropped_retired; /* from rings already freed */
 
 static pthread_mutex_t w_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t w_wake = PTHREAD_COND_INITIALIZER; /* the writer waits here */
-static pthread_cond_t w_done = PTHREAD_COND_INITIALIZER; /* flushers, blocked producers */
+static pthread_cond_t w_done = PTHREAD_COND_INITIALIZER; /* flushers, a ring's emptying */
+/* Producers blocked on a full ring. Apart from w_done, which the writer
+ * broadcasts at every pass: a producer woken there for nothing cost the
+ * writer a futex call each time. */
+static pthread_cond_t w_room = PTHREAD_COND_INITIALIZER;
 /* Held by the writer while it handles records, so that fork can wait for
  * a moment when it holds no handler lock. */
 static pthread_mutex_t w_pass = PTHREAD_MUTEX_INITIALIZER;
@@ -269,22 +275,44 @@ static void entry_get(const entry *e, ml_record *r)
 
 static void writer_ensure(void);
 
-/* Producers waiting for room; the writer wakes them as it frees some. */
-static struct {
-    _Alignas(64) atomic_int v; /* apart from what producers read at every record */
-} room_waiters;
+static size_t ring_free(const ring *rg, uint64_t head)
+{
+    return rg->cap - (head - atomic_load(&rg->tail));
+}
 
-/* Waits for the writer to make room: nudges it, then sleeps briefly on
- * the condition it broadcasts when it frees space. */
-static void wait_for_room(void)
+/* Sleeps until the writer frees the room rg->want_free asks for, or a
+ * millisecond passes. The room is checked again under w_lock, which the
+ * writer takes to wake us: it cannot free it unseen between the check
+ * and the sleep. */
+static void wait_for_room(ring *rg, uint64_t head)
 {
     pthread_mutex_lock(&w_lock);
-    atomic_fetch_add(&room_waiters.v, 1);
     pthread_cond_signal(&w_wake);
-    struct timespec until = clock_deadline_ms(1);
-    pthread_cond_timedwait(&w_done, &w_lock, &until);
-    atomic_fetch_sub(&room_waiters.v, 1);
+    size_t want = atomic_load(&rg->want_free);
+    if (want > 0 && ring_free(rg, head) < want) {
+        struct timespec until = clock_deadline_ms(1);
+        pthread_cond_timedwait(&w_room, &w_lock, &until);
+    }
     pthread_mutex_unlock(&w_lock);
+}
+
+/* The writer's side: wakes rg's producer once the room it waits for is
+ * free. The tail is stored before want_free is read, and the producer
+ * stores want_free before it reads the tail (both sequentially
+ * consistent), so one of the two sees the other's write. */
+static void ring_give_room(ring *rg, uint64_t tail)
+{
+    atomic_store(&rg->tail, tail);
+    size_t want = atomic_load(&rg->want_free);
+    /* The head as it is now, not as this pass found it: the producer
+     * has written past that, and would wake only to sleep again. */
+    if (want == 0 || ring_free(rg, atomic_load(&rg->head)) < want)
+        return;
+    if (atomic_compare_exchange_strong(&rg->want_free, &want, 0)) {
+        pthread_mutex_lock(&w_lock);
+        pthread_cond_broadcast(&w_room);
+        pthread_mutex_unlock(&w_lock);
+    }
 }
 
 /* Blocks until the ring has room for total bytes at head, and then some:
@@ -295,16 +323,18 @@ static void wait_for_room(void)
 static void ring_wait_room(ring *rg, uint64_t head, size_t total)
 {
     size_t want = total > rg->cap / 2 ? total : rg->cap / 2;
-    atomic_store_explicit(&rg->want_free, want, memory_order_relaxed);
     unsigned spins = 0;
     while (rg->cap - (head - rg->tail_seen) < want) {
         writer_ensure(); /* a shutdown may have stopped it meanwhile */
+        /* Asked again after every wake-up: the writer took it back
+         * when it woke us, and the room may have gone to the timeout. */
+        atomic_store(&rg->want_free, want);
         /* The writer usually is freeing room this very moment: yield a
          * few times before sleeping. */
         if (++spins < 64)
             sched_yield();
         else
-            wait_for_room();
+            wait_for_room(rg, head);
         rg->tail_seen = atomic_load_explicit(&rg->tail, memory_order_acquire);
     }
     atomic_store_explicit(&rg->want_free, 0, memory_order_relaxed);
@@ -346,8 +376,15 @@ static entry *ring_reserve(ring *rg, size_t size, bool drop, uint64_t *pos)
 static void ring_wait_empty(ring *rg)
 {
     uint64_t head = atomic_load_explicit(&rg->head, memory_order_relaxed);
-    while (atomic_load_explicit(&rg->tail, memory_order_acquire) != head)
-        wait_for_room();
+    while (atomic_load_explicit(&rg->tail, memory_order_acquire) != head) {
+        writer_ensure();
+        pthread_mutex_lock(&w_lock);
+        pthread_cond_signal(&w_wake);
+        /* w_done comes at the end of every pass of the writer */
+        struct timespec until = clock_deadline_ms(1);
+        pthread_cond_timedwait(&w_done, &w_lock, &until);
+        pthread_mutex_unlock(&w_lock);
+    }
 }
 
 /* A reload changed async_queue_size: the thread moves to a ring of the
@@ -510,19 +547,12 @@ static size_t ring_drain(ring *rg, const pipeline **last)
                 pipeline_let_go(held);
                 held = NULL;
             }
-            atomic_store_explicit(&rg->tail, tail, memory_order_release);
-            size_t want = atomic_load_explicit(&rg->want_free, memory_order_relaxed);
-            if (want > 0 && rg->cap - (head - tail) >= want &&
-                atomic_load_explicit(&room_waiters.v, memory_order_relaxed) > 0) {
-                pthread_mutex_lock(&w_lock);
-                pthread_cond_broadcast(&w_done);
-                pthread_mutex_unlock(&w_lock);
-            }
+            ring_give_room(rg, tail);
         }
     }
     if (held != NULL)
         pipeline_let_go(held);
-    atomic_store_explicit(&rg->tail, tail, memory_order_release);
+    ring_give_room(rg, tail);
     report_drops(rg);
     return n;
 }
@@ -608,6 +638,7 @@ static void *writer_main(void *arg)
     }
     atomic_store(&w_running.v, false);
     pthread_cond_broadcast(&w_done);
+    pthread_cond_broadcast(&w_room); /* to start the writer again */
     pthread_mutex_unlock(&w_lock);
     return NULL;
 }
@@ -698,6 +729,7 @@ void async_fork_child(void)
     pthread_mutex_init(&rings_lock, NULL);
     pthread_cond_init(&w_wake, NULL);
     pthread_cond_init(&w_done, NULL);
+    pthread_cond_init(&w_room, NULL);
     atomic_store(&w_running.v, false);
     atomic_store(&w_sleeping.v, false);
     flush_requested = flush_completed = 0;
