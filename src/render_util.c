@@ -421,7 +421,15 @@ static size_t decimal_text(char *buf, bool neg, uint64_t m, unsigned k)
     char *end = p + whole + 1 + k;
     *end = '\0';
     char *q = end;
-    for (unsigned i = 0; i < k; i++) {
+    unsigned i = k;
+    /* Two places a step: each step is a division, and they follow one
+     * another, so their number is what the text costs. */
+    for (; i >= 2; i -= 2) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (m % 100), 2);
+        m /= 100;
+    }
+    if (i == 1) {
         *--q = (char)('0' + m % 10);
         m /= 10;
     }
@@ -430,27 +438,37 @@ static size_t decimal_text(char *buf, bool neg, uint64_t m, unsigned k)
     return (size_t)(end - buf);
 }
 
+/* Divides m by 10^j when it is a multiple of it, in one multiplication:
+ * m * (5^-j mod 2^64), rotated right by j bits, is m / 10^j when m is a
+ * multiple of 10^j and more than UINT64_MAX / 10^j when it is not
+ * (Granlund and Montgomery, "Division by invariant integers using
+ * multiplication", section 9). */
+static inline bool divide_exact(uint64_t *m, uint64_t inverse, unsigned j, uint64_t limit)
+{
+    uint64_t q = *m * inverse;
+    q = (q >> j) | (q << (64 - j));
+    if (q > limit)
+        return false;
+    *m = q;
+    return true;
+}
+
 /* Removes the trailing zeros of m, at most k of them, lowering k to
  * match: m / 10^k keeps its value. Greedy steps of 8, 4, 2 and 1 digits
- * cover any count of zeros in at most a few divisions by constants. */
+ * cover up to 15 zeros with four multiplications that follow one another
+ * (no division); the 16th, rarer, takes one more step of 8. */
 static void strip_zeros(uint64_t *m, unsigned *k)
 {
-    while (*k >= 8 && *m % 100000000u == 0) {
-        *m /= 100000000u;
+    const uint64_t inv5 = 0xCCCCCCCCCCCCCCCDu; /* 5 * inv5 == 1 mod 2^64 */
+    const uint64_t inv25 = inv5 * inv5, inv625 = inv25 * inv25, inv5e8 = inv625 * inv625;
+    while (*k >= 8 && divide_exact(m, inv5e8, 8, UINT64_MAX / 100000000u))
         *k -= 8;
-    }
-    if (*k >= 4 && *m % 10000u == 0) {
-        *m /= 10000u;
+    if (*k >= 4 && divide_exact(m, inv625, 4, UINT64_MAX / 10000u))
         *k -= 4;
-    }
-    if (*k >= 2 && *m % 100u == 0) {
-        *m /= 100u;
+    if (*k >= 2 && divide_exact(m, inv25, 2, UINT64_MAX / 100u))
         *k -= 2;
-    }
-    if (*k >= 1 && *m % 10u == 0) {
-        *m /= 10u;
+    if (*k >= 1 && divide_exact(m, inv5, 1, UINT64_MAX / 10u))
         *k -= 1;
-    }
 }
 
 /* Exact powers of ten as doubles: 10^22 is the last one. */

@@ -363,6 +363,43 @@ START_TEST(json_integral_doubles_stay_doubles)
 }
 END_TEST
 
+/* Decimals whose digits end in every count of zeros the formatter strips
+ * (in steps of 8, 4, 2 and 1), and the largest and smallest it takes. */
+START_TEST(json_short_decimals_lose_every_trailing_zero)
+{
+    static const struct {
+        double v;
+        const char *text;
+    } cases[] = {
+        {1.0842, "1.0842"},
+        {0.5, "0.5"},
+        {12.25, "12.25"},
+        {100.125, "100.125"},
+        {-7.75, "-7.75"},
+        {123456789.5, "123456789.5"},
+        {1234567.125, "1234567.125"},
+        {99999999999999.9, "99999999999999.9"},
+        {0.1, "0.1"},
+        {0.01, "0.01"},
+        {0.000123, "0.000123"},
+        {1e-7, "0.0000001"},
+        {3.000000001, "3.000000001"},
+        {2.0000000000001, "2.0000000000001"},
+        {1e14, "100000000000000.0"},
+        {120000.0, "120000.0"},
+        {45.6789012345, "45.6789012345"},
+    };
+    init_file(true);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        metalog_info(NULL, "e", ml_f64("v", cases[i].v));
+        load(i);
+        char text[64];
+        raw_value(raw, "v", text, sizeof text);
+        ck_assert_str_eq(text, cases[i].text);
+    }
+}
+END_TEST
+
 START_TEST(json_non_finite_doubles_are_strings)
 {
     init_file(true);
@@ -1009,6 +1046,7 @@ static Suite *render_suite(void)
           json_level_logger_and_event_match_the_call, json_strings_bools_and_nulls_render_by_type,
           json_integers_keep_the_full_64_bit_range, json_doubles_round_trip_exactly,
           json_doubles_use_the_shortest_round_trip_text, json_integral_doubles_stay_doubles,
+          json_short_decimals_lose_every_trailing_zero,
           json_non_finite_doubles_are_strings, ml_kv_picks_the_type_from_the_value,
           json_call_site_beats_bound_beats_thread_context,
           json_repeated_call_site_key_appears_once_last_value_wins,
