@@ -1,6 +1,11 @@
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
+#include "image.h"
 #include "render.h"
+#include "render_lit.h"
 #include "render_util.h"
 
 /* Key order is part of the contract: timestamp, level, logger, event, the
@@ -47,7 +52,208 @@ static void json_field(const metalog_field *f, strbuf *out, lit_cache *lits)
     }
 }
 
+static void render_json_long(const ml_record *r, strbuf *out, lit_cache *lits);
+
+/* ---- Record shapes ----
+ *
+ * The records of one call site look alike: the same level, logger, event
+ * and keys, only the values and the time differ. Such a record's line is
+ * fixed text with holes: the timestamp, then each field's value. A shape
+ * keeps that text, cut where the holes go, once per thread, so that the
+ * next record like it is one lookup, a few copies and its values. The
+ * text comes from the long way itself (render_json_long and the literal
+ * cache's key texts), so both ways write the same bytes; a test compares
+ * them.
+ *
+ * Every pointer a shape is matched by stays valid with unchanged text for
+ * as long as the process runs: the event and the keys are literals of the
+ * executable (image.h), the level name is one of the library's own, and
+ * a logger's name lives as long as the process. Values, their types
+ * included, are never part of a shape: each is written as it comes, so a
+ * call site that logs "buy" and "sell" in turn, or 1 and "n/a", keeps
+ * one. */
+
+#define SHAPE_FIELDS 12
+#define SHAPE_TEXT 320 /* the fixed text of a line, every piece together */
+#define SHAPE_SETS 32
+#define SHAPE_COPY 16  /* pieces are copied in steps of this many bytes */
+
+typedef struct json_shape {
+    const char *event; /* NULL: empty */
+    bool none; /* records like this have no shape: the long way */
+    const char *logger;
+    size_t logger_len;
+    const char *level_name;
+    size_t nfields;
+    const char *keys[SHAPE_FIELDS];
+    /* The holes after the timestamp's: the fields rendered (a key the
+     * record renders itself is left out), and after each, a piece. */
+    size_t nvalues;
+    unsigned char value[SHAPE_FIELDS];
+    unsigned short piece[SHAPE_FIELDS + 1]; /* into text; piece[0] follows the timestamp */
+    unsigned short piece_len[SHAPE_FIELDS + 1];
+    /* Bytes a line can still need after each hole: the pieces to come,
+     * a scalar per value, and the copies' overrun. */
+    unsigned short rest[SHAPE_FIELDS + 1];
+    char text[SHAPE_TEXT + SHAPE_COPY];
+} json_shape;
+
+struct json_shapes {
+    json_shape set[SHAPE_SETS];
+};
+
+static json_shape *shape_slot(lit_cache *c, const ml_record *r)
+{
+    if (c->shapes == NULL && (c->shapes = calloc(1, sizeof *c->shapes)) == NULL)
+        return NULL;
+    size_t i = (size_t)(((uintptr_t)r->event * UINT64_C(0x9e3779b97f4a7c15)) >> 59);
+    return &c->shapes->set[i % SHAPE_SETS];
+}
+
+static bool shape_matches(const json_shape *s, const ml_record *r)
+{
+    if (s->event != r->event || s->logger != r->logger || s->logger_len != r->logger_len ||
+        s->level_name != r->level_name || s->nfields != r->nfields)
+        return false;
+    for (size_t i = 0; i < r->nfields; i++)
+        if (s->keys[i] != r->fields[i]->key)
+            return false;
+    return true;
+}
+
+/* Appends a piece of n bytes at src to the shape's text; false when the
+ * text would not fit. */
+static bool shape_piece(json_shape *s, size_t *used, size_t k, const char *src, size_t n)
+{
+    if (*used + n > SHAPE_TEXT)
+        return false;
+    memcpy(s->text + *used, src, n);
+    s->piece[k] = (unsigned short)*used;
+    s->piece_len[k] = (unsigned short)n;
+    *used += n;
+    return true;
+}
+
+/* The text of r's shape into s; false when it has none. */
+static bool shape_text(json_shape *s, const ml_record *r, lit_cache *c)
+{
+    if (!image_const(r->event) || r->level_name != conf_level_name(r->level))
+        return false;
+    /* The head the long way, for a record without fields: what follows
+     * the timestamp up to the end of the event is the first piece. (Not
+     * in c's scratch, which a new literal would overwrite.) */
+    ml_record head = *r;
+    head.nfields = 0;
+    strbuf b = STRBUF_INIT;
+    render_json_long(&head, &b, NULL);
+    size_t skip = sizeof "{\"timestamp\":\"" - 1 + r->timestamp_len;
+    char joined[SHAPE_TEXT + LIT_TEXT_MAX];
+    size_t pending = b.len - skip - 2; /* without the closing "}\n" */
+    bool fits = !b.failed && b.len >= skip + 2 && pending <= SHAPE_TEXT;
+    if (fits)
+        memcpy(joined, b.data + skip, pending);
+    strbuf_free(&b);
+    if (!fits)
+        return false;
+    /* joined holds the piece that grows until the next hole. */
+    size_t used = 0, k = 0, nvalues = 0;
+    for (size_t i = 0; i < r->nfields; i++) {
+        const metalog_field *f = r->fields[i];
+        if (!image_const(f->key))
+            return false;
+        const lit_slot *key = lit_get(c, f->key, LIT_JSON_KEY);
+        if (key->len == LIT_NONE)
+            return false;
+        if (key->skip)
+            continue;
+        /* The key's text ends the piece before its value's hole. */
+        memcpy(joined + pending, key->text, key->len);
+        if (!shape_piece(s, &used, k++, joined, pending + key->len))
+            return false;
+        s->value[nvalues++] = (unsigned char)i;
+        pending = 0;
+    }
+    memcpy(joined + pending, "}\n", 2);
+    if (!shape_piece(s, &used, k, joined, pending + 2))
+        return false;
+    size_t rest = 0;
+    for (size_t j = nvalues + 1; j-- > 0;) {
+        rest += s->piece_len[j] + SHAPE_COPY;
+        s->rest[j] = (unsigned short)rest;
+        rest += RU_SCALAR_MAX;
+    }
+    s->nvalues = nvalues;
+    return true;
+}
+
+/* Makes s the shape of r: its text, or none when r's kind has no shape
+ * (a key or event that is not a literal, more text than a shape holds).
+ * Either way the next record like r finds it. */
+static void shape_build(json_shape *s, const ml_record *r, lit_cache *c)
+{
+    s->event = r->event;
+    s->logger = r->logger;
+    s->logger_len = r->logger_len;
+    s->level_name = r->level_name;
+    s->nfields = r->nfields;
+    for (size_t i = 0; i < r->nfields; i++)
+        s->keys[i] = r->fields[i]->key;
+    s->none = !shape_text(s, r, c);
+}
+
+/* A piece of the shape's text at p; returns the end of what it wrote.
+ * The copy may run up to SHAPE_COPY - 1 bytes past it (counted in
+ * rest). */
+static char *shape_put(char *p, const json_shape *s, size_t k)
+{
+    const char *src = s->text + s->piece[k];
+    for (size_t i = 0; i < s->piece_len[k]; i += SHAPE_COPY)
+        memcpy(p + i, src + i, SHAPE_COPY);
+    return p + s->piece_len[k];
+}
+
+/* Renders r through its shape; false when it has none (nothing written). */
+static bool render_json_shaped(const ml_record *r, strbuf *out, lit_cache *lits)
+{
+    static const char ts_key[] = "{\"timestamp\":\"";
+    if (r->exception != NULL || r->nfields > SHAPE_FIELDS)
+        return false;
+    json_shape *s = shape_slot(lits, r);
+    if (s == NULL)
+        return false;
+    if (!shape_matches(s, r))
+        shape_build(s, r, lits);
+    if (s->none)
+        return false;
+    char *p = strbuf_begin(out, sizeof ts_key - 1 + sizeof r->timestamp + s->rest[0]);
+    if (p == NULL)
+        return true; /* out of memory: out says so */
+    p = ru_put(p, ts_key, sizeof ts_key - 1);
+    memcpy(p, r->timestamp, sizeof r->timestamp);
+    p = shape_put(p + r->timestamp_len, s, 0);
+    for (size_t j = 0; j < s->nvalues; j++) {
+        const metalog_field *f = r->fields[s->value[j]];
+        if (f->type == METALOG_FIELD_STR) {
+            strbuf_end(out, p);
+            lit_string(out, lits, f->v.s, LIT_JSON_VALUE, ru_json_cstring);
+            if ((p = strbuf_begin(out, s->rest[j + 1])) == NULL)
+                return true;
+        } else {
+            p = ru_scalar_json(p, f);
+        }
+        p = shape_put(p, s, j + 1);
+    }
+    strbuf_end(out, p);
+    return true;
+}
+
 void render_json(const ml_record *r, strbuf *out, lit_cache *lits)
+{
+    if (lits == NULL || !render_json_shaped(r, out, lits))
+        render_json_long(r, out, lits);
+}
+
+static void render_json_long(const ml_record *r, strbuf *out, lit_cache *lits)
 {
     static const char ts_key[] = "{\"timestamp\":\"";
     static const char level_key[] = "\",\"level\":\"";

@@ -17,6 +17,7 @@ void lit_cache_free(lit_cache *c)
     if (c == NULL)
         return;
     strbuf_free(&c->scratch);
+    free(c->shapes);
     free(c);
 }
 

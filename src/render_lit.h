@@ -48,9 +48,12 @@ typedef struct lit_slot {
  * values of a large program, in 32 KiB. */
 #define LIT_SETS 256
 
+struct json_shapes; /* render_json.c */
+
 typedef struct lit_cache {
     lit_slot slot[LIT_SETS][2];
     strbuf scratch; /* where a new entry is rendered */
+    struct json_shapes *shapes; /* NULL until the first JSON record */
 } lit_cache;
 
 lit_cache *lit_cache_new(void);

@@ -889,6 +889,80 @@ static void assert_literals_render_like_copies(bool structured)
     free(lines);
 }
 
+/* ---- Record shapes: the line of a known shape against the long way ---- */
+
+/* Logs the record twice: as given (literal event and keys: the shape
+ * path), then with its event and keys copied to the heap (never shaped). */
+static void log_shaped_and_long(const metalog_logger *lg, metalog_level level, const char *event,
+                                const metalog_field *f, size_t n)
+{
+    metalog_log_n(lg, level, event, f, n);
+    metalog_field copy[16];
+    char *keys[16];
+    ck_assert_uint_le(n, 16);
+    for (size_t i = 0; i < n; i++) {
+        copy[i] = f[i];
+        copy[i].key = keys[i] = strdup(f[i].key);
+    }
+    char *ev = strdup(event);
+    metalog_log_n(lg, level, ev, copy, n);
+    free(ev);
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+}
+
+START_TEST(json_records_of_one_shape_render_like_the_long_way)
+{
+    init_file(true);
+    metalog_logger *a = metalog_get("shapes.a");
+    metalog_logger *b = metalog_get("shapes.\"b\"");
+    char heap[] = "heap \"value\"\n";
+    const metalog_field one[] = {ml_int("id", 1), ml_f64("px", 1.25), ml_str("sym", "EURUSD"),
+                                 ml_bool("ok", true), ml_null("none"), ml_uint("u", 7)};
+    const metalog_field two[] = {ml_int("id", -99), ml_f64("px", -0.001), ml_str("sym", heap),
+                                 ml_bool("ok", false), ml_null("none"), ml_uint("u", 0)};
+    /* The same keys with other types, another order, fewer, and record
+     * keys among them, which the line leaves out. */
+    const metalog_field typed[] = {ml_str("id", "x"),  ml_int("px", 3), ml_int("sym", 4),
+                                   ml_str("ok", "yes"), ml_null("none"), ml_uint("u", 7)};
+    const metalog_field reordered[] = {ml_str("sym", "GBPUSD"), ml_int("id", 2)};
+    const metalog_field reserved[] = {ml_int("level", 5), ml_int("id", 3), ml_str("event", "e"),
+                                      ml_int("timestamp", 1)};
+    const metalog_field many[] = {ml_int("k0", 0), ml_int("k1", 1), ml_int("k2", 2),
+                                  ml_int("k3", 3), ml_int("k4", 4), ml_int("k5", 5),
+                                  ml_int("k6", 6), ml_int("k7", 7), ml_int("k8", 8),
+                                  ml_int("k9", 9), ml_int("k10", 10), ml_int("k11", 11),
+                                  ml_int("k12", 12), ml_int("k13", 13)};
+    for (int round = 0; round < 2; round++) {
+        log_shaped_and_long(a, METALOG_INFO, "order placed", one, 6);
+        log_shaped_and_long(a, METALOG_INFO, "order placed", two, 6);
+        log_shaped_and_long(a, METALOG_WARNING, "order placed", one, 6);
+        log_shaped_and_long(b, METALOG_INFO, "order placed", two, 6);
+        log_shaped_and_long(a, METALOG_INFO, "order placed", typed, 6);
+        log_shaped_and_long(a, METALOG_INFO, "order placed", reordered, 2);
+        log_shaped_and_long(a, METALOG_ERROR, "order placed", reserved, 4);
+        log_shaped_and_long(a, METALOG_INFO, "order placed", NULL, 0);
+        log_shaped_and_long(a, METALOG_INFO, "wide", many, 14);
+        log_shaped_and_long(b, METALOG_CRITICAL, "wide", many, 12);
+    }
+    ck_assert_int_eq(metalog_flush(), 0);
+    size_t n, *lens;
+    char **lines = th_lines(logpath, &n, &lens);
+    ck_assert_uint_eq(n, 40);
+    for (size_t i = 0; i < n; i += 2) {
+        /* The timestamps differ; everything after them must not. */
+        const char *x = strstr(lines[i], "\",\"level\":"), *y = strstr(lines[i + 1], "\",\"level\":");
+        ck_assert_ptr_nonnull(x);
+        ck_assert_ptr_nonnull(y);
+        ck_assert_msg(strcmp(x, y) == 0, "line %zu:\nshaped %s\nlong   %s", i, x, y);
+    }
+    ck_assert_ptr_nonnull(strstr(lines[0], "\"id\":1,\"px\":1.25,\"sym\":\"EURUSD\",\"ok\":true"));
+    ck_assert_ptr_nonnull(strstr(lines[12], "\"level\":\"ERROR\""));
+    ck_assert_ptr_null(strstr(lines[12], "\"level\":5"));
+    th_lines_free(lines, n, lens);
+}
+END_TEST
+
 START_TEST(json_literals_render_the_same_bytes_as_copies)
 {
     assert_literals_render_like_copies(true);
@@ -1047,6 +1121,7 @@ static Suite *render_suite(void)
           json_integers_keep_the_full_64_bit_range, json_doubles_round_trip_exactly,
           json_doubles_use_the_shortest_round_trip_text, json_integral_doubles_stay_doubles,
           json_short_decimals_lose_every_trailing_zero,
+          json_records_of_one_shape_render_like_the_long_way,
           json_non_finite_doubles_are_strings, ml_kv_picks_the_type_from_the_value,
           json_call_site_beats_bound_beats_thread_context,
           json_repeated_call_site_key_appears_once_last_value_wins,
