@@ -340,6 +340,14 @@ static void ring_wait_room(ring *rg, uint64_t head, size_t total)
     atomic_store_explicit(&rg->want_free, 0, memory_order_relaxed);
 }
 
+/* A producer that resumes after a wait for room writes, towards its
+ * end, into lines the writer has only just read: each store then waits
+ * for the line to come back from the writer's core, and half the calls
+ * of such a run cost 50-130 ns instead of 30. Asking for the lines this
+ * far ahead (about a dozen records) has them here by the time the
+ * stores come; only lines the writer is done with are asked for. */
+#define PREFETCH_AHEAD 2048
+
 /* Room for size bytes at the ring's head, with padding when the entry
  * would wrap. Returns the entry's place, or NULL when the record is
  * dropped. *pos gets the head position the entry starts at. */
@@ -367,6 +375,11 @@ static entry *ring_reserve(ring *rg, size_t size, bool drop, uint64_t *pos)
         pad->kind = ENTRY_PAD;
         head += contig;
         off = 0;
+    }
+    if (head + PREFETCH_AHEAD + size - rg->tail_seen <= rg->cap) {
+        const unsigned char *ahead = rg->buf + ((off + PREFETCH_AHEAD) & (rg->cap - 1));
+        for (size_t i = 0; i < size; i += 64)
+            __builtin_prefetch(ahead + i, 1);
     }
     *pos = head;
     return (entry *)(rg->buf + off);
