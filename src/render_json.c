@@ -54,6 +54,9 @@ static void json_field(const metalog_field *f, strbuf *out, lit_cache *lits)
 
 static void render_json_long(const ml_record *r, strbuf *out, lit_cache *lits);
 
+/* Every line starts so; the timestamp follows. */
+static const char ts_key[] = "{\"timestamp\":\"";
+
 /* ---- Record shapes ----
  *
  * The records of one call site look alike: the same level, logger, event
@@ -106,8 +109,13 @@ static json_shape *shape_slot(lit_cache *c, const ml_record *r)
 {
     if (c->shapes == NULL && (c->shapes = calloc(1, sizeof *c->shapes)) == NULL)
         return NULL;
-    size_t i = (size_t)(((uintptr_t)r->event * UINT64_C(0x9e3779b97f4a7c15)) >> 59);
-    return &c->shapes->set[i % SHAPE_SETS];
+    /* Not by the event alone: one event logged at two levels, or with two
+     * sets of keys, in turn would rebuild its shape at every record. */
+    uintptr_t id = (uintptr_t)r->event ^ (uintptr_t)r->level_name << 1 ^ r->nfields << 7;
+    if (r->nfields > 0)
+        id ^= (uintptr_t)r->fields[0]->key << 2;
+    return &c->shapes->set[(size_t)(((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)) >> 56) %
+                           SHAPE_SETS];
 }
 
 static bool shape_matches(const json_shape *s, const ml_record *r)
@@ -146,7 +154,7 @@ static bool shape_text(json_shape *s, const ml_record *r, lit_cache *c)
     head.nfields = 0;
     strbuf b = STRBUF_INIT;
     render_json_long(&head, &b, NULL);
-    size_t skip = sizeof "{\"timestamp\":\"" - 1 + r->timestamp_len;
+    size_t skip = sizeof ts_key - 1 + r->timestamp_len;
     char joined[SHAPE_TEXT + LIT_TEXT_MAX];
     size_t pending = b.len - skip - 2; /* without the closing "}\n" */
     bool fits = !b.failed && b.len >= skip + 2 && pending <= SHAPE_TEXT;
@@ -215,7 +223,6 @@ static char *shape_put(char *p, const json_shape *s, size_t k)
 /* Renders r through its shape; false when it has none (nothing written). */
 static bool render_json_shaped(const ml_record *r, strbuf *out, lit_cache *lits)
 {
-    static const char ts_key[] = "{\"timestamp\":\"";
     if (r->exception != NULL || r->nfields > SHAPE_FIELDS)
         return false;
     json_shape *s = shape_slot(lits, r);
@@ -255,7 +262,6 @@ void render_json(const ml_record *r, strbuf *out, lit_cache *lits)
 
 static void render_json_long(const ml_record *r, strbuf *out, lit_cache *lits)
 {
-    static const char ts_key[] = "{\"timestamp\":\"";
     static const char level_key[] = "\",\"level\":\"";
     static const char logger_key[] = "\",\"logger\":";
     size_t level_len = strlen(r->level_name);
