@@ -6,20 +6,13 @@
 
 #include "error.h"
 
-/* One allocation holds the field array followed by every key and string
- * value it points at, so that replacing a context is one free. */
-typedef struct thread_context {
-    metalog_field *fields;
-    size_t n;
-} thread_context;
-
-static __thread thread_context tctx;
+__thread context_set context_mine ML_TLS_FAST;
 static pthread_key_t ctx_key;
 static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
 
 static void ctx_release(void *p)
 {
-    thread_context *c = p;
+    context_set *c = p;
     free(c->fields);
     c->fields = NULL;
     c->n = 0;
@@ -101,29 +94,22 @@ metalog_field *fields_merge(const metalog_field *base, size_t nbase,
     return out;
 }
 
-
-const metalog_field *context_fields(size_t *n)
-{
-    *n = tctx.n;
-    return tctx.fields;
-}
-
 static void ctx_replace(metalog_field *fields, size_t n)
 {
-    if (tctx.fields == NULL && fields != NULL) {
+    if (context_mine.fields == NULL && fields != NULL) {
         pthread_once(&ctx_once, ctx_key_create);
-        pthread_setspecific(ctx_key, &tctx);
+        pthread_setspecific(ctx_key, &context_mine);
     }
-    free(tctx.fields);
-    tctx.fields = fields;
-    tctx.n = n;
+    free(context_mine.fields);
+    context_mine.fields = fields;
+    context_mine.n = n;
 }
 
 int metalog_context_bind_n(const metalog_field *fields, size_t n)
 {
     error_clear();
     size_t merged_n;
-    metalog_field *merged = fields_merge(tctx.fields, tctx.n, fields, n, &merged_n);
+    metalog_field *merged = fields_merge(context_mine.fields, context_mine.n, fields, n, &merged_n);
     if (merged == NULL) {
         error_set("metalog_context_bind: out of memory; context unchanged");
         return -1;
@@ -137,13 +123,13 @@ void metalog_context_unbind(const char *key)
     error_clear();
     if (key == NULL)
         return;
-    size_t i = field_find(tctx.fields, tctx.n, key);
-    if (i == tctx.n)
+    size_t i = field_find(context_mine.fields, context_mine.n, key);
+    if (i == context_mine.n)
         return;
     /* Keys and values stay in the block; only the array entry goes. */
-    memmove(&tctx.fields[i], &tctx.fields[i + 1],
-            (tctx.n - i - 1) * sizeof tctx.fields[0]);
-    tctx.n--;
+    memmove(&context_mine.fields[i], &context_mine.fields[i + 1],
+            (context_mine.n - i - 1) * sizeof context_mine.fields[0]);
+    context_mine.n--;
 }
 
 void metalog_context_clear(void)

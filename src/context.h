@@ -9,8 +9,24 @@
 
 #include <metalog.h>
 
+#include "tls.h"
+
+/* One allocation holds the field array followed by every key and string
+ * value it points at, so that replacing a context is one free. */
+typedef struct context_set {
+    metalog_field *fields;
+    size_t n;
+} context_set;
+
+/* This thread's; written only by context.c. */
+extern __thread context_set context_mine ML_TLS_FAST;
+
 /* This thread's context, valid until it next changes its context. */
-const metalog_field *context_fields(size_t *n);
+static inline const metalog_field *context_fields(size_t *n)
+{
+    *n = context_mine.n;
+    return context_mine.fields;
+}
 
 /* A copy of base (NULL or an earlier result) with nadd fields added or
  * replaced, keys and string values included, in one allocation the caller

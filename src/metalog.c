@@ -49,13 +49,16 @@ static void dispatch_new(const pipeline *p, const metalog_logger *logger, int le
     pipeline_dispatch(p, &r);
 }
 
-static void log_record(const metalog_logger *logger, int level, const char *event,
-                       const metalog_field *fields, size_t n,
-                       void *const *frames, int nframes)
+/* Inline in each caller: metalog_log_n's call to it was a tenth of an
+ * async log call's instructions. */
+static inline __attribute__((always_inline)) void log_record(const metalog_logger *logger,
+                                                             int level, const char *event,
+                                                             const metalog_field *fields, size_t n,
+                                                             void *const *frames, int nframes)
 {
     if (logger == NULL && (logger = logger_root()) == NULL)
         return;
-    if (!metalog_enabled(logger, (metalog_level)level))
+    if (!metalog_enabled_(logger, level)) /* inline: logger is not NULL */
         return;
     if (event == NULL)
         event = "";

@@ -228,7 +228,7 @@ typedef struct render_cache {
     const pipeline *held; /* whose handlers this thread holds (pipeline_hold) */
 } render_cache;
 
-static __thread render_cache *rcache;
+static __thread render_cache *rcache ML_TLS_FAST;
 static pthread_key_t rcache_key;
 static pthread_once_t rcache_once = PTHREAD_ONCE_INIT;
 

@@ -10,11 +10,14 @@
 #ifndef METALOG_PIPELINE_H
 #define METALOG_PIPELINE_H
 
+#include <stdatomic.h>
+
 #include <metalog.h>
 
 #include "config.h"
 #include "record.h"
 #include "strbuf.h"
+#include "tls.h"
 
 typedef struct pipeline pipeline;
 
@@ -62,14 +65,79 @@ int pipeline_level_for(const pipeline *p, const char *name);
  * hold the logger registry lock, which keeps it from being freed. */
 const pipeline *pipeline_current_unlocked(void);
 
-/* Counts one record accepted by a pipeline (metalog_get_stats' records). */
-void pipeline_count_record(void);
+/* ---- A thread's slot ----
+ *
+ * Each thread that logs owns a slot, found through a thread-local pointer.
+ * The slot publishes the pipeline the thread is inside (its hazard) and
+ * counts the records it logged, so the hot path writes only to its own
+ * cache line. Slots are never freed; a thread that exits hands its slot
+ * (and its counts, which stay part of the totals) to the next new thread.
+ *
+ * The slot and the calls below are here, inline, because every log call
+ * makes them: as calls into pipeline_swap.c they were a third of the
+ * async caller's instructions. pipeline_swap.c owns the rest. */
+typedef struct pipeline_slot {
+    _Atomic(const pipeline *) hazard;
+    atomic_uint_fast64_t records;
+    atomic_bool in_use;
+    struct pipeline_slot *next;
+    const pipeline *entered; /* owner-only: what the hazard protects */
+    int depth;               /* owner-only: nested acquires */
+} __attribute__((aligned(64))) pipeline_slot;
+
+/* This thread's slot; NULL before its first record. */
+extern __thread pipeline_slot *pipeline_my_slot ML_TLS_FAST;
+/* The current pipeline; NULL means the built-in default. Swapped only by
+ * pipeline_install. */
+extern _Atomic(pipeline *) pipeline_current;
+
+/* pipeline_acquire for the cases its inline part leaves: no slot yet, a
+ * nested call, the built-in default. */
+const pipeline *pipeline_acquire_slow(void);
 
 /* Enters the current pipeline for one record; pair with pipeline_release.
  * Nested calls (a failure report from inside a handler) reuse the
  * pipeline already entered. */
-const pipeline *pipeline_acquire(void);
-void pipeline_release(void);
+static inline const pipeline *pipeline_acquire(void)
+{
+    pipeline_slot *s = pipeline_my_slot;
+    if (s != NULL && s->depth == 0) {
+        /* Publish, then confirm the pointer is still current: an
+         * installer that swapped in between will either see our hazard
+         * or we see its new pointer and retry. Both are sequentially
+         * consistent. */
+        pipeline *p;
+        do {
+            p = atomic_load(&pipeline_current);
+            atomic_store(&s->hazard, p);
+        } while (atomic_load(&pipeline_current) != p);
+        if (p != NULL) {
+            s->depth = 1;
+            s->entered = p;
+            return p;
+        }
+    }
+    return pipeline_acquire_slow();
+}
+
+static inline void pipeline_release(void)
+{
+    pipeline_slot *s = pipeline_my_slot;
+    if (s == NULL || --s->depth > 0)
+        return;
+    s->entered = NULL;
+    atomic_store_explicit(&s->hazard, NULL, memory_order_release);
+}
+
+/* Counts one record accepted by a pipeline (metalog_get_stats' records). */
+static inline void pipeline_count_record(void)
+{
+    pipeline_slot *s = pipeline_my_slot;
+    if (s != NULL)
+        atomic_store_explicit(&s->records,
+                              atomic_load_explicit(&s->records, memory_order_relaxed) + 1,
+                              memory_order_relaxed);
+}
 
 /* Makes p current (NULL: the built-in default), sets every logger's level
  * from it, waits until no record is inside the old one and frees it.

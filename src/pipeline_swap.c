@@ -12,7 +12,7 @@
 /* The current pipeline. NULL means the built-in default, which is built
  * on first use and never freed, so that logging before metalog_init, after
  * a failed one and after metalog_shutdown always has somewhere to go. */
-static _Atomic(pipeline *) current;
+_Atomic(pipeline *) pipeline_current;
 static pipeline *builtin;
 static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 
@@ -39,24 +39,12 @@ static const pipeline *pipeline_or_builtin(const pipeline *p)
     return builtin;
 }
 
-/* ---- Per-thread slots ----
- *
- * Each thread that logs owns a slot, found through a thread-local pointer.
- * The slot publishes the pipeline the thread is inside (its hazard) and
- * counts the records it logged, so the hot path writes only to its own
- * cache line. Slots are never freed; a thread that exits hands its slot
- * (and its counts, which stay part of the totals) to the next new thread. */
-typedef struct slot {
-    _Atomic(const pipeline *) hazard;
-    atomic_uint_fast64_t records;
-    atomic_bool in_use;
-    struct slot *next;
-    const pipeline *entered; /* owner-only: what the hazard protects */
-    int depth;               /* owner-only: nested acquires */
-} __attribute__((aligned(64))) slot;
+/* ---- Per-thread slots (pipeline.h) ---- */
+
+typedef pipeline_slot slot;
 
 static _Atomic(slot *) slots;
-static __thread slot *my_slot;
+__thread pipeline_slot *pipeline_my_slot ML_TLS_FAST;
 static pthread_key_t slot_key;
 static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
 
@@ -99,7 +87,7 @@ static void fork_parent(void)
 static void slots_fork_child(void)
 {
     for (slot *s = atomic_load(&slots); s != NULL; s = s->next) {
-        if (s == my_slot)
+        if (s == pipeline_my_slot)
             continue;
         atomic_store(&s->hazard, NULL);
         atomic_store(&s->in_use, false);
@@ -144,13 +132,13 @@ static slot *slot_claim(void)
     }
     s->depth = 0;
     pthread_setspecific(slot_key, s);
-    my_slot = s;
+    pipeline_my_slot = s;
     return s;
 }
 
-const pipeline *pipeline_acquire(void)
+const pipeline *pipeline_acquire_slow(void)
 {
-    slot *s = my_slot ? my_slot : slot_claim();
+    slot *s = pipeline_my_slot ? pipeline_my_slot : slot_claim();
     if (s == NULL) {
         /* No slot (out of memory): the built-in default is never freed. */
         return pipeline_or_builtin(NULL);
@@ -158,33 +146,12 @@ const pipeline *pipeline_acquire(void)
     if (s->depth++ > 0)
         return s->entered;
     pipeline *p;
-    /* Publish, then confirm the pointer is still current: an installer
-     * that swapped in between will either see our hazard or we see its
-     * new pointer and retry. Both are sequentially consistent. */
     do {
-        p = atomic_load(&current);
+        p = atomic_load(&pipeline_current);
         atomic_store(&s->hazard, p);
-    } while (atomic_load(&current) != p);
+    } while (atomic_load(&pipeline_current) != p);
     s->entered = pipeline_or_builtin(p);
     return s->entered;
-}
-
-void pipeline_release(void)
-{
-    slot *s = my_slot;
-    if (s == NULL || --s->depth > 0)
-        return;
-    s->entered = NULL;
-    atomic_store_explicit(&s->hazard, NULL, memory_order_release);
-}
-
-void pipeline_count_record(void)
-{
-    slot *s = my_slot;
-    if (s != NULL)
-        atomic_store_explicit(&s->records,
-                              atomic_load_explicit(&s->records, memory_order_relaxed) + 1,
-                              memory_order_relaxed);
 }
 
 /* Waits until no thread is inside old. Log calls are short, so a brief
@@ -202,14 +169,14 @@ static void pipeline_drain(const pipeline *old)
 
 const pipeline *pipeline_current_unlocked(void)
 {
-    return pipeline_or_builtin(atomic_load(&current));
+    return pipeline_or_builtin(atomic_load(&pipeline_current));
 }
 
 void pipeline_install(pipeline *p)
 {
     pthread_mutex_lock(&install_lock);
     logger_registry_lock();
-    pipeline *old = atomic_exchange(&current, p);
+    pipeline *old = atomic_exchange(&pipeline_current, p);
     logger_gates_update(pipeline_or_builtin(p));
     logger_registry_unlock();
     if (old != NULL) {

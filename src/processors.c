@@ -8,6 +8,7 @@
 #include "config.h"
 #include "stacktrace.h"
 #include "strbuf.h"
+#include "tls.h"
 
 /* Per-thread scratch the processors fill and the renderers read. It is
  * reused record after record and released when the thread exits. */
@@ -19,7 +20,7 @@ typedef struct proc_scratch {
     char cached_prefix[20]; /* "2025-10-17T12:34:56" */
 } proc_scratch;
 
-static __thread proc_scratch *scratch;
+static __thread proc_scratch *scratch ML_TLS_FAST;
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
