@@ -74,8 +74,9 @@ const pipeline *pipeline_current_unlocked(void);
  * (and its counts, which stay part of the totals) to the next new thread.
  *
  * The slot and the calls below are here, inline, because every log call
- * makes them: as calls into pipeline_swap.c they were a third of the
- * async caller's instructions. pipeline_swap.c owns the rest. */
+ * makes them: as calls into pipeline_swap.c they took 48 of the 382
+ * instructions of an async call (callgrind). pipeline_swap.c owns the
+ * rest. */
 typedef struct pipeline_slot {
     _Atomic(const pipeline *) hazard;
     atomic_uint_fast64_t records;
