@@ -394,8 +394,8 @@ static inline entry *ring_reserve(ring *rg, size_t size, bool drop, uint64_t *po
     if (size > rg->cap - off || head + size - rg->tail_seen > rg->cap)
         return ring_reserve_slow(rg, size, drop, pos);
     /* The lines PREFETCH_AHEAD on, if the writer is done with them.
-     * Three lines, whatever the size: a loop over the size cost more
-     * than it saved, and a common record takes two to three. Near the
+     * Three lines, whatever the size: fewer instructions than a loop
+     * over it, and a common record spans two to three. Near the
      * ring's end they may lie past it, which is harmless: a prefetch
      * never faults. */
     if (head + PREFETCH_AHEAD + PREFETCH_SPAN - rg->tail_seen <= rg->cap) {
