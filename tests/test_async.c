@@ -696,6 +696,42 @@ START_TEST(a_changing_value_among_literals_is_copied_before_the_call_returns)
 }
 END_TEST
 
+/* The one line of app.log, which must hold key = value. */
+static void expect_one_line_with(const char *event, const char *key, const char *value)
+{
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = app_log();
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(th_jstr(lines[0], "event"), event);
+    ck_assert_str_eq(th_jstr(lines[0], key), value);
+    th_json_lines_free(lines, n);
+    free(path);
+}
+
+/* A call whose event, keys and values are all literals is queued without
+ * copies; the thread's context must still come with it. */
+START_TEST(a_literal_record_carries_the_threads_context)
+{
+    init_async(NULL);
+    ck_assert_int_eq(metalog_context_bind(ml_str("session", "s1")), 0);
+    metalog_info(metalog_get("lit"), "with context", ml_int("i", 1), ml_str("side", "buy"));
+    metalog_context_clear();
+    expect_one_line_with("with context", "session", "s1");
+}
+END_TEST
+
+START_TEST(a_literal_record_carries_its_loggers_bound_fields)
+{
+    init_async(NULL);
+    metalog_logger *bound = metalog_bind(metalog_get("lit"), ml_str("expert", "scalper"));
+    metalog_info(bound, "from bound", ml_int("i", 2), ml_str("side", "sell"));
+    metalog_logger_free(bound); /* freed while its record may be queued */
+    expect_one_line_with("from bound", "expert", "scalper");
+}
+END_TEST
+
 /* Literals of the executable are queued by reference, so they must be
  * told apart from everything that can change or go away: the stack, the
  * heap, and shared objects (which dlclose can unmap). */
@@ -832,6 +868,8 @@ static Suite *async_suite(void)
     tcase_add_test(tc, records_for_one_file_and_for_two_keep_their_order_in_each);
     tcase_add_test(tc, values_are_copied_before_the_call_returns);
     tcase_add_test(tc, a_changing_value_among_literals_is_copied_before_the_call_returns);
+    tcase_add_test(tc, a_literal_record_carries_the_threads_context);
+    tcase_add_test(tc, a_literal_record_carries_its_loggers_bound_fields);
     tcase_add_test(tc, only_the_executables_read_only_strings_are_kept_by_reference);
     tcase_add_test(tc, rotation_limit_holds_with_buffered_writes);
     tcase_add_test(tc, the_writer_thread_carries_a_name_an_operator_can_read);
