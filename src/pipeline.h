@@ -96,6 +96,20 @@ extern _Atomic(pipeline *) pipeline_current;
  * nested call, the built-in default. */
 const pipeline *pipeline_acquire_slow(void);
 
+/* Publishes the current pipeline as s's hazard and returns it (NULL: the
+ * built-in default). Publish, then confirm the pointer is still current:
+ * an installer that swapped in between will either see our hazard or we
+ * see its new pointer and retry. Both are sequentially consistent. */
+static inline pipeline *pipeline_hazard_publish(pipeline_slot *s)
+{
+    pipeline *p;
+    do {
+        p = atomic_load(&pipeline_current);
+        atomic_store(&s->hazard, p);
+    } while (atomic_load(&pipeline_current) != p);
+    return p;
+}
+
 /* Enters the current pipeline for one record; pair with pipeline_release.
  * Nested calls (a failure report from inside a handler) reuse the
  * pipeline already entered. */
@@ -103,15 +117,7 @@ static inline const pipeline *pipeline_acquire(void)
 {
     pipeline_slot *s = pipeline_my_slot;
     if (s != NULL && s->depth == 0) {
-        /* Publish, then confirm the pointer is still current: an
-         * installer that swapped in between will either see our hazard
-         * or we see its new pointer and retry. Both are sequentially
-         * consistent. */
-        pipeline *p;
-        do {
-            p = atomic_load(&pipeline_current);
-            atomic_store(&s->hazard, p);
-        } while (atomic_load(&pipeline_current) != p);
+        pipeline *p = pipeline_hazard_publish(s);
         if (p != NULL) {
             s->depth = 1;
             s->entered = p;

@@ -145,12 +145,7 @@ const pipeline *pipeline_acquire_slow(void)
     }
     if (s->depth++ > 0)
         return s->entered;
-    pipeline *p;
-    do { /* as in pipeline_acquire */
-        p = atomic_load(&pipeline_current);
-        atomic_store(&s->hazard, p);
-    } while (atomic_load(&pipeline_current) != p);
-    s->entered = pipeline_or_builtin(p);
+    s->entered = pipeline_or_builtin(pipeline_hazard_publish(s));
     return s->entered;
 }
 
