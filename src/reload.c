@@ -4,9 +4,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -15,14 +18,30 @@
 #define BYTE_RELOAD 'h'
 #define BYTE_STOP 'q'
 
-/* The pipe is made once and kept for the life of the process: closing it
- * while a signal handler on another thread is about to write would let
- * that write land in whatever file reuses the descriptor number. */
-static int wake_pipe[2] = {-1, -1};
+/* One control thread and its pipe. Made at each start and closed at
+ * each stop, so that a shutdown leaves no descriptor behind. A stop that
+ * finds the thread stuck in a reload (a config on a hung network mount)
+ * does not wait for it: the thread is abandoned, and whichever of the
+ * two comes last (the stop, or the thread's exit) closes and frees. */
+typedef struct control {
+    pthread_t thread;
+    int pipe[2];
+    atomic_int state; /* CONTROL_RUNNING, then EXITED or ABANDONED */
+    atomic_bool stop; /* the byte only wakes the thread: the pipe may be full */
+} control;
+
+enum { CONTROL_RUNNING, CONTROL_EXITED, CONTROL_ABANDONED };
+
+/* How long a stop waits for a reload in progress to finish. */
+#define CONTROL_STOP_WAIT_MS 1000
+
 static atomic_int wake_fd = -1; /* the write end, as the handler sees it */
+/* Handlers between their read of wake_fd and the end of their write: the
+ * pipe is closed only when none is, so that a handler's write never lands
+ * in a file that reuses the descriptor's number. */
+static atomic_int in_handler;
 
 static struct sigaction previous;
-static pthread_t control;
 static int (*reload_cb)(void);
 
 /* The handler: one byte into the pipe, then the handler that was there
@@ -30,12 +49,14 @@ static int (*reload_cb)(void);
 static void on_sighup(int sig, siginfo_t *info, void *uctx)
 {
     int saved = errno;
-    int fd = atomic_load_explicit(&wake_fd, memory_order_relaxed);
+    atomic_fetch_add(&in_handler, 1);
+    int fd = atomic_load(&wake_fd);
     if (fd >= 0) {
         char b = BYTE_RELOAD;
         ssize_t n = write(fd, &b, 1); /* EAGAIN: a reload is pending anyway */
         (void)n;
     }
+    atomic_fetch_sub(&in_handler, 1);
     if (previous.sa_flags & SA_SIGINFO) {
         if (previous.sa_sigaction != NULL)
             previous.sa_sigaction(sig, info, uctx);
@@ -47,44 +68,46 @@ static void on_sighup(int sig, siginfo_t *info, void *uctx)
 }
 
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
-static bool thread_running;
+static control *running; /* under state_lock */
 static bool handler_installed;
 
-/* A forked child shares the parent's pipe but not its control thread: a
- * SIGHUP to the child would make the parent reload. The child gets a pipe
- * of its own and no thread; its next metalog_init starts one. */
+static void control_free(control *c)
+{
+    close(c->pipe[0]);
+    close(c->pipe[1]);
+    free(c);
+}
+
+/* Takes the pipe away from the handler, then waits out any handler still
+ * writing to it. The sequentially consistent pair (in_handler, wake_fd)
+ * means a handler either sees -1 or is counted before we look. */
+static void wake_fd_retire(void)
+{
+    atomic_store(&wake_fd, -1);
+    while (atomic_load(&in_handler) != 0)
+        sched_yield();
+}
+
+/* A forked child shares the parent's pipe but not its control thread: it
+ * closes its copy and has no thread; its next metalog_init starts one. */
 static void after_fork_child(void)
 {
     pthread_mutex_init(&state_lock, NULL);
-    thread_running = false;
-    int old[2] = {wake_pipe[0], wake_pipe[1]};
-    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) == 0) {
-        atomic_store(&wake_fd, wake_pipe[1]);
-        close(old[0]);
-        close(old[1]);
-    } else {
-        atomic_store(&wake_fd, -1);
+    atomic_store(&wake_fd, -1);
+    atomic_store(&in_handler, 0);
+    if (running != NULL) {
+        control_free(running);
+        running = NULL;
     }
-}
-
-static int pipe_make(void)
-{
-    if (wake_pipe[0] >= 0)
-        return 0;
-    if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-        return -1;
-    atomic_store(&wake_fd, wake_pipe[1]);
-    pthread_atfork(NULL, NULL, after_fork_child);
-    return 0;
 }
 
 /* Reads everything that is in the pipe: any number of reload requests
  * since the last read become one reload. Returns the strongest request. */
-static char pipe_drain(void)
+static char pipe_drain(int fd)
 {
     char buf[64], want = 0;
     ssize_t n;
-    while ((n = read(wake_pipe[0], buf, sizeof buf)) > 0) {
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
         for (ssize_t i = 0; i < n; i++)
             if (want != BYTE_STOP)
                 want = buf[i];
@@ -92,40 +115,59 @@ static char pipe_drain(void)
     return want;
 }
 
+static void register_fork_handler(void)
+{
+    pthread_atfork(NULL, NULL, after_fork_child);
+}
+
 static void *control_main(void *arg)
 {
-    (void)arg;
+    control *c = arg;
     /* Signals go to application threads, never to this one, so that the
      * handler cannot interrupt a reload in progress on its own thread. */
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (;;) {
-        struct pollfd p = {.fd = wake_pipe[0], .events = POLLIN};
+        struct pollfd p = {.fd = c->pipe[0], .events = POLLIN};
         if (poll(&p, 1, -1) < 0 && errno != EINTR)
             break;
-        char want = pipe_drain();
-        if (want == BYTE_STOP)
+        char want = pipe_drain(c->pipe[0]);
+        if (want == BYTE_STOP || atomic_load(&c->stop))
             break;
         if (want == BYTE_RELOAD)
             reload_cb();
+    }
+    if (atomic_exchange(&c->state, CONTROL_EXITED) == CONTROL_ABANDONED) {
+        pthread_detach(pthread_self());
+        control_free(c);
     }
     return NULL;
 }
 
 static int control_start(void)
 {
-    if (pipe_make() != 0) {
-        error_setf("cannot create the SIGHUP pipe: %s", strerror(errno));
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_fork_handler);
+    control *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        error_set("cannot start the reload thread: out of memory");
         return -1;
     }
-    pipe_drain(); /* stale bytes from before a previous stop */
-    int rc = thread_start(&control, "metalog-reload", control_main, NULL);
+    if (pipe2(c->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        error_setf("cannot create the SIGHUP pipe: %s", strerror(errno));
+        free(c);
+        return -1;
+    }
+    atomic_init(&c->state, CONTROL_RUNNING);
+    int rc = thread_start(&c->thread, "metalog-reload", control_main, c);
     if (rc != 0) {
         error_setf("cannot start the reload thread: %s", strerror(rc));
+        control_free(c);
         return -1;
     }
-    thread_running = true;
+    running = c;
+    atomic_store(&wake_fd, c->pipe[1]);
     return 0;
 }
 
@@ -159,7 +201,7 @@ int reload_signal_enable(bool on, int (*reload_fn)(void))
     int rc = 0;
     pthread_mutex_lock(&state_lock);
     reload_cb = reload_fn;
-    if (on && !thread_running)
+    if (on && running == NULL)
         rc = control_start();
     if (rc == 0 && on && !handler_installed)
         handler_install();
@@ -169,27 +211,48 @@ int reload_signal_enable(bool on, int (*reload_fn)(void))
     return rc;
 }
 
+/* Waits for c's thread until CONTROL_STOP_WAIT_MS have passed. */
+static bool control_join(control *c)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += CONTROL_STOP_WAIT_MS / 1000;
+    until.tv_nsec += (CONTROL_STOP_WAIT_MS % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    return pthread_timedjoin_np(c->thread, NULL, &until) == 0;
+}
+
 void reload_signal_stop(void)
 {
     pthread_mutex_lock(&state_lock);
     if (handler_installed)
         handler_remove();
-    bool join = thread_running;
-    pthread_t thread = control;
-    if (join) {
+    control *c = running;
+    running = NULL;
+    if (c != NULL) {
+        wake_fd_retire();
+        atomic_store(&c->stop, true);
         char b = BYTE_STOP;
-        while (write(wake_pipe[1], &b, 1) < 0) {
-            if (errno != EINTR && errno != EAGAIN)
-                break;
-            if (errno == EAGAIN) /* the pipe is full of reload requests */
-                poll(NULL, 0, 1);
-        }
+        /* A full pipe wakes the thread as well as the byte would. */
+        while (write(c->pipe[1], &b, 1) < 0 && errno == EINTR)
+            ;
     }
-    thread_running = false;
     pthread_mutex_unlock(&state_lock);
+    if (c == NULL)
+        return;
     /* Joined outside the lock: a reload in progress on the control thread
      * may itself be waiting for the lock to switch SIGHUP on or off. */
-    if (join)
-        pthread_join(thread, NULL);
+    if (control_join(c)) {
+        control_free(c);
+        return;
+    }
+    /* Stuck: the thread frees c when it comes back, unless it exited
+     * between the timeout and now. */
+    if (atomic_exchange(&c->state, CONTROL_ABANDONED) == CONTROL_EXITED) {
+        pthread_join(c->thread, NULL);
+        control_free(c);
+    }
 }
-

@@ -21,6 +21,7 @@
 #include <metalog.h>
 
 #include "pipeline.h"
+#include "reload.h"
 #include "testhelp.h"
 
 static char *dir;
@@ -531,6 +532,7 @@ static void assert_each_record_once(const char *const *files, size_t nfiles)
     ck_assert_int_eq(found, total);
 }
 
+/* Entries of /proc/self/fd, its own and . and .. included. */
 static int count_fds(void)
 {
     int n = 0;
@@ -543,7 +545,6 @@ static int count_fds(void)
 
 START_TEST(reload_storm_under_load_loses_and_repeats_nothing)
 {
-    /* The SIGHUP pipe is made once per process: count after it exists. */
     write_config("a.log", "INFO", NULL);
     ck_assert_int_eq(metalog_init(cfg), 0);
     metalog_shutdown();
@@ -606,6 +607,62 @@ START_TEST(sighup_storm_under_load_loses_and_repeats_nothing)
 }
 END_TEST
 
+START_TEST(shutdown_closes_every_descriptor_init_and_reload_opened)
+{
+    int before = count_fds();
+    write_config("app.log", "INFO", "async_logging: true\nerror_log_file: errors.log\n");
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    metalog_info(metalog_get("app"), "one");
+    ck_assert_int_eq(raise(SIGHUP), 0);
+    for (int i = 0; i < 500; i++) {
+        metalog_stats st;
+        metalog_get_stats(&st);
+        if (st.reloads > 0)
+            break;
+        usleep(10000);
+    }
+    ck_assert_int_eq(metalog_reload(), 0);
+    metalog_shutdown();
+    ck_assert_int_eq(count_fds(), before);
+}
+END_TEST
+
+/* A reload that never returns, as one reading a config from a hung
+ * network mount: it waits on a pipe the test holds. */
+static int stuck_pipe[2];
+static atomic_bool stuck_entered;
+
+static int stuck_reload(void)
+{
+    atomic_store(&stuck_entered, true);
+    char b;
+    while (read(stuck_pipe[0], &b, 1) < 0 && errno == EINTR)
+        ;
+    return 0;
+}
+
+START_TEST(stopping_does_not_wait_for_a_reload_stuck_in_io)
+{
+    ck_assert_int_eq(pipe(stuck_pipe), 0);
+    ck_assert_int_eq(reload_signal_enable(true, stuck_reload), 0);
+    ck_assert_int_eq(raise(SIGHUP), 0);
+    for (int i = 0; i < 500 && !atomic_load(&stuck_entered); i++)
+        usleep(10000);
+    ck_assert(atomic_load(&stuck_entered));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    reload_signal_stop();
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    ck_assert_msg(took < 3.0, "stop waited %.1f s for a stuck reload", took);
+    /* The I/O comes back: the abandoned thread exits and frees its own. */
+    ck_assert_int_eq(write(stuck_pipe[1], "x", 1), 1);
+    usleep(100000);
+    close(stuck_pipe[0]);
+    close(stuck_pipe[1]);
+}
+END_TEST
+
 static Suite *reload_suite(void)
 {
     Suite *s = suite_create("reload");
@@ -635,6 +692,8 @@ static Suite *reload_suite(void)
     tcase_add_test(sig, reload_can_switch_sighup_off_and_on);
     tcase_add_test(sig, sighup_burst_coalesces_and_the_last_file_wins);
     tcase_add_test(sig, sighup_to_a_forked_child_does_not_reload_the_parent);
+    tcase_add_test(sig, shutdown_closes_every_descriptor_init_and_reload_opened);
+    tcase_add_test(sig, stopping_does_not_wait_for_a_reload_stuck_in_io);
     suite_add_tcase(s, sig);
 
     TCase *load = tcase_create("load");
