@@ -21,10 +21,6 @@
 #include "config_check.h"
 #include "config_yaml.h"
 
-/* Larger than any real configuration; stops "metalog-check /dev/zero"
- * from reading forever. */
-#define CONF_MAX_BYTES (4u * 1024 * 1024)
-
 #define LEVEL_LIST "DEBUG, INFO, WARNING, ERROR or CRITICAL"
 #define MODE_EXPECTED "expected an octal file mode such as 0640"
 #define BOOL_EXPECTED "expected a boolean (true/false, yes/no, on/off)"
@@ -524,20 +520,62 @@ void conf_free(conf *c)
     free(c);
 }
 
-/* Returns 0, or -1 with errno set (EFBIG when over CONF_MAX_BYTES). */
-static int read_all(const char *path, char **text, size_t *len)
+/* What a file that is not a regular one is, for the message. */
+static const char *file_kind(mode_t mode)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return -1;
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        errno = EISDIR;
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    return "not a regular file";
+}
+
+static void read_error(strbuf *errors, const char *path, const char *what)
+{
+    conf_put_path(errors, path);
+    strbuf_printf(errors, ": cannot read: %s\n", what);
+}
+
+/* A configuration is a regular file. Anything else can block the reader
+ * forever (a FIFO with no writer, a terminal) or never end (/dev/zero), so
+ * the file is opened without blocking and refused before the first read
+ * unless fstat says it is regular. O_NONBLOCK has no effect on the reads of
+ * a regular file. */
+int conf_read_file(const char *path, char **text, size_t *len, strbuf *errors, bool *io_error)
+{
+    *text = NULL;
+    *len = 0;
+    if (io_error != NULL)
+        *io_error = true;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        read_error(errors, path, strerror(errno));
         return -1;
     }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        read_error(errors, path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        strbuf why = STRBUF_INIT;
+        strbuf_printf(&why, "%s, not a regular file", file_kind(st.st_mode));
+        read_error(errors, path, strbuf_str(&why));
+        strbuf_free(&why);
+        close(fd);
+        return -1;
+    }
+    /* The size is checked again while reading: the file may grow. */
     strbuf sb = STRBUF_INIT;
-    for (;;) {
+    bool too_big = st.st_size > (off_t)CONF_MAX_BYTES;
+    while (!too_big) {
         if (strbuf_reserve(&sb, 65536) < 0) {
             errno = ENOMEM;
             break;
@@ -545,41 +583,40 @@ static int read_all(const char *path, char **text, size_t *len)
         ssize_t n = read(fd, sb.data + sb.len, 65536);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
-            if (n == 0) {
-                close(fd);
-                *len = sb.len;
-                *text = sb.data;
-                sb.data[sb.len] = '\0';
-                return 0;
+        if (n == 0) {
+            close(fd);
+            *len = sb.len;
+            *text = sb.data != NULL ? sb.data : calloc(1, 1);
+            if (*text == NULL) {
+                read_error(errors, path, strerror(ENOMEM));
+                return -1;
             }
-            break;
+            (*text)[*len] = '\0';
+            if (io_error != NULL)
+                *io_error = false;
+            return 0;
         }
+        if (n < 0)
+            break;
         sb.len += (size_t)n;
-        if (sb.len > CONF_MAX_BYTES) {
-            errno = EFBIG;
-            break;
-        }
+        too_big = sb.len > CONF_MAX_BYTES;
     }
-    int saved = errno;
+    if (too_big) {
+        strbuf why = STRBUF_INIT;
+        strbuf_printf(&why, "larger than %u bytes, the limit for a configuration file",
+                      CONF_MAX_BYTES);
+        read_error(errors, path, strbuf_str(&why));
+        strbuf_free(&why);
+    } else {
+        read_error(errors, path, strerror(errno));
+    }
     close(fd);
     strbuf_free(&sb);
-    errno = saved;
     return -1;
 }
 
-conf *conf_load(const char *path, strbuf *errors, bool *io_error)
+conf *conf_parse(const char *path, const char *text, size_t len, strbuf *errors)
 {
-    char *text = NULL;
-    size_t len = 0;
-    if (io_error != NULL)
-        *io_error = false;
-    if (read_all(path, &text, &len) < 0) {
-        strbuf_printf(errors, "%s: cannot read: %s\n", path, strerror(errno));
-        if (io_error != NULL)
-            *io_error = true;
-        return NULL;
-    }
     conf_errs e;
     conf_errs_init(&e, path);
     conf_node *root = NULL;
@@ -589,7 +626,6 @@ conf *conf_load(const char *path, strbuf *errors, bool *io_error)
     else if (conf_yaml_load(text, len, &e, &root) == 0 && root != NULL)
         validate_root(&x, root);
     conf_node_free(root);
-    free(text);
     if (e.n > 0 || e.oom) {
         conf_errs_flush(&e, errors);
         conf_free(x.c);
@@ -597,4 +633,15 @@ conf *conf_load(const char *path, strbuf *errors, bool *io_error)
     }
     conf_errs_free(&e);
     return x.c;
+}
+
+conf *conf_load(const char *path, strbuf *errors, bool *io_error)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (conf_read_file(path, &text, &len, errors, io_error) < 0)
+        return NULL;
+    conf *c = conf_parse(path, text, len, errors);
+    free(text);
+    return c;
 }

@@ -100,10 +100,32 @@ typedef struct conf {
  * console, INFO). Returns NULL when out of memory. */
 conf *conf_new_default(void);
 
-/* Reads and validates path. On success returns a new conf. On failure
- * returns NULL and appends every error to errors, one per line, each as
- * "path:line:col: key: message". *io_error is set true when the file itself
- * could not be read (as opposed to being invalid); it may be NULL. */
+/* The largest configuration file read, and the most that all the ${VAR}
+ * expansions of one file may add up to: far above any real configuration,
+ * it keeps "metalog-check /dev/zero"-like inputs and hostile environments
+ * from costing unbounded time and memory. */
+#define CONF_MAX_BYTES (4u * 1024 * 1024)
+/* The most one value may hold after its ${VAR} references are expanded. */
+#define CONF_VALUE_MAX (64u * 1024)
+
+/* Reads the configuration file at path, without parsing it. Returns 0 with
+ * *text (malloc'd, NUL-terminated, owned by the caller) and *len; or -1
+ * with one line "path: cannot read: reason" appended to errors and *text
+ * NULL. Only a regular file of at most CONF_MAX_BYTES is read: a FIFO,
+ * directory, device or socket is refused at once, naming what it is, and
+ * never blocks the caller. *io_error (may be NULL) is set true on failure,
+ * false on success. Touches no shared state: callers may read outside any
+ * lock of theirs. */
+int conf_read_file(const char *path, char **text, size_t *len, strbuf *errors, bool *io_error);
+
+/* Parses and validates text (len bytes, as read from path; path only names
+ * the file in errors and in conf.path). On success returns a new conf. On
+ * failure returns NULL and appends every error to errors, one per line,
+ * each as "path:line:col: key: message". No file is opened. */
+conf *conf_parse(const char *path, const char *text, size_t len, strbuf *errors);
+
+/* conf_read_file then conf_parse. *io_error is set true when the file
+ * itself could not be read (as opposed to being invalid); it may be NULL. */
 conf *conf_load(const char *path, strbuf *errors, bool *io_error);
 
 void conf_free(conf *c);

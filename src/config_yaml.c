@@ -80,6 +80,11 @@ static int err_cmp(const void *pa, const void *pb)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
+void conf_put_path(strbuf *out, const char *path)
+{
+    ru_escape(out, path, strlen(path), 0, 0);
+}
+
 void conf_errs_flush(conf_errs *e, strbuf *out)
 {
     /* Sorting in place is fine: the order found carries no meaning beyond
@@ -88,13 +93,15 @@ void conf_errs_flush(conf_errs *e, strbuf *out)
         qsort(e->v, e->n, sizeof(*e->v), err_cmp);
     for (size_t i = 0; i < e->n; i++) {
         const conf_err *x = &e->v[i];
-        if (x->at.line == 0)
-            strbuf_printf(out, "%s: %s\n", e->path, x->text);
-        else
-            strbuf_printf(out, "%s:%u:%u: %s\n", e->path, x->at.line, x->at.col, x->text);
+        conf_put_path(out, e->path);
+        if (x->at.line != 0)
+            strbuf_printf(out, ":%u:%u", x->at.line, x->at.col);
+        strbuf_printf(out, ": %s\n", x->text);
     }
-    if (e->oom)
-        strbuf_printf(out, "%s: out of memory\n", e->path);
+    if (e->oom) {
+        conf_put_path(out, e->path);
+        strbuf_puts(out, ": out of memory\n");
+    }
 }
 
 void conf_errs_free(conf_errs *e)

@@ -84,6 +84,9 @@ void conf_node_free(conf_node *n);
 
 /* "a mapping", "a sequence", or the scalar quoted: for "got ..." messages. */
 void conf_node_describe(const conf_node *n, strbuf *out);
+/* Appends path with control characters escaped: a file name may hold
+ * any byte, and a message must not steer the terminal it is shown on. */
+void conf_put_path(strbuf *out, const char *path);
 /* Appends s in double quotes, control bytes escaped and long text cut, so
  * that a message stays on one line whatever the file held. */
 void conf_quote(strbuf *out, const char *s, size_t len);

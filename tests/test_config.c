@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -1380,15 +1382,103 @@ START_TEST(missing_file_is_an_io_error)
 }
 END_TEST
 
-START_TEST(directory_is_an_io_error)
+/* Seconds since an arbitrary start, for "returns at once" checks. */
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+START_TEST(directory_is_refused_at_once_naming_what_it_is)
 {
     strbuf e = STRBUF_INIT;
     bool io = false;
     ck_assert_ptr_null(conf_load(tmpdir, &e, &io));
     ck_assert(io);
     char *got = without(strbuf_str(&e), tmpdir);
-    ck_assert_str_eq(got, ": cannot read: Is a directory\n");
+    ck_assert_str_eq(got, ": cannot read: a directory, not a regular file\n");
     free(got);
+    strbuf_free(&e);
+}
+END_TEST
+
+/* A FIFO with no writer: a blocking open would never return. The test
+ * process is killed by Check's timeout if it does. */
+START_TEST(fifo_is_refused_at_once_without_blocking)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/fifo.yaml", tmpdir);
+    unlink(path);
+    ck_assert_int_eq(mkfifo(path, 0600), 0);
+    strbuf e = STRBUF_INIT;
+    bool io = false;
+    double t0 = now_seconds();
+    ck_assert_ptr_null(conf_load(path, &e, &io));
+    ck_assert(now_seconds() - t0 < 1.0);
+    ck_assert(io);
+    char *got = without(strbuf_str(&e), tmpdir);
+    ck_assert_str_eq(got, "/fifo.yaml: cannot read: a FIFO, not a regular file\n");
+    free(got);
+    strbuf_free(&e);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(character_device_is_refused_before_reading)
+{
+    strbuf e = STRBUF_INIT;
+    char *text = (char *)"untouched";
+    size_t len = 7;
+    ck_assert_int_eq(conf_read_file("/dev/zero", &text, &len, &e, NULL), -1);
+    ck_assert_ptr_null(text);
+    ck_assert_str_eq(strbuf_str(&e),
+                     "/dev/zero: cannot read: a character device, not a regular file\n");
+    strbuf_free(&e);
+}
+END_TEST
+
+START_TEST(file_over_the_size_cap_is_refused)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/big.yaml", tmpdir);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, (long)CONF_MAX_BYTES, SEEK_SET), 0);
+    fputc('\n', f);
+    ck_assert_int_eq(fclose(f), 0);
+    strbuf e = STRBUF_INIT;
+    bool io = false;
+    ck_assert_ptr_null(conf_load(path, &e, &io));
+    ck_assert(io);
+    char *got = without(strbuf_str(&e), tmpdir);
+    ck_assert_str_eq(got, "/big.yaml: cannot read: larger than 4194304 bytes, the limit for a "
+                          "configuration file\n");
+    free(got);
+    strbuf_free(&e);
+    unlink(path);
+}
+END_TEST
+
+/* The two halves of conf_load, as the core uses them to read outside its
+ * lock: the text is the caller's, NUL-terminated, and parses alone. */
+START_TEST(read_file_then_parse_is_conf_load)
+{
+    strbuf e = STRBUF_INIT;
+    char *text = NULL;
+    size_t len = 0;
+    bool io = true;
+    ck_assert_int_eq(conf_read_file(VALID_DIR "full.yaml", &text, &len, &e, &io), 0);
+    ck_assert(!io);
+    ck_assert_uint_eq(strlen(text), len);
+    conf *c = conf_parse("named.yaml", text, len, &e);
+    free(text);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(c->path, "named.yaml");
+    ck_assert_int_eq(c->log_level, METALOG_DEBUG);
+    conf_free(c);
+    ck_assert_ptr_null(conf_parse("inline.yaml", "log_level: LOUD\n", 16, &e));
+    ck_assert_ptr_nonnull(strstr(strbuf_str(&e), "inline.yaml:1:12: log_level: unknown level"));
     strbuf_free(&e);
 }
 END_TEST
@@ -1701,7 +1791,9 @@ static Suite *config_suite(void)
         env_unset_without_default_is_an_error_at_the_scalar, env_unterminated_reference_is_an_error,
         env_empty_name_is_an_error, dollar_dollar_and_lone_dollar_stay_literal,
         env_expands_in_logger_names, env_expanding_to_empty_path_is_rejected);
-    ADD(s, "reading", missing_file_is_an_io_error, directory_is_an_io_error,
+    ADD(s, "reading", missing_file_is_an_io_error, directory_is_refused_at_once_naming_what_it_is,
+        fifo_is_refused_at_once_without_blocking, character_device_is_refused_before_reading,
+        file_over_the_size_cap_is_refused, read_file_then_parse_is_conf_load,
         invalid_content_is_not_an_io_error, io_error_flag_may_be_null);
     ADD(s, "conf_print", print_fills_every_default, print_shows_loaded_values,
         print_redacts_webhook_path_and_query,

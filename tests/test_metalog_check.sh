@@ -95,6 +95,32 @@ expect_rc 2 "unreadable config"
 printf 'no-such-file.yaml: cannot read: No such file or directory\n' >"$tmp/want"
 expect_same "$err" "$tmp/want" "unreadable config: one error line"
 
+# A FIFO with no writer at the config path: refused at once, not read.
+mkfifo "$tmp/fifo.yaml"
+start=$(date +%s)
+(cd "$tmp" && exec timeout 5 "$check" fifo.yaml) >"$out" 2>"$err"
+rc=$?
+elapsed=$(($(date +%s) - start))
+expect_rc 2 "config path is a FIFO"
+[ "$elapsed" -le 1 ] && pass "config path is a FIFO: returns at once" ||
+    fail "config path is a FIFO: took ${elapsed}s"
+printf 'fifo.yaml: cannot read: a FIFO, not a regular file\n' >"$tmp/want"
+expect_same "$err" "$tmp/want" "config path is a FIFO: names what it is"
+rm -f "$tmp/fifo.yaml"
+
+mkdir "$tmp/dir.yaml"
+run "$tmp" dir.yaml
+expect_rc 2 "config path is a directory"
+printf 'dir.yaml: cannot read: a directory, not a regular file\n' >"$tmp/want"
+expect_same "$err" "$tmp/want" "config path is a directory: names what it is"
+rmdir "$tmp/dir.yaml"
+
+(cd "$tmp" && exec timeout 5 "$check" /dev/zero) >"$out" 2>"$err"
+rc=$?
+expect_rc 2 "config path is a device"
+printf '/dev/zero: cannot read: a character device, not a regular file\n' >"$tmp/want"
+expect_same "$err" "$tmp/want" "config path is a device: names what it is"
+
 run "$tmp" "$valid/minimal.yaml" no-such-file.yaml "$invalid/level_unknown.yaml"
 expect_rc 2 "unreadable config among valid and invalid ones wins"
 
