@@ -23,8 +23,11 @@ typedef struct handler handler;
  * that only kept the bytes learned nothing: a failure or a recovery is
  * known, and reported, only when bytes actually went out. */
 enum {
-    HANDLER_FAILED = -1, /* errno set; nothing of a record is left half written
-                          * unless the device accepted only part of it */
+    HANDLER_FAILED = -1, /* errno set; the pipeline counts one lost record,
+                          * a handler that lost more counts the others
+                          * (handler_count_lost). A file never keeps part of
+                          * a record where another record would continue
+                          * its line. */
     HANDLER_WRITTEN = 0,
     HANDLER_KEPT = 1, /* buffered (write), nothing to write (flush), or
                        * nothing written and nothing learned */
@@ -68,6 +71,17 @@ typedef struct handler_ops {
      * fewer. NULL for handlers without a buffer. */
     strbuf *(*render_buffer)(handler *h);
     int (*render_commit)(handler *h, const ml_record *r, size_t start);
+    /* For a crash handler: async-signal-safe. Takes the handler's lock
+     * only with try-locks, retried until deadline_ns (CLOCK_MONOTONIC
+     * nanoseconds; past it, gives up and returns -1 having written
+     * nothing), writes what the handler has buffered and then line (when
+     * len > 0) with write(2) only (no malloc, no stdio, no waiting on a
+     * lock, no rotation), and lets the lock go. 0 when everything was
+     * written, else -1; errno is left as it was. A lock held by the
+     * thread that crashed is never taken: such a handler gives up at the
+     * deadline. NULL for handlers with nothing to write from a signal
+     * handler. */
+    int (*crash_flush)(handler *h, const char *line, size_t len, long deadline_ns);
 } handler_ops;
 
 struct handler {
@@ -121,7 +135,19 @@ void handler_lock_unregister(pthread_mutex_t *m);
 void handler_locks_acquire(void);          /* before fork */
 void handler_locks_release(bool in_child); /* after fork, parent and child */
 
-/* write(2) until all of buf is written or an error other than EINTR. */
+/* write(2) until all of buf is written or an error other than EINTR.
+ * Async-signal-safe. */
 int handler_write_all(int fd, const char *buf, size_t len);
+
+/* Takes m with pthread_mutex_trylock, retried (with naps of at most a
+ * millisecond) until CLOCK_MONOTONIC passes deadline_ns; -1 then. For
+ * crash_flush: it calls only trylock (an atomic exchange in glibc),
+ * clock_gettime and nanosleep. */
+int handler_lock_until(pthread_mutex_t *m, long deadline_ns);
+
+/* Records lost by a handler beyond the one the pipeline counts for a
+ * failed call; they appear in metalog_stats.write_errors. */
+void handler_count_lost(size_t n);
+void handler_stats_add(metalog_stats *out);
 
 #endif

@@ -1,7 +1,9 @@
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "handler.h"
@@ -29,6 +31,34 @@ int handler_write_all(int fd, const char *buf, size_t len)
         len -= (size_t)n;
     }
     return 0;
+}
+
+int handler_lock_until(pthread_mutex_t *m, long deadline_ns)
+{
+    for (;;) {
+        if (pthread_mutex_trylock(m) == 0)
+            return 0;
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = deadline_ns - (now.tv_sec * 1000000000L + now.tv_nsec);
+        if (left <= 0)
+            return -1;
+        struct timespec nap = {0, left < 1000000 ? left : 1000000};
+        nanosleep(&nap, NULL);
+    }
+}
+
+static atomic_uint_fast64_t records_lost;
+
+void handler_count_lost(size_t n)
+{
+    if (n > 0)
+        atomic_fetch_add_explicit(&records_lost, n, memory_order_relaxed);
+}
+
+void handler_stats_add(metalog_stats *out)
+{
+    out->write_errors += atomic_load_explicit(&records_lost, memory_order_relaxed);
 }
 
 /* One registered lock, and what the child of a fork must do with the
@@ -122,6 +152,19 @@ static int consoleh_flush(handler *h)
     return HANDLER_KEPT; /* writes go straight to the descriptor: nothing to learn here */
 }
 
+/* A console keeps nothing: only line goes out. */
+static int consoleh_crash_flush(handler *h, const char *line, size_t len, long deadline_ns)
+{
+    consoleh *c = (consoleh *)h;
+    int saved = errno;
+    if (handler_lock_until(&c->lock, deadline_ns) != 0)
+        return -1;
+    int rc = len > 0 ? handler_write_all(c->fd, line, len) : 0;
+    pthread_mutex_unlock(&c->lock);
+    errno = saved;
+    return rc;
+}
+
 static void consoleh_free(handler *h)
 {
     consoleh *c = (consoleh *)h;
@@ -134,6 +177,7 @@ static const handler_ops consoleh_ops = {
     .write = consoleh_write,
     .flush = consoleh_flush,
     .free = consoleh_free,
+    .crash_flush = consoleh_crash_flush,
 };
 
 handler *consoleh_new(int fd)

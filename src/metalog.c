@@ -262,6 +262,7 @@ void metalog_get_stats(metalog_stats *out)
     pipeline_stats_add(out);
     async_stats_add(out);
     webhook_stats_add(out);
+    handler_stats_add(out);
     out->reloads = atomic_load(&reloads);
     out->reload_failures = atomic_load(&reload_failures);
 }

@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include <metalog.h>
 
+#include "handler.h"
 #include "testhelp.h"
 
 #define MIB 1048576LL
@@ -607,36 +609,6 @@ START_TEST(a_file_renamed_away_is_followed_to_the_new_one)
 }
 END_TEST
 
-/* A file that does not rotate, removed from a directory that stays, is
- * not recreated between reloads (a rotation tool may be about to create
- * it), and writing on into the removed file is no failure; the next
- * reload makes it anew. (A rotating file checks its path before every
- * write, to follow other processes' rotations, and recreates it.) */
-START_TEST(a_deleted_file_in_a_remaining_directory_waits_for_the_next_reload)
-{
-    init_log("rotation_size_mb: 0\n");
-    metalog_info(NULL, "before", ml_int("seq", 0));
-    ck_assert_int_eq(unlink(logpath), 0);
-    th_next_path_check();
-    metalog_stats before, after;
-    metalog_get_stats(&before);
-    metalog_info(NULL, "unseen", ml_int("seq", 1));
-    metalog_get_stats(&after);
-    ck_assert_uint_eq(after.write_errors, before.write_errors);
-    ck_assert(!exists(logpath));
-    ck_assert_int_eq(metalog_reload(), 0);
-    metalog_info(NULL, "after", ml_int("seq", 2));
-    /* The new file: the reload's own record, then ours; none before. */
-    size_t n;
-    json_object **lines = th_json_lines(logpath, &n);
-    ck_assert_uint_ge(n, 1);
-    ck_assert_str_eq(th_jstr(lines[n - 1], "event"), "after");
-    for (size_t i = 0; i < n; i++)
-        ck_assert_str_ne(th_jstr(lines[i], "event"), "unseen");
-    th_json_lines_free(lines, n);
-}
-END_TEST
-
 /* ---- Buffered synchronous files (file_buffer_kb) ---- */
 
 /* A buffer that only a flush, a level or exit empties: no flusher beat
@@ -765,6 +737,506 @@ START_TEST(buffered_record_larger_than_the_buffer_is_written_whole_in_order)
 }
 END_TEST
 
+/* ---- A full disk ---- */
+
+/* A tmpfs of 64 KiB mounted at dir/fs for the test, or NULL (with a
+ * message) when that cannot be done: it needs root. */
+static char *mount_small_fs(void)
+{
+    if (geteuid() != 0) {
+        printf("skipped: a full filesystem needs root to mount a tmpfs\n");
+        return NULL;
+    }
+    char *fs = th_path(dir, "fs");
+    ck_assert_int_eq(mkdir(fs, 0755), 0);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=64k tmpfs '%s' 2>/dev/null", fs);
+    if (system(cmd) != 0) {
+        printf("skipped: cannot mount a tmpfs at %s\n", fs);
+        rmdir(fs);
+        free(fs);
+        return NULL;
+    }
+    return fs;
+}
+
+static void unmount_small_fs(char *fs)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "umount '%s'", fs);
+    ck_assert_int_eq(system(cmd), 0);
+    rmdir(fs);
+    free(fs);
+}
+
+/* The records of logger "full" in path: each line must be one whole JSON
+ * object (the test fails otherwise). */
+static long long count_whole_records(const char *path)
+{
+    size_t n, *lens;
+    char **lines = th_lines(path, &n, &lens);
+    long long found = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = th_json_strict(lines[i], lens[i]);
+        ck_assert_msg(o != NULL, "line %zu is not a whole record: %.*s", i + 1, (int)lens[i],
+                      lines[i]);
+        const char *logger = th_jstr(o, "logger");
+        found += logger != NULL && strcmp(logger, "full") == 0;
+        json_object_put(o);
+    }
+    th_lines_free(lines, n, lens);
+    return found;
+}
+
+/* Fills a tmpfs with records until writes fail (and on for a while),
+ * frees space, logs more: every line in the file is a whole record, and
+ * write_errors counts exactly the records that are not there. */
+static void full_disk_run(const char *mode)
+{
+    char *fs = mount_small_fs();
+    if (fs == NULL)
+        return;
+    char *filler = th_path(fs, "filler");
+    char *fill = malloc(24 * 1024 + 1);
+    memset(fill, 'f', 24 * 1024);
+    fill[24 * 1024] = '\0';
+    FILE *ff = fopen(filler, "w");
+    ck_assert_ptr_nonnull(ff);
+    fputs(fill, ff);
+    ck_assert_int_eq(fclose(ff), 0);
+    free(fill);
+    char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/fs/app.log\n%s", mode);
+    ck_assert_msg(metalog_init(cfg) == 0, "init: %s", metalog_last_error());
+    metalog_logger *log = metalog_get("full");
+    static const char pad[] = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopq"
+                              "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopq";
+    long long logged = 0;
+    metalog_stats st;
+    /* Some 60 KiB: well past what fits. A flush now and then makes the
+     * buffered modes write (and fail) in batches of many records. */
+    for (int i = 0; i < 260; i++, logged++) {
+        metalog_info(log, "rec", ml_int("seq", logged), ml_str("pad", pad + i % 50));
+        if (i % 37 == 36)
+            metalog_flush();
+    }
+    ck_assert_int_eq(metalog_flush(), -1);
+    metalog_get_stats(&st);
+    ck_assert_uint_gt(st.write_errors, 0);
+    ck_assert_int_eq(unlink(filler), 0);
+    for (int i = 0; i < 40; i++, logged++)
+        metalog_info(log, "rec", ml_int("seq", logged), ml_str("pad", pad + i % 50));
+    ck_assert_int_eq(metalog_flush(), 0);
+    metalog_get_stats(&st);
+    char *path = th_path(fs, "app.log");
+    long long found = count_whole_records(path);
+    ck_assert_int_gt(found, 0);
+    ck_assert_uint_eq(st.write_errors, (uint64_t)(logged - found));
+    metalog_shutdown();
+    free(path);
+    free(cfg);
+    free(filler);
+    unmount_small_fs(fs);
+}
+
+START_TEST(full_disk_never_leaves_a_torn_line_and_counts_each_lost_record)
+{
+    full_disk_run("");
+}
+END_TEST
+
+START_TEST(full_disk_never_leaves_a_torn_line_buffered)
+{
+    full_disk_run("file_buffer_kb: 4\nflush_interval_ms: 3600000\n");
+}
+END_TEST
+
+START_TEST(full_disk_never_leaves_a_torn_line_async)
+{
+    full_disk_run("async_logging: true\n");
+}
+END_TEST
+
+/* ---- The directory or the file replaced ---- */
+
+/* Records logged while the directory is removed and made again: what
+ * follows the replacement is in the new file, and every record since the
+ * last path check before it is either there too or counted. */
+static void replaced_directory_run(const char *mode)
+{
+    char *sub = th_path(dir, "logs");
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    char *path = th_path(sub, "app.log");
+    char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/logs/app.log\n"
+                               "rotation_size_mb: 0\n%s", mode);
+    ck_assert_msg(metalog_init(cfg) == 0, "init: %s", metalog_last_error());
+    metalog_info(NULL, "before", ml_int("seq", 0));
+    ck_assert_int_eq(metalog_flush(), 0);
+    th_next_path_check();
+    metalog_info(NULL, "window", ml_int("seq", 0)); /* the last check before */
+    ck_assert_int_eq(metalog_flush(), 0);
+    metalog_stats before, after;
+    metalog_get_stats(&before);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir '%s'", sub, sub);
+    ck_assert_int_eq(system(cmd), 0);
+    for (int i = 1; i <= 20; i++)
+        metalog_info(NULL, "window", ml_int("seq", i));
+    metalog_flush();
+    th_next_path_check();
+    for (int i = 0; i < 20; i++)
+        metalog_info(NULL, "after", ml_int("seq", i));
+    ck_assert_int_eq(metalog_flush(), 0);
+    metalog_get_stats(&after);
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    long long window = 0, later = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *ev = th_jstr(lines[i], "event");
+        ck_assert_str_ne(ev, "before");
+        window += strcmp(ev, "window") == 0;
+        later += strcmp(ev, "after") == 0;
+    }
+    th_json_lines_free(lines, n);
+    ck_assert_int_eq(later, 20);
+    ck_assert_uint_eq(after.write_errors - before.write_errors, (uint64_t)(21 - window));
+    free(cfg);
+    free(path);
+    free(sub);
+}
+
+START_TEST(replaced_directory_gets_every_later_record_or_counts_it)
+{
+    replaced_directory_run("");
+}
+END_TEST
+
+START_TEST(replaced_directory_gets_every_later_record_or_counts_it_async)
+{
+    replaced_directory_run("async_logging: true\n");
+}
+END_TEST
+
+/* The file removed and a directory made at its path: nothing can be
+ * written there, so writes fail, are counted and reported, and resume
+ * once the directory is gone. */
+START_TEST(file_replaced_by_a_directory_fails_counted_until_it_goes)
+{
+    char *cfg = th_config(dir, "log_to_console: true\nconsole_colors: never\n"
+                               "log_file: @D@/app.log\nrotation_size_mb: 0\n");
+    th_capture_begin();
+    int rc = metalog_init(cfg);
+    metalog_info(NULL, "before", ml_int("seq", 0));
+    ck_assert_int_eq(unlink(logpath), 0);
+    ck_assert_int_eq(mkdir(logpath, 0755), 0);
+    th_next_path_check();
+    metalog_stats before, after;
+    metalog_get_stats(&before);
+    for (int i = 1; i <= 3; i++)
+        metalog_info(NULL, "lost", ml_int("seq", i));
+    int frc = metalog_flush();
+    metalog_get_stats(&after);
+    ck_assert_int_eq(rmdir(logpath), 0);
+    th_next_path_check();
+    metalog_info(NULL, "back", ml_int("seq", 4));
+    int frc2 = metalog_flush();
+    char *out = th_capture_end();
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(frc, -1);
+    ck_assert_int_eq(frc2, 0);
+    /* the three, and "before", written since the last check to the file
+     * that was deleted */
+    ck_assert_uint_eq(after.write_errors - before.write_errors, 4);
+    expect_reported_once(out, "log write failed");
+    expect_reported_once(out, "log writes recovered");
+    char *events = th_events(logpath, 0);
+    ck_assert_str_eq(events, "back");
+    free(events);
+    free(out);
+    free(cfg);
+}
+END_TEST
+
+/* A file that does not rotate, deleted from a directory that stays, is
+ * made again at the next path check; the records written to the deleted
+ * file since the check before are counted. */
+START_TEST(a_deleted_file_is_created_again_and_its_lost_records_counted)
+{
+    init_log("rotation_size_mb: 0\n");
+    metalog_info(NULL, "before", ml_int("seq", 0));
+    th_next_path_check();
+    metalog_info(NULL, "checked", ml_int("seq", 1));
+    metalog_stats before, after;
+    metalog_get_stats(&before);
+    ck_assert_int_eq(unlink(logpath), 0);
+    metalog_info(NULL, "unseen", ml_int("seq", 2));
+    th_next_path_check();
+    metalog_info(NULL, "after", ml_int("seq", 3));
+    ck_assert_int_eq(metalog_flush(), 0);
+    metalog_get_stats(&after);
+    ck_assert_uint_eq(after.write_errors - before.write_errors, 2);
+    char *events = th_events(logpath, 0);
+    ck_assert_str_eq(events, "after");
+    free(events);
+}
+END_TEST
+
+/* A tool that renames the file and has not yet made the next one: no
+ * failure, the records go on to the renamed file (which a tool reads). */
+START_TEST(a_file_renamed_away_with_nothing_in_its_place_keeps_its_records)
+{
+    init_log("rotation_size_mb: 0\n");
+    metalog_info(NULL, "old", ml_int("seq", 0));
+    char *moved = th_path(dir, "app.log.1");
+    ck_assert_int_eq(rename(logpath, moved), 0);
+    th_next_path_check();
+    metalog_stats before, after;
+    metalog_get_stats(&before);
+    metalog_info(NULL, "still", ml_int("seq", 1));
+    ck_assert_int_eq(metalog_flush(), 0);
+    metalog_get_stats(&after);
+    ck_assert_uint_eq(after.write_errors, before.write_errors);
+    ck_assert(!exists(logpath));
+    char *events = th_events(moved, 0);
+    ck_assert_str_eq(events, "old,still");
+    free(events);
+    free(moved);
+}
+END_TEST
+
+/* ---- Symbolic links ---- */
+
+START_TEST(a_symlink_to_an_existing_file_is_followed)
+{
+    char *target = th_write_file(dir, "target.log", "");
+    ck_assert_int_eq(symlink(target, logpath), 0);
+    init_log("");
+    metalog_info(NULL, "through");
+    char *events = th_events(target, 0);
+    ck_assert_str_eq(events, "through");
+    free(events);
+    free(target);
+}
+END_TEST
+
+START_TEST(a_dangling_symlink_is_refused_at_open_and_nothing_created)
+{
+    char *target = th_path(dir, "elsewhere.log");
+    ck_assert_int_eq(symlink(target, logpath), 0);
+    char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n");
+    ck_assert_int_eq(metalog_init(cfg), -1);
+    const char *err = metalog_last_error();
+    char want[1024];
+    snprintf(want, sizeof want,
+             "'%s' is a symbolic link to a missing file; metalog does not create files "
+             "through links",
+             logpath);
+    ck_assert_msg(strstr(err, want) != NULL, "want '%s' in: %s", want, err);
+    ck_assert(!exists(target));
+    free(cfg);
+    free(target);
+}
+END_TEST
+
+/* The file deleted and a dangling link put in its place: neither the
+ * path check nor a rotating file's recreation creates the link's target;
+ * the records are counted as lost instead. */
+static void recreate_through_link_run(const char *extra)
+{
+    init_log(extra);
+    metalog_info(NULL, "before");
+    char *target = th_path(dir, "elsewhere.log");
+    ck_assert_int_eq(unlink(logpath), 0);
+    ck_assert_int_eq(symlink(target, logpath), 0);
+    th_next_path_check();
+    metalog_stats before, after;
+    metalog_get_stats(&before);
+    metalog_info(NULL, "refused");
+    ck_assert_int_eq(metalog_flush(), -1);
+    metalog_get_stats(&after);
+    ck_assert(!exists(target));
+    ck_assert_uint_ge(after.write_errors - before.write_errors, 1);
+    free(target);
+}
+
+START_TEST(recreating_a_file_never_creates_through_a_dangling_link)
+{
+    recreate_through_link_run("rotation_size_mb: 0\n");
+}
+END_TEST
+
+START_TEST(recreating_a_rotating_file_never_creates_through_a_dangling_link)
+{
+    recreate_through_link_run("rotation_size_mb: 1\n");
+}
+END_TEST
+
+/* ---- Several processes, every mode ---- */
+
+#define NSHARE 4
+
+static void shared_rotation_run(const char *mode)
+{
+    char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n"
+                               "rotation_size_mb: 1\nrotation_backup_count: 40\n%s", mode);
+    long long count = records_for(1.5);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pids[NSHARE];
+    for (int id = 0; id < NSHARE; id++) {
+        pids[id] = fork();
+        ck_assert_int_ge(pids[id], 0);
+        if (pids[id] == 0) {
+            close(fds[1]);
+            child_log(id, fds[0], cfg, count);
+        }
+    }
+    close(fds[0]);
+    close(fds[1]);
+    for (int id = 0; id < NSHARE; id++) {
+        int status;
+        ck_assert_int_eq(waitpid(pids[id], &status, 0), pids[id]);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d failed", id);
+    }
+    /* Every record once across the files, none past the limit. */
+    char *seen = calloc((size_t)(NSHARE * count), 1);
+    long long total = 0;
+    for (int i = 0;; i++) {
+        char *path = i ? backup(i) : strdup(logpath);
+        if (!exists(path)) {
+            free(path);
+            ck_assert_int_lt(i, 40);
+            break;
+        }
+        long long size = th_file_size(path);
+        ck_assert_msg(size <= MIB, "%s has %lld bytes, past the limit", path, size);
+        size_t n;
+        json_object **lines = th_json_lines(path, &n);
+        for (size_t k = 0; k < n; k++) {
+            long long id, seq;
+            ck_assert(th_jint(lines[k], "proc", &id) && th_jint(lines[k], "seq", &seq));
+            ck_assert(id >= 0 && id < NSHARE && seq >= 0 && seq < count);
+            ck_assert_msg(!seen[id * count + seq], "process %lld seq %lld twice", id, seq);
+            seen[id * count + seq] = 1;
+            total++;
+        }
+        th_json_lines_free(lines, n);
+        free(path);
+    }
+    ck_assert_int_eq(total, NSHARE * count);
+    free(seen);
+    free(cfg);
+}
+
+START_TEST(processes_sharing_a_rotating_file_keep_the_limit_sync)
+{
+    shared_rotation_run("");
+}
+END_TEST
+
+START_TEST(processes_sharing_a_rotating_file_keep_the_limit_buffered)
+{
+    shared_rotation_run("file_buffer_kb: 64\n");
+}
+END_TEST
+
+START_TEST(processes_sharing_a_rotating_file_keep_the_limit_async)
+{
+    shared_rotation_run("async_logging: true\n");
+}
+END_TEST
+
+/* ---- crash_flush ---- */
+
+static long mono_ns(long plus_ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000L + t.tv_nsec + plus_ms * 1000000L;
+}
+
+typedef struct holder {
+    handler *h;
+    long hold_ms;
+    int held; /* set once the lock is taken */
+} holder;
+
+static void *hold_lock(void *arg)
+{
+    holder *ho = arg;
+    ho->h->ops->hold(ho->h);
+    __atomic_store_n(&ho->held, 1, __ATOMIC_RELEASE);
+    usleep((useconds_t)(ho->hold_ms * 1000));
+    ho->h->ops->let_go(ho->h);
+    return NULL;
+}
+
+/* A buffered file handler with two records in its buffer. */
+static handler *buffered_handler(void)
+{
+    strbuf err = {0};
+    handler *h = fileh_open(logpath, 0640, 0, 0, 4096, METALOG_CRITICAL, &err);
+    ck_assert_msg(h != NULL, "%s", err.data ? err.data : "");
+    ck_assert_int_eq(handler_write(h, "{\"event\":\"one\"}\n", 16), HANDLER_KEPT);
+    ck_assert_int_eq(handler_write(h, "{\"event\":\"two\"}\n", 16), HANDLER_KEPT);
+    ck_assert_int_eq(th_file_size(logpath), 0);
+    return h;
+}
+
+static void hold_in_thread(holder *ho, pthread_t *th)
+{
+    ck_assert_int_eq(pthread_create(th, NULL, hold_lock, ho), 0);
+    while (!__atomic_load_n(&ho->held, __ATOMIC_ACQUIRE))
+        usleep(1000);
+}
+
+START_TEST(crash_flush_waits_out_a_brief_lock_and_writes_buffer_then_line)
+{
+    handler *h = buffered_handler();
+    holder ho = {h, 50, 0};
+    pthread_t th;
+    hold_in_thread(&ho, &th);
+    const char line[] = "{\"event\":\"crash\"}\n";
+    ck_assert_int_eq(h->ops->crash_flush(h, line, sizeof line - 1, mono_ns(2000)), 0);
+    pthread_join(th, NULL);
+    char *text = th_read(logpath, NULL);
+    ck_assert_str_eq(text, "{\"event\":\"one\"}\n{\"event\":\"two\"}\n{\"event\":\"crash\"}\n");
+    free(text);
+    handler_free(h);
+}
+END_TEST
+
+START_TEST(crash_flush_gives_up_at_the_deadline_when_the_lock_stays_held)
+{
+    handler *h = buffered_handler();
+    holder ho = {h, 1000, 0};
+    pthread_t th;
+    hold_in_thread(&ho, &th);
+    long start = mono_ns(0);
+    ck_assert_int_eq(h->ops->crash_flush(h, "{\"event\":\"crash\"}\n", 18, mono_ns(100)), -1);
+    long took_ms = (mono_ns(0) - start) / 1000000;
+    ck_assert_msg(took_ms >= 90 && took_ms < 900, "gave up after %ld ms", took_ms);
+    ck_assert_int_eq(th_file_size(logpath), 0);
+    pthread_join(th, NULL);
+    handler_free(h); /* writes the two records it still holds */
+    ck_assert_uint_eq(th_count_lines(logpath), 2);
+}
+END_TEST
+
+START_TEST(console_crash_flush_writes_the_line_to_its_descriptor)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    handler *h = consoleh_new(fds[1]);
+    ck_assert_int_eq(h->ops->crash_flush(h, "crash\n", 6, mono_ns(1000)), 0);
+    char got[16] = {0};
+    ck_assert_int_eq(read(fds[0], got, sizeof got - 1), 6);
+    ck_assert_str_eq(got, "crash\n");
+    handler_free(h);
+    close(fds[0]);
+    close(fds[1]);
+}
+END_TEST
+
 static Suite *file_suite(void)
 {
     Suite *s = suite_create("file");
@@ -797,8 +1269,30 @@ static Suite *file_suite(void)
     tcase_add_test(rot, write_failure_is_reported_once_and_recovery_once);
     tcase_add_test(rot, deleted_directory_is_reported_once_and_logging_resumes_when_it_is_back);
     tcase_add_test(rot, a_file_renamed_away_is_followed_to_the_new_one);
-    tcase_add_test(rot, a_deleted_file_in_a_remaining_directory_waits_for_the_next_reload);
+    tcase_add_test(rot, processes_sharing_a_rotating_file_keep_the_limit_sync);
+    tcase_add_test(rot, processes_sharing_a_rotating_file_keep_the_limit_buffered);
+    tcase_add_test(rot, processes_sharing_a_rotating_file_keep_the_limit_async);
     suite_add_tcase(s, rot);
+
+    TCase *fault = tcase_create("faults");
+    tcase_add_checked_fixture(fault, setup, teardown);
+    tcase_set_timeout(fault, 60);
+    tcase_add_test(fault, full_disk_never_leaves_a_torn_line_and_counts_each_lost_record);
+    tcase_add_test(fault, full_disk_never_leaves_a_torn_line_buffered);
+    tcase_add_test(fault, full_disk_never_leaves_a_torn_line_async);
+    tcase_add_test(fault, replaced_directory_gets_every_later_record_or_counts_it);
+    tcase_add_test(fault, replaced_directory_gets_every_later_record_or_counts_it_async);
+    tcase_add_test(fault, file_replaced_by_a_directory_fails_counted_until_it_goes);
+    tcase_add_test(fault, a_deleted_file_is_created_again_and_its_lost_records_counted);
+    tcase_add_test(fault, a_file_renamed_away_with_nothing_in_its_place_keeps_its_records);
+    tcase_add_test(fault, a_symlink_to_an_existing_file_is_followed);
+    tcase_add_test(fault, a_dangling_symlink_is_refused_at_open_and_nothing_created);
+    tcase_add_test(fault, recreating_a_file_never_creates_through_a_dangling_link);
+    tcase_add_test(fault, recreating_a_rotating_file_never_creates_through_a_dangling_link);
+    tcase_add_test(fault, crash_flush_waits_out_a_brief_lock_and_writes_buffer_then_line);
+    tcase_add_test(fault, crash_flush_gives_up_at_the_deadline_when_the_lock_stays_held);
+    tcase_add_test(fault, console_crash_flush_writes_the_line_to_its_descriptor);
+    suite_add_tcase(s, fault);
 
     TCase *buf = tcase_create("buffered");
     tcase_add_checked_fixture(buf, setup, teardown);
