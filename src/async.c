@@ -462,12 +462,34 @@ static inline ring *ring_for(const pipeline *p)
 
 /* Makes the ring's entries up to end visible to the writer, waking it if
  * it sleeps. */
-static void ring_publish(ring *rg, uint64_t end)
+static inline void ring_publish(ring *rg, uint64_t end)
 {
     atomic_store_explicit(&rg->head, end, memory_order_release);
     /* A relaxed look: a missed wake-up costs at most the writer's nap. */
     if (atomic_load_explicit(&w_sleeping.v, memory_order_relaxed))
         writer_wake();
+}
+
+/* A record at or above flush_level is published without the nap's delay:
+ * the records that explain a failure must reach the file before a kill -9
+ * that may follow them. The fence orders the head's store before the look
+ * at w_sleeping, as writer_nap orders its store of w_sleeping before its
+ * look at the heads, so one of the two sides always sees the other. Rare
+ * records only: the fence costs what the relaxed look saves. */
+static void ring_publish_urgent(ring *rg, uint64_t end)
+{
+    atomic_store_explicit(&rg->head, end, memory_order_release);
+    atomic_thread_fence(memory_order_seq_cst);
+    if (atomic_load_explicit(&w_sleeping.v, memory_order_relaxed))
+        writer_wake();
+}
+
+static inline void ring_publish_level(ring *rg, uint64_t end, const pipeline *p, int level)
+{
+    if (__builtin_expect(level >= pipeline_conf(p)->flush_level, 0))
+        ring_publish_urgent(rg, end);
+    else
+        ring_publish(rg, end);
 }
 
 void async_submit(const pipeline *p, ml_record *r)
@@ -492,7 +514,7 @@ void async_submit(const pipeline *p, ml_record *r)
     if (e == NULL)
         return;
     entry_put(e, size, p, r, ticks, &l);
-    ring_publish(rg, pos + size);
+    ring_publish_level(rg, pos + size, p, r->level);
 }
 
 /* Whether the event and every key and string value lie in the
@@ -537,7 +559,7 @@ bool async_log_literal(const pipeline *p, const metalog_logger *lg, int level,
     metalog_field *to = (metalog_field *)(e + 1);
     for (size_t i = 0; i < n; i++)
         to[i] = f[i];
-    ring_publish(rg, pos + size);
+    ring_publish_level(rg, pos + size, p, level);
     return true;
 }
 
@@ -658,9 +680,52 @@ static void writer_nap(void)
 {
     struct timespec until = clock_deadline_ms(10); /* a safety net for a missed wake-up */
     atomic_store(&w_sleeping.v, true);
+    atomic_thread_fence(memory_order_seq_cst); /* see ring_publish_urgent */
     if (!rings_pending())
         pthread_cond_timedwait(&w_wake, &w_lock, &until);
     atomic_store(&w_sleeping.v, false);
+}
+
+/* ---- A crash ----
+ *
+ * A thread in a crash handler cannot take w_lock or wait on a condition;
+ * it asks through crash_state and watches it. The writer answers after
+ * its next pass, so within one nap. */
+enum { CRASH_NONE, CRASH_ASKED, CRASH_DONE };
+static atomic_int crash_state;
+static void (*crash_emit)(void *);
+static void *crash_arg;
+
+/* On the writer: everything published before the request (the pass that
+ * saw it may have started before it), then the caller's records. */
+static void writer_crash(void)
+{
+    writer_pass();
+    pthread_mutex_lock(&w_pass);
+    crash_emit(crash_arg);
+    pthread_mutex_unlock(&w_pass);
+    atomic_store_explicit(&crash_state, CRASH_DONE, memory_order_release);
+}
+
+bool async_crash_drain(void (*emit)(void *), void *arg, const struct timespec *deadline)
+{
+    if (on_writer || !atomic_load(&w_running.v))
+        return false;
+    int expected = CRASH_NONE;
+    crash_emit = emit;
+    crash_arg = arg;
+    if (!atomic_compare_exchange_strong(&crash_state, &expected, CRASH_ASKED))
+        return false; /* asked once already: the writer may be stuck on it */
+    for (;;) {
+        if (atomic_load_explicit(&crash_state, memory_order_acquire) == CRASH_DONE)
+            return true;
+        struct timespec now, nap = {0, 1000000};
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > deadline->tv_sec ||
+            (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec))
+            return false;
+        nanosleep(&nap, NULL);
+    }
 }
 
 static void *writer_main(void *arg)
@@ -673,6 +738,8 @@ static void *writer_main(void *arg)
         bool stop = stop_requested;
         pthread_mutex_unlock(&w_lock);
         size_t n = writer_pass();
+        if (atomic_load_explicit(&crash_state, memory_order_acquire) == CRASH_ASKED)
+            writer_crash();
         pthread_mutex_lock(&w_lock);
         if (want > flush_completed)
             flush_completed = want;
@@ -781,6 +848,7 @@ void async_fork_child(void)
     atomic_store(&w_sleeping.v, false);
     flush_requested = flush_completed = 0;
     stop_requested = false;
+    atomic_store(&crash_state, CRASH_NONE);
     for (ring *r = atomic_load(&rings); r != NULL; r = r->next) {
         atomic_store(&r->tail, atomic_load(&r->head));
         r->tail_seen = atomic_load(&r->head);

@@ -40,6 +40,14 @@ void async_flush(void);
  * writer starts again with the next async record. */
 void async_stop(void);
 
+/* From a crash handler (async-signal-safe: no lock, no allocation): asks
+ * the writer to write every record queued so far, then to call emit(arg)
+ * on its own thread, where emit may log and allocate, and waits for it
+ * until deadline (CLOCK_MONOTONIC). Returns false at once on the writer
+ * thread or when no writer runs, and false at the deadline; only the
+ * first call of a process is answered. */
+bool async_crash_drain(void (*emit)(void *), void *arg, const struct timespec *deadline);
+
 /* Adds the dropped-record count to out. */
 void async_stats_add(metalog_stats *out);
 

@@ -344,6 +344,7 @@ static const key_spec settings[] = {
     {"console_stream", K_STREAM, AT(console_stream), 0, 0, 0},
     {"file_mode", K_MODE, AT(file_mode), 0, 0, 0},
     {"reload_on_sighup", K_BOOL, AT(reload_on_sighup), 0, 0, 0},
+    {"crash_handler", K_BOOL, AT(crash_handler), 0, 0, 0},
     {"async_queue_size", K_UINT, AT(async_queue_size), 0, 16, 16777216},
     {"async_overflow", K_OVERFLOW, AT(async_overflow), 0, 0, 0},
     {"file_buffer_kb", K_UINT, AT(file_buffer_kb), 0, 0, 16384},
@@ -496,6 +497,7 @@ conf *conf_new_default(void)
     c->console_stream = CONF_STREAM_STDOUT;
     c->file_mode = 0640;
     c->reload_on_sighup = true;
+    c->crash_handler = true;
     c->async_queue_size = 65536;
     c->async_overflow = CONF_OVERFLOW_BLOCK;
     c->file_buffer_kb = 0;

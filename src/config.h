@@ -79,6 +79,7 @@ typedef struct conf {
     conf_stream console_stream; /* default stdout */
     mode_t file_mode;           /* default 0640 */
     bool reload_on_sighup;      /* default true */
+    bool crash_handler;         /* default true: see crash.h */
     uint64_t async_queue_size;  /* records; default 65536 */
     conf_overflow async_overflow; /* default block */
     uint64_t file_buffer_kb;      /* sync files: bytes collected per write; default 0 */

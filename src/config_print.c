@@ -203,6 +203,7 @@ void conf_print(const conf *c, strbuf *out)
     /* Quoted, so that YAML 1.1 and 1.2 readers agree on what it is. */
     strbuf_printf(out, "file_mode: \"0%03o\"\n", (unsigned)c->file_mode & 0777u);
     put_bool(out, "reload_on_sighup", c->reload_on_sighup);
+    put_bool(out, "crash_handler", c->crash_handler);
     put_uint(out, "async_queue_size", c->async_queue_size);
     strbuf_printf(out, "async_overflow: %s\n",
                   c->async_overflow == CONF_OVERFLOW_DROP ? "drop" : "block");

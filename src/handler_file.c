@@ -472,7 +472,7 @@ static strbuf *fileh_render_buffer(handler *h)
     fileh *f = (fileh *)h;
     if (f->buf_cap == 0)
         return NULL;
-    f->render = (strbuf){f->buf, f->buf_len, f->buf_size, false};
+    f->render = (strbuf){f->buf, f->buf_len, f->buf_size, false, false};
     return &f->render;
 }
 

@@ -15,6 +15,7 @@
 #include "async.h"
 #include "config.h"
 #include "context.h"
+#include "crash.h"
 #include "error.h"
 #include "flusher.h"
 #include "handler_webhook.h"
@@ -120,11 +121,40 @@ void lifecycle_fork_release(void)
     pthread_mutex_unlock(&lifecycle);
 }
 
-/* Reads path (NULL: the built-in default) into a pipeline. On failure
- * returns NULL with every problem in errors, one per line. */
-static pipeline *pipeline_load(const char *path, strbuf *errors)
+/* A configuration file's text, read before the lifecycle lock is taken:
+ * a config on a hung mount then blocks only its own reader, never a
+ * shutdown or a log call waiting for that lock. */
+typedef struct config_text {
+    const char *path; /* NULL: the built-in default */
+    char *text;       /* NULL when reading failed: errors says why */
+    size_t len;
+    strbuf errors;
+} config_text;
+
+static void config_text_read(config_text *t, const char *path)
 {
-    conf *c = path ? conf_load(path, errors, NULL) : conf_new_default();
+    *t = (config_text){path, NULL, 0, STRBUF_INIT};
+    if (path != NULL)
+        conf_read_file(path, &t->text, &t->len, &t->errors, NULL);
+}
+
+static void config_text_free(config_text *t)
+{
+    free(t->text);
+    strbuf_free(&t->errors);
+}
+
+/* Builds the pipeline t describes. On failure returns NULL with every
+ * problem in t->errors, one per line. */
+static pipeline *pipeline_load(config_text *t)
+{
+    strbuf *errors = &t->errors;
+    const char *path = t->path;
+    conf *c = NULL;
+    if (path == NULL)
+        c = conf_new_default();
+    else if (t->text != NULL)
+        c = conf_parse(path, t->text, t->len, errors);
     pipeline *p = NULL;
     if (c != NULL) {
         p = pipeline_new(c, errors);
@@ -144,27 +174,25 @@ static int reload_from_signal(void)
     return metalog_reload();
 }
 
-/* Switches to the configuration at path, under the lifecycle lock. While
+/* Switches to the configuration t holds, under the lifecycle lock. While
  * initialised this is a reload: a failure is logged through the pipeline
  * that keeps running and counted, a success is logged through the new one
  * and counted. Before that, a failure only returns -1. */
-static int switch_to(const char *path)
+static int switch_to(config_text *t)
 {
-    strbuf errors = STRBUF_INIT;
-    pipeline *p = pipeline_load(path, &errors);
+    const char *path = t->path;
+    pipeline *p = pipeline_load(t);
     bool reload = initialised;
     if (p == NULL) {
-        error_set(strbuf_str(&errors));
+        error_set(strbuf_str(&t->errors));
         if (reload) {
             atomic_fetch_add(&reload_failures, 1);
             metalog_field f[2] = {ml_str("path", path ? path : "<built-in default>"),
-                                  ml_str("errors", strbuf_str(&errors))};
+                                  ml_str("errors", strbuf_str(&t->errors))};
             log_internal(METALOG_ERROR, "config reload failed", f, 2);
         }
-        strbuf_free(&errors);
         return -1;
     }
-    strbuf_free(&errors);
 
     char *copy = path ? strdup(path) : NULL;
     pipeline_install(p);
@@ -176,6 +204,10 @@ static int switch_to(const char *path)
     if (reload_signal_enable(pipeline_conf(p)->reload_on_sighup, reload_from_signal) != 0) {
         metalog_field f = ml_str("error", metalog_last_error());
         log_internal(METALOG_ERROR, "SIGHUP reload unavailable", &f, 1);
+    }
+    if (crash_handler_enable(pipeline_conf(p)->crash_handler) != 0) {
+        metalog_field f = ml_str("error", metalog_last_error());
+        log_internal(METALOG_ERROR, "crash handler unavailable", &f, 1);
     }
     /* Counted last: whoever sees the count sees the whole reload, the
      * SIGHUP handler's switch included. */
@@ -195,27 +227,51 @@ int metalog_init(const char *path)
         if (env != NULL && env[0] != '\0')
             path = env;
     }
+    config_text t;
+    config_text_read(&t, path);
     pthread_mutex_lock(&lifecycle);
-    int rc = switch_to(path);
+    int rc = switch_to(&t);
     pthread_mutex_unlock(&lifecycle);
+    config_text_free(&t);
     return rc;
 }
 
 int metalog_reload(void)
 {
     error_clear();
-    pthread_mutex_lock(&lifecycle);
-    int rc;
-    if (!initialised) {
-        error_set("metalog_reload: metalog_init has not succeeded; nothing to reload");
-        rc = -1;
-    } else {
+    /* The file is read outside the lock; an init that switched files
+     * meanwhile is seen after it, and the new file read instead. */
+    for (;;) {
+        pthread_mutex_lock(&lifecycle);
+        if (!initialised) {
+            pthread_mutex_unlock(&lifecycle);
+            error_set("metalog_reload: metalog_init has not succeeded; nothing to reload");
+            return -1;
+        }
         char *path = config_path ? strdup(config_path) : NULL;
-        rc = switch_to(path);
+        bool oom = config_path != NULL && path == NULL;
+        pthread_mutex_unlock(&lifecycle);
+        if (oom) {
+            error_set("metalog_reload: out of memory");
+            return -1;
+        }
+        config_text t;
+        config_text_read(&t, path);
+        pthread_mutex_lock(&lifecycle);
+        int rc = -2; /* another file is in force now: read that one */
+        if (!initialised) {
+            error_set("metalog_reload: metalog_shutdown ran meanwhile; nothing to reload");
+            rc = -1;
+        } else if (path == NULL ? config_path == NULL
+                                : config_path != NULL && strcmp(path, config_path) == 0) {
+            rc = switch_to(&t);
+        }
+        pthread_mutex_unlock(&lifecycle);
+        config_text_free(&t);
         free(path);
+        if (rc != -2)
+            return rc;
     }
-    pthread_mutex_unlock(&lifecycle);
-    return rc;
 }
 
 int metalog_flush(void)
@@ -238,6 +294,7 @@ void metalog_shutdown(void)
     reload_signal_stop();
     pthread_mutex_lock(&lifecycle);
     reload_signal_enable(false, reload_from_signal); /* an init that raced us */
+    crash_handler_enable(false);
     metalog_flush();
     pipeline_install(NULL);
     async_stop(); /* every queue is empty: the install flushed them */

@@ -454,6 +454,31 @@ static void report_handler_state(const pipeline *p, const handler_change *chg)
         emit_except(p, METALOG_ERROR, "log write failed", fields, 2, h);
 }
 
+/* From a crash handler: no allocation, no lock waited for. Each route's
+ * handler writes what it buffered and, when the route takes r, r rendered
+ * into memory of our own (a record longer than it is cut off at a line
+ * end rather than allocated for). Handlers without a crash path (the
+ * webhook) are skipped. One crash at a time: the caller makes sure. */
+void pipeline_crash_write(const pipeline *p, const ml_record *r, int64_t deadline_ns)
+{
+    static char mem[64 * 1024];
+    for (size_t i = 0; i < p->nroutes; i++) {
+        const route *rt = &p->routes[i];
+        if (rt->h->ops->crash_flush == NULL)
+            continue;
+        size_t len = 0;
+        if (r != NULL && route_accepts(rt, r)) {
+            strbuf out = {mem, 0, sizeof mem, false, true};
+            mem[0] = '\0';
+            render_record(rt->render, r, &out, NULL);
+            len = out.len;
+            if (out.failed && len > 0 && mem[len - 1] != '\n')
+                mem[len++] = '\n';
+        }
+        rt->h->ops->crash_flush(rt->h, mem, len, deadline_ns);
+    }
+}
+
 /* -1 also when a handler's last write failed: the records it was given
  * since then were not written, which is what a caller of flush asks.
  * Buffered handlers write here, so their failures and recoveries are

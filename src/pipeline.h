@@ -51,6 +51,12 @@ static inline const conf *pipeline_conf(const pipeline *p)
     return ((const pipeline_head *)(const void *)p)->conf;
 }
 
+/* Writes what p's handlers buffered, then r (filled: the processors do
+ * not run; NULL: none), to every handler that takes it, without allocating or
+ * waiting for a lock past deadline_ns (CLOCK_MONOTONIC). Only from the
+ * crash handler. */
+void pipeline_crash_write(const pipeline *p, const ml_record *r, int64_t deadline_ns);
+
 /* Builds a pipeline from c, opening every file it names. Takes ownership
  * of c on success. On failure returns NULL, leaves c to the caller and
  * appends "path:line:col: key: message" lines to errors. */

@@ -10,6 +10,10 @@ int strbuf_reserve(strbuf *sb, size_t n)
         return -1;
     if (sb->len + n + 1 <= sb->cap)
         return 0;
+    if (sb->fixed) {
+        sb->failed = true;
+        return -1;
+    }
     size_t cap = sb->cap ? sb->cap : 256;
     while (cap < sb->len + n + 1) {
         if (cap > (size_t)-1 / 2) {

@@ -16,9 +16,12 @@ typedef struct strbuf {
     size_t len;
     size_t cap;
     bool failed; /* an allocation failed; later appends are ignored */
+    /* The memory is the caller's and never grows: what does not fit sets
+     * failed. For rendering where malloc is not allowed (a crash). */
+    bool fixed;
 } strbuf;
 
-#define STRBUF_INIT {NULL, 0, 0, false}
+#define STRBUF_INIT {NULL, 0, 0, false, false}
 
 /* Makes room for n more bytes plus the NUL. Returns 0, or -1 (and sets
  * failed) when out of memory. */

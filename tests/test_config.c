@@ -145,6 +145,7 @@ static void assert_defaults(const conf *c)
     ck_assert_int_eq(c->console_stream, CONF_STREAM_STDOUT);
     ck_assert_uint_eq(c->file_mode, 0640);
     ck_assert(c->reload_on_sighup);
+    ck_assert(c->crash_handler);
     ck_assert_uint_eq(c->async_queue_size, 65536);
     ck_assert_int_eq(c->async_overflow, CONF_OVERFLOW_BLOCK);
     ck_assert_uint_eq(c->file_buffer_kb, 0);
@@ -314,14 +315,14 @@ END_TEST
 START_TEST(booleans_accept_six_words_in_any_case_for_every_key)
 {
     static const char *keys[] = {"log_to_console", "structured_logging", "async_logging",
-                                 "reload_on_sighup"};
+                                 "reload_on_sighup", "crash_handler"};
     static const struct {
         const char *word;
         bool value;
     } words[] = {{"true", true}, {"TRUE", true},   {"Yes", true}, {"on", true},
                  {"ON", true},   {"false", false}, {"No", false}, {"oFF", false},
                  {"no", false},  {"\"yes\"", true}};
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
         for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
             char yaml[64];
             snprintf(yaml, sizeof(yaml), "%s: %s\n", keys[k], words[w].word);
@@ -329,7 +330,8 @@ START_TEST(booleans_accept_six_words_in_any_case_for_every_key)
             bool got = k == 0   ? c->log_to_console
                        : k == 1 ? c->structured_logging
                        : k == 2 ? c->async_logging
-                                : c->reload_on_sighup;
+                       : k == 3 ? c->reload_on_sighup
+                                : c->crash_handler;
             ck_assert_msg(got == words[w].value, "%s", yaml);
             conf_free(c);
         }
@@ -1524,6 +1526,7 @@ START_TEST(print_fills_every_default)
                           "console_stream: stdout\n"
                           "file_mode: \"0640\"\n"
                           "reload_on_sighup: true\n"
+                          "crash_handler: true\n"
                           "async_queue_size: 65536\n"
                           "async_overflow: block\n"
                           "file_buffer_kb: 0\n"
@@ -1562,6 +1565,7 @@ START_TEST(print_shows_loaded_values)
                           "console_stream: stderr\n"
                           "file_mode: \"0600\"\n"
                           "reload_on_sighup: false\n"
+                          "crash_handler: true\n"
                           "async_queue_size: 4096\n"
                           "async_overflow: drop\n"
                           "file_buffer_kb: 0\n"

@@ -185,6 +185,7 @@ console_colors: auto
 console_stream: stdout
 file_mode: "0640"
 reload_on_sighup: true
+crash_handler: true
 async_queue_size: 65536
 async_overflow: block
 file_buffer_kb: 0
@@ -228,6 +229,7 @@ console_colors: auto
 console_stream: stdout
 file_mode: "0600"
 reload_on_sighup: true
+crash_handler: true
 async_queue_size: 65536
 async_overflow: block
 file_buffer_kb: 0

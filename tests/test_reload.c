@@ -627,6 +627,31 @@ START_TEST(shutdown_closes_every_descriptor_init_and_reload_opened)
 }
 END_TEST
 
+START_TEST(reload_from_a_fifo_fails_at_once_and_logging_goes_on)
+{
+    write_config("app.log", "INFO", NULL);
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    ck_assert_int_eq(unlink(cfg), 0);
+    ck_assert_int_eq(mkfifo(cfg, 0600), 0);
+    alarm(10); /* a reload that blocks in open fails the test, not the suite */
+    ck_assert_int_eq(metalog_reload(), -1);
+    ck_assert_ptr_nonnull(strstr(metalog_last_error(), "not a regular file"));
+    ck_assert_int_eq(raise(SIGHUP), 0);
+    for (int i = 0; i < 500; i++) {
+        metalog_stats st;
+        metalog_get_stats(&st);
+        if (st.reload_failures >= 2)
+            break;
+        usleep(10000);
+    }
+    metalog_info(metalog_get("app"), "after");
+    metalog_shutdown();
+    alarm(0);
+    ck_assert_int_eq(count_event("app.log", "after"), 1);
+    ck_assert_int_eq(count_event("app.log", "config reload failed"), 2);
+}
+END_TEST
+
 /* A reload that never returns, as one reading a config from a hung
  * network mount: it waits on a pipe the test holds. */
 static int stuck_pipe[2];
@@ -694,6 +719,7 @@ static Suite *reload_suite(void)
     tcase_add_test(sig, sighup_to_a_forked_child_does_not_reload_the_parent);
     tcase_add_test(sig, shutdown_closes_every_descriptor_init_and_reload_opened);
     tcase_add_test(sig, stopping_does_not_wait_for_a_reload_stuck_in_io);
+    tcase_add_test(sig, reload_from_a_fifo_fails_at_once_and_logging_goes_on);
     suite_add_tcase(s, sig);
 
     TCase *load = tcase_create("load");
