@@ -73,7 +73,7 @@ static void bad_scalar(conf_ctx *x, const conf_node *v, const char *key, const c
                        const char *after)
 {
     strbuf d = STRBUF_INIT;
-    conf_quote(&d, v->text, v->len);
+    conf_node_describe(v, &d);
     conf_errs_add(x->e, v->mark, key, "%s%s%s", before, strbuf_str(&d), after);
     strbuf_free(&d);
 }
@@ -128,13 +128,26 @@ static int get_choice(conf_ctx *x, const conf_node *v, const char *key,
     return -1;
 }
 
-/* The text as written, cut, for "got -1": it is known to be a number. */
+/* "must be between MIN and MAX, got -1": the text as written, unquoted
+ * since it is known to be a number, and cut like any other. */
+static void got_number(conf_ctx *x, const conf_node *v, const char *key, const char *what)
+{
+    strbuf d = STRBUF_INIT;
+    if (v->secret)
+        strbuf_puts(&d, CONF_NOT_SHOWN_VALUE);
+    else
+        conf_excerpt(&d, v->text, v->len, false);
+    conf_errs_add(x->e, v->mark, key, "%s, got %s", what, strbuf_str(&d));
+    strbuf_free(&d);
+}
+
 static void range_error(conf_ctx *x, const conf_node *v, const char *key, uint64_t min,
                         uint64_t max)
 {
-    conf_errs_add(x->e, v->mark, key, "must be between %llu and %llu, got %.32s%s",
-                  (unsigned long long)min, (unsigned long long)max, v->text,
-                  v->len > 32 ? "..." : "");
+    char what[80];
+    snprintf(what, sizeof(what), "must be between %llu and %llu", (unsigned long long)min,
+             (unsigned long long)max);
+    got_number(x, v, key, what);
 }
 
 /* Decimal digits with an optional sign; quoted numbers are accepted too,
@@ -187,8 +200,7 @@ static int get_mode(conf_ctx *x, const conf_node *v, const char *key, mode_t *ou
     for (size_t i = 0; i < digits && m <= 0777; i++)
         m = m * 8 + (unsigned long)(s[i] - '0');
     if (m > 0777) {
-        conf_errs_add(x->e, v->mark, key, "must be between 0 and 0777, got %.32s%s", v->text,
-                      v->len > 32 ? "..." : "");
+        got_number(x, v, key, "must be between 0 and 0777");
         return -1;
     }
     *out = (mode_t)m;
@@ -223,7 +235,9 @@ int conf_get_string(conf_ctx *x, const conf_node *v, const char *key, const char
     return 0;
 }
 
-/* Never quotes the URL itself: its path and query often hold a token. */
+/* Never quotes the URL itself: its userinfo, path and query often hold a
+ * token. The redacted form shows at most a well-formed scheme, host and
+ * port. */
 int conf_get_url(conf_ctx *x, const conf_node *v, const char *key, char **out)
 {
     char *url = NULL;
@@ -233,7 +247,12 @@ int conf_get_url(conf_ctx *x, const conf_node *v, const char *key, char **out)
         strbuf r = STRBUF_INIT;
         conf_redact_url(url, &r);
         conf_errs_add(x->e, v->mark, key,
-                      "must be an http:// or https:// URL with a host, got \"%s\"", strbuf_str(&r));
+                      "must be an http:// or https:// URL with a host, got \"%s\"%s",
+                      strbuf_str(&r),
+                      conf_url_userinfo_unsure(url)
+                          ? " (a '/', '?' or '#' in a user name or password must be written "
+                            "%2F, %3F or %23)"
+                          : "");
         strbuf_free(&r);
         free(url);
         return -1;
@@ -294,7 +313,7 @@ static int get_loggers(conf_ctx *x, const conf_node *v, const char *key)
             continue;
         }
         strbuf path = STRBUF_INIT;
-        strbuf_printf(&path, "%s.%s", key, p->key->text);
+        conf_key_path(&path, key, p->key);
         if (add_logger(x, p, strbuf_str(&path)) < 0)
             rc = -1;
         strbuf_free(&path);
@@ -441,6 +460,8 @@ size_t conf_name_distance(const char *a, const char *b)
 
 static void unknown_key(conf_ctx *x, const conf_node *k)
 {
+    strbuf path = STRBUF_INIT;
+    conf_key_path(&path, "", k);
     const char *best = NULL;
     size_t best_d = 3; /* suggest only within two edits */
     for (size_t i = 0; i < NSETTINGS; i++) {
@@ -451,9 +472,10 @@ static void unknown_key(conf_ctx *x, const conf_node *k)
         }
     }
     if (best != NULL)
-        conf_errs_add(x->e, k->mark, k->text, "unknown key (did you mean '%s'?)", best);
+        conf_errs_add(x->e, k->mark, strbuf_str(&path), "unknown key (did you mean '%s'?)", best);
     else
-        conf_errs_add(x->e, k->mark, k->text, "unknown key");
+        conf_errs_add(x->e, k->mark, strbuf_str(&path), "unknown key");
+    strbuf_free(&path);
 }
 
 static void validate_root(conf_ctx *x, const conf_node *root)
@@ -481,6 +503,17 @@ static void validate_root(conf_ctx *x, const conf_node *root)
 }
 
 /* ---- Loading ---- */
+
+/* The values that may hold a credential: the webhook URL (userinfo, path
+ * and query carry tokens) and the webhook headers, names and values alike
+ * (a token pasted where a name goes is still a token). A single value
+ * given as the whole webhook block is most likely a URL. */
+static bool secret_path(const char *path, conf_node_kind node_kind)
+{
+    return strcmp(path, "webhook_url") == 0 || strcmp(path, "webhook.url") == 0 ||
+           strcmp(path, "webhook.headers") == 0 ||
+           (strcmp(path, "webhook") == 0 && node_kind == CONF_NODE_SCALAR);
+}
 
 conf *conf_new_default(void)
 {
@@ -625,7 +658,7 @@ conf *conf_parse(const char *path, const char *text, size_t len, strbuf *errors)
     conf_ctx x = {conf_new_default(), &e, {0, 0}, {0, 0}};
     if (x.c == NULL || (x.c->path = strdup(path)) == NULL)
         e.oom = true;
-    else if (conf_yaml_load(text, len, &e, &root) == 0 && root != NULL)
+    else if (conf_yaml_load(text, len, &e, secret_path, &root) == 0 && root != NULL)
         validate_root(&x, root);
     conf_node_free(root);
     if (e.n > 0 || e.oom) {

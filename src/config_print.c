@@ -2,11 +2,13 @@
  * The effective configuration as YAML, for "metalog-check --print": every
  * setting, defaults included, null for what is not set, and no secret. The
  * output is itself a valid configuration that loads to the same settings
- * (the webhook URL and header values aside, which are replaced).
+ * (the webhook URL and header values aside, which are replaced, and header
+ * names that are not public words, which are renamed).
  *
  * The webhook URL handling lives here too, in one place: what a valid URL
  * is, and the redacted form that messages and this output show instead.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -39,12 +41,48 @@ const char *conf_url_host(const char *url, size_t *scheme_len, size_t *host_len)
     return host;
 }
 
-static void put_sanitized(strbuf *out, const char *s, size_t n)
+bool conf_url_userinfo_unsure(const char *url)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        strbuf_putc(out, c < 0x20 || c == 0x7f ? '?' : (char)c);
-    }
+    size_t sl, hl;
+    const char *h = conf_url_host(url, &sl, &hl);
+    return h != NULL && strchr(h + hl, '@') != NULL;
+}
+
+/* A scheme as RFC 3986 spells one, and short: anything else before "://"
+ * may be the start of a token. */
+static bool scheme_shown(const char *s, size_t n)
+{
+    if (n == 0 || n > 16 || !isalpha((unsigned char)s[0]))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && strchr("+.-", s[i]) == NULL)
+            return false;
+    return true;
+}
+
+/* A DNS name or an address, [IPv6] included: text that can only name a
+ * host. Anything else in the host's place is not shown. */
+static bool host_shown(const char *h, size_t n)
+{
+    bool bracket = n >= 2 && h[0] == '[' && h[n - 1] == ']';
+    const char *ok = bracket ? "0123456789abcdefABCDEF:." : "-._~";
+    if (n > 253)
+        return false;
+    for (size_t i = bracket; i < n - bracket; i++)
+        if ((bracket || !isalnum((unsigned char)h[i])) && strchr(ok, h[i]) == NULL)
+            return false;
+    return true;
+}
+
+/* Up to five digits: a port, or at least nothing a token could be. */
+static bool port_shown(const char *p, size_t n)
+{
+    if (n == 0 || n > 5)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return true;
 }
 
 static bool port_ok(const char *p, size_t n)
@@ -90,18 +128,45 @@ bool conf_url_ok(const char *u)
 }
 
 /* Always appends "/<redacted>", even to a URL with no path, so that the
- * output does not tell whether there was one. */
+ * output does not tell whether there was one. Each part is shown only when
+ * it is well formed (a scheme, a host name, a port number), so that a
+ * secret in the wrong place ("https://host:TOKEN/", a password holding a
+ * '/') is never shown as if it were a host or a port. */
 void conf_redact_url(const char *url, strbuf *out)
 {
     size_t sl = 0, hl = 0;
     const char *host = url ? conf_url_host(url, &sl, &hl) : NULL;
-    if (host == NULL) {
+    if (host == NULL || !scheme_shown(url, sl)) {
         strbuf_puts(out, "<redacted>");
         return;
     }
-    put_sanitized(out, url, sl);
+    strbuf_append(out, url, sl);
     strbuf_puts(out, "://");
-    put_sanitized(out, host, hl);
+    if (conf_url_userinfo_unsure(url)) {
+        strbuf_puts(out, "<redacted>/<redacted>");
+        return;
+    }
+    size_t name_end = 0;
+    if (hl > 0 && host[0] == '[') {
+        const char *close = memchr(host, ']', hl);
+        name_end = close != NULL ? (size_t)(close - host) + 1 : hl;
+    } else {
+        while (name_end < hl && host[name_end] != ':')
+            name_end++;
+    }
+    if (host_shown(host, name_end))
+        strbuf_append(out, host, name_end);
+    else
+        strbuf_puts(out, "<redacted>");
+    if (name_end < hl) {
+        const char *port = host + name_end + 1;
+        size_t plen = hl - name_end - 1;
+        strbuf_putc(out, ':');
+        if (host[name_end] == ':' && port_shown(port, plen))
+            strbuf_append(out, port, plen);
+        else
+            strbuf_puts(out, "<redacted>");
+    }
     strbuf_puts(out, "/<redacted>");
 }
 
@@ -135,8 +200,36 @@ static void put_uint(strbuf *out, const char *key, uint64_t value)
     strbuf_printf(out, "%s: %llu\n", key, (unsigned long long)value);
 }
 
+/* Header names that are public words: a name in this list is printed in
+ * the spelling here, never the file's text. Any other name may be a token
+ * pasted in the wrong place, so it is printed as X-Redacted-N. */
+static const char *const public_headers[] = {
+    "Accept", "Accept-Language", "Authorization", "Cache-Control", "Content-Type", "Cookie",
+    "Origin", "Proxy-Authorization", "Referer", "User-Agent", "X-Api-Key", "X-Auth-Token",
+    "X-Request-Id",
+};
+
+/* The name --print shows for header i: a public name once, else generic,
+ * so that the output stays a configuration that loads (no duplicate). */
+static void put_header_name(strbuf *out, const conf_webhook *w, size_t i)
+{
+    for (size_t k = 0; k < sizeof(public_headers) / sizeof(public_headers[0]); k++) {
+        if (strcasecmp(w->headers[i].name, public_headers[k]) != 0)
+            continue;
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++)
+            first = strcasecmp(w->headers[j].name, public_headers[k]) != 0;
+        if (first) {
+            put_quoted(out, public_headers[k]);
+            return;
+        }
+    }
+    strbuf_printf(out, "\"X-Redacted-%zu\"", i + 1);
+}
+
 /* The block, whichever way the file gave it (webhook_url is its
- * shorthand): URL redacted, header names shown and their values not. */
+ * shorthand): URL redacted, header values never shown, header names only
+ * when they are public words. */
 static void put_webhook(strbuf *out, const conf_webhook *w)
 {
     if (w->url == NULL) {
@@ -154,7 +247,7 @@ static void put_webhook(strbuf *out, const conf_webhook *w)
         strbuf_puts(out, "  headers:\n");
     for (size_t i = 0; i < w->nheaders; i++) {
         strbuf_puts(out, "    ");
-        put_quoted(out, w->headers[i].name);
+        put_header_name(out, w, i);
         strbuf_puts(out, ": \"<redacted>\"\n");
     }
     put_uint(out, "  timeout_seconds", w->timeout_seconds);
@@ -183,7 +276,7 @@ void conf_print(const conf *c, strbuf *out)
     static const char *const colors[] = {"auto", "always", "never"};
     if (c->path != NULL) {
         strbuf_puts(out, "# effective configuration of ");
-        put_sanitized(out, c->path, strlen(c->path));
+        conf_put_path(out, c->path);
         strbuf_putc(out, '\n');
     }
     strbuf_printf(out, "log_level: %s\n", conf_level_name(c->log_level));

@@ -12,8 +12,10 @@
  *     shutdown_timeout_seconds: 5
  *
  * "webhook_url: URL" is its shorthand (a block with only url); a file may
- * give one or the other. URLs and header values carry tokens: no message
- * written here quotes a header value, and URLs are shown redacted.
+ * give one or the other. URLs and headers carry tokens: no message written
+ * here quotes a header name or value (config.c marks both secret, so key
+ * paths stop at "webhook.headers" and the line and column say which), and
+ * URLs are shown redacted.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +70,7 @@ static void not_mapping(conf_ctx *x, const conf_node *v, const char *key, const 
 {
     strbuf d = STRBUF_INIT;
     if (v->kind == CONF_NODE_SCALAR)
-        strbuf_puts(&d, "a single value (not shown: it may hold a secret)");
+        strbuf_puts(&d, CONF_NOT_SHOWN_VALUE);
     else
         conf_node_describe(v, &d);
     conf_errs_add(x->e, v->mark, key, "%s, got %s%s", what, strbuf_str(&d), hint);
@@ -106,20 +108,26 @@ static bool header_value_ok(const conf_node *v)
     return true;
 }
 
-/* Checks one header; never quotes its value. */
+/* The headers metalog sets itself, spelt as messages name them. */
+static const char *const framing_headers[] = {"Content-Length", "Transfer-Encoding"};
+
+/* Checks one header; never quotes its name or its value: the error is at
+ * the line and column of the one at fault. */
 static bool header_ok(conf_ctx *x, const conf_pair *p, const char *path)
 {
     const conf_node *k = p->key, *v = p->value;
     if (!header_name_ok(k)) {
         conf_errs_add(x->e, k->mark, path,
                       "a header name must be a non-empty HTTP token (letters, digits and "
-                      "!#$%%&'*+-.^_`|~)");
+                      "!#$%%&'*+-.^_`|~; the name is not shown)");
         return false;
     }
-    if (strcasecmp(k->text, "Content-Length") == 0 ||
-        strcasecmp(k->text, "Transfer-Encoding") == 0) {
-        conf_errs_add(x->e, k->mark, path, "is set by metalog for each request");
-        return false;
+    for (size_t i = 0; i < 2; i++) {
+        if (strcasecmp(k->text, framing_headers[i]) == 0) {
+            conf_errs_add(x->e, k->mark, path, "%s is set by metalog for each request",
+                          framing_headers[i]);
+            return false;
+        }
     }
     if (v->bad)
         return false;
@@ -128,12 +136,13 @@ static bool header_ok(conf_ctx *x, const conf_pair *p, const char *path)
         return false;
     }
     if (v->len == 0) {
-        conf_errs_add(x->e, v->mark, path, "must not be empty");
+        conf_errs_add(x->e, v->mark, path, "a header value must not be empty");
         return false;
     }
     if (!header_value_ok(v)) {
         conf_errs_add(x->e, v->mark, path,
-                      "must not contain control characters (the value is not shown)");
+                      "a header value must not contain control characters (the value is not "
+                      "shown)");
         return false;
     }
     return true;
@@ -169,7 +178,7 @@ static void get_headers(conf_ctx *x, const conf_node *v, const char *key)
         if (!conf_key_ok(x, p->key, key))
             continue;
         strbuf path = STRBUF_INIT;
-        strbuf_printf(&path, "%s.%s", key, p->key->text);
+        conf_key_path(&path, key, p->key);
         if (header_ok(x, p, strbuf_str(&path)))
             add_header(x, p);
         strbuf_free(&path);
@@ -241,7 +250,7 @@ void conf_webhook_block(conf_ctx *x, const conf_pair *p)
         if (!conf_key_ok(x, kp->key, WH_BLOCK))
             continue;
         strbuf path = STRBUF_INIT;
-        strbuf_printf(&path, WH_BLOCK ".%s", kp->key->text);
+        conf_key_path(&path, WH_BLOCK, kp->key);
         if (block_key(x, kp, strbuf_str(&path), &has_url) < 0)
             url_bad = true;
         strbuf_free(&path);

@@ -15,9 +15,8 @@
 /* Configuration files are flat; this only stops a hostile file from
  * exhausting the stack of the recursive reader. */
 #define MAX_DEPTH 64
-/* Values quoted in messages are cut here so that an error stays one
- * readable line. */
-#define QUOTE_MAX 64
+/* Errors listed for one file, at most. */
+#define CONF_ERRORS_MAX 100
 
 /* ---- Errors ---- */
 
@@ -25,15 +24,6 @@ void conf_errs_init(conf_errs *e, const char *path)
 {
     memset(e, 0, sizeof(*e));
     e->path = path;
-}
-
-/* Keys come from the file and may hold any byte; a message must stay on
- * one line, so control characters become '?'. */
-static void scrub_controls(char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
 }
 
 void conf_errs_add(conf_errs *e, conf_mark at, const char *key, const char *fmt, ...)
@@ -55,17 +45,19 @@ void conf_errs_add(conf_errs *e, conf_mark at, const char *key, const char *fmt,
     va_start(ap, fmt);
     strbuf_vprintf(&sb, fmt, ap);
     va_end(ap);
-    if (sb.failed) {
-        strbuf_free(&sb);
-        e->oom = true;
-        return;
-    }
-    char *text = strbuf_detach(&sb);
+    /* Keys come from the file and may hold any byte: a message stays on
+     * one line and cannot steer a terminal (C0, DEL and C1 controls are
+     * escaped, bad UTF-8 replaced). Text escaped already is plain ASCII
+     * and passes unchanged. */
+    strbuf esc = STRBUF_INIT;
+    ru_escape(&esc, strbuf_str(&sb), sb.len, 0, 0);
+    char *text = sb.failed ? NULL : strbuf_detach(&esc);
+    strbuf_free(&sb);
+    strbuf_free(&esc);
     if (text == NULL) {
         e->oom = true;
         return;
     }
-    scrub_controls(text);
     e->v[e->n] = (conf_err){at, e->n, text};
     e->n++;
 }
@@ -91,12 +83,20 @@ void conf_errs_flush(conf_errs *e, strbuf *out)
      * seq, which stays with each entry. */
     if (e->n > 1)
         qsort(e->v, e->n, sizeof(*e->v), err_cmp);
-    for (size_t i = 0; i < e->n; i++) {
+    /* A real file has a handful of errors; a generated or hostile one
+     * could have a line's worth per line of its 4 MB, and the list goes
+     * into a log record. */
+    size_t shown = e->n < CONF_ERRORS_MAX ? e->n : CONF_ERRORS_MAX;
+    for (size_t i = 0; i < shown; i++) {
         const conf_err *x = &e->v[i];
         conf_put_path(out, e->path);
         if (x->at.line != 0)
             strbuf_printf(out, ":%u:%u", x->at.line, x->at.col);
         strbuf_printf(out, ": %s\n", x->text);
+    }
+    if (shown < e->n) {
+        conf_put_path(out, e->path);
+        strbuf_printf(out, ": %zu more errors not shown\n", e->n - shown);
     }
     if (e->oom) {
         conf_put_path(out, e->path);
@@ -115,18 +115,23 @@ void conf_errs_free(conf_errs *e)
 
 /* ---- Messages ---- */
 
-void conf_quote(strbuf *out, const char *s, size_t len)
+void conf_excerpt(strbuf *out, const char *s, size_t len, bool quote)
 {
     size_t n = len;
-    if (n > QUOTE_MAX) {
-        n = QUOTE_MAX;
+    if (n > CONF_EXCERPT_MAX) {
+        n = CONF_EXCERPT_MAX;
         /* Do not cut a UTF-8 sequence in half. */
         while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
             n--;
     }
-    ru_escape(out, s, n, 1, 0);
+    ru_escape(out, s, n, quote, 0);
     if (n < len)
         strbuf_puts(out, "...");
+}
+
+void conf_quote(strbuf *out, const char *s, size_t len)
+{
+    conf_excerpt(out, s, len, true);
 }
 
 void conf_node_describe(const conf_node *n, strbuf *out)
@@ -137,8 +142,23 @@ void conf_node_describe(const conf_node *n, strbuf *out)
         strbuf_puts(out, "a sequence");
     else if (n->is_null)
         strbuf_puts(out, "null");
+    else if (n->secret)
+        strbuf_puts(out, CONF_NOT_SHOWN_VALUE);
     else
         conf_quote(out, n->text, n->len);
+}
+
+void conf_key_path(strbuf *out, const char *parent, const conf_node *key)
+{
+    strbuf_puts(out, parent);
+    if (key->secret)
+        return;
+    if (parent[0])
+        strbuf_putc(out, '.');
+    if (key->kind == CONF_NODE_SCALAR)
+        conf_excerpt(out, key->text, strlen(key->text), false);
+    else
+        strbuf_putc(out, '?');
 }
 
 /* ---- Tree ---- */
@@ -354,6 +374,35 @@ static conf_node *read_node(reader *r, yaml_event_t *ev, unsigned depth)
 
 /* ---- ${VAR} expansion ---- */
 
+/* The walk of the whole tree: what expansion may still add to the file,
+ * and which values are secret. */
+typedef struct prep {
+    conf_errs *e;
+    conf_secret_fn is_secret;
+    size_t budget; /* bytes the file's expansions may still add */
+    bool stopped;  /* a bound was crossed: no further reference is expanded */
+} prep;
+
+/* Why a reference could not be expanded. The message is written by
+ * expand_scalar, which knows whether the value is a secret. */
+typedef enum ref_fault {
+    REF_BAD,        /* not ${NAME} or ${NAME:-default} */
+    REF_UNSET,      /* no such variable and no default */
+    REF_NAME_LONG,  /* a name longer than any real one */
+    REF_VALUE_MAX,  /* the value would grow past CONF_VALUE_MAX */
+    REF_FILE_MAX    /* the file's expansions would pass CONF_MAX_BYTES */
+} ref_fault;
+
+typedef struct ref_error {
+    ref_fault fault;
+    const char *name; /* the identifier after "${", or NULL; never more */
+    size_t name_len;
+    const char *after; /* REF_BAD: what follows the name (may be the end) */
+    const char *end;   /* of the value */
+} ref_error;
+
+#define NAME_MAX_LEN 255
+
 static bool is_name_start(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
@@ -365,54 +414,61 @@ static bool is_name_char(char c)
 }
 
 /* Expands one "${...}" starting at s (which points at '$'). Returns the
- * length consumed, or 0 with a message in problem. */
-static size_t expand_ref(const char *s, size_t len, strbuf *out, strbuf *problem)
+ * length consumed, or 0 with the fault in *err. Nothing is appended past
+ * CONF_VALUE_MAX for the value or past the file's budget, and a variable
+ * is measured only that far: a huge one costs no more than a small one. */
+static size_t expand_ref(prep *st, const char *s, size_t len, strbuf *out, ref_error *err)
 {
-    size_t i = 2, name_end;
+    size_t i = 2;
     while (i < len && is_name_char(s[i]))
         i++;
-    name_end = i;
+    size_t nlen = i - 2;
+    bool ident = nlen > 0 && is_name_start(s[2]);
+    *err = (ref_error){REF_BAD, ident ? s + 2 : NULL, ident ? nlen : 0, s + i, s + len};
     const char *dflt = NULL;
     size_t dflt_len = 0;
     if (i + 1 < len && s[i] == ':' && s[i + 1] == '-') {
         dflt = s + i + 2;
-        for (i += 2; i < len && s[i] != '}'; i++)
-            dflt_len++;
+        const char *close = memchr(dflt, '}', len - i - 2);
+        i = close != NULL ? (size_t)(close - s) : len;
+        dflt_len = (size_t)(s + i - dflt);
     }
-    if (i >= len || s[i] != '}' || name_end == 2 || !is_name_start(s[2])) {
-        const char *close = memchr(s, '}', len);
-        strbuf_puts(problem, "bad variable reference ");
-        conf_quote(problem, s, close ? (size_t)(close - s) + 1 : len);
-        strbuf_puts(problem, " (write ${NAME} or ${NAME:-default})");
+    if (i >= len || s[i] != '}' || !ident)
+        return 0;
+    if (nlen > NAME_MAX_LEN) {
+        err->fault = REF_NAME_LONG;
         return 0;
     }
-    char name[256];
-    size_t nlen = name_end - 2;
-    if (nlen >= sizeof(name)) {
-        strbuf_printf(problem, "variable name longer than %zu characters", sizeof(name) - 1);
-        return 0;
-    }
+    char name[NAME_MAX_LEN + 1];
     memcpy(name, s + 2, nlen);
     name[nlen] = '\0';
     const char *v = getenv(name);
+    size_t vlen = v != NULL ? strnlen(v, CONF_VALUE_MAX + 1) : 0;
     /* As in the shell, ":-" also replaces a variable that is set but
      * empty. */
-    if (dflt != NULL && (v == NULL || *v == '\0'))
-        strbuf_append(out, dflt, dflt_len);
-    else if (v != NULL)
-        strbuf_puts(out, v);
-    else {
-        strbuf_printf(problem,
-                      "environment variable %s is not set (write ${%s:-default} to give a default)",
-                      name, name);
+    if (dflt != NULL && vlen == 0) {
+        v = dflt;
+        vlen = dflt_len;
+    } else if (v == NULL) {
+        err->fault = REF_UNSET;
         return 0;
     }
+    if (out->len > CONF_VALUE_MAX || vlen > CONF_VALUE_MAX - out->len) {
+        err->fault = REF_VALUE_MAX;
+        return 0;
+    }
+    if (vlen > st->budget) {
+        err->fault = REF_FILE_MAX;
+        return 0;
+    }
+    st->budget -= vlen;
+    strbuf_append(out, v, vlen);
     return i + 1;
 }
 
 /* "$$" and a '$' not followed by '{' are copied as they are, so "$$" can
  * keep a "${" from being expanded. */
-static int expand_text(const char *s, size_t len, strbuf *out, strbuf *problem)
+static int expand_text(prep *st, const char *s, size_t len, strbuf *out, ref_error *err)
 {
     size_t i = 0;
     while (i < len) {
@@ -423,7 +479,7 @@ static int expand_text(const char *s, size_t len, strbuf *out, strbuf *problem)
         if (i >= len)
             break;
         if (i + 1 < len && s[i + 1] == '{') {
-            size_t used = expand_ref(s + i, len - i, out, problem);
+            size_t used = expand_ref(st, s + i, len - i, out, err);
             if (used == 0)
                 return -1;
             i += used;
@@ -438,16 +494,85 @@ static int expand_text(const char *s, size_t len, strbuf *out, strbuf *problem)
     return 0;
 }
 
-static void expand_scalar(conf_node *n, const char *path, conf_errs *e)
+/* "${NAME" plus what shows where the reference went wrong, and never any
+ * of the text after the name: in "${TOKEN-s3cr3t}" or an unclosed
+ * "${X Bearer s3cr3t" the rest may be a credential. */
+static void describe_bad_ref(strbuf *out, const ref_error *err)
+{
+    strbuf_puts(out, "\"${");
+    if (err->name != NULL)
+        conf_excerpt(out, err->name, err->name_len, false);
+    if (err->name == NULL && err->after < err->end && *err->after == '}')
+        strbuf_puts(out, "}\"");
+    else if (err->after < err->end)
+        strbuf_puts(out, "...\"");
+    else
+        strbuf_putc(out, '"');
+}
+
+/* A secret value's message holds none of its text, not even a variable
+ * name: the line and column say where to look. */
+static void ref_message(strbuf *out, const ref_error *err, bool secret)
+{
+    switch (err->fault) {
+    case REF_BAD:
+        strbuf_puts(out, "bad variable reference ");
+        if (secret)
+            strbuf_puts(out, "(" CONF_NOT_SHOWN "; write ${NAME} or ${NAME:-default})");
+        else {
+            describe_bad_ref(out, err);
+            strbuf_puts(out, " (write ${NAME} or ${NAME:-default})");
+        }
+        break;
+    case REF_UNSET:
+        if (secret)
+            strbuf_puts(out, "an environment variable it names is not set (" CONF_NOT_SHOWN
+                             "; write ${NAME:-default} to give a default)");
+        else
+            strbuf_printf(out,
+                          "environment variable %.*s is not set (write ${%.*s:-default} to "
+                          "give a default)",
+                          (int)err->name_len, err->name, (int)err->name_len, err->name);
+        break;
+    case REF_NAME_LONG:
+        strbuf_printf(out, "variable name longer than %d characters", NAME_MAX_LEN);
+        break;
+    case REF_VALUE_MAX:
+    case REF_FILE_MAX:
+        strbuf_puts(out, "${");
+        if (secret)
+            strbuf_puts(out, "...");
+        else
+            strbuf_append(out, err->name, err->name_len);
+        if (err->fault == REF_VALUE_MAX)
+            strbuf_printf(out, "} expands past %u bytes (the most one value may hold)",
+                          CONF_VALUE_MAX);
+        else
+            strbuf_printf(out, "} expands past %u bytes (the most all of a file's values "
+                               "may hold)", CONF_MAX_BYTES);
+        break;
+    }
+}
+
+static void expand_scalar(prep *st, conf_node *n, const char *path)
 {
     if (n->bad || memchr(n->text, '$', n->len) == NULL)
         return;
+    if (st->stopped) {
+        /* Once a bound is crossed the file is refused; expanding on would
+         * only spend the time and memory the bounds are there to save. */
+        n->bad = memmem(n->text, n->len, "${", 2) != NULL;
+        return;
+    }
     strbuf out = STRBUF_INIT, problem = STRBUF_INIT;
-    if (expand_text(n->text, n->len, &out, &problem) < 0) {
-        conf_errs_add(e, n->mark, path[0] ? path : NULL, "%s", strbuf_str(&problem));
+    ref_error err;
+    if (expand_text(st, n->text, n->len, &out, &err) < 0) {
+        ref_message(&problem, &err, n->secret);
+        conf_errs_add(st->e, n->mark, path[0] ? path : NULL, "%s", strbuf_str(&problem));
         n->bad = true;
+        st->stopped = err.fault == REF_VALUE_MAX || err.fault == REF_FILE_MAX;
     } else if (out.failed) {
-        conf_errs_add(e, (conf_mark){0, 0}, NULL, "out of memory");
+        conf_errs_add(st->e, (conf_mark){0, 0}, NULL, "out of memory");
         n->bad = true;
     } else {
         free(n->text);
@@ -458,7 +583,7 @@ static void expand_scalar(conf_node *n, const char *path, conf_errs *e)
         if (n->text == NULL) {
             n->len = 0;
             n->bad = true;
-            conf_errs_add(e, (conf_mark){0, 0}, NULL, "out of memory");
+            conf_errs_add(st->e, (conf_mark){0, 0}, NULL, "out of memory");
         }
     }
     strbuf_free(&out);
@@ -484,16 +609,6 @@ static int keyref_cmp(const void *pa, const void *pb)
     return c;
 }
 
-static void child_path(strbuf *out, const char *parent, const conf_node *key)
-{
-    if (parent[0])
-        strbuf_printf(out, "%s.", parent);
-    if (key->kind == CONF_NODE_SCALAR)
-        strbuf_append(out, key->text, strlen(key->text));
-    else
-        strbuf_puts(out, "?");
-}
-
 /* Sorting the keys finds duplicates in n log n, so that a large hostile
  * mapping cannot make loading quadratic. */
 static void find_duplicates(conf_node *m, const char *path, conf_errs *e)
@@ -516,7 +631,7 @@ static void find_duplicates(conf_node *m, const char *path, conf_errs *e)
         }
         m->pairs[refs[i].index].duplicate = true;
         strbuf p = STRBUF_INIT;
-        child_path(&p, path, b);
+        conf_key_path(&p, path, b);
         conf_errs_add(e, b->mark, strbuf_str(&p), "duplicate key (first defined at line %u)",
                       a->mark.line);
         strbuf_free(&p);
@@ -524,32 +639,37 @@ static void find_duplicates(conf_node *m, const char *path, conf_errs *e)
     free(refs);
 }
 
-static void prepare(conf_node *n, const char *path, conf_errs *e)
+/* Marks n secret when it lies inside a secret value or, for a value (not
+ * a key), when the caller's table says so; everything below a secret
+ * node is secret, and keys under it stay out of the key paths of
+ * messages. */
+static void prepare(prep *st, conf_node *n, const char *path, bool secret, bool is_key)
 {
+    n->secret = secret || (!is_key && st->is_secret != NULL && st->is_secret(path, n->kind));
     if (n->kind == CONF_NODE_SCALAR) {
         if (n->alias)
-            conf_errs_add(e, n->mark, path[0] ? path : NULL,
+            conf_errs_add(st->e, n->mark, path[0] ? path : NULL,
                           "YAML aliases (*name) are not supported");
         else
-            expand_scalar(n, path, e);
+            expand_scalar(st, n, path);
         return;
     }
     for (size_t i = 0; i < n->nitems; i++) {
         strbuf p = STRBUF_INIT;
         strbuf_printf(&p, "%s[%zu]", path, i);
-        prepare(n->items[i], strbuf_str(&p), e);
+        prepare(st, n->items[i], strbuf_str(&p), n->secret, false);
         strbuf_free(&p);
     }
     for (size_t i = 0; i < n->npairs; i++) {
         conf_pair *pr = &n->pairs[i];
         strbuf p = STRBUF_INIT;
-        prepare(pr->key, path, e);
-        child_path(&p, path, pr->key);
-        prepare(pr->value, strbuf_str(&p), e);
+        prepare(st, pr->key, path, n->secret, true);
+        conf_key_path(&p, path, pr->key);
+        prepare(st, pr->value, strbuf_str(&p), n->secret, false);
         strbuf_free(&p);
     }
     if (n->npairs > 1)
-        find_duplicates(n, path, e);
+        find_duplicates(n, path, st->e);
 }
 
 /* ---- Documents ---- */
@@ -585,7 +705,8 @@ static int read_document(reader *r, conf_node **root)
     return rc;
 }
 
-int conf_yaml_load(const char *text, size_t len, conf_errs *errs, conf_node **root)
+int conf_yaml_load(const char *text, size_t len, conf_errs *errs, conf_secret_fn is_secret,
+                   conf_node **root)
 {
     reader r = {.text = text, .len = len, .errs = errs};
     *root = NULL;
@@ -606,7 +727,9 @@ int conf_yaml_load(const char *text, size_t len, conf_errs *errs, conf_node **ro
         *root = NULL;
         return -1;
     }
-    if (*root != NULL)
-        prepare(*root, "", errs);
+    if (*root != NULL) {
+        prep st = {errs, is_secret, CONF_MAX_BYTES, false};
+        prepare(&st, *root, "", false, false);
+    }
     return 0;
 }

@@ -45,6 +45,9 @@ struct conf_node {
     bool is_null; /* a plain null, Null, NULL, ~ or nothing */
     bool bad;     /* expansion failed and was reported: do not judge it */
     bool alias;   /* a *name alias: reported, never judged (implies bad) */
+    /* May hold a credential (see conf_secret_fn): no message shows any of
+     * its text, and a key under it stays out of key paths. */
+    bool secret;
 
     conf_pair *pairs; /* mappings, in file order */
     size_t npairs;
@@ -75,27 +78,58 @@ void conf_errs_add(conf_errs *e, conf_mark at, const char *key, const char *fmt,
 void conf_errs_flush(conf_errs *e, strbuf *out);
 void conf_errs_free(conf_errs *e);
 
+/* Whether the value at a key path ("webhook.url") may hold a credential,
+ * given what kind of node it is. The YAML layer knows no setting: the
+ * caller says which values are secret, so that errors found while reading
+ * (${VAR} expansion, duplicate keys) already leave them out. A mapping or
+ * sequence found secret makes everything below it secret too. */
+typedef bool (*conf_secret_fn)(const char *path, conf_node_kind kind);
+
 /* Reads one YAML document from text. Returns 0 and the root in *root
  * (NULL for an empty stream), with any duplicate-key and expansion errors
  * added to errs; or -1 when the text is not YAML (or holds more than one
- * document), with the syntax error added and *root NULL. */
-int conf_yaml_load(const char *text, size_t len, conf_errs *errs, conf_node **root);
+ * document), with the syntax error added and *root NULL. is_secret may be
+ * NULL (nothing is secret). Expansion is bounded: a value grows to at
+ * most CONF_VALUE_MAX bytes and the file's expansions add at most
+ * CONF_MAX_BYTES; past either, expansion stops and the file is refused. */
+int conf_yaml_load(const char *text, size_t len, conf_errs *errs, conf_secret_fn is_secret,
+                   conf_node **root);
 void conf_node_free(conf_node *n);
 
-/* "a mapping", "a sequence", or the scalar quoted: for "got ..." messages. */
+/* What messages say instead of a secret value. */
+#define CONF_NOT_SHOWN "not shown: it may hold a secret"
+#define CONF_NOT_SHOWN_VALUE "a single value (" CONF_NOT_SHOWN ")"
+
+/* The most of a value a message quotes, in bytes, before "...". */
+#define CONF_EXCERPT_MAX 40
+
+/* "a mapping", "a sequence", "null", the scalar quoted, or for a secret
+ * scalar CONF_NOT_SHOWN_VALUE: for "got ..." messages. */
 void conf_node_describe(const conf_node *n, strbuf *out);
 /* Appends path with control characters escaped: a file name may hold
  * any byte, and a message must not steer the terminal it is shown on. */
 void conf_put_path(strbuf *out, const char *path);
-/* Appends s in double quotes, control bytes escaped and long text cut, so
- * that a message stays on one line whatever the file held. */
+/* The one way config code puts text from a file or the environment into a
+ * message: at most CONF_EXCERPT_MAX bytes of s (never half a UTF-8
+ * character) then "..." when cut, control characters escaped, in double
+ * quotes when quote is set, so that a message stays one short line
+ * whatever the file held. Callers check secrecy first. */
+void conf_excerpt(strbuf *out, const char *s, size_t len, bool quote);
+/* conf_excerpt in quotes. */
 void conf_quote(strbuf *out, const char *s, size_t len);
+/* parent + "." + key, the key as an excerpt; just parent when the key is
+ * secret (a header name may be a token). */
+void conf_key_path(strbuf *out, const char *parent, const conf_node *key);
 
 /* Shared by config.c and config_print.c: the host[:port] of a
  * "scheme://[userinfo@]host[:port]/..." URL, or NULL when url does not
  * start with a scheme and "://". *scheme_len and *host_len get the lengths
  * of the scheme and of the returned host[:port]. */
 const char *conf_url_host(const char *url, size_t *scheme_len, size_t *host_len);
+/* Whether an '@' follows the authority of url: then what looks like the
+ * host may be the start of a user name and password holding a '/', '?'
+ * or '#', and nothing of it may be shown. */
+bool conf_url_userinfo_unsure(const char *url);
 /* An http or https URL with a host, an optional port 1..65535, and no
  * space or control character. */
 bool conf_url_ok(const char *url);

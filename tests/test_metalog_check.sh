@@ -320,6 +320,101 @@ else
 fi
 unset METALOG_TEST_HEADER_TOKEN
 
+# Secrets in every shape a bad value can take: none of s3cr3t or TOKEN
+# in stdout or stderr, and each error still names the key and line:col.
+# secret_case NAME WANT_ERROR_LINE: the file is $tmp/p/NAME.yaml.
+secret_case() {
+    run "$tmp/p" --print "$1.yaml"
+    expect_rc 1 "secret shape $1"
+    if grep -q -e s3cr3t -e TOKEN "$out" "$err"; then
+        fail "secret shape $1: leaked: $(cat "$err")"
+    else
+        pass "secret shape $1: not in stdout or stderr"
+    fi
+    printf '%s\n' "$2" >"$tmp/want"
+    expect_same "$err" "$tmp/want" "secret shape $1: error names the key and line:col"
+}
+printf 'webhook:\n  url: https://h.example.com/x\n  headers:\n    Authorization: "Bearer ${METALOG_TEST_UNSET_TOK-s3cr3tTOKEN}"\n' \
+    >"$tmp/p/s_default_header.yaml"
+secret_case s_default_header \
+    's_default_header.yaml:4:20: webhook.headers: bad variable reference (not shown: it may hold a secret; write ${NAME} or ${NAME:-default})'
+printf 'webhook_url: "https://h.example.com/${METALOG_TEST_UNSET_TOK-s3cr3tTOKEN}"\n' \
+    >"$tmp/p/s_default_url.yaml"
+secret_case s_default_url \
+    's_default_url.yaml:1:14: webhook_url: bad variable reference (not shown: it may hold a secret; write ${NAME} or ${NAME:-default})'
+printf 'webhook:\n  url: https://h.example.com/x\n  headers:\n    Authorization: "Bearer ${s3cr3tTOKEN"\n' \
+    >"$tmp/p/s_unclosed.yaml"
+secret_case s_unclosed \
+    's_unclosed.yaml:4:20: webhook.headers: bad variable reference (not shown: it may hold a secret; write ${NAME} or ${NAME:-default})'
+for sep in / '#' '?'; do
+    printf 'webhook_url: "https://user:s3cr3t%sTOKEN@h.example.com/x"\n' "$sep" >"$tmp/p/s_password.yaml"
+    secret_case s_password \
+        "s_password.yaml:1:14: webhook_url: must be an http:// or https:// URL with a host, got \"https://<redacted>/<redacted>\" (a '/', '?' or '#' in a user name or password must be written %2F, %3F or %23)"
+done
+printf 'webhook_url: "https://h.example.com:s3cr3tTOKEN/x"\n' >"$tmp/p/s_port.yaml"
+secret_case s_port \
+    's_port.yaml:1:14: webhook_url: must be an http:// or https:// URL with a host, got "https://h.example.com:<redacted>/<redacted>"'
+printf 'webhook:\n  url: https://h.example.com/x\n  headers:\n    "Bearer s3cr3tTOKEN": x\n' \
+    >"$tmp/p/s_header_name.yaml"
+secret_case s_header_name \
+    "s_header_name.yaml:4:5: webhook.headers: a header name must be a non-empty HTTP token (letters, digits and !#\$%&'*+-.^_\`|~; the name is not shown)"
+# A token-shaped header name in a valid file: --print renames it.
+printf 'webhook:\n  url: https://h.example.com/x\n  headers:\n    s3cr3tTOKEN: x\n' >"$tmp/p/s_name_ok.yaml"
+run "$tmp/p" --print s_name_ok.yaml
+expect_rc 0 "token-shaped header name"
+grep -q -e s3cr3t -e TOKEN "$out" "$err" && fail "token-shaped header name: leaked in --print" ||
+    pass "token-shaped header name: not in --print"
+grep -q '^    "X-Redacted-1": "<redacted>"$' "$out" && pass "token-shaped header name: renamed" ||
+    fail "token-shaped header name: $(grep -A2 headers "$out")"
+
+# ${VAR} expansion is bounded: a 100 KB variable used 400 times in one
+# value fails at once, with one short error.
+METALOG_TEST_BIG=$(head -c 102400 /dev/zero | tr '\0' v)
+export METALOG_TEST_BIG
+{
+    printf 'log_file: "'
+    i=0
+    while [ $i -lt 400 ]; do printf '${METALOG_TEST_BIG}'; i=$((i + 1)); done
+    printf '"\n'
+} >"$tmp/p/big.yaml"
+start=$(date +%s)
+(cd "$tmp/p" && exec timeout 5 "$check" big.yaml) >"$out" 2>"$err"
+rc=$?
+elapsed=$(($(date +%s) - start))
+expect_rc 1 "huge expansion"
+[ "$elapsed" -le 1 ] && pass "huge expansion: fails at once" || fail "huge expansion: took ${elapsed}s"
+printf 'big.yaml:1:11: log_file: ${METALOG_TEST_BIG} expands past 65536 bytes (the most one value may hold)\n' \
+    >"$tmp/want"
+expect_same "$err" "$tmp/want" "huge expansion: one short error"
+unset METALOG_TEST_BIG
+
+# C1 controls (here CSI, U+009B, and NEL, U+0085) and C0 ones reach no
+# terminal: not from keys, values, nor the log file paths metalog-check
+# opens.
+# (As YAML escapes: libyaml refuses raw control characters in the file,
+# but "\x9b" or a variable holds them all the same.)
+printf '%s\n' '"a\x9b2Jb": 1' 'log_level: "x\N\ey"' >"$tmp/p/c1.yaml"
+run "$tmp/p" c1.yaml
+expect_rc 1 "control characters in a config"
+if grep -q "$(printf '\302[\200-\237]')" "$err" || grep -q "$(printf '\033')" "$err"; then
+    fail "control characters in a config: raw in the errors"
+else
+    pass "control characters in a config: none raw in the errors"
+fi
+printf '%s\n' 'c1.yaml:1:1: a\u009b2Jb: unknown key' \
+    'c1.yaml:2:12: log_level: unknown level "x\u0085\x1by" (expected DEBUG, INFO, WARNING, ERROR or CRITICAL)' \
+    >"$tmp/want"
+expect_same "$err" "$tmp/want" "control characters in a config: escaped"
+METALOG_TEST_C1=$(printf 'no-dir\302\233')
+export METALOG_TEST_C1
+printf '%s\n' 'log_file: "${METALOG_TEST_C1}/a.log"' >"$tmp/p/c1path.yaml"
+run "$tmp/p" c1path.yaml
+expect_rc 1 "control character in a log file path"
+printf '%s\n' 'c1path.yaml:1:1: log_file: cannot create "no-dir\u009b/a.log": directory "no-dir\u009b": No such file or directory' \
+    >"$tmp/want"
+expect_same "$err" "$tmp/want" "control character in a log file path: escaped"
+unset METALOG_TEST_C1
+
 run "$valid" --print minimal.yaml empty.yaml
 expect_rc 0 "--print of two files"
 [ "$(grep -c '^---$' "$out")" = 2 ] && pass "--print of two files: two YAML documents" ||

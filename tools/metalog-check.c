@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "render_util.h"
 
 /* configure passes PACKAGE_VERSION on the command line. */
 #ifndef PACKAGE_VERSION
@@ -35,11 +36,41 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 all valid, 1 any invalid, 2 usage error or unreadable file.\n";
 
+
+/* Writes one line to f with control characters escaped (C0, DEL and the
+ * C1 range U+0080..U+009F, which some terminals obey as well) and bad
+ * UTF-8 replaced: the line quotes file names and text from the
+ * configuration, and must not steer the terminal it is shown on. */
+static void put_line(FILE *f, const char *line)
+{
+    strbuf esc = STRBUF_INIT;
+    ru_escape(&esc, line, strlen(line), 0, 0);
+    fprintf(f, "%s\n", strbuf_str(&esc));
+    strbuf_free(&esc);
+}
+
+/* put_line for each line of text (the library's errors, one a line). */
+static void put_lines(FILE *f, const char *text)
+{
+    while (*text != '\0') {
+        const char *nl = strchr(text, '\n');
+        size_t n = nl != NULL ? (size_t)(nl - text) : strlen(text);
+        char *line = strndup(text, n);
+        if (line != NULL)
+            put_line(f, line);
+        free(line);
+        text += n + (nl != NULL);
+    }
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
-    fputs("metalog-check: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nusage: metalog-check [--print] CONFIG...\n", stderr);
+    strbuf line = STRBUF_INIT;
+    strbuf_puts(&line, "metalog-check: ");
+    strbuf_printf(&line, fmt, arg);
+    put_line(stderr, strbuf_str(&line));
+    strbuf_free(&line);
+    fputs("usage: metalog-check [--print] CONFIG...\n", stderr);
     return EXIT_USAGE;
 }
 
@@ -109,8 +140,11 @@ static int check_files(const conf *c)
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         strbuf msg = STRBUF_INIT;
         if (files[i].path != NULL && check_appendable(files[i].path, &msg) < 0) {
-            fprintf(stderr, "%s:%u:%u: %s: %s\n", c->path, files[i].mark.line, files[i].mark.col,
-                    files[i].key, strbuf_str(&msg));
+            strbuf line = STRBUF_INIT;
+            strbuf_printf(&line, "%s:%u:%u: %s: %s", c->path, files[i].mark.line,
+                          files[i].mark.col, files[i].key, strbuf_str(&msg));
+            put_line(stderr, strbuf_str(&line));
+            strbuf_free(&line);
             rc = -1;
         }
         strbuf_free(&msg);
@@ -124,7 +158,7 @@ static int check_one(const char *path, bool print, bool many)
     strbuf errors = STRBUF_INIT;
     bool io_error = false;
     conf *c = conf_load(path, &errors, &io_error);
-    fputs(strbuf_str(&errors), stderr);
+    put_lines(stderr, strbuf_str(&errors));
     strbuf_free(&errors);
     if (c == NULL)
         return io_error ? EXIT_USAGE : EXIT_INVALID;
@@ -137,7 +171,10 @@ static int check_one(const char *path, bool print, bool many)
         fputs(strbuf_str(&out), stdout);
         strbuf_free(&out);
     } else if (status == EXIT_VALID) {
-        printf("%s: ok\n", path);
+        strbuf line = STRBUF_INIT;
+        strbuf_printf(&line, "%s: ok", path);
+        put_line(stdout, strbuf_str(&line));
+        strbuf_free(&line);
     }
     conf_free(c);
     return status;
