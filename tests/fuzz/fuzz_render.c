@@ -159,7 +159,10 @@ static char *own(reader *r, char *s)
 
 /* A selector byte with its top bit set picks a literal; otherwise its low
  * bits are a length (63: two more bytes give it, up to 64 KiB; 62: a
- * byte repeated up to 64 KiB times) and the bytes follow. Strings from the
+ * byte repeated up to 8 KiB times) and the bytes follow. Repeats stay
+ * under 8 KiB, past every buffer size the renderers have, because each
+ * one costs every renderer and check a pass over it. A megabyte value is
+ * test_render's. Strings from the
  * input are C strings: a NUL in them ends them early. */
 static const char *rd_string(reader *r)
 {
@@ -168,7 +171,7 @@ static const char *rd_string(reader *r)
         return literals[(sel & 0x7f) % NLITERALS];
     size_t len = sel & 0x3f;
     if (len == 62) {
-        size_t times = (size_t)rd_bytes(r, 2) + 1;
+        size_t times = (size_t)rd_bytes(r, 2) % 8192 + 1;
         uint8_t c = rd_u8(r);
         char *s = own(r, malloc(times + 1));
         memset(s, c ? c : 'x', times);
