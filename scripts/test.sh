@@ -4,6 +4,7 @@
 #   gcc     -Werror build, make check (Check suites and script tests)
 #   clang   -Werror build, make check
 #   asan    clang AddressSanitizer + LeakSanitizer, make check
+#   fuzz    libFuzzer targets (tests/fuzz), 60 s each over the seed corpus
 #   tsan    gcc ThreadSanitizer, the concurrency suites
 #   valgrind  memcheck over the Check suites of the gcc build
 #   install   make install, then a program from API.md built with pkg-config
@@ -96,6 +97,35 @@ stage asan        metalog_build asan CC=clang \
     "CFLAGS=-g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
 asan_check() { ASAN_OPTIONS=detect_leaks=1 METALOG_TEST_SCALE=10 check_in asan; }
 stage asan-check  asan_check
+# The libFuzzer targets, both at once for a bounded time over a copy of
+# the seed corpus (the checked-in one stays as it is). Any crash, leak,
+# sanitizer report, timeout or failed output check fails the stage; the
+# inputs that did are kept in build/fuzz/artifacts.
+fuzz_run() {
+    bash "$top/tests/fuzz/build.sh" "$top/build/fuzz" >/dev/null || return 1
+    work=$(mktemp -d) || return 1
+    art="$top/build/fuzz/artifacts"
+    mkdir -p "$art"
+    pids=""
+    for t in config render; do
+        cp -r "$top/tests/fuzz/corpus/$t" "$work/$t"
+        dict=""
+        [ -f "$top/tests/fuzz/$t.dict" ] && dict="-dict=$top/tests/fuzz/$t.dict"
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 "$top/build/fuzz/fuzz_$t" \
+            -max_total_time=60 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $dict \
+            -artifact_prefix="$art/$t-" "$work/$t" >"$work/$t.log" 2>&1 &
+        pids="$pids $!"
+    done
+    rc=0
+    for p in $pids; do wait "$p" || rc=1; done
+    for t in config render; do
+        if [ $rc -ne 0 ]; then echo "--- fuzz_$t"; tail -n 40 "$work/$t.log"; fi
+        grep -E '^stat::number_of_executed_units' "$work/$t.log" | sed "s/^/fuzz_$t: /"
+    done
+    rm -rf "$work"
+    return $rc
+}
+stage fuzz        fuzz_run
 stage tsan        metalog_build tsan CC=gcc "CFLAGS=-g -O1 -fsanitize=thread"
 tsan_check() {
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0 \
