@@ -95,6 +95,9 @@ typedef bool (*conf_secret_fn)(const char *path, conf_node_kind kind);
 int conf_yaml_load(const char *text, size_t len, conf_errs *errs, conf_secret_fn is_secret,
                    conf_node **root);
 void conf_node_free(conf_node *n);
+/* The pass conf_yaml_load ends with (config_expand.c): expansion, secrecy
+ * and duplicate keys over the tree at root. */
+void conf_yaml_prepare(conf_node *root, conf_errs *errs, conf_secret_fn is_secret);
 
 /* What messages say instead of a secret value. */
 #define CONF_NOT_SHOWN "not shown: it may hold a secret"
