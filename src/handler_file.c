@@ -59,14 +59,18 @@ typedef struct fileh {
  * operator's choice), a link to a missing one is refused, since creating
  * its target would write wherever the link points. O_EXCL never follows a
  * link; between the two opens another process may create the file, so a
- * refusal is decided only when the path is still a dangling link. */
+ * refusal is decided only when the path is still a dangling link.
+ * Opened without blocking: a FIFO at the path with no reader would block
+ * the opener (a reload, a log call) for ever; it fails with ENXIO instead.
+ * The descriptor blocks again once open, as a log file's writes should. */
 static int fileh_open_fd(fileh *f)
 {
     f->created_now = f->dangling = false;
     for (int i = 0; i < 8; i++) {
-        int fd = open(f->path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        int fd = open(f->path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0 && errno == ENOENT) {
-            fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, f->mode);
+            fd = open(f->path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NONBLOCK,
+                      f->mode);
             f->created_now = fd >= 0;
         }
         if (fd < 0 && errno == EEXIST) {
@@ -80,6 +84,9 @@ static int fileh_open_fd(fileh *f)
         }
         if (fd < 0)
             return -1;
+        int flags = fcntl(fd, F_GETFL);
+        if (flags >= 0)
+            fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
         struct stat st;
         f->size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
         f->fd = fd;

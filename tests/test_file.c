@@ -1037,6 +1037,20 @@ START_TEST(a_dangling_symlink_is_refused_at_open_and_nothing_created)
 }
 END_TEST
 
+/* A FIFO at the log path, with nobody reading it: opening for writing
+ * would block metalog_init (or a reload) for ever. It fails at once. */
+START_TEST(a_fifo_without_a_reader_at_the_log_path_fails_init_at_once)
+{
+    ck_assert_int_eq(mkfifo(logpath, 0600), 0);
+    char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n");
+    alarm(10); /* a blocked open fails the test, not the suite */
+    ck_assert_int_eq(metalog_init(cfg), -1);
+    alarm(0);
+    ck_assert_msg(strstr(metalog_last_error(), "cannot open") != NULL, "%s", metalog_last_error());
+    free(cfg);
+}
+END_TEST
+
 /* The file deleted and a dangling link put in its place: neither the
  * path check nor a rotating file's recreation creates the link's target;
  * the records are counted as lost instead. */
@@ -1287,6 +1301,7 @@ static Suite *file_suite(void)
     tcase_add_test(fault, a_file_renamed_away_with_nothing_in_its_place_keeps_its_records);
     tcase_add_test(fault, a_symlink_to_an_existing_file_is_followed);
     tcase_add_test(fault, a_dangling_symlink_is_refused_at_open_and_nothing_created);
+    tcase_add_test(fault, a_fifo_without_a_reader_at_the_log_path_fails_init_at_once);
     tcase_add_test(fault, recreating_a_file_never_creates_through_a_dangling_link);
     tcase_add_test(fault, recreating_a_rotating_file_never_creates_through_a_dangling_link);
     tcase_add_test(fault, crash_flush_waits_out_a_brief_lock_and_writes_buffer_then_line);
