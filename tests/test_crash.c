@@ -5,6 +5,7 @@
  * and counts what reached the file.
  */
 #include <check.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -139,6 +140,66 @@ START_TEST(async_segv_after_100000_records_loses_none)
 }
 END_TEST
 
+#define WORKERS 4
+#define PER_WORKER 20000
+
+static void *worker(void *arg)
+{
+    long w = (long)arg;
+    metalog_logger *lg = metalog_get("worker");
+    for (long i = 0; i < PER_WORKER; i++)
+        metalog_info(lg, "work", ml_int("w", w), ml_int("i", i));
+    return NULL;
+}
+
+/* The main thread crashes while the workers' queues still hold records:
+ * every thread's queue is written, not only the crashing one's. */
+START_TEST(async_crash_writes_every_threads_queue)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct rlimit none = {0, 0};
+        setrlimit(RLIMIT_CORE, &none);
+        signal(SIGSEGV, SIG_DFL);
+        char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n"
+                                   "rotation_size_mb: 0\nasync_logging: true\n"
+                                   "async_queue_size: 1048576\n");
+        if (metalog_init(cfg) != 0)
+            _exit(70);
+        pthread_t th[WORKERS];
+        for (long w = 0; w < WORKERS; w++)
+            pthread_create(&th[w], NULL, worker, (void *)w);
+        for (long w = 0; w < WORKERS; w++)
+            pthread_join(th[w], NULL);
+        crash_now(CRASH_SEGV);
+        _exit(71);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "status %#x", status);
+    size_t n;
+    json_object **lines = th_json_lines(logpath, &n);
+    long next[WORKERS] = {0};
+    size_t crashes = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *event = th_jstr(lines[i], "event");
+        if (event != NULL && strcmp(event, "crash") == 0) {
+            crashes++;
+            continue;
+        }
+        long long w, seq;
+        ck_assert(th_jint(lines[i], "w", &w) && th_jint(lines[i], "i", &seq));
+        ck_assert_int_eq(seq, next[w]);
+        next[w]++;
+    }
+    th_json_lines_free(lines, n);
+    for (int w = 0; w < WORKERS; w++)
+        ck_assert_msg(next[w] == PER_WORKER, "worker %d: %ld of %d", w, next[w], PER_WORKER);
+    ck_assert_uint_eq(crashes, 1);
+}
+END_TEST
+
 START_TEST(buffered_segv_writes_the_buffer_then_a_crash_record)
 {
     int status = crash_child("file_buffer_kb: 256\nflush_interval_ms: 3600000\n", 500,
@@ -240,6 +301,7 @@ static Suite *crash_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, async_abort_writes_every_queued_record_then_a_crash_record);
     tcase_add_test(tc, async_segv_after_100000_records_loses_none);
+    tcase_add_test(tc, async_crash_writes_every_threads_queue);
     tcase_add_test(tc, buffered_segv_writes_the_buffer_then_a_crash_record);
     tcase_add_test(tc, sync_fpe_writes_a_crash_record_and_dies_by_sigfpe);
     tcase_add_test(tc, crash_is_handed_on_to_the_handler_installed_before_init);
