@@ -610,9 +610,18 @@ END_TEST
 START_TEST(shutdown_closes_every_descriptor_init_and_reload_opened)
 {
     int before = count_fds();
-    write_config("app.log", "INFO", "async_logging: true\nerror_log_file: errors.log\n");
+    char *extra;
+    ck_assert_int_ge(asprintf(&extra,
+                              "async_logging: true\nerror_log_file: %s/errors.log\n"
+                              "webhook:\n  url: http://127.0.0.1:9/hook\n  max_retries: 0\n"
+                              "  shutdown_timeout_seconds: 1\n",
+                              dir),
+                     0);
+    write_config("app.log", "INFO", extra);
+    free(extra);
     ck_assert_int_eq(metalog_init(cfg), 0);
     metalog_info(metalog_get("app"), "one");
+    metalog_critical(metalog_get("app"), "alert"); /* the webhook's connection too */
     ck_assert_int_eq(raise(SIGHUP), 0);
     for (int i = 0; i < 500; i++) {
         metalog_stats st;
