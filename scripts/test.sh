@@ -117,9 +117,14 @@ fuzz_run() {
         pids="$pids $!"
     done
     rc=0
-    for p in $pids; do wait "$p" || rc=1; done
+    set -- $pids
     for t in config render; do
-        if [ $rc -ne 0 ]; then echo "--- fuzz_$t"; tail -n 40 "$work/$t.log"; fi
+        if ! wait "$1"; then
+            rc=1
+            echo "--- fuzz_$t"
+            tail -n 40 "$work/$t.log"
+        fi
+        shift
         grep -E '^stat::number_of_executed_units' "$work/$t.log" | sed "s/^/fuzz_$t: /"
     done
     rm -rf "$work"

@@ -138,11 +138,12 @@ static void check_print(conf *c)
         c->webhook.url = strbuf_detach(&red);
         if (c->webhook.url == NULL)
             abort();
-        /* The redacted form ends in "/<redacted>" itself: keep only the
-         * scheme and host, and a path of another length. */
-        char *slash = strstr(c->webhook.url, "/<redacted>");
-        if (slash != NULL)
-            memcpy(slash, "/xyz\0", 5);
+        /* The redacted form ends in "/<redacted>" (the host may hold
+         * that text too): keep the scheme and host, and a path of another
+         * length. */
+        size_t ulen = strlen(c->webhook.url), tail = strlen("/<redacted>");
+        if (ulen >= tail && strcmp(c->webhook.url + ulen - tail, "/<redacted>") == 0)
+            memcpy(c->webhook.url + ulen - tail, "/xyz\0", 5);
         for (size_t i = 0; i < c->webhook.nheaders; i++) {
             free(c->webhook.headers[i].value);
             c->webhook.headers[i].value = strdup("another value");
