@@ -103,8 +103,9 @@ static size_t expand_ref(prep *st, const char *s, size_t len, strbuf *out, ref_e
     return i + 1;
 }
 
-/* "$$" and a '$' not followed by '{' are copied as they are, so "$$" can
- * keep a "${" from being expanded. */
+/* "$${" is a literal "${"; any other '$' is copied as it is ("$$" and
+ * "price$5" stay as written). conf_print writes a "${" in a value as
+ * "$${", so that what it prints loads to the same value. */
 static int expand_text(prep *st, const char *s, size_t len, strbuf *out, ref_error *err)
 {
     size_t i = 0;
@@ -120,9 +121,9 @@ static int expand_text(prep *st, const char *s, size_t len, strbuf *out, ref_err
             if (used == 0)
                 return -1;
             i += used;
-        } else if (i + 1 < len && s[i + 1] == '$') {
-            strbuf_append(out, "$$", 2);
-            i += 2;
+        } else if (i + 2 < len && s[i + 1] == '$' && s[i + 2] == '{') {
+            strbuf_append(out, "${", 2);
+            i += 3;
         } else {
             strbuf_putc(out, '$');
             i++;

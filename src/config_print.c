@@ -173,11 +173,27 @@ void conf_redact_url(const char *url, strbuf *out)
 /* ---- YAML output ---- */
 
 /* A double-quoted YAML scalar: the one style that can hold any text. */
+/* ru_escape's escapes (\\ \" \n \t \r \xNN \u00NN) are all valid in a
+ * YAML double-quoted scalar. A "${" in a value (from the environment) is
+ * written "$${", the language's literal "${": printed as it is, loading
+ * the print would expand it again. */
 static void put_quoted(strbuf *out, const char *s)
 {
-    /* ru_escape's escapes (\\ \" \n \t \r \xNN \u00NN) are all valid in a
-     * YAML double-quoted scalar. */
-    ru_escape(out, s, strlen(s), 1, 0);
+    if (strstr(s, "${") == NULL) {
+        ru_escape(out, s, strlen(s), 1, 0);
+        return;
+    }
+    strbuf lit = STRBUF_INIT;
+    for (const char *ref; (ref = strstr(s, "${")) != NULL; s = ref + 1) {
+        strbuf_append(&lit, s, (size_t)(ref - s));
+        strbuf_append(&lit, "$$", 2); /* and the '{' starts the next piece */
+    }
+    strbuf_puts(&lit, s);
+    if (lit.failed)
+        out->failed = true;
+    else
+        ru_escape(out, lit.data, lit.len, 1, 0);
+    strbuf_free(&lit);
 }
 
 static void put_string(strbuf *out, const char *key, const char *value)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "render_util.h"
 
 __thread context_set context_mine ML_TLS_FAST;
 static pthread_key_t ctx_key;
@@ -40,7 +41,7 @@ static bool field_valid(const metalog_field *f)
 static size_t field_find(const metalog_field *f, size_t n, const char *key)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(f[i].key, key) == 0)
+        if (ru_same_key(f[i].key, key))
             return i;
     return n;
 }
@@ -61,7 +62,7 @@ metalog_field *fields_merge(const metalog_field *base, size_t nbase,
             continue;
         size_t j;
         for (j = 0; j < n; j++)
-            if (strcmp(pick[j]->key, add[i].key) == 0)
+            if (ru_same_key(pick[j]->key, add[i].key))
                 break;
         pick[j] = &add[i];
         if (j == n)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "render_util.h"
 #include "stacktrace.h"
 #include "strbuf.h"
 #include "tls.h"
@@ -137,9 +138,12 @@ static bool merged_grow(proc_scratch *s, size_t need)
  * whose bit is still clear cannot equal an earlier key, so the usual
  * record, whose keys mostly start differently, merges without comparing
  * keys at all. One word, so that it stays in a register. */
+/* Keys whose first bytes differ here are different keys on output too;
+ * a first byte of 0x80 or more may be repaired to U+FFFD as another one
+ * is, so all of them share one bit. */
 static inline bool first_seen(uint64_t *seen, unsigned char c)
 {
-    uint64_t bit = (uint64_t)1 << (c & 63);
+    uint64_t bit = (uint64_t)1 << (c >= 0x80 ? 63 : c & 63);
     bool was = (*seen & bit) != 0;
     *seen |= bit;
     return was;
@@ -154,7 +158,7 @@ static inline size_t merge_one(const metalog_field **out, size_t n, uint64_t *se
         return n;
     if (first_seen(seen, (unsigned char)f->key[0])) {
         for (size_t j = 0; j < n; j++) {
-            if (strcmp(out[j]->key, f->key) == 0) {
+            if (ru_same_key(out[j]->key, f->key)) {
                 if (stronger)
                     out[j] = f;
                 return n;

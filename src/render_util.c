@@ -44,6 +44,39 @@ size_t ru_utf8_seq(const unsigned char *p, size_t n)
     return len;
 }
 
+/* One unit of repaired text at p: a valid sequence, or U+FFFD for the
+ * invalid byte there. *used is the bytes of p it takes. */
+static const unsigned char *repaired_unit(const unsigned char *p, size_t n, size_t *len,
+                                          size_t *used)
+{
+    size_t seq = ru_utf8_seq(p, n);
+    if (seq == 0) {
+        *len = 3;
+        *used = 1;
+        return (const unsigned char *)replacement;
+    }
+    *len = *used = seq;
+    return p;
+}
+
+bool ru_repaired_equal(const char *a, const char *b)
+{
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    size_t na = strlen(a), nb = strlen(b);
+    while (na > 0 && nb > 0) {
+        size_t la, lb, ua, ub;
+        const unsigned char *x = repaired_unit(p, na, &la, &ua);
+        const unsigned char *y = repaired_unit(q, nb, &lb, &ub);
+        if (la != lb || memcmp(x, y, la) != 0)
+            return false;
+        p += ua;
+        na -= ua;
+        q += ub;
+        nb -= ub;
+    }
+    return na == 0 && nb == 0;
+}
+
 /* ---- Finding the bytes that need work ----
  *
  * Almost every key and value is printable ASCII that goes out as it is, so

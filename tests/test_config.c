@@ -1502,12 +1502,32 @@ START_TEST(env_empty_name_is_an_error)
 }
 END_TEST
 
-START_TEST(dollar_dollar_and_lone_dollar_stay_literal)
+START_TEST(dollar_dollar_brace_is_a_literal_reference_and_other_dollars_stay)
 {
-    conf *c = load_ok("log_file: a$${METALOG_T_X}b\nerror_log_file: price$5.log$\n");
-    ck_assert_str_eq(c->log_file, "a$${METALOG_T_X}b");
-    ck_assert_str_eq(c->error_log_file, "price$5.log$");
+    conf *c = load_ok("log_file: a$${METALOG_T_X}b\nerror_log_file: price$5.log$$\n");
+    ck_assert_str_eq(c->log_file, "a${METALOG_T_X}b");
+    ck_assert_str_eq(c->error_log_file, "price$5.log$$");
     conf_free(c);
+}
+END_TEST
+
+/* A value that holds "${" after expansion prints so that it loads back to
+ * itself, not to a second expansion of it. */
+START_TEST(print_of_a_value_holding_a_reference_loads_back_to_it)
+{
+    setenv("METALOG_T_REF", "a${METALOG_T_OTHER}b$${c", 1);
+    setenv("METALOG_T_OTHER", "expanded", 1);
+    conf *c = load_ok("log_file: ${METALOG_T_REF}\n");
+    ck_assert_str_eq(c->log_file, "a${METALOG_T_OTHER}b$${c");
+    strbuf out = STRBUF_INIT;
+    conf_print(c, &out);
+    conf *again = load_ok(strbuf_str(&out));
+    ck_assert_str_eq(again->log_file, c->log_file);
+    conf_free(again);
+    conf_free(c);
+    strbuf_free(&out);
+    unsetenv("METALOG_T_REF");
+    unsetenv("METALOG_T_OTHER");
 }
 END_TEST
 
@@ -2073,7 +2093,9 @@ static Suite *config_suite(void)
     ADD(s, "env", env_variable_is_expanded_in_a_value, env_default_is_used_when_unset_or_empty,
         env_defaults_corpus_file_expands_every_type, env_value_is_validated_after_expansion,
         env_unset_without_default_is_an_error_at_the_scalar, env_unterminated_reference_is_an_error,
-        env_empty_name_is_an_error, dollar_dollar_and_lone_dollar_stay_literal,
+        env_empty_name_is_an_error,
+        dollar_dollar_brace_is_a_literal_reference_and_other_dollars_stay,
+        print_of_a_value_holding_a_reference_loads_back_to_it,
         env_expands_in_logger_names, env_expanding_to_empty_path_is_rejected,
         huge_variable_used_thousands_of_times_fails_fast_with_a_short_error,
         value_may_expand_to_exactly_the_value_bound, expansions_of_a_whole_file_are_bounded,
