@@ -58,10 +58,12 @@ pipeline *pipeline_new(conf *c, strbuf *errors);
 void pipeline_free(pipeline *p);
 
 /* The level a logger of this name gets from p: the closest "loggers:"
- * entry for the name or one of its ancestors, else log_level. */
+ * entry for the name or one of its ancestors, else log_level. p NULL:
+ * the built-in default's level. */
 int pipeline_level_for(const pipeline *p, const char *name);
 
-/* The current pipeline, or the built-in default. Only for callers that
+/* The current pipeline, or the built-in default (NULL when that cannot be
+ * built for lack of memory). Only for callers that
  * hold the logger registry lock, which keeps it from being freed. */
 const pipeline *pipeline_current_unlocked(void);
 
