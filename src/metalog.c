@@ -56,8 +56,10 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
                                                              const metalog_field *fields, size_t n,
                                                              void *const *frames, int nframes)
 {
-    if (logger == NULL && (logger = logger_root()) == NULL)
+    if (logger == NULL && (logger = logger_root()) == NULL) {
+        pipeline_count_lost(); /* out of memory making the root logger */
         return;
+    }
     if (!metalog_enabled_(logger, level)) /* inline: logger is not NULL */
         return;
     if (event == NULL)
@@ -65,7 +67,9 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
     if (fields == NULL)
         n = 0;
     const pipeline *p = pipeline_acquire();
-    if (p != NULL && level >= logger_level_in(logger, p)) {
+    if (p == NULL) /* out of memory: the record has nowhere to go */
+        pipeline_count_lost();
+    else if (level >= logger_level_in(logger, p)) {
         /* The common async call goes to the queue as it is. */
         bool queued = pipeline_async(p) && frames == NULL &&
                       async_log_literal(p, logger, level, event, fields, n);
@@ -223,7 +227,7 @@ int metalog_flush(void)
     error_clear();
     async_flush();
     const pipeline *p = pipeline_acquire();
-    int rc = p ? pipeline_flush(p) : 0;
+    int rc = p ? pipeline_flush(p) : -1; /* NULL: out of memory */
     pipeline_release();
     if (rc != 0)
         error_set("metalog_flush: a handler failed to flush");

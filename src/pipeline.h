@@ -114,7 +114,8 @@ static inline pipeline *pipeline_hazard_publish(pipeline_slot *s)
 
 /* Enters the current pipeline for one record; pair with pipeline_release.
  * Nested calls (a failure report from inside a handler) reuse the
- * pipeline already entered. */
+ * pipeline already entered. NULL, out of memory, when this thread has no
+ * slot to enter it with. */
 static inline const pipeline *pipeline_acquire(void)
 {
     pipeline_slot *s = pipeline_my_slot;
@@ -180,6 +181,10 @@ int pipeline_flush(const pipeline *p);
 /* The lifecycle lock of metalog.c, taken and released around fork. */
 void lifecycle_fork_prepare(void);
 void lifecycle_fork_release(void);
+
+/* Counts a record that passed the level gate but could not be handled
+ * (out of memory), as a write error. */
+void pipeline_count_lost(void);
 
 /* Adds the counters kept by pipelines and threads to out. */
 void pipeline_stats_add(metalog_stats *out);

@@ -154,8 +154,11 @@ const pipeline *pipeline_acquire_slow(void)
 {
     slot *s = pipeline_my_slot ? pipeline_my_slot : slot_claim();
     if (s == NULL) {
-        /* No slot (out of memory): the built-in default is never freed. */
-        return pipeline_or_builtin(NULL);
+        /* No slot (out of memory): the built-in default is never freed,
+         * so it can be used without one; a configured pipeline cannot be
+         * entered without a hazard, and its records must not go to the
+         * console instead. */
+        return atomic_load(&pipeline_current) ? NULL : pipeline_or_builtin(NULL);
     }
     if (s->depth++ > 0)
         return s->entered;
@@ -199,6 +202,11 @@ void pipeline_install(pipeline *p)
     pthread_mutex_unlock(&install_lock);
 }
 
+
+void pipeline_count_lost(void)
+{
+    atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+}
 
 void pipeline_stats_add(metalog_stats *out)
 {
