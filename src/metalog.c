@@ -155,10 +155,18 @@ static int reload_from_signal(void)
 static int switch_to(const char *path)
 {
     strbuf errors = STRBUF_INIT;
-    pipeline *p = pipeline_load(path, &errors);
+    /* Copied first: out of memory later, the pipeline would be in force
+     * with config_path lost, and the next reload would go to the default. */
+    char *copy = path ? strdup(path) : NULL;
+    pipeline *p = NULL;
+    if (path != NULL && copy == NULL)
+        strbuf_puts(&errors, "out of memory");
+    else
+        p = pipeline_load(path, &errors);
     bool reload = initialised;
     if (p == NULL) {
-        error_set(strbuf_str(&errors));
+        free(copy);
+        error_set(errors.failed ? "out of memory" : strbuf_str(&errors));
         if (reload) {
             atomic_fetch_add(&reload_failures, 1);
             metalog_field f[2] = {ml_str("path", path ? path : "<built-in default>"),
@@ -170,7 +178,6 @@ static int switch_to(const char *path)
     }
     strbuf_free(&errors);
 
-    char *copy = path ? strdup(path) : NULL;
     pipeline_install(p);
     free(config_path);
     config_path = copy;
@@ -185,7 +192,7 @@ static int switch_to(const char *path)
      * SIGHUP handler's switch included. */
     if (reload) {
         atomic_fetch_add(&reloads, 1);
-        metalog_field f = ml_str("path", path ? path : "<built-in default>");
+        metalog_field f = ml_str("path", copy ? copy : "<built-in default>");
         log_internal(METALOG_INFO, "config reloaded", &f, 1);
     }
     return 0;
@@ -214,9 +221,8 @@ int metalog_reload(void)
         error_set("metalog_reload: metalog_init has not succeeded; nothing to reload");
         rc = -1;
     } else {
-        char *path = config_path ? strdup(config_path) : NULL;
-        rc = switch_to(path);
-        free(path);
+        /* switch_to copies the path before it frees config_path. */
+        rc = switch_to(config_path);
     }
     pthread_mutex_unlock(&lifecycle);
     return rc;
