@@ -575,7 +575,8 @@ static void report_drops(ring *rg)
     metalog_field f = ml_uint("dropped", d - rg->dropped_reported);
     rg->dropped_reported = d;
     const pipeline *p = pipeline_acquire();
-    pipeline_emit(p, METALOG_WARNING, "async queue full: records dropped", &f, 1);
+    if (p != NULL) /* NULL: out of memory; the drops stay counted */
+        pipeline_emit(p, METALOG_WARNING, "async queue full: records dropped", &f, 1);
     pipeline_release();
 }
 

@@ -13,6 +13,9 @@
 static pthread_key_t error_key;
 static pthread_once_t error_once = PTHREAD_ONCE_INIT;
 static __thread strbuf *error_buf;
+/* A failure whose text could not be kept (no buffer): still a failure,
+ * which metalog_last_error must not report as "". */
+static __thread bool error_lost;
 
 static void error_buf_free(void *p)
 {
@@ -39,6 +42,7 @@ static strbuf *error_buf_get(void)
 void error_set(const char *msg)
 {
     strbuf *sb = error_buf_get();
+    error_lost = sb == NULL;
     if (sb == NULL)
         return;
     strbuf_reset(sb);
@@ -49,6 +53,7 @@ void error_set(const char *msg)
 void error_setf(const char *fmt, ...)
 {
     strbuf *sb = error_buf_get();
+    error_lost = sb == NULL;
     if (sb == NULL)
         return;
     strbuf_reset(sb);
@@ -60,12 +65,15 @@ void error_setf(const char *fmt, ...)
 
 void error_clear(void)
 {
+    error_lost = false;
     if (error_buf != NULL)
         strbuf_reset(error_buf);
 }
 
 const char *error_get(void)
 {
+    if (error_lost)
+        return "out of memory while describing the error";
     if (error_buf == NULL)
         return "";
     if (error_buf->failed)

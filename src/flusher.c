@@ -23,8 +23,10 @@ static pthread_t f_thread;
 static unsigned flush_current(void)
 {
     const pipeline *p = pipeline_acquire();
-    unsigned ms = (unsigned)pipeline_conf(p)->flush_interval_ms;
-    if (pipeline_buffered(p))
+    /* NULL: out of memory, with no slot and no built-in default; the
+     * next beat tries again. */
+    unsigned ms = p ? (unsigned)pipeline_conf(p)->flush_interval_ms : 1000;
+    if (p != NULL && pipeline_buffered(p))
         pipeline_flush(p);
     pipeline_release();
     return ms;

@@ -57,8 +57,10 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
                                                              const metalog_field *fields, size_t n,
                                                              void *const *frames, int nframes)
 {
-    if (logger == NULL && (logger = logger_root()) == NULL)
+    if (logger == NULL && (logger = logger_root()) == NULL) {
+        pipeline_count_lost(); /* out of memory making the root logger */
         return;
+    }
     if (!metalog_enabled_(logger, level)) /* inline: logger is not NULL */
         return;
     if (event == NULL)
@@ -66,7 +68,9 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
     if (fields == NULL)
         n = 0;
     const pipeline *p = pipeline_acquire();
-    if (p != NULL && level >= logger_level_in(logger, p)) {
+    if (p == NULL) /* out of memory: the record has nowhere to go */
+        pipeline_count_lost();
+    else if (level >= logger_level_in(logger, p)) {
         /* The common async call goes to the queue as it is. */
         bool queued = pipeline_async(p) && frames == NULL &&
                       async_log_literal(p, logger, level, event, fields, n);
@@ -174,6 +178,16 @@ static int reload_from_signal(void)
     return metalog_reload();
 }
 
+/* A reload that changed nothing: counted, and logged through the
+ * pipeline that keeps running. Under the lifecycle lock. */
+static void reload_failed(const char *path, const char *errors)
+{
+    atomic_fetch_add(&reload_failures, 1);
+    metalog_field f[2] = {ml_str("path", path ? path : "<built-in default>"),
+                          ml_str("errors", errors)};
+    log_internal(METALOG_ERROR, "config reload failed", f, 2);
+}
+
 /* Switches to the configuration t holds, under the lifecycle lock. While
  * initialised this is a reload: a failure is logged through the pipeline
  * that keeps running and counted, a success is logged through the new one
@@ -181,20 +195,23 @@ static int reload_from_signal(void)
 static int switch_to(config_text *t)
 {
     const char *path = t->path;
-    pipeline *p = pipeline_load(t);
+    /* Copied first: out of memory later, the pipeline would be in force
+     * with config_path lost, and the next reload would go to the default. */
+    char *copy = path ? strdup(path) : NULL;
+    pipeline *p = NULL;
+    if (path != NULL && copy == NULL)
+        strbuf_puts(&t->errors, "out of memory");
+    else
+        p = pipeline_load(t);
     bool reload = initialised;
     if (p == NULL) {
-        error_set(strbuf_str(&t->errors));
-        if (reload) {
-            atomic_fetch_add(&reload_failures, 1);
-            metalog_field f[2] = {ml_str("path", path ? path : "<built-in default>"),
-                                  ml_str("errors", strbuf_str(&t->errors))};
-            log_internal(METALOG_ERROR, "config reload failed", f, 2);
-        }
+        free(copy);
+        error_set(t->errors.failed ? "out of memory" : strbuf_str(&t->errors));
+        if (reload)
+            reload_failed(path, t->errors.failed ? "out of memory" : strbuf_str(&t->errors));
         return -1;
     }
 
-    char *copy = path ? strdup(path) : NULL;
     pipeline_install(p);
     free(config_path);
     config_path = copy;
@@ -213,7 +230,7 @@ static int switch_to(config_text *t)
      * SIGHUP handler's switch included. */
     if (reload) {
         atomic_fetch_add(&reloads, 1);
-        metalog_field f = ml_str("path", path ? path : "<built-in default>");
+        metalog_field f = ml_str("path", copy ? copy : "<built-in default>");
         log_internal(METALOG_INFO, "config reloaded", &f, 1);
     }
     return 0;
@@ -249,12 +266,13 @@ int metalog_reload(void)
             return -1;
         }
         char *path = config_path ? strdup(config_path) : NULL;
-        bool oom = config_path != NULL && path == NULL;
-        pthread_mutex_unlock(&lifecycle);
-        if (oom) {
+        if (config_path != NULL && path == NULL) {
+            reload_failed(config_path, "out of memory");
+            pthread_mutex_unlock(&lifecycle);
             error_set("metalog_reload: out of memory");
             return -1;
         }
+        pthread_mutex_unlock(&lifecycle);
         config_text t;
         config_text_read(&t, path);
         pthread_mutex_lock(&lifecycle);
@@ -279,7 +297,7 @@ int metalog_flush(void)
     error_clear();
     async_flush();
     const pipeline *p = pipeline_acquire();
-    int rc = p ? pipeline_flush(p) : 0;
+    int rc = p ? pipeline_flush(p) : -1; /* NULL: out of memory */
     pipeline_release();
     if (rc != 0)
         error_set("metalog_flush: a handler failed to flush");

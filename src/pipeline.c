@@ -203,6 +203,10 @@ static bool name_under(const char *name, const char *prefix, size_t plen)
 
 int pipeline_level_for(const pipeline *p, const char *name)
 {
+    /* No pipeline: the built-in default could not be built for lack of
+     * memory. Its level, which it will have once it is built. */
+    if (p == NULL)
+        return METALOG_INFO;
     const conf *c = p->head.conf;
     int level = c->log_level;
     size_t best = 0;

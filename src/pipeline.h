@@ -64,10 +64,12 @@ pipeline *pipeline_new(conf *c, strbuf *errors);
 void pipeline_free(pipeline *p);
 
 /* The level a logger of this name gets from p: the closest "loggers:"
- * entry for the name or one of its ancestors, else log_level. */
+ * entry for the name or one of its ancestors, else log_level. p NULL:
+ * the built-in default's level. */
 int pipeline_level_for(const pipeline *p, const char *name);
 
-/* The current pipeline, or the built-in default. Only for callers that
+/* The current pipeline, or the built-in default (NULL when that cannot be
+ * built for lack of memory). Only for callers that
  * hold the logger registry lock, which keeps it from being freed. */
 const pipeline *pipeline_current_unlocked(void);
 
@@ -118,7 +120,8 @@ static inline pipeline *pipeline_hazard_publish(pipeline_slot *s)
 
 /* Enters the current pipeline for one record; pair with pipeline_release.
  * Nested calls (a failure report from inside a handler) reuse the
- * pipeline already entered. */
+ * pipeline already entered. NULL, out of memory, when this thread has no
+ * slot to enter it with. */
 static inline const pipeline *pipeline_acquire(void)
 {
     pipeline_slot *s = pipeline_my_slot;
@@ -184,6 +187,10 @@ int pipeline_flush(const pipeline *p);
 /* The lifecycle lock of metalog.c, taken and released around fork. */
 void lifecycle_fork_prepare(void);
 void lifecycle_fork_release(void);
+
+/* Counts a record that passed the level gate but could not be handled
+ * (out of memory), as a write error. */
+void pipeline_count_lost(void);
 
 /* Adds the counters kept by pipelines and threads to out. */
 void pipeline_stats_add(metalog_stats *out);

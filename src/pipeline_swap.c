@@ -11,32 +11,46 @@
 
 /* The current pipeline. NULL means the built-in default, which is built
  * on first use and never freed, so that logging before metalog_init, after
- * a failed one and after metalog_shutdown always has somewhere to go. */
+ * a failed one and after metalog_shutdown always has somewhere to go.
+ * Built under a lock rather than once: a build that ran out of memory is
+ * tried again by the next caller, not given up for the process's life. */
 _Atomic(pipeline *) pipeline_current;
-static pipeline *builtin;
-static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+static _Atomic(pipeline *) builtin;
+static pthread_mutex_t builtin_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Serialises swaps: one retirement at a time keeps waiting simple. */
 static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
 
 atomic_uint_fast64_t pipeline_write_errors;
 
-static void builtin_build(void)
+static pipeline *builtin_build(void)
 {
     strbuf errors = STRBUF_INIT;
     conf *c = conf_new_default();
-    builtin = c ? pipeline_new(c, &errors) : NULL;
-    if (builtin == NULL)
+    pipeline *b = c ? pipeline_new(c, &errors) : NULL;
+    if (b == NULL)
         conf_free(c);
     strbuf_free(&errors);
+    return b;
 }
 
+/* p, or the built-in default; NULL only when that cannot be built (out of
+ * memory). */
 static const pipeline *pipeline_or_builtin(const pipeline *p)
 {
     if (p != NULL)
         return p;
-    pthread_once(&builtin_once, builtin_build);
-    return builtin;
+    pipeline *b = atomic_load_explicit(&builtin, memory_order_acquire);
+    if (b == NULL) {
+        pthread_mutex_lock(&builtin_lock);
+        b = atomic_load(&builtin);
+        if (b == NULL) {
+            b = builtin_build();
+            atomic_store_explicit(&builtin, b, memory_order_release);
+        }
+        pthread_mutex_unlock(&builtin_lock);
+    }
+    return b;
 }
 
 /* ---- Per-thread slots (pipeline.h) ---- */
@@ -140,8 +154,11 @@ const pipeline *pipeline_acquire_slow(void)
 {
     slot *s = pipeline_my_slot ? pipeline_my_slot : slot_claim();
     if (s == NULL) {
-        /* No slot (out of memory): the built-in default is never freed. */
-        return pipeline_or_builtin(NULL);
+        /* No slot (out of memory): the built-in default is never freed,
+         * so it can be used without one; a configured pipeline cannot be
+         * entered without a hazard, and its records must not go to the
+         * console instead. */
+        return atomic_load(&pipeline_current) ? NULL : pipeline_or_builtin(NULL);
     }
     if (s->depth++ > 0)
         return s->entered;
@@ -185,6 +202,11 @@ void pipeline_install(pipeline *p)
     pthread_mutex_unlock(&install_lock);
 }
 
+
+void pipeline_count_lost(void)
+{
+    atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+}
 
 void pipeline_stats_add(metalog_stats *out)
 {
