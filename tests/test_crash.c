@@ -57,10 +57,11 @@ static __attribute__((noinline, no_sanitize("undefined"))) void crash_now(crash_
 }
 
 /* Runs in a child: init with extra config lines, log count INFO records
- * (seq 0..count-1), then crash. Returns the child's wait status. No core
- * files: the suite must not litter the tree. */
-static int crash_child(const char *extra, long count, crash_kind how,
-                       void (*before_init)(void))
+ * (seq 0..count-1) or run body when it is not NULL, then crash. Returns
+ * the child's wait status. No core files: the suite must not litter the
+ * tree. */
+static int crash_child_with(const char *extra, long count, void (*body)(void), crash_kind how,
+                            void (*before_init)(void))
 {
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -80,12 +81,19 @@ static int crash_child(const char *extra, long count, crash_kind how,
         metalog_logger *lg = metalog_get("app");
         for (long i = 0; i < count; i++)
             metalog_info(lg, "tick", ml_int("seq", i), ml_f64("ratio", (double)i / 7.0));
+        if (body != NULL)
+            body();
         crash_now(how);
         _exit(71); /* not reached */
     }
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     return status;
+}
+
+static int crash_child(const char *extra, long count, crash_kind how, void (*before_init)(void))
+{
+    return crash_child_with(extra, count, NULL, how, before_init);
 }
 
 /* Every seq 0..count-1 exactly once, in order, then the crash record as
@@ -154,29 +162,20 @@ static void *worker(void *arg)
 
 /* The main thread crashes while the workers' queues still hold records:
  * every thread's queue is written, not only the crashing one's. */
+static void log_from_workers(void)
+{
+    pthread_t th[WORKERS];
+    for (long w = 0; w < WORKERS; w++)
+        pthread_create(&th[w], NULL, worker, (void *)w);
+    for (long w = 0; w < WORKERS; w++)
+        pthread_join(th[w], NULL);
+}
+
 START_TEST(async_crash_writes_every_threads_queue)
 {
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        struct rlimit none = {0, 0};
-        setrlimit(RLIMIT_CORE, &none);
-        signal(SIGSEGV, SIG_DFL);
-        char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n"
-                                   "rotation_size_mb: 0\nasync_logging: true\n"
-                                   "async_queue_size: 1048576\n");
-        if (metalog_init(cfg) != 0)
-            _exit(70);
-        pthread_t th[WORKERS];
-        for (long w = 0; w < WORKERS; w++)
-            pthread_create(&th[w], NULL, worker, (void *)w);
-        for (long w = 0; w < WORKERS; w++)
-            pthread_join(th[w], NULL);
-        crash_now(CRASH_SEGV);
-        _exit(71);
-    }
-    int status;
-    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    int status = crash_child_with("rotation_size_mb: 0\nasync_logging: true\n"
+                                  "async_queue_size: 1048576\n",
+                                  0, log_from_workers, CRASH_SEGV, NULL);
     ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV, "status %#x", status);
     size_t n;
     json_object **lines = th_json_lines(logpath, &n);
