@@ -473,6 +473,38 @@ START_TEST(exception_below_the_level_writes_nothing)
 }
 END_TEST
 
+/* "k\xff" and "k\xfe" are different bytes but render as one key,
+ * "k\uFFFD": the record carries it once, the call's last value winning,
+ * whether the two come from the call, from bind or from both. */
+START_TEST(keys_that_differ_only_in_invalid_utf8_are_one_key)
+{
+    char *cfg = file_config("metalog.yaml", "app.log", "INFO");
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    free(cfg);
+    metalog_info(metalog_get("svc"), "call", ml_int("k\xff", 1), ml_int("k\xfe", 2));
+    metalog_logger *once = metalog_bind(metalog_get("svc"), ml_int("k\xff", 1));
+    metalog_logger *twice = metalog_bind(once, ml_int("k\xfe", 2));
+    metalog_info(twice, "bound");
+    metalog_info(once, "both", ml_int("k\xfd", 3));
+    metalog_logger_free(twice);
+    metalog_logger_free(once);
+    metalog_flush();
+    size_t n;
+    char **lines = th_lines(logpath, &n, NULL);
+    ck_assert_uint_eq(n, 3);
+    static const long long want[] = {2, 2, 3};
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(th_count(lines[i], "\"k\xef\xbf\xbd\"") == 1, "line %zu: %s", i, lines[i]);
+        json_object *o = th_json_strict(lines[i], strlen(lines[i]));
+        long long v;
+        ck_assert(o != NULL && th_jint(o, "k\xef\xbf\xbd", &v));
+        ck_assert_int_eq(v, want[i]);
+        json_object_put(o);
+    }
+    th_lines_free(lines, n, NULL);
+}
+END_TEST
+
 START_TEST(critical_logs_at_critical)
 {
     init_level("CRITICAL");
@@ -768,7 +800,8 @@ static Suite *api_suite(void)
          {log_with_each_level_names_it, level_macros_log_at_their_level,
           zero_field_calls_compile_and_log, disabled_levels_write_nothing,
           exception_logs_error_with_the_callers_stack_trace,
-          exception_below_the_level_writes_nothing, critical_logs_at_critical}},
+          exception_below_the_level_writes_nothing, critical_logs_at_critical,
+          keys_that_differ_only_in_invalid_utf8_are_one_key}},
         {"context",
          {context_bind_adds_and_replaces_fields, context_unbind_removes_one_key_and_ignores_missing,
           context_clear_removes_everything, context_belongs_to_the_binding_thread}},

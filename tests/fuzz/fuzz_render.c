@@ -497,12 +497,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     metalog_field bound[8], ctx[8], site[16];
     size_t nb = rd_u8(&rd) % 9, nc = rd_u8(&rd) % 9, ns = rd_u8(&rd) % 17;
-    /* Bound fields are unique by key, as metalog_bind leaves them. */
+    /* Bound fields are unique by key as it renders, as metalog_bind
+     * (fields_merge) leaves them. */
     size_t kept = 0;
     for (size_t i = 0; i < nb; i++) {
         rd_field(&rd, &bound[kept], true);
         size_t j = 0;
-        while (j < kept && strcmp(bound[j].key, bound[kept].key) != 0)
+        while (j < kept && !ru_same_key(bound[j].key, bound[kept].key))
             j++;
         if (j == kept)
             kept++;
