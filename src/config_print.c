@@ -281,9 +281,19 @@ static void put_loggers(strbuf *out, const conf *c)
     }
     strbuf_puts(out, "loggers:\n");
     for (size_t i = 0; i < c->nloggers; i++) {
-        strbuf_puts(out, "  ");
-        put_quoted(out, c->loggers[i].name);
-        strbuf_printf(out, ": %s\n", conf_level_name(c->loggers[i].level));
+        /* YAML limits an implicit key to 1024 characters; a longer name
+         * is written as an explicit key ("? name" then ": level"), which
+         * has no limit, so that the print loads again. */
+        strbuf name = STRBUF_INIT;
+        put_quoted(&name, c->loggers[i].name);
+        if (name.failed)
+            out->failed = true;
+        bool explicit_key = name.len > 1000;
+        strbuf_puts(out, explicit_key ? "  ? " : "  ");
+        strbuf_append(out, strbuf_str(&name), name.len);
+        strbuf_puts(out, explicit_key ? "\n  : " : ": ");
+        strbuf_free(&name);
+        strbuf_printf(out, "%s\n", conf_level_name(c->loggers[i].level));
     }
 }
 

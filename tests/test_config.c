@@ -1511,6 +1511,28 @@ START_TEST(dollar_dollar_brace_is_a_literal_reference_and_other_dollars_stay)
 }
 END_TEST
 
+/* YAML allows an implicit key of at most 1024 characters: a logger name
+ * longer than that (from ${VAR}) prints as an explicit key, and the print
+ * loads. */
+START_TEST(print_of_a_logger_name_past_1024_characters_loads_back)
+{
+    char name[1201];
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    setenv("METALOG_T_LONG", name, 1); /* the file itself cannot hold it */
+    conf *c = load_ok("loggers:\n  ${METALOG_T_LONG}: debug\n");
+    unsetenv("METALOG_T_LONG");
+    strbuf out = STRBUF_INIT;
+    conf_print(c, &out);
+    conf *again = load_ok(strbuf_str(&out));
+    ck_assert_uint_eq(again->nloggers, 1);
+    ck_assert_str_eq(again->loggers[0].name, name);
+    conf_free(again);
+    conf_free(c);
+    strbuf_free(&out);
+}
+END_TEST
+
 /* A value that holds "${" after expansion prints so that it loads back to
  * itself, not to a second expansion of it. */
 START_TEST(print_of_a_value_holding_a_reference_loads_back_to_it)
@@ -2096,6 +2118,7 @@ static Suite *config_suite(void)
         env_empty_name_is_an_error,
         dollar_dollar_brace_is_a_literal_reference_and_other_dollars_stay,
         print_of_a_value_holding_a_reference_loads_back_to_it,
+        print_of_a_logger_name_past_1024_characters_loads_back,
         env_expands_in_logger_names, env_expanding_to_empty_path_is_rejected,
         huge_variable_used_thousands_of_times_fails_fast_with_a_short_error,
         value_may_expand_to_exactly_the_value_bound, expansions_of_a_whole_file_are_bounded,
