@@ -472,15 +472,15 @@ static inline void ring_publish(ring *rg, uint64_t end)
 
 /* A record at or above flush_level is published without the nap's delay:
  * the records that explain a failure must reach the file before a kill -9
- * that may follow them. The fence orders the head's store before the look
- * at w_sleeping, as writer_nap orders its store of w_sleeping before its
- * look at the heads, so one of the two sides always sees the other. Rare
- * records only: the fence costs what the relaxed look saves. */
+ * that may follow them. Store the head, then look at w_sleeping, both
+ * sequentially consistent, as writer_nap stores w_sleeping and then looks
+ * at the heads: in the one order of all four, one side sees the other, so
+ * the wake-up cannot be missed. Rare records only: a sequentially
+ * consistent store costs what the relaxed look saves. */
 static void ring_publish_urgent(ring *rg, uint64_t end)
 {
-    atomic_store_explicit(&rg->head, end, memory_order_release);
-    atomic_thread_fence(memory_order_seq_cst);
-    if (atomic_load_explicit(&w_sleeping.v, memory_order_relaxed))
+    atomic_store(&rg->head, end);
+    if (atomic_load(&w_sleeping.v))
         writer_wake();
 }
 
@@ -651,10 +651,11 @@ static void rings_reap(void)
     pthread_mutex_unlock(&rings_lock);
 }
 
+/* Sequentially consistent loads of the heads: see ring_publish_urgent. */
 static bool rings_pending(void)
 {
     for (ring *r = atomic_load(&rings); r != NULL; r = r->next)
-        if (atomic_load_explicit(&r->head, memory_order_acquire) != atomic_load(&r->tail))
+        if (atomic_load(&r->head) != atomic_load(&r->tail))
             return true;
     return false;
 }
@@ -681,8 +682,7 @@ static void writer_nap(void)
 {
     struct timespec until = clock_deadline_ms(10); /* a safety net for a missed wake-up */
     atomic_store(&w_sleeping.v, true);
-    atomic_thread_fence(memory_order_seq_cst); /* see ring_publish_urgent */
-    if (!rings_pending())
+    if (!rings_pending()) /* its loads pair with ring_publish_urgent's store */
         pthread_cond_timedwait(&w_wake, &w_lock, &until);
     atomic_store(&w_sleeping.v, false);
 }

@@ -664,7 +664,7 @@ END_TEST
 /* A reload that never returns, as one reading a config from a hung
  * network mount: it waits on a pipe the test holds. */
 static int stuck_pipe[2];
-static atomic_bool stuck_entered;
+static atomic_bool stuck_entered, stuck_returned;
 
 static int stuck_reload(void)
 {
@@ -672,6 +672,7 @@ static int stuck_reload(void)
     char b;
     while (read(stuck_pipe[0], &b, 1) < 0 && errno == EINTR)
         ;
+    atomic_store(&stuck_returned, true);
     return 0;
 }
 
@@ -691,7 +692,10 @@ START_TEST(stopping_does_not_wait_for_a_reload_stuck_in_io)
     ck_assert_msg(took < 3.0, "stop waited %.1f s for a stuck reload", took);
     /* The I/O comes back: the abandoned thread exits and frees its own. */
     ck_assert_int_eq(write(stuck_pipe[1], "x", 1), 1);
-    usleep(100000);
+    for (int i = 0; i < 500 && !atomic_load(&stuck_returned); i++)
+        usleep(10000);
+    ck_assert(atomic_load(&stuck_returned));
+    usleep(50000); /* the thread's own exit, which frees what it owns */
     close(stuck_pipe[0]);
     close(stuck_pipe[1]);
 }
