@@ -1,10 +1,9 @@
 #include "render_util.h"
 
-#include <float.h>
+#include "f64.h"
+
 #include <math.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char hex[] = "0123456789abcdef";
@@ -435,170 +434,103 @@ size_t ru_format_i64(char *buf, int64_t v)
     return 1 + ru_format_u64(buf + 1, (uint64_t)0 - (uint64_t)v);
 }
 
-/* m / 10^k as decimal text: '-' first when neg, ".0" after an integral
- * value (so that it stays a double when read back); NUL-terminated. The
- * text is written from its end back, the k places first (their leading
- * zeros included), so every digit goes straight into place. */
-static size_t decimal_text(char *buf, bool neg, uint64_t m, unsigned k)
+/* The text of a double. The layout is the one metalog has always written
+ * (with printf and a decimal fast path before src/f64.c), so that logs and
+ * the programs reading them see the same text; only the digits come from
+ * f64_shortest now. With D the shortest digits (n of them, "0" for zero)
+ * and X the decimal exponent of the first one:
+ *   - NaN, Infinity and -Infinity for the values that are not finite;
+ *   - '-' before every negative value, negative zero included ("-0.0");
+ *   - plain decimal notation when -4 <= X < max(15, n) (printf's %.Pg rule
+ *     at the P = 15, 16 or 17 digits the old formatter printed with), or
+ *     when -7 <= X <= -5 and the text has at most 17 places (its decimal
+ *     fast path): "0.000123", "1.0842", "0.0000001", "123456789012345.0";
+ *     an integral value ends in ".0" so that it stays a double when read
+ *     back;
+ *   - otherwise printf's exponent notation, which needs no ".0": "1e+15",
+ *     "1.5e-07", "5e-324", "1.7976931348623157e+308" (a sign and at least
+ *     two digits after the 'e'). Subnormals always take it. */
+static bool f64_plain(int n, int x)
 {
-    char *p = buf;
-    if (neg)
-        *p++ = '-';
-    if (k == 0) {
-        p += ru_format_u64(p, m);
-        memcpy(p, ".0", 3);
-        return (size_t)(p + 2 - buf);
-    }
-    size_t nd = u64_digits(m);
-    size_t whole = nd > k ? nd - k : 1; /* "0" before the point of 0.00ddd */
-    char *end = p + whole + 1 + k;
-    *end = '\0';
-    char *q = end;
-    unsigned i = k;
-    /* Two places a step: each step is a division, and they follow one
-     * another, so their number is what the text costs. */
-    for (; i >= 2; i -= 2) {
-        q -= 2;
-        memcpy(q, digit_pairs + 2 * (m % 100), 2);
-        m /= 100;
-    }
-    if (i == 1) {
-        *--q = (char)('0' + m % 10);
-        m /= 10;
-    }
-    *--q = '.';
-    digits_before(q, m);
-    return (size_t)(end - buf);
+    if (x >= -4)
+        return x < (n > 15 ? n : 15);
+    return x >= -7 && n - 1 - x <= 17;
 }
 
-/* Divides m by 10^j when it is a multiple of it, in one multiplication:
- * m * (5^-j mod 2^64), rotated right by j bits, is m / 10^j when m is a
- * multiple of 10^j and more than UINT64_MAX / 10^j when it is not
- * (Granlund and Montgomery, "Division by invariant integers using
- * multiplication", section 9). */
-static inline bool divide_exact(uint64_t *m, uint64_t inverse, unsigned j, uint64_t limit)
+/* D 10^(x-n+1) in plain notation at p; returns the end. */
+static char *f64_plain_text(char *p, uint64_t d, int n, int x)
 {
-    uint64_t q = *m * inverse;
-    q = (q >> j) | (q << (64 - j));
-    if (q > limit)
-        return false;
-    *m = q;
-    return true;
-}
-
-/* Removes the trailing zeros of m, at most k of them, lowering k to
- * match: m / 10^k keeps its value. Greedy steps of 8, 4, 2 and 1 digits
- * cover up to 15 zeros with four multiplications that follow one another
- * (no division); the 16th, rarer, takes one more step of 8. */
-static void strip_zeros(uint64_t *m, unsigned *k)
-{
-    const uint64_t inv5 = 0xCCCCCCCCCCCCCCCDu; /* 5 * inv5 == 1 mod 2^64 */
-    const uint64_t inv25 = inv5 * inv5, inv625 = inv25 * inv25, inv5e8 = inv625 * inv625;
-    while (*k >= 8 && divide_exact(m, inv5e8, 8, UINT64_MAX / 100000000u))
-        *k -= 8;
-    if (*k >= 4 && divide_exact(m, inv625, 4, UINT64_MAX / 10000u))
-        *k -= 4;
-    if (*k >= 2 && divide_exact(m, inv25, 2, UINT64_MAX / 100u))
-        *k -= 2;
-    if (*k >= 1 && divide_exact(m, inv5, 1, UINT64_MAX / 10u))
-        *k -= 1;
-}
-
-/* Exact powers of ten as doubles: 10^22 is the last one. */
-static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-/* The quickest case, one multiplication and one division: a = |v| in
- * [1e-7, 1e15) that some decimal with at most K places reads back as,
- * where K is the most places for which a * 10^K stays below 2^51. Then
- * m = round(a * 10^K) is exact (the product's rounding and a's distance
- * from that decimal add up to less than 1/2), m / 10^K reads back as a,
- * and the same decimal without m's trailing zeros is the shortest text:
- * any shorter one would have shown as more zeros. Prices, rates and
- * measurements are such values. Returns 0 when a is not one. */
-static size_t f64_short_decimal(char *buf, double v, double a)
-{
-    uint64_t bits;
-    memcpy(&bits, &a, sizeof bits);
-    int e2 = (int)(bits >> 52) - 1022; /* a < 2^e2: a is normal, positive */
-    /* 10^K <= 2^(51 - e2): log10(2) ~ 1233 / 4096, rounded down. */
-    unsigned K = (unsigned)((51 - e2) * 1233) >> 12;
-    if (K >= sizeof pow10_exact / sizeof pow10_exact[0])
-        return 0;
-    double scaled = a * pow10_exact[K];
-    uint64_t m = (uint64_t)(int64_t)(scaled + 0.5);
-    if ((double)m / pow10_exact[K] != a)
-        return 0;
-    strip_zeros(&m, &K);
-    if (K > 17)
-        return 0; /* more places than f64_decimal takes: printf writes it */
-    return decimal_text(buf, v < 0, m, K);
-}
-
-/* The common case without printf: a value that is some integer m over a
- * power of ten 10^k, with m below 2^53. Then "m with k decimals" reads back
- * as exactly v (m and 10^k are exact doubles and the division is correctly
- * rounded, as strtod is), and the smallest k that reads back is the
- * shortest text. Returns 0 when v is not such a value. */
-static size_t f64_decimal(char *buf, double v)
-{
-    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
-                                   1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
-    double a = fabs(v);
-    if (!(a >= 1e-7 && a < 1e15))
-        return 0;
-    size_t n = f64_short_decimal(buf, v, a);
-    if (n > 0)
-        return n;
-    for (unsigned k = 0; k < sizeof pow10 / sizeof pow10[0]; k++) {
-        double scaled = a * pow10[k];
-        if (scaled >= 9007199254740992.0) /* 2^53 */
-            return 0;
-        /* Signed: scaled + 0.5 < 2^63, and the signed conversions are
-         * one instruction each where the unsigned ones need a branch. */
-        int64_t m = (int64_t)(scaled + 0.5);
-        /* A cheap test before the division, which is slow and would
-         * otherwise run once per decimal (five times for 1.0842). If m/10^k
-         * reads back as a, then |m - a*10^k| <= a*10^k * 2^-53 (half an ulp
-         * of a), and scaled is within a*10^k * 2^-53 of a*10^k (one
-         * rounding), so |scaled - m| <= scaled * 2^-52 or so. A gap eight
-         * times that can only fail the exact test below; it is skipped. */
-        if (fabs(scaled - (double)m) > scaled * 0x1p-49)
-            continue;
-        if ((double)m / pow10[k] != a)
-            continue;
-        return decimal_text(buf, v < 0, (uint64_t)m, k);
+    if (x < 0) { /* "0." and -x-1 zeros (six at most), then D */
+        memcpy(p, "0.000000", (size_t)(1 - x));
+        p += 1 - x;
+        digits_before(p + n, d);
+        return p + n;
     }
-    return 0;
+    if (x >= n - 1) { /* D, zeros up to the point, ".0" */
+        digits_before(p + n, d);
+        p += n;
+        memset(p, '0', (size_t)(x - n + 1));
+        p += x - n + 1;
+        memcpy(p, ".0", 2);
+        return p + 2;
+    }
+    /* The digits one place to the right, then the x + 1 before the point
+     * moved back over it: at most 17 bytes, cheaper than splitting D with
+     * a division. */
+    digits_before(p + 1 + n, d);
+    memmove(p, p + 1, (size_t)x + 1);
+    p[x + 1] = '.';
+    return p + n + 1;
+}
+
+/* D 10^(x-n+1) in exponent notation at p: "d.ddde+XX"; returns the end. */
+static char *f64_exponent_text(char *p, uint64_t d, int n, int x)
+{
+    /* The digits one place to the right, the first moved back before the
+     * point. */
+    digits_before(p + 1 + n, d);
+    p[0] = p[1];
+    if (n > 1) {
+        p[1] = '.';
+        p += n + 1;
+    } else {
+        p += 1;
+    }
+    *p++ = 'e';
+    *p++ = x < 0 ? '-' : '+';
+    unsigned ax = (unsigned)(x < 0 ? -x : x);
+    if (ax >= 100) {
+        *p++ = (char)('0' + ax / 100);
+        ax %= 100;
+    }
+    memcpy(p, digit_pairs + 2 * ax, 2);
+    return p + 2;
 }
 
 size_t ru_format_f64(char *buf, double v)
 {
-    size_t fast = f64_decimal(buf, v);
-    if (fast > 0)
-        return fast;
-    if (isnan(v))
-        return (size_t)snprintf(buf, 32, "NaN");
-    if (isinf(v))
-        return (size_t)snprintf(buf, 32, v > 0 ? "Infinity" : "-Infinity");
-    /* The shortest of 15, 16 or 17 significant digits that reads back
-     * exactly. For a normal double, when a text of 15 digits or fewer
-     * reads back, %.15g finds it: the value lies within half an ulp of
-     * that text, and half an ulp is less than half the spacing of 15-digit
-     * decimals. Subnormals carry fewer bits, so they search from 1 digit. */
-    int prec = (v != 0 && fabs(v) < DBL_MIN) ? 1 : 15;
-    int n = 0;
-    for (; prec <= 17; prec++) {
-        n = snprintf(buf, 32, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
+    if (isnan(v)) {
+        memcpy(buf, "NaN", 4);
+        return 3;
     }
-    if (strpbrk(buf, ".eE") == NULL) {
-        memcpy(buf + n, ".0", 3);
-        n += 2;
+    if (isinf(v)) {
+        const char *s = v > 0 ? "Infinity" : "-Infinity";
+        size_t len = strlen(s);
+        memcpy(buf, s, len + 1);
+        return len;
     }
-    return (size_t)n;
+    f64_decimal dec = f64_shortest(v);
+    char *p = buf;
+    if (signbit(v))
+        *p++ = '-';
+    int n = (int)u64_digits(dec.digits);
+    int x = n - 1 + dec.exp10;
+    if (f64_plain(n, x))
+        p = f64_plain_text(p, dec.digits, n, x);
+    else
+        p = f64_exponent_text(p, dec.digits, n, x);
+    *p = '\0';
+    return (size_t)(p - buf);
 }
 
 /* Every non-string value as text: numbers, true/false, null. buf holds at
