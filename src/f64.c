@@ -21,6 +21,11 @@
 
 typedef unsigned __int128 f64_u128;
 
+static inline f64_decimal dec(uint64_t digits, int exp10)
+{
+    return (f64_decimal){digits, exp10};
+}
+
 /* floor(q log10(2)), floor(log10(3/4 2^q)) and floor(e log2(10)); the
  * generator checks the constants over every exponent used here. Right
  * shifts of negative values are arithmetic in gcc and clang. */
@@ -60,39 +65,6 @@ static inline uint64_t round_to_odd(const uint64_t g[2], uint64_t cp)
     return (uint64_t)(x >> 63) | (((uint64_t)x << 1) != 0);
 }
 
-/* Divides m by 10^j when it is a multiple of it, in one multiplication:
- * m * (5^-j mod 2^64), rotated right by j bits, is m / 10^j when m is a
- * multiple of 10^j and more than UINT64_MAX / 10^j when it is not
- * (Granlund and Montgomery, "Division by invariant integers using
- * multiplication", section 9). */
-static inline bool divide_exact(uint64_t *m, uint64_t inverse, unsigned j, uint64_t limit)
-{
-    uint64_t q = *m * inverse;
-    q = (q >> j) | (q << (64 - j));
-    if (q > limit)
-        return false;
-    *m = q;
-    return true;
-}
-
-/* d 10^e without d's trailing zeros. d has at most 17 digits, so at most
- * 16 zeros: steps of 8 (twice at most), 4, 2 and 1 digits, each a
- * multiplication, no division. */
-static f64_decimal without_zeros(uint64_t d, int e)
-{
-    const uint64_t inv5 = 0xCCCCCCCCCCCCCCCDu; /* 5 * inv5 == 1 mod 2^64 */
-    const uint64_t inv25 = inv5 * inv5, inv625 = inv25 * inv25, inv5e8 = inv625 * inv625;
-    while (divide_exact(&d, inv5e8, 8, UINT64_MAX / 100000000u))
-        e += 8;
-    if (divide_exact(&d, inv625, 4, UINT64_MAX / 10000u))
-        e += 4;
-    if (divide_exact(&d, inv25, 2, UINT64_MAX / 100u))
-        e += 2;
-    if (divide_exact(&d, inv5, 1, UINT64_MAX / 10u))
-        e += 1;
-    return (f64_decimal){d, e};
-}
-
 /* The shortest decimal of c 2^q (figure 7 of the paper). irregular: c is
  * 2^52 above the smallest exponent, so the gap to the lower neighbour is
  * half the gap to the upper one and R is lopsided. */
@@ -121,17 +93,17 @@ static f64_decimal schubfach(uint64_t c, int q, bool irregular)
     bool up_in = vbl + out <= sp10 << 2;
     bool wp_in = (tp10 << 2) + out <= vbr;
     if (up_in != wp_in)
-        return without_zeros(up_in ? sp10 : tp10, k);
+        return dec(up_in ? sp10 : tp10, k);
 
     /* Full length: s or s + 1, whichever is in R (at least one is). */
     uint64_t t = s + 1;
     bool u_in = vbl + out <= s << 2;
     bool w_in = (t << 2) + out <= vbr;
     if (u_in != w_in)
-        return without_zeros(u_in ? s : t, k);
+        return dec(u_in ? s : t, k);
     /* Both are: the nearer to v; v exactly halfway takes the even one. */
     int64_t cmp = (int64_t)(vb - ((s + t) << 1));
-    return without_zeros(cmp < 0 || (cmp == 0 && (s & 1) == 0) ? s : t, k);
+    return dec(cmp < 0 || (cmp == 0 && (s & 1) == 0) ? s : t, k);
 }
 
 f64_decimal f64_shortest(double v)
@@ -147,13 +119,70 @@ f64_decimal f64_shortest(double v)
     }
     uint64_t c = frac | (UINT64_C(1) << 52);
     int q = biased - 1075;
-    /* An integer below 2^53 is its own shortest decimal: its neighbours
-     * are at most 1 away, so R holds no other integer, and any shorter
-     * decimal of that size would be one. The common case of counts and
-     * whole prices, without the multiplications. */
+    /* An integer below 2^53 is its own shortest decimal (once its
+     * trailing zeros go): its neighbours are at most 1 away, so R holds no
+     * other integer, and any shorter decimal of that size would be one.
+     * The common case of counts and whole prices, without the
+     * multiplications. */
     if (q < 0 && q > -53 && (c & ((UINT64_C(1) << -q) - 1)) == 0)
-        return without_zeros(c >> -q, 0);
+        return dec(c >> -q, 0);
     /* The smallest normal's lower neighbour is the largest subnormal, as
      * far away as its upper one: its R is not lopsided. */
     return schubfach(c, q, frac == 0 && biased > 1);
+}
+
+/* The 8 digits of x < 10^8, one per byte, the first in the lowest byte
+ * (the order they have in memory on a little-endian machine). Splits x in
+ * two halves of 4 digits, then each half in 2, then each pair in 1, every
+ * split done on all lanes of one 64-bit word at once: three levels of
+ * multiplications instead of a chain of eight divisions. The quotients
+ * are multiplications by 2^20/100 and 2^10/10 rounded up, exact for all
+ * the lanes' values (below 10^4 and below 100), and no lane's product
+ * reaches the next lane. */
+static inline uint64_t eight_digits(uint32_t x)
+{
+    uint64_t w = (x / 10000) | ((uint64_t)(x % 10000) << 32);
+    uint64_t q = ((w * 10486) >> 20) & 0x0000007F0000007Fu;
+    w = q | ((w - q * 100) << 16);
+    q = ((w * 103) >> 10) & 0x000F000F000F000Fu;
+    return q | ((w - q * 10) << 8);
+}
+
+static inline void store_digits(char *p, uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    w += 0x3030303030303030u; /* '0' in every byte */
+    memcpy(p, &w, sizeof w);
+}
+
+int f64_digits(char *out, double v, int *x)
+{
+    f64_decimal d = f64_shortest(v);
+    if (d.digits == 0) {
+        memset(out, '0', 17);
+        *x = 0;
+        return 1;
+    }
+    /* All 17 places, leading zeros included: 1 + 8 + 8 digits. */
+    uint64_t top = d.digits / 10000000000000000u;
+    uint64_t rest = d.digits % 10000000000000000u;
+    uint64_t hi = eight_digits((uint32_t)(rest / 100000000u));
+    uint64_t lo = eight_digits((uint32_t)(rest % 100000000u));
+    char all[41];
+    all[0] = (char)('0' + top);
+    store_digits(all + 1, hi);
+    store_digits(all + 9, lo);
+    /* Zeros after them, so that out gets 17 bytes whatever the lead. */
+    store_digits(all + 17, 0);
+    store_digits(all + 25, 0);
+    store_digits(all + 33, 0);
+    /* Zero digits are zero bytes: the lowest nonzero byte is the first
+     * significant digit, the highest the last one (d.digits > 0). */
+    int lead = top ? 0 : hi ? 1 + __builtin_ctzll(hi) / 8 : 9 + __builtin_ctzll(lo) / 8;
+    int trail = lo ? __builtin_clzll(lo) / 8 : hi ? 8 + __builtin_clzll(hi) / 8 : 16;
+    memcpy(out, all + lead, 17);
+    *x = 16 - lead + d.exp10;
+    return 17 - lead - trail;
 }

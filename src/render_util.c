@@ -437,7 +437,7 @@ size_t ru_format_i64(char *buf, int64_t v)
 /* The text of a double. The layout is the one metalog has always written
  * (with printf and a decimal fast path before src/f64.c), so that logs and
  * the programs reading them see the same text; only the digits come from
- * f64_shortest now. With D the shortest digits (n of them, "0" for zero)
+ * f64_digits now. With D the shortest digits (n of them, "0" for zero)
  * and X the decimal exponent of the first one:
  *   - NaN, Infinity and -Infinity for the values that are not finite;
  *   - '-' before every negative value, negative zero included ("-0.0");
@@ -457,45 +457,36 @@ static bool f64_plain(int n, int x)
     return x >= -7 && n - 1 - x <= 17;
 }
 
-/* D 10^(x-n+1) in plain notation at p; returns the end. */
-static char *f64_plain_text(char *p, uint64_t d, int n, int x)
+/* The n digits at dig (followed by '0's up to 17 bytes), the first at
+ * 10^x, in plain notation at p; returns the end. Copies are of fixed
+ * sizes where the buffer has room (32 bytes: at most 1 + 8 + 17 are
+ * written), which compile to a few moves. */
+static char *f64_plain_text(char *p, const char *dig, int n, int x)
 {
-    if (x < 0) { /* "0." and -x-1 zeros (six at most), then D */
-        memcpy(p, "0.000000", (size_t)(1 - x));
+    if (x < 0) { /* "0." and -x-1 zeros (six at most), then the digits */
+        memcpy(p, "0.000000", 8);
         p += 1 - x;
-        digits_before(p + n, d);
+        memcpy(p, dig, 17);
         return p + n;
     }
-    if (x >= n - 1) { /* D, zeros up to the point, ".0" */
-        digits_before(p + n, d);
-        p += n;
-        memset(p, '0', (size_t)(x - n + 1));
-        p += x - n + 1;
-        memcpy(p, ".0", 2);
-        return p + 2;
+    memcpy(p, dig, 17);
+    if (x >= n - 1) { /* integral: the digits and the '0's after them, ".0" */
+        memcpy(p + x + 1, ".0", 2);
+        return p + x + 3;
     }
-    /* The digits one place to the right, then the x + 1 before the point
-     * moved back over it: at most 17 bytes, cheaper than splitting D with
-     * a division. */
-    digits_before(p + 1 + n, d);
-    memmove(p, p + 1, (size_t)x + 1);
+    /* The point after x + 1 digits, the rest after it. */
     p[x + 1] = '.';
+    memcpy(p + x + 2, dig + x + 1, (size_t)(n - x - 1));
     return p + n + 1;
 }
 
-/* D 10^(x-n+1) in exponent notation at p: "d.ddde+XX"; returns the end. */
-static char *f64_exponent_text(char *p, uint64_t d, int n, int x)
+/* The same in exponent notation: "d.ddde+XX", "de-07". */
+static char *f64_exponent_text(char *p, const char *dig, int n, int x)
 {
-    /* The digits one place to the right, the first moved back before the
-     * point. */
-    digits_before(p + 1 + n, d);
-    p[0] = p[1];
-    if (n > 1) {
-        p[1] = '.';
-        p += n + 1;
-    } else {
-        p += 1;
-    }
+    p[0] = dig[0];
+    p[1] = '.';
+    memcpy(p + 2, dig + 1, 16);
+    p += n > 1 ? n + 1 : 1;
     *p++ = 'e';
     *p++ = x < 0 ? '-' : '+';
     unsigned ax = (unsigned)(x < 0 ? -x : x);
@@ -519,16 +510,16 @@ size_t ru_format_f64(char *buf, double v)
         memcpy(buf, s, len + 1);
         return len;
     }
-    f64_decimal dec = f64_shortest(v);
+    char dig[17];
+    int x;
+    int n = f64_digits(dig, v, &x);
     char *p = buf;
     if (signbit(v))
         *p++ = '-';
-    int n = (int)u64_digits(dec.digits);
-    int x = n - 1 + dec.exp10;
     if (f64_plain(n, x))
-        p = f64_plain_text(p, dec.digits, n, x);
+        p = f64_plain_text(p, dig, n, x);
     else
-        p = f64_exponent_text(p, dec.digits, n, x);
+        p = f64_exponent_text(p, dig, n, x);
     *p = '\0';
     return (size_t)(p - buf);
 }
