@@ -498,6 +498,107 @@ static char *f64_exponent_text(char *p, const char *dig, int n, int x)
     return p + 2;
 }
 
+/* m / 10^k as decimal text: '-' first when neg, ".0" after an integral
+ * value (so that it stays a double when read back); NUL-terminated. The
+ * text is written from its end back, the k places first (their leading
+ * zeros included), so every digit goes straight into place. */
+static size_t decimal_text(char *buf, bool neg, uint64_t m, unsigned k)
+{
+    char *p = buf;
+    if (neg)
+        *p++ = '-';
+    if (k == 0) {
+        p += ru_format_u64(p, m);
+        memcpy(p, ".0", 3);
+        return (size_t)(p + 2 - buf);
+    }
+    size_t nd = u64_digits(m);
+    size_t whole = nd > k ? nd - k : 1; /* "0" before the point of 0.00ddd */
+    char *end = p + whole + 1 + k;
+    *end = '\0';
+    char *q = end;
+    unsigned i = k;
+    /* Two places a step: each step is a division, and they follow one
+     * another, so their number is what the text costs. */
+    for (; i >= 2; i -= 2) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (m % 100), 2);
+        m /= 100;
+    }
+    if (i == 1) {
+        *--q = (char)('0' + m % 10);
+        m /= 10;
+    }
+    *--q = '.';
+    digits_before(q, m);
+    return (size_t)(end - buf);
+}
+
+/* Divides m by 10^j when it is a multiple of it, in one multiplication:
+ * m * (5^-j mod 2^64), rotated right by j bits, is m / 10^j when m is a
+ * multiple of 10^j and more than UINT64_MAX / 10^j when it is not
+ * (Granlund and Montgomery, "Division by invariant integers using
+ * multiplication", section 9). */
+static inline bool divide_exact(uint64_t *m, uint64_t inverse, unsigned j, uint64_t limit)
+{
+    uint64_t q = *m * inverse;
+    q = (q >> j) | (q << (64 - j));
+    if (q > limit)
+        return false;
+    *m = q;
+    return true;
+}
+
+/* Removes the trailing zeros of m, at most k of them, lowering k to
+ * match: m / 10^k keeps its value. Greedy steps of 8, 4, 2 and 1 digits
+ * cover up to 15 zeros with four multiplications that follow one another
+ * (no division); the 16th, rarer, takes one more step of 8. */
+static void strip_zeros(uint64_t *m, unsigned *k)
+{
+    const uint64_t inv5 = 0xCCCCCCCCCCCCCCCDu; /* 5 * inv5 == 1 mod 2^64 */
+    const uint64_t inv25 = inv5 * inv5, inv625 = inv25 * inv25, inv5e8 = inv625 * inv625;
+    while (*k >= 8 && divide_exact(m, inv5e8, 8, UINT64_MAX / 100000000u))
+        *k -= 8;
+    if (*k >= 4 && divide_exact(m, inv625, 4, UINT64_MAX / 10000u))
+        *k -= 4;
+    if (*k >= 2 && divide_exact(m, inv25, 2, UINT64_MAX / 100u))
+        *k -= 2;
+    if (*k >= 1 && divide_exact(m, inv5, 1, UINT64_MAX / 10u))
+        *k -= 1;
+}
+
+/* Exact powers of ten as doubles: 10^22 is the last one. */
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The quickest case, one multiplication and one division: a = |v| in
+ * [1e-7, 1e15) that some decimal with at most K places reads back as,
+ * where K is the most places for which a * 10^K stays below 2^51. Then
+ * m = round(a * 10^K) is exact (the product's rounding and a's distance
+ * from that decimal add up to less than 1/2), m / 10^K reads back as a,
+ * and the same decimal without m's trailing zeros is the shortest text:
+ * any shorter one would have shown as more zeros. Prices, rates and
+ * measurements are such values. Returns 0 when a is not one. */
+static size_t f64_short_decimal(char *buf, double v, double a)
+{
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    int e2 = (int)(bits >> 52) - 1022; /* a < 2^e2: a is normal, positive */
+    /* 10^K <= 2^(51 - e2): log10(2) ~ 1233 / 4096, rounded down. */
+    unsigned K = (unsigned)((51 - e2) * 1233) >> 12;
+    if (K >= sizeof pow10_exact / sizeof pow10_exact[0])
+        return 0;
+    double scaled = a * pow10_exact[K];
+    uint64_t m = (uint64_t)(int64_t)(scaled + 0.5);
+    if ((double)m / pow10_exact[K] != a)
+        return 0;
+    strip_zeros(&m, &K);
+    if (K > 17)
+        return 0; /* more places than plain notation shows: the general way */
+    return decimal_text(buf, v < 0, m, K);
+}
+
 size_t ru_format_f64(char *buf, double v)
 {
     if (isnan(v)) {
@@ -509,6 +610,15 @@ size_t ru_format_f64(char *buf, double v)
         size_t len = strlen(s);
         memcpy(buf, s, len + 1);
         return len;
+    }
+    /* Prices and measurements first: one multiplication and one division
+     * give their shortest text, which is also the nearest (see
+     * f64_short_decimal), in the layout below. */
+    double a = fabs(v);
+    if (a >= 1e-7 && a < 1e15) {
+        size_t n = f64_short_decimal(buf, v, a);
+        if (n > 0)
+            return n;
     }
     char dig[17];
     int x;
