@@ -1,10 +1,9 @@
 #include "render_util.h"
 
-#include <float.h>
+#include "f64.h"
+
 #include <math.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const char hex[] = "0123456789abcdef";
@@ -435,6 +434,70 @@ size_t ru_format_i64(char *buf, int64_t v)
     return 1 + ru_format_u64(buf + 1, (uint64_t)0 - (uint64_t)v);
 }
 
+/* The text of a double. The layout is the one metalog has always written
+ * (with printf and a decimal fast path before src/f64.c), so that logs and
+ * the programs reading them see the same text; only the digits come from
+ * f64_digits now. With D the shortest digits (n of them, "0" for zero)
+ * and X the decimal exponent of the first one:
+ *   - NaN, Infinity and -Infinity for the values that are not finite;
+ *   - '-' before every negative value, negative zero included ("-0.0");
+ *   - plain decimal notation when -4 <= X < max(15, n) (printf's %.Pg rule
+ *     at the P = 15, 16 or 17 digits the old formatter printed with), or
+ *     when -7 <= X <= -5 and the text has at most 17 places (its decimal
+ *     fast path): "0.000123", "1.0842", "0.0000001", "123456789012345.0";
+ *     an integral value ends in ".0" so that it stays a double when read
+ *     back;
+ *   - otherwise printf's exponent notation, which needs no ".0": "1e+15",
+ *     "1.5e-07", "5e-324", "1.7976931348623157e+308" (a sign and at least
+ *     two digits after the 'e'). Subnormals always take it. */
+static bool f64_plain(int n, int x)
+{
+    if (x >= -4)
+        return x < (n > 15 ? n : 15);
+    return x >= -7 && n - 1 - x <= 17;
+}
+
+/* The n digits at dig (followed by '0's up to 17 bytes), the first at
+ * 10^x, in plain notation at p; returns the end. Copies are of fixed
+ * sizes where the buffer has room (32 bytes: at most 1 + 8 + 17 are
+ * written), which compile to a few moves. */
+static char *f64_plain_text(char *p, const char *dig, int n, int x)
+{
+    if (x < 0) { /* "0." and -x-1 zeros (six at most), then the digits */
+        memcpy(p, "0.000000", 8);
+        p += 1 - x;
+        memcpy(p, dig, 17);
+        return p + n;
+    }
+    memcpy(p, dig, 17);
+    if (x >= n - 1) { /* integral: the digits and the '0's after them, ".0" */
+        memcpy(p + x + 1, ".0", 2);
+        return p + x + 3;
+    }
+    /* The point after x + 1 digits, the rest after it. */
+    p[x + 1] = '.';
+    memcpy(p + x + 2, dig + x + 1, (size_t)(n - x - 1));
+    return p + n + 1;
+}
+
+/* The same in exponent notation: "d.ddde+XX", "de-07". */
+static char *f64_exponent_text(char *p, const char *dig, int n, int x)
+{
+    p[0] = dig[0];
+    p[1] = '.';
+    memcpy(p + 2, dig + 1, 16);
+    p += n > 1 ? n + 1 : 1;
+    *p++ = 'e';
+    *p++ = x < 0 ? '-' : '+';
+    unsigned ax = (unsigned)(x < 0 ? -x : x);
+    if (ax >= 100) {
+        *p++ = (char)('0' + ax / 100);
+        ax %= 100;
+    }
+    memcpy(p, digit_pairs + 2 * ax, 2);
+    return p + 2;
+}
+
 /* m / 10^k as decimal text: '-' first when neg, ".0" after an integral
  * value (so that it stays a double when read back); NUL-terminated. The
  * text is written from its end back, the k places first (their leading
@@ -532,73 +595,43 @@ static size_t f64_short_decimal(char *buf, double v, double a)
         return 0;
     strip_zeros(&m, &K);
     if (K > 17)
-        return 0; /* more places than f64_decimal takes: printf writes it */
+        return 0; /* more places than plain notation shows: the general way */
     return decimal_text(buf, v < 0, m, K);
-}
-
-/* The common case without printf: a value that is some integer m over a
- * power of ten 10^k, with m below 2^53. Then "m with k decimals" reads back
- * as exactly v (m and 10^k are exact doubles and the division is correctly
- * rounded, as strtod is), and the smallest k that reads back is the
- * shortest text. Returns 0 when v is not such a value. */
-static size_t f64_decimal(char *buf, double v)
-{
-    static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,
-                                   1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17};
-    double a = fabs(v);
-    if (!(a >= 1e-7 && a < 1e15))
-        return 0;
-    size_t n = f64_short_decimal(buf, v, a);
-    if (n > 0)
-        return n;
-    for (unsigned k = 0; k < sizeof pow10 / sizeof pow10[0]; k++) {
-        double scaled = a * pow10[k];
-        if (scaled >= 9007199254740992.0) /* 2^53 */
-            return 0;
-        /* Signed: scaled + 0.5 < 2^63, and the signed conversions are
-         * one instruction each where the unsigned ones need a branch. */
-        int64_t m = (int64_t)(scaled + 0.5);
-        /* A cheap test before the division, which is slow and would
-         * otherwise run once per decimal (five times for 1.0842). If m/10^k
-         * reads back as a, then |m - a*10^k| <= a*10^k * 2^-53 (half an ulp
-         * of a), and scaled is within a*10^k * 2^-53 of a*10^k (one
-         * rounding), so |scaled - m| <= scaled * 2^-52 or so. A gap eight
-         * times that can only fail the exact test below; it is skipped. */
-        if (fabs(scaled - (double)m) > scaled * 0x1p-49)
-            continue;
-        if ((double)m / pow10[k] != a)
-            continue;
-        return decimal_text(buf, v < 0, (uint64_t)m, k);
-    }
-    return 0;
 }
 
 size_t ru_format_f64(char *buf, double v)
 {
-    size_t fast = f64_decimal(buf, v);
-    if (fast > 0)
-        return fast;
-    if (isnan(v))
-        return (size_t)snprintf(buf, 32, "NaN");
-    if (isinf(v))
-        return (size_t)snprintf(buf, 32, v > 0 ? "Infinity" : "-Infinity");
-    /* The shortest of 15, 16 or 17 significant digits that reads back
-     * exactly. For a normal double, when a text of 15 digits or fewer
-     * reads back, %.15g finds it: the value lies within half an ulp of
-     * that text, and half an ulp is less than half the spacing of 15-digit
-     * decimals. Subnormals carry fewer bits, so they search from 1 digit. */
-    int prec = (v != 0 && fabs(v) < DBL_MIN) ? 1 : 15;
-    int n = 0;
-    for (; prec <= 17; prec++) {
-        n = snprintf(buf, 32, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
+    if (isnan(v)) {
+        memcpy(buf, "NaN", 4);
+        return 3;
     }
-    if (strpbrk(buf, ".eE") == NULL) {
-        memcpy(buf + n, ".0", 3);
-        n += 2;
+    if (isinf(v)) {
+        const char *s = v > 0 ? "Infinity" : "-Infinity";
+        size_t len = strlen(s);
+        memcpy(buf, s, len + 1);
+        return len;
     }
-    return (size_t)n;
+    /* Prices and measurements first: one multiplication and one division
+     * give their shortest text, which is also the nearest (see
+     * f64_short_decimal), in the layout below. */
+    double a = fabs(v);
+    if (a >= 1e-7 && a < 1e15) {
+        size_t n = f64_short_decimal(buf, v, a);
+        if (n > 0)
+            return n;
+    }
+    char dig[17];
+    int x;
+    int n = f64_digits(dig, v, &x);
+    char *p = buf;
+    if (signbit(v))
+        *p++ = '-';
+    if (f64_plain(n, x))
+        p = f64_plain_text(p, dig, n, x);
+    else
+        p = f64_exponent_text(p, dig, n, x);
+    *p = '\0';
+    return (size_t)(p - buf);
 }
 
 /* Every non-string value as text: numbers, true/false, null. buf holds at
