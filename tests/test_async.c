@@ -281,6 +281,10 @@ START_TEST(a_normal_exit_writes_what_is_queued)
         init_async(NULL);
         for (int i = 0; i < 5000; i++)
             metalog_info(NULL, "e", ml_int("i", i));
+        /* Let the thread the records started finish starting: at exit
+         * LeakSanitizer stops the world and can deadlock in its own
+         * allocator with a thread that is still starting. */
+        usleep(20000);
         exit(0); /* no flush, no shutdown */
     }
     int status;
@@ -316,6 +320,10 @@ START_TEST(a_failure_found_by_the_last_flush_is_written_before_exit)
             _exit(5);
         th_next_path_check();
         metalog_error(NULL, "after");
+        /* Let the thread the records started finish starting: at exit
+         * LeakSanitizer stops the world and can deadlock in its own
+         * allocator with a thread that is still starting. */
+        usleep(20000);
         exit(0); /* no flush, no shutdown */
     }
     int status;
