@@ -104,13 +104,34 @@ extern _Atomic(pipeline *) pipeline_current;
  * nested call, the built-in default. */
 const pipeline *pipeline_acquire_slow(void);
 
+/* Whether installers order hazards with membarrier(2) (pipeline_swap.c),
+ * so that a log call needs no fence of its own. Set once, before the
+ * first pipeline is installed; never cleared while one may be entered. */
+extern atomic_bool pipeline_fence_asymmetric;
+
 /* Publishes the current pipeline as s's hazard and returns it (NULL: the
  * built-in default). Publish, then confirm the pointer is still current:
  * an installer that swapped in between will either see our hazard or we
- * see its new pointer and retry. Both are sequentially consistent. */
+ * see its new pointer and retry. That needs the store ordered before the
+ * second load. A full fence here (a locked instruction) waits for every
+ * store the call made before it, the cold lines of a queue entry among
+ * them: measured, most of an async call's time. So the installer, which
+ * runs once per reload, pays instead: its membarrier makes every running
+ * thread execute a full fence, and a thread that is not running has
+ * passed one in the switch, before it scans. Here, only the compiler must
+ * keep the order. Without membarrier, both operations are sequentially
+ * consistent, as before. */
 static inline pipeline *pipeline_hazard_publish(pipeline_slot *s)
 {
     pipeline *p;
+    if (atomic_load_explicit(&pipeline_fence_asymmetric, memory_order_relaxed)) {
+        do {
+            p = atomic_load_explicit(&pipeline_current, memory_order_acquire);
+            atomic_store_explicit(&s->hazard, p, memory_order_relaxed);
+            atomic_signal_fence(memory_order_seq_cst);
+        } while (atomic_load_explicit(&pipeline_current, memory_order_acquire) != p);
+        return p;
+    }
     do {
         p = atomic_load(&pipeline_current);
         atomic_store(&s->hazard, p);

@@ -2,7 +2,11 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <linux/membarrier.h>
 
 #include "async.h"
 #include "flusher.h"
@@ -166,6 +170,46 @@ const pipeline *pipeline_acquire_slow(void)
     return s->entered;
 }
 
+/* ---- The installer's half of the hazard fence (pipeline.h) ---- */
+
+atomic_bool pipeline_fence_asymmetric;
+
+static int membarrier(int cmd)
+{
+    return (int)syscall(SYS_membarrier, cmd, 0, 0);
+}
+
+/* Decides, once, whether log calls may publish hazards without a fence:
+ * only when this process can issue expedited private membarriers. A
+ * kernel without them, or a seccomp policy that refuses the call, keeps
+ * the fenced way. The registration is the process's (its memory map's),
+ * so it holds for every thread and is kept across fork. */
+static void fence_choose(void)
+{
+    static bool chosen;
+    if (chosen)
+        return;
+    chosen = true;
+    int cmds = membarrier(MEMBARRIER_CMD_QUERY);
+    bool ok = cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+              membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) == 0 &&
+              membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0;
+    atomic_store(&pipeline_fence_asymmetric, ok);
+}
+
+/* Between the swap and the scan for hazards: every thread that published
+ * a hazard without a fence has that store visible before we look, or
+ * loads the new pointer when it checks. Should the call fail after it
+ * once worked (it does not, short of a changed seccomp policy), the global
+ * command, slower but needing no registration, does the same. */
+static void fence_installer(void)
+{
+    if (!atomic_load_explicit(&pipeline_fence_asymmetric, memory_order_relaxed))
+        return;
+    if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0)
+        (void)membarrier(MEMBARRIER_CMD_GLOBAL);
+}
+
 /* Waits until no thread is inside old. Log calls are short, so a brief
  * sleep between scans is enough; a thread blocked in a slow write holds
  * the retirement back, never the other way round. */
@@ -187,6 +231,7 @@ const pipeline *pipeline_current_unlocked(void)
 void pipeline_install(pipeline *p)
 {
     pthread_mutex_lock(&install_lock);
+    fence_choose();
     logger_registry_lock();
     pipeline *old = atomic_exchange(&pipeline_current, p);
     logger_gates_update(pipeline_or_builtin(p));
@@ -194,6 +239,7 @@ void pipeline_install(pipeline *p)
     if (old != NULL) {
         /* No log call is inside old after the drain, so nothing new can
          * be queued for it; the async flush then writes what was. */
+        fence_installer();
         pipeline_drain(old);
         async_flush();
         pipeline_flush(old);
