@@ -460,14 +460,32 @@ static inline ring *ring_for(const pipeline *p)
     return ring_for_slow(p);
 }
 
-/* Makes the ring's entries up to end visible to the writer, waking it if
- * it sleeps. */
+/* A ring that holds more than this share of its bytes wakes a napping
+ * writer; below it, the writer's own timer comes for the records. */
+#define RING_WAKE_SHARE 4
+
+/* ring_publish when the producer's last look at the tail says the ring
+ * is past RING_WAKE_SHARE and the writer naps: looks again, since the
+ * writer may have emptied it since, and wakes it if it is so. */
+static __attribute__((noinline)) void ring_nudge(ring *rg, uint64_t end)
+{
+    rg->tail_seen = atomic_load_explicit(&rg->tail, memory_order_acquire);
+    if (end - rg->tail_seen > rg->cap / RING_WAKE_SHARE)
+        writer_wake();
+}
+
+/* Makes the ring's entries up to end visible to the writer. An ordinary
+ * record does not wake a napping writer: the wake-up is a futex call,
+ * microseconds on the caller's path, paid by the first record after
+ * every pause in the program's logging. The writer comes for it on its
+ * nap's timer (writer_nap), or when the ring fills. A relaxed look at
+ * w_sleeping: a missed wake-up costs at most that nap. */
 static inline void ring_publish(ring *rg, uint64_t end)
 {
     atomic_store_explicit(&rg->head, end, memory_order_release);
-    /* A relaxed look: a missed wake-up costs at most the writer's nap. */
-    if (atomic_load_explicit(&w_sleeping.v, memory_order_relaxed))
-        writer_wake();
+    if (__builtin_expect(end - rg->tail_seen > rg->cap / RING_WAKE_SHARE, 0) &&
+        atomic_load_explicit(&w_sleeping.v, memory_order_relaxed))
+        ring_nudge(rg, end);
 }
 
 /* A record at or above flush_level is published without the nap's delay:
@@ -678,9 +696,23 @@ static size_t writer_pass(void)
     return n;
 }
 
+/* How long the writer naps when it finds nothing to do. Records that
+ * come meanwhile wait for the nap's end (ring_publish), unless they are
+ * at flush_level or fill their ring: a short nap while the program logs,
+ * a longer one once it has been quiet for WRITER_QUIET_NAPS naps, which
+ * is also the safety net for a missed wake-up. */
+#define WRITER_NAP_MS 1
+#define WRITER_QUIET_NAP_MS 10
+#define WRITER_QUIET_NAPS 100
+
+static unsigned writer_idle_naps; /* writer only: naps since the last record */
+
 static void writer_nap(void)
 {
-    struct timespec until = clock_deadline_ms(10); /* a safety net for a missed wake-up */
+    int ms = writer_idle_naps < WRITER_QUIET_NAPS ? WRITER_NAP_MS : WRITER_QUIET_NAP_MS;
+    if (writer_idle_naps < WRITER_QUIET_NAPS)
+        writer_idle_naps++;
+    struct timespec until = clock_deadline_ms(ms);
     atomic_store(&w_sleeping.v, true);
     if (!rings_pending()) /* its loads pair with ring_publish_urgent's store */
         pthread_cond_timedwait(&w_wake, &w_lock, &until);
@@ -745,6 +777,8 @@ static void *writer_main(void *arg)
         if (want > flush_completed)
             flush_completed = want;
         pthread_cond_broadcast(&w_done);
+        if (n > 0)
+            writer_idle_naps = 0;
         if (n > 0 || flush_requested != want)
             continue;
         if (stop)

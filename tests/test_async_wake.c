@@ -1,0 +1,156 @@
+/*
+ * Who wakes the async writer. A record below flush_level is left for the
+ * writer's own timer: waking a napping thread is a futex call, paid on
+ * the caller's path by the first record after every pause in a program's
+ * logging. A record at flush_level, and a ring filling up, still wake it
+ * at once. The wake-ups are counted on the calling thread through
+ * --wrap on the condition-variable calls (linked against the convenience
+ * archive, as test_oom is).
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <metalog.h>
+
+#include "testhelp.h"
+
+int __real_pthread_cond_signal(pthread_cond_t *c);
+int __real_pthread_cond_broadcast(pthread_cond_t *c);
+int __wrap_pthread_cond_signal(pthread_cond_t *c);
+int __wrap_pthread_cond_broadcast(pthread_cond_t *c);
+
+static __thread int wakes; /* condition-variable signals made by this thread */
+
+int __wrap_pthread_cond_signal(pthread_cond_t *c)
+{
+    wakes++;
+    return __real_pthread_cond_signal(c);
+}
+
+int __wrap_pthread_cond_broadcast(pthread_cond_t *c)
+{
+    wakes++;
+    return __real_pthread_cond_broadcast(c);
+}
+
+static char *dir;
+static char *log_path;
+
+static void setup(void)
+{
+    dir = th_tmpdir();
+    log_path = th_path(dir, "app.log");
+}
+
+static void teardown(void)
+{
+    metalog_shutdown();
+    free(log_path);
+    th_tmpdir_remove(dir);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* An async config; the writer is started by one flushed record and left
+ * time to fall into its nap, so that the test's records find it there. */
+static metalog_logger *init_napping(const char *extra)
+{
+    char *cfg = th_config(dir,
+                          "log_to_console: false\nasync_logging: true\nrotation_size_mb: 0\n"
+                          "log_file: @D@/app.log\n%s",
+                          extra);
+    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
+    free(cfg);
+    metalog_logger *log = metalog_get("app");
+    metalog_info(log, "warm up");
+    ck_assert_int_eq(metalog_flush(), 0);
+    sleep_ms(50);
+    return log;
+}
+
+/* Waits (without metalog_flush, which would wake the writer itself) for
+ * the file to hold n lines; false after 5 s. */
+static bool lines_arrive(size_t n)
+{
+    for (int i = 0; i < 500; i++) {
+        if (th_count_lines(log_path) >= n)
+            return true;
+        sleep_ms(10);
+    }
+    return false;
+}
+
+START_TEST(records_below_flush_level_do_not_wake_the_writer_from_the_caller)
+{
+    metalog_logger *log = init_napping("");
+    wakes = 0;
+    for (int i = 0; i < 100; i++)
+        metalog_info(log, "order placed", ml_int("order_id", i));
+    ck_assert_int_eq(wakes, 0);
+    /* ...and the writer's timer still brings them to the file. */
+    ck_assert_msg(lines_arrive(101), "only %zu of 101 lines arrived without a flush",
+                  th_count_lines(log_path));
+}
+END_TEST
+
+START_TEST(a_record_at_flush_level_wakes_the_writer_at_once)
+{
+    metalog_logger *log = init_napping("flush_level: ERROR\n");
+    wakes = 0;
+    metalog_error(log, "payment failed", ml_int("order_id", 7));
+    ck_assert_int_ge(wakes, 1);
+    ck_assert(lines_arrive(2));
+}
+END_TEST
+
+/* A quarter of a 64 KiB ring in one burst, far quicker than the writer's
+ * nap. The nap's timer may still end during a burst on a loaded machine,
+ * so a few bursts are tried: without the wake-up, none would make one. */
+START_TEST(a_ring_a_quarter_full_wakes_the_napping_writer)
+{
+    metalog_logger *log = init_napping("async_queue_size: 1024\n");
+    char value[200];
+    memset(value, 'x', sizeof value - 1);
+    value[sizeof value - 1] = '\0';
+    int woken = 0;
+    size_t sent = 1;
+    for (int attempt = 0; attempt < 5 && woken == 0; attempt++) {
+        ck_assert_int_eq(metalog_flush(), 0);
+        sleep_ms(50);
+        wakes = 0;
+        for (int i = 0; i < 100; i++) /* about 100 x 300 B: past 16 KiB, short of 64 KiB */
+            metalog_info(log, "filler", ml_str("value", value));
+        sent += 100;
+        woken = wakes;
+    }
+    ck_assert_int_ge(woken, 1);
+    ck_assert(lines_arrive(sent));
+}
+END_TEST
+
+static Suite *wake_suite(void)
+{
+    Suite *s = suite_create("async_wake");
+    TCase *tc = tcase_create("wake");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, records_below_flush_level_do_not_wake_the_writer_from_the_caller);
+    tcase_add_test(tc, a_record_at_flush_level_wakes_the_writer_at_once);
+    tcase_add_test(tc, a_ring_a_quarter_full_wakes_the_napping_writer);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return th_run_suite(wake_suite());
+}
