@@ -289,6 +289,10 @@ static bool handler_note(handler *h, int rc)
     if (rc == HANDLER_FAILED)
         atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
     bool failing = rc == HANDLER_FAILED;
+    /* A look first: the exchange is a locked instruction, which would
+     * wait for the stores of the line just rendered at every record. */
+    if (__atomic_load_n(&h->failing, __ATOMIC_RELAXED) == failing)
+        return false;
     return __atomic_exchange_n(&h->failing, failing, __ATOMIC_RELAXED) != failing;
 }
 
