@@ -1,11 +1,12 @@
 /*
- * Who wakes the async writer. A record below flush_level is left for the
- * writer's own timer: waking a napping thread is a futex call, paid on
- * the caller's path by the first record after every pause in a program's
- * logging. A record at flush_level, and a ring filling up, still wake it
- * at once. The wake-ups are counted on the calling thread through
- * --wrap on the condition-variable calls (linked against the convenience
- * archive, as test_oom is).
+ * What an async log call leaves out of its caller's path. It does not wake
+ * the writer for a record below flush_level: waking a napping thread is a
+ * futex call, paid by the first record after every pause in a program's
+ * logging; a record at flush_level, and a ring filling up, still wake it
+ * at once. The wake-ups are counted on the calling thread through --wrap
+ * on the condition-variable calls (linked against the convenience
+ * archive, as test_oom is). And its ring lies on huge pages, so that
+ * walking through it takes no page walk every 4 KiB.
  */
 #include <check.h>
 #include <pthread.h>
@@ -137,20 +138,68 @@ START_TEST(a_ring_a_quarter_full_wakes_the_napping_writer)
 }
 END_TEST
 
-static Suite *wake_suite(void)
+/* AnonHugePages of this process, in KiB; -1 when it cannot be read. */
+static long anon_huge_kb(void)
 {
-    Suite *s = suite_create("async_wake");
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    if (f == NULL)
+        return -1;
+    char line[256];
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "AnonHugePages:", 14) == 0)
+            kb = atol(line + 14);
+    fclose(f);
+    return kb;
+}
+
+/* Whether transparent huge pages can be had with madvise. */
+static bool thp_available(void)
+{
+    char *mode = th_read("/sys/kernel/mm/transparent_hugepage/enabled", NULL);
+    bool ok = mode != NULL && strstr(mode, "[never]") == NULL;
+    free(mode);
+    return ok;
+}
+
+static void *log_one(void *arg)
+{
+    metalog_info(arg, "from a new thread");
+    return NULL;
+}
+
+START_TEST(a_threads_queue_lies_on_huge_pages)
+{
+    if (!thp_available() || anon_huge_kb() < 0) {
+        fprintf(stderr, "SKIP a_threads_queue_lies_on_huge_pages: no transparent huge pages\n");
+        return;
+    }
+    metalog_logger *log = init_napping(""); /* the default queue: 65536 x 64 B = 4 MiB */
+    long before = anon_huge_kb();
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, log_one, log), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    long after = anon_huge_kb();
+    ck_assert_msg(after - before >= 2048, "AnonHugePages grew by %ld KiB for a 4 MiB queue",
+                  after - before);
+}
+END_TEST
+
+static Suite *caller_suite(void)
+{
+    Suite *s = suite_create("async_caller");
     TCase *tc = tcase_create("wake");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, records_below_flush_level_do_not_wake_the_writer_from_the_caller);
     tcase_add_test(tc, a_record_at_flush_level_wakes_the_writer_at_once);
     tcase_add_test(tc, a_ring_a_quarter_full_wakes_the_napping_writer);
+    tcase_add_test(tc, a_threads_queue_lies_on_huge_pages);
     suite_add_tcase(s, tc);
     return s;
 }
 
 int main(void)
 {
-    return th_run_suite(wake_suite());
+    return th_run_suite(caller_suite());
 }
