@@ -51,7 +51,7 @@ static void dispatch_new(const pipeline *p, const metalog_logger *logger, int le
 }
 
 /* Inline in each caller, so that an async log call makes one call inside
- * the library (async_log_literal), not two. */
+ * the library (async_log_call), not two. */
 static inline __attribute__((always_inline)) void log_record(const metalog_logger *logger,
                                                              int level, const char *event,
                                                              const metalog_field *fields, size_t n,
@@ -73,7 +73,7 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
     else if (level >= logger_level_in(logger, p)) {
         /* The common async call goes to the queue as it is. */
         bool queued = pipeline_async(p) && frames == NULL &&
-                      async_log_literal(p, logger, level, event, fields, n);
+                      async_log_call(p, logger, level, event, fields, n);
         if (!queued)
             dispatch_new(p, logger, level, event, fields, n, frames, nframes);
     }
