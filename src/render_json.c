@@ -101,21 +101,39 @@ typedef struct json_shape {
     char text[SHAPE_TEXT + SHAPE_COPY];
 } json_shape;
 
+/* Two ways per set: two shapes that meet in a set and alternate, as a
+ * program's records often do, keep one each. */
 struct json_shapes {
-    json_shape set[SHAPE_SETS];
+    json_shape set[SHAPE_SETS][2];
+    unsigned char next[SHAPE_SETS]; /* the way the next new shape of a set takes */
 };
 
-static json_shape *shape_slot(lit_cache *c, const ml_record *r)
+static bool shape_matches(const json_shape *s, const ml_record *r);
+
+/* r's shape if this thread has it (*found), else the way to build it in;
+ * NULL when out of memory. */
+static json_shape *shape_slot(lit_cache *c, const ml_record *r, bool *found)
 {
     if (c->shapes == NULL && (c->shapes = calloc(1, sizeof *c->shapes)) == NULL)
         return NULL;
-    /* Not by the event alone: one event logged at two levels, or with two
-     * sets of keys, in turn would rebuild its shape at every record. */
-    uintptr_t id = (uintptr_t)r->event ^ (uintptr_t)r->level_name << 1 ^ r->nfields << 7;
+    /* Not by the event alone: one event logged at two levels, by several
+     * loggers, or with two sets of keys, in turn would rebuild its shape
+     * at every record. */
+    uintptr_t id = (uintptr_t)r->event ^ (uintptr_t)r->level_name << 1 ^
+                   (uintptr_t)r->logger << 3 ^ r->nfields << 7;
     if (r->nfields > 0)
         id ^= (uintptr_t)r->fields[0]->key << 2;
-    return &c->shapes->set[(size_t)(((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)) >> 56) %
-                           SHAPE_SETS];
+    size_t set = (size_t)(((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)) >> 56) % SHAPE_SETS;
+    json_shape *way = c->shapes->set[set];
+    *found = true;
+    if (shape_matches(&way[0], r))
+        return &way[0];
+    if (shape_matches(&way[1], r))
+        return &way[1];
+    *found = false;
+    unsigned char w = c->shapes->next[set];
+    c->shapes->next[set] = (unsigned char)(w ^ 1);
+    return &way[w];
 }
 
 static bool shape_matches(const json_shape *s, const ml_record *r)
@@ -199,6 +217,7 @@ static bool shape_text(json_shape *s, const ml_record *r, lit_cache *c)
  * Either way the next record like r finds it. */
 static void shape_build(json_shape *s, const ml_record *r, lit_cache *c)
 {
+    c->shapes_built++;
     s->event = r->event;
     s->logger = r->logger;
     s->logger_len = r->logger_len;
@@ -225,10 +244,11 @@ static bool render_json_shaped(const ml_record *r, strbuf *out, lit_cache *lits)
 {
     if (r->exception != NULL || r->nfields > SHAPE_FIELDS)
         return false;
-    json_shape *s = shape_slot(lits, r);
+    bool found;
+    json_shape *s = shape_slot(lits, r, &found);
     if (s == NULL)
         return false;
-    if (!shape_matches(s, r))
+    if (!found)
         shape_build(s, r, lits);
     if (s->none)
         return false;

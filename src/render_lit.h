@@ -54,6 +54,7 @@ typedef struct lit_cache {
     lit_slot slot[LIT_SETS][2];
     strbuf scratch; /* where a new entry is rendered */
     struct json_shapes *shapes; /* NULL until the first JSON record */
+    size_t shapes_built; /* how often a record found no shape: tests watch it */
 } lit_cache;
 
 lit_cache *lit_cache_new(void);

@@ -15,7 +15,9 @@
 
 #include <metalog.h>
 
+#include "config.h"
 #include "image.h"
+#include "render.h"
 #include "render_lit.h"
 #include "render_util.h"
 #include "testhelp.h"
@@ -1036,6 +1038,40 @@ START_TEST(literal_cache_keeps_each_strings_own_text_when_its_sets_overflow)
 }
 END_TEST
 
+/* Two loggers logging one event with the same keys, in turn, as a
+ * program's modules do: both shapes are kept, whichever set they fall in,
+ * so neither is built again at every record. */
+START_TEST(json_shapes_of_two_loggers_logging_one_event_in_turn_are_both_kept)
+{
+    static const char *const names[2] = {"orders", "risk.limits"};
+    image_init();
+    lit_cache *c = lit_cache_new();
+    ck_assert_ptr_nonnull(c);
+    metalog_field f[2] = {ml_int("order_id", 1), ml_str("symbol", "EURUSD")};
+    const metalog_field *fields[2] = {&f[0], &f[1]};
+    strbuf out = STRBUF_INIT;
+    for (int i = 0; i < 200; i++) {
+        ml_record r;
+        memset(&r, 0, sizeof r);
+        r.level = METALOG_INFO;
+        r.level_name = conf_level_name(METALOG_INFO);
+        r.logger = names[i % 2];
+        r.logger_len = strlen(r.logger);
+        r.event = "order placed";
+        memcpy(r.timestamp, "2025-10-17T12:34:56.123456Z", 27);
+        r.timestamp_len = 27;
+        r.fields = fields;
+        r.nfields = 2;
+        strbuf_reset(&out);
+        render_record(RENDER_JSON, &r, &out, c);
+        ck_assert_ptr_nonnull(strstr(strbuf_str(&out), names[i % 2]));
+    }
+    ck_assert_uint_eq(c->shapes_built, 2);
+    strbuf_free(&out);
+    lit_cache_free(c);
+}
+END_TEST
+
 START_TEST(literal_cache_marks_record_keys_to_be_left_out)
 {
     lit_cache *c = lit_cache_new();
@@ -1108,12 +1144,14 @@ START_TEST(console_exception_follows_on_its_own_lines)
 }
 END_TEST
 
+#define TESTS_PER_GROUP 28
+
 static Suite *render_suite(void)
 {
     Suite *s = suite_create("render");
     struct {
         const char *name;
-        const TTest *tests[24];
+        const TTest *tests[TESTS_PER_GROUP];
     } groups[] = {
         {"json",
          {json_keys_in_contract_order, json_timestamp_is_utc_microseconds_taken_at_the_call,
@@ -1131,7 +1169,8 @@ static Suite *render_suite(void)
           json_valid_multibyte_utf8_is_preserved, json_megabyte_value_renders_as_one_valid_line,
           json_logger_name_is_escaped, json_literals_render_the_same_bytes_as_copies,
           literal_cache_keeps_each_strings_own_text_when_its_sets_overflow,
-          literal_cache_marks_record_keys_to_be_left_out}},
+          literal_cache_marks_record_keys_to_be_left_out,
+          json_shapes_of_two_loggers_logging_one_event_in_turn_are_both_kept}},
         {"text",
          {text_line_starts_with_timestamp_level_logger_event, text_quotes_only_values_that_need_it,
           text_one_line_per_record_whatever_the_values_hold, text_exception_stays_on_one_line,
@@ -1149,7 +1188,7 @@ static Suite *render_suite(void)
         TCase *tc = tcase_create(groups[g].name);
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 60);
-        for (size_t i = 0; i < 24 && groups[g].tests[i] != NULL; i++)
+        for (size_t i = 0; i < TESTS_PER_GROUP && groups[g].tests[i] != NULL; i++)
             tcase_add_test(tc, groups[g].tests[i]);
         suite_add_tcase(s, tc);
     }
