@@ -59,7 +59,7 @@ skip() { # name, reason
     echo "bench: skipping $1: $2" >&2
 }
 
-for f in bench_harness bench_validate bench_report bench_render bench_metalog; do
+for f in bench_harness bench_validate bench_report bench_render bench_shape bench_metalog; do
     cc_obj "$CC" "$here/$f.c" $JSONC_CFLAGS || { cat "$log" >&2; exit 2; }
 done
 
