@@ -34,8 +34,9 @@ static const char *const special_notes[] = {
     "multi-line\nreason: limit\nhit",
     "cols\tqty\tpx\tside",
     "bell\x07 and escape \x1b[0m in a vendor message",
-    "Gr\xc3\xbc\xc3\x9f"
-    "e aus M\xc3\xbcnchen, 12 \xe2\x82\xac fee",
+    /* Split where a hex escape would swallow the next letter. */
+    ("Gr\xc3\xbc\xc3\x9f"
+     "e aus M\xc3\xbcnchen, 12 \xe2\x82\xac fee"),
 };
 
 #define NSPECIAL_SYM (sizeof special_symbols / sizeof *special_symbols)
