@@ -1,6 +1,6 @@
 /*
- * The logger benchmark: metalog against spdlog, log4c, glog and a raw
- * write() ceiling, every case writing the same JSON line per record:
+ * The logger benchmark: metalog against spdlog, log4c, glog and raw
+ * write() ceilings. The const4 shape writes the same JSON line per record:
  *
  *   {"timestamp":"2025-10-17T12:34:56.123456Z","level":"INFO","logger":"bench",
  *    "event":"order placed","order_id":42,"price":1.0842,"symbol":"EURUSD",
@@ -22,18 +22,76 @@
 extern "C" {
 #endif
 
+/* The record shapes (bench_shape.c). Every value of a record is a
+ * function of its id (order_id), so the validator recomputes the record
+ * it expects from the id alone and compares every value. */
+enum {
+    BENCH_CONST4, /* the constant record above: only order_id varies */
+    BENCH_VARY4,  /* the same four keys with values that vary as a program's do */
+    BENCH_VARY8,  /* vary4 plus four more: wide ints, a ratio, a longer string, an unsigned */
+    BENCH_MIX,    /* vary4 through 4 loggers at DEBUG (filtered), INFO, WARNING, ERROR */
+    BENCH_NSHAPES
+};
+#define BENCH_ALL_SHAPES ((1u << BENCH_NSHAPES) - 1)
+
+/* Call spacing: back to back, or other work touching memory between
+ * groups of calls (bench_harness.c). */
+enum { BENCH_BURST, BENCH_SPREAD, BENCH_NMODES };
+
+enum { BENCH_L_DEBUG, BENCH_L_INFO, BENCH_L_WARNING, BENCH_L_ERROR };
+
+/* One record's values. Strings are indexes into tables (bench_symbol,
+ * bench_note) so that a case may pick their pre-escaped JSON form. */
+typedef struct bench_rec {
+    int64_t id; /* order_id */
+    int shape, level, logger;
+    double price;
+    int symbol;
+    int hedged;
+    int64_t qty;   /* vary8: 1 to 19 digits, some negative */
+    double ratio;  /* vary8 */
+    int note;      /* vary8: 10 to 80 bytes */
+    uint64_t seq;  /* vary8: an unsigned over the whole range */
+} bench_rec;
+
+#define BENCH_NSTRINGS 64
+#define BENCH_NLOGGERS 4
+
+/* Builds the string tables; call once before any other bench_shape call. */
+void bench_shapes_init(void);
+const char *bench_shape_name(int shape);
+int bench_shape_parse(const char *name); /* -1 when unknown */
+const char *bench_mode_name(int mode);
+int bench_mode_parse(const char *name);
+void bench_rec_make(int shape, int64_t id, bench_rec *r);
+/* The ids in [0, total) whose record is written (mix: not DEBUG). */
+int bench_rec_enabled(int shape, int64_t id);
+long bench_enabled_count(int shape, long total);
+/* The raw bytes (len set) and their JSON escaping (as metalog escapes,
+ * without the quotes) of string i. */
+const char *bench_symbol(int i, size_t *len);
+const char *bench_symbol_json(int i);
+const char *bench_note_text(int i, size_t *len);
+const char *bench_note_json(int i);
+extern const char *const bench_logger_names[BENCH_NLOGGERS];
+extern const char *const bench_level_names[4];
+/* The whole JSON line of r as metalog writes it ('\n' included), doubles
+ * in their shortest round-trip form; returns its length (< size). */
+size_t bench_render_rec(char *out, size_t size, time_t sec, long usec, const bench_rec *r);
+
 /* One logger under test. Every hook but log may be NULL. */
 typedef struct bench_case {
     const char *name;  /* "metalog-async": the first argument of "run" */
-    const char *kind;  /* "sync", "async" or "ceiling": what it is compared with */
+    const char *kind;  /* "sync", "wt", "async", "ceiling" or "ceiling-wt": its yardsticks */
     const char *setup; /* one line for RESULTS.md: how the logger is configured */
-    /* Builds the logger writing into dir; not timed. 0, or -1 after
-     * printing why to stderr. */
-    int (*start)(const char *dir, int threads, long records);
+    unsigned shapes;   /* 1 << BENCH_* of the shapes it runs; 0 means const4 only */
+    /* Builds the logger writing into dir for records of this shape; not
+     * timed. 0, or -1 after printing why to stderr. */
+    int (*start)(const char *dir, int shape, int threads, long records);
     /* On each worker thread before the clock starts (thread index t). */
     void (*thread_start)(int t);
-    /* One record with this order_id: the call whose latency is measured. */
-    void (*log)(int64_t order_id);
+    /* One record: the call whose latency is measured. */
+    void (*log)(const bench_rec *r);
     /* On each worker thread after its last record; timed (it is part of
      * getting the lines out, e.g. the ceiling's last partial chunk). */
     void (*thread_end)(void);
@@ -58,11 +116,10 @@ typedef struct bench_case {
  * per thread and redone only when the second changes, as spdlog does. */
 void bench_render_time(char out[27], time_t sec, long usec);
 
-/* Renders the whole record line, '\n' included, for the peers that are
- * given the JSON as their message (glog) and for the ceiling. Returns its
- * length (< size). The double uses "%.15g": right for 1.0842, not a
- * round-trip format in general (metalog and fmt render the shortest
- * round-trip form, which costs more). */
+/* Renders the const4 record line, '\n' included, for the peers that are
+ * given the JSON as their message (glog). Returns its length (< size).
+ * The double uses "%.15g": right for 1.0842, not a round-trip format in
+ * general (bench_render_rec is). */
 size_t bench_render_line(char *out, size_t size, time_t sec, long usec, int64_t order_id);
 
 /* CLOCK_MONOTONIC in ns. */

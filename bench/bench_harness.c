@@ -1,6 +1,8 @@
 /*
- * Runs one case in this process: N threads each log R records, every call
- * timed with bench_ticks (the time-stamp counter), then the case drains. Prints one line,
+ * Runs one case in this process: N threads each log R records of one
+ * shape, back to back (burst) or with other work between groups of calls
+ * (spread), every call timed with bench_ticks (the time-stamp counter),
+ * then the case drains. Prints one line,
  *
  *   RESULT elapsed_ns=.. produce_ns=.. p50=.. p99=.. p999=.. max=..
  *          base_rss_kb=.. peak_rss_kb=.. cpu_ns=.. drain_rc=.. file=PATH note=TEXT
@@ -19,29 +21,57 @@ char bench_note[256]; /* a case's remark on its run, e.g. metalog's stats */
 
 static const bench_case *run_case;
 static long run_records;
+static int run_shape, run_mode;
 static pthread_barrier_t run_go;
+
+/* spread: after every SPREAD_CALLS calls the worker sums over a buffer of
+ * its own (SPREAD_BYTES, every word: about 40 us here): the work a
+ * program does between log calls, which also pushes the logger's lines
+ * and state out of the caches. */
+#define SPREAD_CALLS 50
+#define SPREAD_BYTES (1024 * 1024)
 
 typedef struct worker {
     pthread_t thread;
     int index;
-    uint32_t *lat; /* ticks per call, preallocated and touched before the clock */
+    uint32_t *lat;  /* ticks per call, preallocated and touched before the clock */
+    uint64_t *work; /* spread: the buffer the other work reads */
+    uint64_t sum;   /* ... and its result, so that the compiler keeps it */
+    uint64_t start; /* CLOCK_MONOTONIC when it passed the starting barrier */
 } worker;
+
+static void other_work(worker *w)
+{
+    const uint64_t *b = w->work;
+    uint64_t s = w->sum;
+    for (size_t i = 0; i < SPREAD_BYTES / sizeof *b; i++)
+        s += b[i];
+    w->sum = s;
+}
 
 static void *worker_main(void *arg)
 {
     worker *w = arg;
-    void (*log)(int64_t) = run_case->log;
+    void (*log)(const bench_rec *) = run_case->log;
     uint32_t *lat = w->lat;
     long n = run_records;
+    int shape = run_shape, spread = run_mode == BENCH_SPREAD;
     int64_t base = (int64_t)w->index * n; /* order_id is unique across threads */
+    bench_rec r;
     if (run_case->thread_start)
         run_case->thread_start(w->index);
     pthread_barrier_wait(&run_go);
+    w->start = bench_now_ns();
     for (long i = 0; i < n; i++) {
+        /* The values are computed outside the timed call, as a program
+         * has them at hand when it logs. */
+        bench_rec_make(shape, base + i, &r);
         uint64_t a = bench_ticks();
-        log(base + i);
+        log(&r);
         uint64_t d = bench_ticks() - a;
         lat[i] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+        if (spread && i % SPREAD_CALLS == SPREAD_CALLS - 1)
+            other_work(w);
     }
     if (run_case->thread_end)
         run_case->thread_end();
@@ -122,7 +152,7 @@ static uint64_t cpu_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int bench_run(const bench_case *c, int threads, long records, const char *dir)
+int bench_run(const bench_case *c, int shape, int mode, int threads, long records, const char *dir)
 {
     size_t total = (size_t)threads * (size_t)records;
     uint32_t *lat = malloc(total * sizeof *lat);
@@ -139,7 +169,16 @@ int bench_run(const bench_case *c, int threads, long records, const char *dir)
     double tick_ns = bench_tick_ns(); /* before the clock: it takes 50 ms */
     run_case = c;
     run_records = records;
-    if (c->start(dir, threads, records) != 0) {
+    run_shape = shape;
+    run_mode = mode;
+    for (int t = 0; t < threads && mode == BENCH_SPREAD; t++) {
+        w[t].work = malloc(SPREAD_BYTES);
+        if (w[t].work == NULL)
+            return 1;
+        for (size_t i = 0; i < SPREAD_BYTES / sizeof *w[t].work; i++)
+            w[t].work[i] = i * 0x9e3779b97f4a7c15u;
+    }
+    if (c->start(dir, shape, threads, records) != 0) {
         fprintf(stderr, "bench: %s: setup failed\n", c->name);
         return 1;
     }
@@ -152,16 +191,25 @@ int bench_run(const bench_case *c, int threads, long records, const char *dir)
             return 1;
         }
     }
-    pthread_barrier_wait(&run_go);
-    uint64_t t0 = bench_now_ns();
     uint64_t cpu0 = cpu_ns();
+    pthread_barrier_wait(&run_go);
     for (int t = 0; t < threads; t++)
         pthread_join(w[t].thread, NULL);
     uint64_t t1 = bench_now_ns();
+    /* The clock starts with the first worker past the barrier, not when
+     * this thread gets the CPU back: on a busy machine the workers may
+     * be done by then. */
+    uint64_t t0 = w[0].start;
+    for (int t = 1; t < threads; t++)
+        if (w[t].start < t0)
+            t0 = w[t].start;
     int drain_rc = c->drain ? c->drain() : 0;
     uint64_t t2 = bench_now_ns();
     uint64_t cpu = cpu_ns() - cpu0;
     long peak_rss = status_kb("VmHWM");
+    uint64_t sums = 0;
+    for (int t = 0; t < threads; t++)
+        sums += w[t].sum;
 
     uint32_t maxv = 0;
     for (size_t i = 0; i < total; i++)
@@ -177,10 +225,13 @@ int bench_run(const bench_case *c, int threads, long records, const char *dir)
     if (c->output && c->output(dir, path, sizeof path) != 0)
         path[0] = '\0';
     printf("RESULT elapsed_ns=%llu produce_ns=%llu p50=%u p99=%u p999=%u max=%u "
-           "base_rss_kb=%ld peak_rss_kb=%ld cpu_ns=%llu drain_rc=%d file=%s note=%s\n",
+           "base_rss_kb=%ld peak_rss_kb=%ld cpu_ns=%llu drain_rc=%d work=%llx file=%s note=%s\n",
            (unsigned long long)(t2 - t0), (unsigned long long)(t1 - t0), p50, p99, p999, maxv,
-           base_rss, peak_rss, (unsigned long long)cpu, drain_rc, path[0] ? path : "-", bench_note);
+           base_rss, peak_rss, (unsigned long long)cpu, drain_rc, (unsigned long long)sums,
+           path[0] ? path : "-", bench_note);
     fflush(stdout);
+    for (int t = 0; t < threads; t++)
+        free(w[t].work);
     free(lat);
     free(w);
     return 0;

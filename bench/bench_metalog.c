@@ -18,7 +18,9 @@ extern char bench_note[256]; /* bench_harness.c: one line carried into RESULTS.m
 
 /* ---- metalog ---- */
 
-static metalog_logger *ml_log;
+static metalog_logger *ml_log, *ml_logs[BENCH_NLOGGERS];
+static const metalog_level ml_levels[4] = {METALOG_DEBUG, METALOG_INFO, METALOG_WARNING,
+                                           METALOG_ERROR};
 
 /* The config is written to a file and loaded by metalog_init, so the
  * benchmark measures the pipeline a real configuration builds. */
@@ -48,36 +50,65 @@ static int metalog_start_with(const char *dir, const char *level, int async, int
         fprintf(stderr, "metalog_init: %s\n", metalog_last_error());
         return -1;
     }
-    ml_log = metalog_get(BENCH_LOGGER);
+    for (int i = 0; i < BENCH_NLOGGERS; i++)
+        ml_logs[i] = metalog_get(bench_logger_names[i]);
+    ml_log = ml_logs[0];
     return 0;
 }
 
-static int metalog_sync_start(const char *dir, int threads, long records)
+static int metalog_sync_start(const char *dir, int shape, int threads, long records)
 {
+    (void)shape;
     (void)threads;
     (void)records;
     return metalog_start_with(dir, "INFO", 0, 64);
 }
 
-static int metalog_sync_unbuffered_start(const char *dir, int threads, long records)
+static int metalog_sync_unbuffered_start(const char *dir, int shape, int threads, long records)
 {
+    (void)shape;
     (void)threads;
     (void)records;
     return metalog_start_with(dir, "INFO", 0, 0);
 }
 
-static int metalog_async_start(const char *dir, int threads, long records)
+static int metalog_async_start(const char *dir, int shape, int threads, long records)
 {
+    (void)shape;
     (void)threads;
     (void)records;
     return metalog_start_with(dir, "INFO", 1, 0);
 }
 
-static void metalog_bench_log(int64_t order_id)
+/* One call as a program writes it: the fields from its variables. The
+ * switch on the shape costs every case alike (spdlog's has one too). */
+static void metalog_bench_log(const bench_rec *r)
 {
-    metalog_info(ml_log, BENCH_EVENT, ml_int("order_id", order_id),
-                 ml_f64("price", BENCH_PRICE), ml_str("symbol", BENCH_SYMBOL),
-                 ml_bool("hedged", true));
+    size_t len;
+    switch (r->shape) {
+    case BENCH_CONST4:
+        metalog_info(ml_log, BENCH_EVENT, ml_int("order_id", r->id), ml_f64("price", BENCH_PRICE),
+                     ml_str("symbol", BENCH_SYMBOL), ml_bool("hedged", true));
+        break;
+    case BENCH_VARY4:
+        metalog_info(ml_log, BENCH_EVENT, ml_int("order_id", r->id), ml_f64("price", r->price),
+                     ml_str("symbol", bench_symbol(r->symbol, &len)),
+                     ml_bool("hedged", r->hedged));
+        break;
+    case BENCH_VARY8:
+        metalog_info(ml_log, BENCH_EVENT, ml_int("order_id", r->id), ml_f64("price", r->price),
+                     ml_str("symbol", bench_symbol(r->symbol, &len)),
+                     ml_bool("hedged", r->hedged), ml_int("qty", r->qty),
+                     ml_f64("ratio", r->ratio), ml_str("note", bench_note_text(r->note, &len)),
+                     ml_uint("seq", r->seq));
+        break;
+    case BENCH_MIX:
+        metalog_log(ml_logs[r->logger], ml_levels[r->level], BENCH_EVENT,
+                    ml_int("order_id", r->id), ml_f64("price", r->price),
+                    ml_str("symbol", bench_symbol(r->symbol, &len)),
+                    ml_bool("hedged", r->hedged));
+        break;
+    }
 }
 
 /* metalog_flush returns once every record is written (for async: the
@@ -121,8 +152,10 @@ const bench_case bench_metalog_sync = {
     .name = "metalog-sync",
     .kind = "sync",
     .setup = "metalog_info through a YAML config: async_logging false, file_buffer_kb 64 "
-             "(flush_level ERROR, flush_interval_ms 1000), log_to_console false, "
-             "rotation_size_mb 0, log_file in the temp dir",
+             "(flush_level ERROR, flush_interval_ms 1000: mix's ERROR records flush the "
+             "buffer, as documented), log_to_console false, rotation_size_mb 0, log_file in "
+             "the temp dir; mix logs through 4 loggers from metalog_get",
+    .shapes = BENCH_ALL_SHAPES,
     .start = metalog_sync_start,
     .log = metalog_bench_log,
     .drain = metalog_bench_drain,
@@ -134,7 +167,8 @@ const bench_case bench_metalog_sync = {
  * process cannot take back. No peer here offers that by default. */
 const bench_case bench_metalog_sync_unbuffered = {
     .name = "metalog-sync-wt",
-    .kind = "sync",
+    .kind = "wt",
+    .shapes = BENCH_ALL_SHAPES,
     .setup = "as metalog-sync with file_buffer_kb 0: one write(2) per record (write-through)",
     .start = metalog_sync_unbuffered_start,
     .log = metalog_bench_log,
@@ -145,6 +179,7 @@ const bench_case bench_metalog_sync_unbuffered = {
 const bench_case bench_metalog_async = {
     .name = "metalog-async",
     .kind = "async",
+    .shapes = BENCH_ALL_SHAPES,
     .setup = "as metalog-sync-wt with async_logging true, async_overflow block, "
              "async_queue_size default (65536 x 64 B = 4 MiB ring per thread)",
     .start = metalog_async_start,
@@ -153,15 +188,19 @@ const bench_case bench_metalog_async = {
     .output = metalog_output,
 };
 
-/* ---- The ceiling: pre-rendered lines, write() in 64 KiB chunks ----
+/* ---- The ceilings: pre-rendered lines, raw write() ----
  *
  * What no logger can beat on this machine: the lines exist before the
- * clock starts, and a "call" only copies one into a chunk, written with
- * one write() whenever the next line would not fit. Every thread has its
- * own chunk; O_APPEND keeps the threads' chunks whole. */
+ * clock starts (bench_render_rec: the bytes metalog writes, doubles in
+ * their shortest round-trip form, strings escaped as metalog does), and a
+ * "call" only hands the next one to the kernel. `ceiling` copies it into
+ * a 64 KiB chunk, written with one write() whenever the next line would
+ * not fit: the yardstick for buffered and async loggers. `ceiling-wt`
+ * writes each line with a write() of its own, as a write-through logger
+ * must: the yardstick for metalog-sync-wt. Every thread has its own
+ * lines and chunk; O_APPEND keeps the threads' writes whole. */
 
 #define CHUNK (64 * 1024)
-#define LINE_MAX_BYTES 256 /* a line is ~160 bytes; room for any order_id */
 
 typedef struct ceil_thread {
     char *lines;   /* this thread's lines, back to back */
@@ -176,7 +215,35 @@ static ceil_thread *ceil_threads;
 static __thread ceil_thread *ceil_me;
 static int ceil_failed;
 
-static int ceiling_start(const char *dir, int threads, long records)
+/* Renders thread t's lines: the records of its ids that are written. */
+static int ceiling_render(ceil_thread *ct, int shape, int t, long records, time_t sec, long usec)
+{
+    size_t cap = (size_t)records * 200, off = 0;
+    long n = 0;
+    ct->lines = malloc(cap);
+    ct->ends = malloc((size_t)records * sizeof *ct->ends);
+    if (ct->lines == NULL || ct->ends == NULL)
+        return -1;
+    for (long i = 0; i < records; i++) {
+        bench_rec r;
+        int64_t id = (int64_t)t * records + i;
+        if (!bench_rec_enabled(shape, id))
+            continue;
+        bench_rec_make(shape, id, &r);
+        if (cap - off < 1024) {
+            char *more = realloc(ct->lines, cap * 2);
+            if (more == NULL)
+                return -1;
+            ct->lines = more;
+            cap *= 2;
+        }
+        off += bench_render_rec(ct->lines + off, 1024, sec, usec, &r);
+        ct->ends[n++] = off;
+    }
+    return 0;
+}
+
+static int ceiling_start(const char *dir, int shape, int threads, long records)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/ceiling.log", dir);
@@ -190,19 +257,9 @@ static int ceiling_start(const char *dir, int threads, long records)
         return -1;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    for (int t = 0; t < threads; t++) {
-        ceil_thread *ct = &ceil_threads[t];
-        ct->lines = malloc((size_t)records * LINE_MAX_BYTES);
-        ct->ends = malloc((size_t)records * sizeof *ct->ends);
-        if (ct->lines == NULL || ct->ends == NULL)
+    for (int t = 0; t < threads; t++)
+        if (ceiling_render(&ceil_threads[t], shape, t, records, now.tv_sec, now.tv_nsec / 1000) != 0)
             return -1;
-        size_t off = 0;
-        for (long i = 0; i < records; i++) {
-            off += bench_render_line(ct->lines + off, LINE_MAX_BYTES, now.tv_sec, now.tv_nsec / 1000,
-                                     (int64_t)t * records + i);
-            ct->ends[i] = off;
-        }
-    }
     return 0;
 }
 
@@ -211,37 +268,51 @@ static void ceiling_thread_start(int t)
     ceil_me = &ceil_threads[t];
 }
 
-static void ceiling_flush_chunk(ceil_thread *ct)
+static void ceiling_write(const char *p, size_t len)
 {
     size_t done = 0;
-    while (done < ct->used) {
-        ssize_t n = write(ceil_fd, ct->chunk + done, ct->used - done);
+    while (done < len) {
+        ssize_t n = write(ceil_fd, p + done, len - done);
         if (n <= 0) {
             __atomic_store_n(&ceil_failed, 1, __ATOMIC_RELAXED);
             break;
         }
         done += (size_t)n;
     }
-    ct->used = 0;
 }
 
-/* order_id is implied: line i of this thread was rendered with it. */
-static void ceiling_log(int64_t order_id)
+/* The record's line was rendered before the clock: the call takes the
+ * next one. A record at a disabled level has no line and costs nothing. */
+static void ceiling_log(const bench_rec *r)
 {
-    (void)order_id;
+    if (r->level == BENCH_L_DEBUG)
+        return;
     ceil_thread *ct = ceil_me;
     long i = ct->next++;
     size_t start = i > 0 ? ct->ends[i - 1] : 0;
     size_t len = ct->ends[i] - start;
-    if (ct->used + len > CHUNK)
-        ceiling_flush_chunk(ct);
+    if (ct->used + len > CHUNK) {
+        ceiling_write(ct->chunk, ct->used);
+        ct->used = 0;
+    }
     memcpy(ct->chunk + ct->used, ct->lines + start, len);
     ct->used += len;
 }
 
+static void ceiling_wt_log(const bench_rec *r)
+{
+    if (r->level == BENCH_L_DEBUG)
+        return;
+    ceil_thread *ct = ceil_me;
+    long i = ct->next++;
+    size_t start = i > 0 ? ct->ends[i - 1] : 0;
+    ceiling_write(ct->lines + start, ct->ends[i] - start);
+}
+
 static void ceiling_thread_end(void)
 {
-    ceiling_flush_chunk(ceil_me);
+    ceiling_write(ceil_me->chunk, ceil_me->used);
+    ceil_me->used = 0;
 }
 
 static int ceiling_drain(void)
@@ -259,12 +330,26 @@ static int ceiling_output(const char *dir, char *path, size_t size)
 const bench_case bench_ceiling = {
     .name = "ceiling",
     .kind = "ceiling",
-    .setup = "raw write() of lines rendered before the clock starts, 64 KiB chunks per thread, "
-             "O_APPEND (its RSS includes every pre-rendered line)",
+    .setup = "raw write() of lines rendered before the clock starts (the bytes metalog writes), "
+             "64 KiB chunks per thread, O_APPEND (its RSS includes every pre-rendered line)",
+    .shapes = BENCH_ALL_SHAPES,
     .start = ceiling_start,
     .thread_start = ceiling_thread_start,
     .log = ceiling_log,
     .thread_end = ceiling_thread_end,
+    .drain = ceiling_drain,
+    .output = ceiling_output,
+};
+
+const bench_case bench_ceiling_wt = {
+    .name = "ceiling-wt",
+    .kind = "ceiling-wt",
+    .setup = "as ceiling, but one write() per line (O_APPEND): what a write-through logger "
+             "cannot beat",
+    .shapes = BENCH_ALL_SHAPES,
+    .start = ceiling_start,
+    .thread_start = ceiling_thread_start,
+    .log = ceiling_wt_log,
     .drain = ceiling_drain,
     .output = ceiling_output,
 };

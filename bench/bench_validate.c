@@ -1,7 +1,9 @@
 /*
  * Checks a case's output after the run, outside the clock: every line is
- * one JSON object (parsed with json-c) that equals the record logged, and
- * every order_id from 0 to threads x records - 1 appears exactly once. A
+ * one JSON object (parsed with json-c) that equals the record logged (its
+ * values recomputed from its order_id, see bench_shape.c), and every
+ * order_id from 0 to threads x records - 1 whose level is enabled appears
+ * exactly once, none other. A
  * logger that loses, duplicates, tears or mangles records fails here, so
  * its speed is never reported as if it had done the work.
  */
@@ -32,40 +34,97 @@ static int str_is(json_object *v, const char *want)
     return json_object_is_type(v, json_type_string) && strcmp(json_object_get_string(v), want) == 0;
 }
 
-/* Returns NULL when the object is the record, else what is wrong. */
-static const char *record_error(json_object *o, long total, unsigned char *seen, int *dup)
+/* A JSON string equal, byte for byte after unescaping, to s[0..n). */
+static int bytes_are(json_object *v, const char *s, size_t n)
 {
-    static const char *const keys[] = {"timestamp", "level", "logger", "event",
-                                       "order_id",  "price", "symbol", "hedged"};
-    json_object *v[8];
+    return json_object_is_type(v, json_type_string) &&
+           (size_t)json_object_get_string_len(v) == n && memcmp(json_object_get_string(v), s, n) == 0;
+}
+
+/* A double compared exactly: metalog and fmt both write the shortest text
+ * that reads back as the value, so parsing gives the very same double. */
+static int double_is(json_object *v, double want)
+{
+    return json_object_is_type(v, json_type_double) && json_object_get_double(v) == want;
+}
+
+static int int_is(json_object *v, int64_t want)
+{
+    return json_object_is_type(v, json_type_int) && json_object_get_int64(v) == want;
+}
+
+/* An unsigned above INT64_MAX parses as json-c's uint64 (0.14 and later). */
+static int uint_is(json_object *v, uint64_t want)
+{
+    return json_object_is_type(v, json_type_int) && json_object_get_uint64(v) == want;
+}
+
+static int bool_is(json_object *v, int want)
+{
+    return json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v) == want;
+}
+
+/* Returns NULL when the object is the record of its id, else what is
+ * wrong. The id is read first; everything else is recomputed from it. */
+static const char *record_error(json_object *o, int shape, long total, unsigned char *seen,
+                                int *dup)
+{
+    static const char *const keys[] = {"timestamp", "level", "logger", "event", "order_id", "price",
+                                       "symbol",    "hedged", "qty",   "ratio", "note",     "seq"};
+    int nkeys = shape == BENCH_VARY8 ? 12 : 8;
+    json_object *v[12];
     int n = 0;
     if (!json_object_is_type(o, json_type_object))
         return "not a JSON object";
     json_object_object_foreach(o, key, val)
     {
-        if (n == 8 || strcmp(key, keys[n]) != 0)
-            return "keys differ from timestamp, level, logger, event, order_id, price, "
-                   "symbol, hedged (in that order)";
+        if (n == nkeys || strcmp(key, keys[n]) != 0)
+            return nkeys == 8 ? "keys differ from timestamp, level, logger, event, order_id, "
+                                "price, symbol, hedged (in that order)"
+                              : "keys differ from timestamp, level, logger, event, order_id, "
+                                "price, symbol, hedged, qty, ratio, note, seq (in that order)";
         v[n++] = val;
     }
-    if (n != 8)
+    if (n != nkeys)
         return "missing keys";
     if (!json_object_is_type(v[0], json_type_string) ||
         !timestamp_ok(json_object_get_string(v[0]), (size_t)json_object_get_string_len(v[0])))
         return "timestamp is not YYYY-MM-DDTHH:MM:SS.uuuuuuZ";
-    if (!str_is(v[1], "INFO") || !str_is(v[2], BENCH_LOGGER) || !str_is(v[3], BENCH_EVENT))
-        return "level, logger or event differs";
-    if (!json_object_is_type(v[5], json_type_double) || json_object_get_double(v[5]) != BENCH_PRICE)
-        return "price differs";
-    if (!str_is(v[6], BENCH_SYMBOL))
-        return "symbol differs";
-    if (!json_object_is_type(v[7], json_type_boolean) || !json_object_get_boolean(v[7]))
-        return "hedged is not true";
     if (!json_object_is_type(v[4], json_type_int))
         return "order_id is not an integer";
     int64_t id = json_object_get_int64(v[4]);
     if (id < 0 || id >= total)
         return "order_id out of range";
+    if (!bench_rec_enabled(shape, id))
+        return "a record at a disabled level (DEBUG under INFO) was written";
+    bench_rec r;
+    bench_rec_make(shape, id, &r);
+    size_t len;
+    const char *s;
+    if (!str_is(v[1], bench_level_names[r.level]))
+        return "level differs";
+    if (!str_is(v[2], bench_logger_names[r.logger]))
+        return "logger differs";
+    if (!str_is(v[3], BENCH_EVENT))
+        return "event differs";
+    if (!double_is(v[5], r.price))
+        return "price differs";
+    s = bench_symbol(r.symbol, &len);
+    if (!bytes_are(v[6], s, len))
+        return "symbol differs";
+    if (!bool_is(v[7], r.hedged))
+        return "hedged differs";
+    if (nkeys == 12) {
+        if (!int_is(v[8], r.qty))
+            return "qty differs";
+        if (!double_is(v[9], r.ratio))
+            return "ratio differs";
+        s = bench_note_text(r.note, &len);
+        if (!bytes_are(v[10], s, len))
+            return "note differs";
+        if (!uint_is(v[11], r.seq))
+            return "seq differs";
+    }
     if (seen[id / 8] & (1u << (id % 8)))
         *dup = 1;
     seen[id / 8] |= (unsigned char)(1u << (id % 8));
@@ -91,7 +150,8 @@ static void note_error(bench_check *out, long lineno, const char *what, const ch
                  line);
 }
 
-int bench_validate(const char *path, long total, int allow_glog_header, bench_check *out)
+int bench_validate(const char *path, int shape, long total, int allow_glog_header,
+                   bench_check *out)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "r");
@@ -128,7 +188,7 @@ int bench_validate(const char *path, long total, int allow_glog_header, bench_ch
             continue;
         }
         int dup = 0;
-        const char *err = record_error(o, total, seen, &dup);
+        const char *err = record_error(o, shape, total, seen, &dup);
         json_object_put(o);
         if (err != NULL)
             note_error(out, lineno, err, line);
@@ -138,11 +198,13 @@ int bench_validate(const char *path, long total, int allow_glog_header, bench_ch
         }
     }
     for (long id = 0; id < total; id++)
-        if (!(seen[id / 8] & (1u << (id % 8))))
+        if (bench_rec_enabled(shape, id) && !(seen[id / 8] & (1u << (id % 8))))
             out->missing++;
     free(line);
     free(seen);
     json_tokener_free(tok);
     fclose(f);
-    return out->bad == 0 && out->missing == 0 && out->lines == total ? 0 : -1;
+    return out->bad == 0 && out->missing == 0 && out->lines == bench_enabled_count(shape, total)
+               ? 0
+               : -1;
 }

@@ -9,13 +9,15 @@ typedef struct bench_check {
     long header_lines; /* glog's file header, skipped */
     long bad;          /* lines that are not the record logged */
     long duplicates;   /* records whose order_id was seen before */
-    long missing;      /* order_ids never seen: lost records */
+    long missing;      /* enabled order_ids never seen: lost records */
     uint64_t bytes;    /* bytes of the record lines */
     char first_error[256];
 } bench_check;
 
-/* Reads path; total = threads x records. 0 when every line is a valid
- * record and every order_id appears exactly once, else -1. */
-int bench_validate(const char *path, long total, int allow_glog_header, bench_check *out);
+/* Reads path written with records of shape (BENCH_CONST4...); total =
+ * threads x records. 0 when every line is a valid record and every
+ * enabled order_id appears exactly once, else -1. */
+int bench_validate(const char *path, int shape, long total, int allow_glog_header,
+                   bench_check *out);
 
 #endif

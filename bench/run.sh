@@ -10,6 +10,7 @@
 #   top_srcdir top_builddir CC CXX YAML_LIBS CURL_LIBS JSONC_CFLAGS JSONC_LIBS
 #   BENCH_RECORDS (per thread, default 1000000)  BENCH_THREADS ("1 4")
 #   BENCH_DIR (temp dirs, default /tmp)  BENCH_CASES (only these cases)
+#   BENCH_SHAPES (only these of: const4 vary4 vary8 mix spread)
 #   BENCH_DISABLED_CALLS (100000000)  BENCH_SPDLOG_QUEUE (8192)
 #   BENCH_CFLAGS (-O2 -g)  BENCH_KEEP=1 (keep the log files)
 set -eu
@@ -59,7 +60,7 @@ skip() { # name, reason
     echo "bench: skipping $1: $2" >&2
 }
 
-for f in bench_harness bench_validate bench_report bench_render bench_metalog; do
+for f in bench_harness bench_validate bench_report bench_render bench_shape bench_metalog; do
     cc_obj "$CC" "$here/$f.c" $JSONC_CFLAGS || { cat "$log" >&2; exit 2; }
 done
 
@@ -109,12 +110,58 @@ echo "$linker -o $bin $objs $metalog_lib ..." >>"$log"
 $linker $cflags -o "$bin" $objs $metalog_lib $YAML_LIBS $CURL_LIBS $JSONC_LIBS $libs -pthread -ldl \
     >>"$log" 2>&1 || { cat "$log" >&2; exit 2; }
 
+# The same benchmark against the INSTALLED shared library, linked as the
+# README tells applications to: installed into a private DESTDIR, found
+# through its metalog.pc, with an rpath (no LD_LIBRARY_PATH). Only the
+# metalog cases and the ceilings are in it; bench_loggers runs it as the
+# child of the "(.so)" rows (BENCH_SO_BIN).
+so_bin="$out/bench_loggers_so"
+so_note=""
+inst="$out/inst"
+rm -rf "$inst" "$so_bin"
+mkdir -p "$out/so"
+if make -C "$build" install DESTDIR="$inst" >>"$log" 2>&1 &&
+    pc=$(find "$inst" -name metalog.pc | head -1) && [ -n "$pc" ]; then
+    prefix=$(sed -n 's/^prefix=//p' "$pc")
+    pcq() { PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --define-variable=prefix="$inst$prefix" "$@" metalog; }
+    so_cflags=$(pcq --cflags)
+    so_libs=$(pcq --libs)
+    so_libdir=$(pcq --variable=libdir)
+    echo "pkg-config: cflags $so_cflags libs $so_libs" >>"$log"
+    so_objs=""
+    for f in bench_metalog bench_main; do
+        echo "$CC $cflags -c $here/$f.c $so_cflags" >>"$log"
+        # shellcheck disable=SC2086
+        $CC $cflags -Wall -Wextra $so_cflags $JSONC_CFLAGS -c "$here/$f.c" -o "$out/so/$f.o" \
+            >>"$log" 2>&1 && so_objs="$so_objs $out/so/$f.o"
+    done
+    # shellcheck disable=SC2086
+    if $CC $cflags -o "$so_bin" $so_objs "$out/bench_harness.o" "$out/bench_validate.o" \
+        "$out/bench_report.o" "$out/bench_render.o" "$out/bench_shape.o" \
+        $so_libs -Wl,-rpath,"$so_libdir" $JSONC_LIBS -pthread >>"$log" 2>&1; then
+        linked=$(ldd "$so_bin" | grep 'libmetalog' | sed 's/^[[:space:]]*//')
+        case "$linked" in
+        *"=> $inst/"*)
+            so_note="$linked"
+            export BENCH_SO_BIN="$so_bin" ;;
+        *)
+            echo "bench: $so_bin does not load the installed libmetalog.so: $linked" >&2
+            exit 2 ;;
+        esac
+    else
+        skip "metalog (.so)" "the build against the installed library failed (bench/build/build.log)"
+    fi
+else
+    skip "metalog (.so)" "make install DESTDIR=$inst failed or installed no metalog.pc (bench/build/build.log)"
+fi
+
 rev=$(git -C "$src" rev-parse --short HEAD 2>/dev/null || echo "?")
 if [ -n "$(git -C "$src" status --porcelain -- src include 2>/dev/null)" ]; then
     rev="$rev with uncommitted changes in src/ or include/"
 fi
 {
     printf 'meta\tmetalog\t%s (%s)\n' "$rev" "$(basename "$metalog_lib" | sed 's/^-L.*/libmetalog.so/')"
+    [ -n "$so_note" ] && printf 'meta\tmetalog .so (ldd)\t%s\n' "$so_note"
     printf 'meta\tpeers\t%s\n' "${peers#, }"
     printf 'meta\tcompilers\t%s; %s; bench flags %s\n' "$($CC --version | head -1)" \
         "$($CXX --version 2>/dev/null | head -1)" "$cflags"
@@ -124,7 +171,8 @@ fi
 } >>"$tsv"
 
 printf 'meta\tload average before the run\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$tsv"
-echo "bench: $(( ${BENCH_RECORDS:-1000000} )) records per thread, threads: ${BENCH_THREADS:-1 4}" >&2
+echo "bench: $(( ${BENCH_RECORDS:-1000000} )) records per thread, threads: ${BENCH_THREADS:-1 4}," \
+    "shapes: ${BENCH_SHAPES:-const4 vary4 vary8 mix spread}" >&2
 "$bin" all "$tsv"
 # Other work on the machine shows here: the run shares its CPUs.
 printf 'meta\tload average after the run\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$tsv"
