@@ -8,6 +8,7 @@
 #include <check.h>
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -146,6 +147,50 @@ START_TEST(digits_are_the_significant_ones)
 }
 END_TEST
 
+/* Integers are written eight digits at a time: every width, both sides
+ * of every power of ten, the extremes and random values, against printf,
+ * with nothing written past the text's NUL beyond the buffer's room. */
+static void expect_integer(uint64_t u, int64_t i)
+{
+    char got[40], want[40];
+    memset(got, 'x', sizeof got);
+    size_t n = ru_format_u64(got, u);
+    snprintf(want, sizeof want, "%llu", (unsigned long long)u);
+    ck_assert_str_eq(got, want);
+    ck_assert_uint_eq(n, strlen(want));
+    ck_assert_msg(got[RU_SCALAR_MAX] == 'x', "wrote past RU_SCALAR_MAX for %s", want);
+    memset(got, 'x', sizeof got);
+    n = ru_format_i64(got, i);
+    snprintf(want, sizeof want, "%lld", (long long)i);
+    ck_assert_str_eq(got, want);
+    ck_assert_uint_eq(n, strlen(want));
+    ck_assert_msg(got[RU_SCALAR_MAX] == 'x', "wrote past RU_SCALAR_MAX for %s", want);
+}
+
+START_TEST(integers_match_printf_at_every_width)
+{
+    uint64_t p = 1;
+    for (int k = 0; k < 20; k++, p *= 10) {
+        for (int64_t d = -2; d <= 2; d++) {
+            uint64_t u = p + (uint64_t)d;
+            expect_integer(u, (int64_t)u);
+            expect_integer(u, -(int64_t)(u & INT64_MAX));
+        }
+    }
+    expect_integer(0, 0);
+    expect_integer(UINT64_MAX, INT64_MIN);
+    expect_integer(UINT64_MAX - 1, INT64_MAX);
+    uint64_t x = 0x9e3779b97f4a7c15u;
+    for (int k = 0; k < 200000; k++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint64_t u = x >> (x % 64); /* every width, not only 20 digits */
+        expect_integer(u, (int64_t)u);
+    }
+}
+END_TEST
+
 static Suite *f64_suite(void)
 {
     Suite *s = suite_create("f64");
@@ -159,6 +204,7 @@ static Suite *f64_suite(void)
     tcase_add_test(tc, edge_doubles_read_back_shortest_nearest_and_as_before);
     tcase_add_test(tc, texts_keep_the_layout_of_the_old_formatter);
     tcase_add_test(tc, digits_are_the_significant_ones);
+    tcase_add_test(tc, integers_match_printf_at_every_width);
     suite_add_tcase(s, tc);
     return s;
 }
