@@ -142,7 +142,8 @@ if make -C "$build" install DESTDIR="$inst" >>"$log" 2>&1 &&
         linked=$(ldd "$so_bin" | grep 'libmetalog' | sed 's/^[[:space:]]*//')
         case "$linked" in
         *"=> $inst/"*)
-            so_note="$linked"
+            # Relative to the build directory: RESULTS.md is committed.
+            so_note=$(printf '%s' "$linked" | sed "s|$build/|build dir/|; s| (0x[0-9a-f]*)||")
             export BENCH_SO_BIN="$so_bin" ;;
         *)
             echo "bench: $so_bin does not load the installed libmetalog.so: $linked" >&2
