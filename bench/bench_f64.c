@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "f64_oracle.h"
-#include "render_util.h"
+#include "render/render_util.h"
 
 static double now(void)
 {

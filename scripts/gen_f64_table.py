@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Writes src/f64_table.h: the powers of ten and the logarithm constants
-that src/f64.c (Schubfach, R. Giulietti, "The Schubfach way to render
+"""Writes src/render/f64_table.h: the powers of ten and the logarithm constants
+that src/render/f64.c (Schubfach, R. Giulietti, "The Schubfach way to render
 doubles", 2020) relies on, each checked here with exact integer arithmetic
 over every exponent a double can reach.
 
-Usage: scripts/gen_f64_table.py > src/f64_table.h
+Usage: scripts/gen_f64_table.py > src/render/f64_table.h
 """
 from fractions import Fraction
 
@@ -41,7 +41,7 @@ def check_logs():
         assert approx(q, LOG10_3Q) == ilog(Fraction(3, 4) * Fraction(2) ** q, 10), q
     for e in range(-K_MAX, -K_MIN + 1):
         assert approx(e, LOG2_10) == ilog(Fraction(10) ** e, 2), e
-    # The shift h = q + floor(-k log2 10) + 2 of src/f64.c stays in [2, 5]
+    # The shift h = q + floor(-k log2 10) + 2 of src/render/f64.c stays in [2, 5]
     # (so c 4 2^h < 2^60) and k stays within the table.
     for q in range(Q_MIN, Q_MAX + 1):
         for c in (LOG10_2, LOG10_3Q):

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "f64_oracle.h"
-#include "render_util.h"
+#include "render/render_util.h"
 
 static char why[512];
 

@@ -19,7 +19,7 @@
 
 #include <metalog.h>
 
-#include "image.h"
+#include "util/image.h"
 #include "testhelp.h"
 
 static char *dir;

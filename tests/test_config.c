@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 
 #ifndef TOP_SRCDIR
 #error "TOP_SRCDIR must be defined as the absolute source directory"

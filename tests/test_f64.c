@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "f64.h"
+#include "render/f64.h"
 #include "f64_check.h"
-#include "render_util.h"
+#include "render/render_util.h"
 #include "testhelp.h"
 
 #define SAMPLES 100000 /* per kind of random double */

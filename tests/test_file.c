@@ -19,7 +19,7 @@
 
 #include <metalog.h>
 
-#include "handler.h"
+#include "handler/handler.h"
 #include "testhelp.h"
 
 #define MIB 1048576LL

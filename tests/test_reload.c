@@ -20,8 +20,8 @@
 
 #include <metalog.h>
 
-#include "pipeline.h"
-#include "reload.h"
+#include "pipeline/pipeline.h"
+#include "core/reload.h"
 #include "testhelp.h"
 
 static char *dir;

@@ -15,11 +15,11 @@
 
 #include <metalog.h>
 
-#include "config.h"
-#include "image.h"
-#include "render.h"
-#include "render_lit.h"
-#include "render_util.h"
+#include "config/config.h"
+#include "util/image.h"
+#include "render/render.h"
+#include "render/render_lit.h"
+#include "render/render_util.h"
 #include "testhelp.h"
 
 static char *dir;

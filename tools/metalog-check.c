@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "render_util.h"
+#include "config/config.h"
+#include "render/render_util.h"
 
 /* configure passes PACKAGE_VERSION on the command line. */
 #ifndef PACKAGE_VERSION

@@ -30,11 +30,11 @@
 #include <json-c/json.h>
 
 #include "fuzz_common.h"
-#include "image.h"
-#include "processors.h"
-#include "render.h"
-#include "render_lit.h"
-#include "render_util.h"
+#include "util/image.h"
+#include "pipeline/processors.h"
+#include "render/render.h"
+#include "render/render_lit.h"
+#include "render/render_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

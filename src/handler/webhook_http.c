@@ -1,0 +1,259 @@
+/*
+ * Where the webhook posts (the endpoint settings, shared by reference
+ * between a handler and the alerts it queued) and one POST through
+ * libcurl for the sender thread.
+ *
+ * The easy handle lives as long as the sender, so that its connection to
+ * the endpoint is reused from one alert to the next. It runs inside a
+ * multi handle only so that the wait for the network can be cut short from
+ * another thread (curl_multi_wakeup): metalog_shutdown must not wait a
+ * whole timeout for an endpoint that hangs.
+ *
+ * Signals: CURLOPT_NOSIGNAL keeps libcurl from using SIGALRM for its
+ * timeouts and makes it send with MSG_NOSIGNAL, so a server that closes the
+ * connection mid-request gives EPIPE, not a SIGPIPE that would kill the
+ * application.
+ */
+#include "handler/webhook_http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+struct wh_client {
+    CURLM *multi;
+    CURL *easy;
+};
+
+uint64_t wh_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- Endpoints: reference-counted settings ---- */
+
+wh_endpoint *wh_endpoint_ref(wh_endpoint *ep)
+{
+    atomic_fetch_add(&ep->refs, 1);
+    return ep;
+}
+
+void wh_endpoint_unref(wh_endpoint *ep)
+{
+    if (ep == NULL || atomic_fetch_sub(&ep->refs, 1) != 1)
+        return;
+    curl_slist_free_all(ep->headers);
+    free(ep->url);
+    free(ep->redacted);
+    free(ep);
+}
+
+static int wh_add_header(wh_endpoint *ep, const char *name, const char *value)
+{
+    strbuf line = STRBUF_INIT;
+    strbuf_printf(&line, "%s: %s", name, value);
+    struct curl_slist *l = line.failed ? NULL : curl_slist_append(ep->headers, strbuf_str(&line));
+    strbuf_free(&line); /* curl_slist_append keeps a copy */
+    if (l == NULL)
+        return -1;
+    ep->headers = l;
+    return 0;
+}
+
+/* Content-Type first unless the configuration sets its own. "Expect:"
+ * stops libcurl from waiting for "100 Continue" before large bodies. */
+static int wh_endpoint_headers(wh_endpoint *ep, const conf_webhook *w, bool json)
+{
+    bool own_type = false;
+    for (size_t i = 0; i < w->nheaders; i++)
+        own_type |= strcasecmp(w->headers[i].name, "Content-Type") == 0;
+    if (!own_type &&
+        wh_add_header(ep, "Content-Type", json ? "application/json" : "text/plain; charset=utf-8"))
+        return -1;
+    struct curl_slist *l = curl_slist_append(ep->headers, "Expect:");
+    if (l == NULL)
+        return -1;
+    ep->headers = l;
+    for (size_t i = 0; i < w->nheaders; i++)
+        if (wh_add_header(ep, w->headers[i].name, w->headers[i].value) < 0)
+            return -1;
+    return 0;
+}
+
+wh_endpoint *wh_endpoint_new(const conf_webhook *w, bool json)
+{
+    wh_endpoint *ep = calloc(1, sizeof(*ep));
+    if (ep == NULL)
+        return NULL;
+    atomic_init(&ep->refs, 1);
+    strbuf red = STRBUF_INIT;
+    conf_redact_url(w->url, &red);
+    ep->redacted = strbuf_detach(&red);
+    ep->url = strdup(w->url);
+    ep->timeout_ms = (long)w->timeout_seconds * 1000;
+    ep->max_retries = (unsigned)w->max_retries;
+    ep->queue_size = (size_t)w->queue_size;
+    if (ep->redacted == NULL || ep->url == NULL || wh_endpoint_headers(ep, w, json) < 0) {
+        wh_endpoint_unref(ep);
+        return NULL;
+    }
+    return ep;
+}
+
+/* The answer's body is of no interest; without this libcurl would print
+ * it to stdout. */
+static size_t wh_discard(char *data, size_t size, size_t n, void *ud)
+{
+    (void)data;
+    (void)ud;
+    return size * n;
+}
+
+wh_client *wh_client_new(void)
+{
+    wh_client *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return NULL;
+    c->multi = curl_multi_init();
+    c->easy = curl_easy_init();
+    if (c->multi == NULL || c->easy == NULL) {
+        wh_client_free(c);
+        return NULL;
+    }
+    CURL *e = c->easy;
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, wh_discard);
+    curl_easy_setopt(e, CURLOPT_POST, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "metalog");
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85 */
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+    /* Redirects are not followed: a 3xx is an answer, not a delivery. */
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    return c;
+}
+
+void wh_client_free(wh_client *c)
+{
+    if (c == NULL)
+        return;
+    if (c->easy != NULL)
+        curl_easy_cleanup(c->easy);
+    if (c->multi != NULL)
+        curl_multi_cleanup(c->multi);
+    free(c);
+}
+
+void wh_client_wakeup(wh_client *c)
+{
+    curl_multi_wakeup(c->multi);
+}
+
+/* Errors that another attempt cannot cure. Everything else (refused,
+ * reset, timed out, name not resolved) may be gone a moment later. */
+static bool wh_permanent(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_NOT_BUILT_IN:
+    case CURLE_BAD_FUNCTION_ARGUMENT:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM: return true;
+    default: return false;
+    }
+}
+
+/* Runs the transfer until it ends or *abort_at passes. Returns its
+ * result; sets out->aborted when it was abandoned. */
+static CURLcode wh_run(wh_client *c, const _Atomic uint64_t *abort_at, wh_attempt *out)
+{
+    CURLcode rc = CURLE_OK;
+    for (;;) {
+        int running = 0;
+        CURLMcode mc = curl_multi_perform(c->multi, &running);
+        if (mc != CURLM_OK)
+            return CURLE_FAILED_INIT;
+        if (running == 0) {
+            int left;
+            CURLMsg *m;
+            while ((m = curl_multi_info_read(c->multi, &left)) != NULL)
+                if (m->msg == CURLMSG_DONE)
+                    rc = m->data.result;
+            return rc;
+        }
+        uint64_t at = atomic_load(abort_at), now = wh_now_ns();
+        if (at != 0 && now >= at) {
+            out->aborted = true;
+            return CURLE_ABORTED_BY_CALLBACK;
+        }
+        /* At most a second per wait, so the deadline is re-read even if a
+         * wakeup was missed. */
+        int wait_ms = 1000;
+        if (at != 0 && (at - now) / 1000000u + 1 < (uint64_t)wait_ms)
+            wait_ms = (int)((at - now) / 1000000u + 1);
+        curl_multi_poll(c->multi, NULL, 0, wait_ms, NULL);
+    }
+}
+
+static void wh_classify(CURL *e, CURLcode rc, wh_attempt *out)
+{
+    if (out->aborted) {
+        out->verdict = WH_GIVE_UP;
+        snprintf(out->reason, sizeof(out->reason), "the shutdown deadline passed");
+        return;
+    }
+    if (rc != CURLE_OK) {
+        /* curl_easy_strerror names the kind of error, never the URL. */
+        out->verdict = wh_permanent(rc) ? WH_GIVE_UP : WH_RETRY;
+        snprintf(out->reason, sizeof(out->reason), "%s", curl_easy_strerror(rc));
+        return;
+    }
+    long status = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    out->status = status;
+    snprintf(out->reason, sizeof(out->reason), "HTTP %ld", status);
+    if (status >= 200 && status <= 299) {
+        out->verdict = WH_SENT;
+    } else if (status == 429 || (status >= 500 && status <= 599)) {
+        out->verdict = WH_RETRY;
+        /* Both forms, seconds and HTTP date; 0 when absent. */
+        curl_off_t after = 0;
+        if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
+            out->retry_after = (long)after;
+    } else {
+        out->verdict = WH_GIVE_UP;
+    }
+}
+
+void wh_client_post(wh_client *c, const wh_endpoint *ep, const char *body, size_t len,
+                    const _Atomic uint64_t *abort_at, wh_attempt *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->retry_after = -1;
+    CURL *e = c->easy;
+    curl_easy_setopt(e, CURLOPT_URL, ep->url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, ep->headers);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ep->timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ep->timeout_ms);
+    CURLcode rc;
+    if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
+        rc = CURLE_FAILED_INIT;
+    } else {
+        rc = wh_run(c, abort_at, out);
+        curl_multi_remove_handle(c->multi, e);
+    }
+    wh_classify(e, rc, out);
+    /* The body and headers belong to the alert and its endpoint, which
+     * may be freed before the next post: drop every pointer to them. */
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+}

@@ -1,0 +1,519 @@
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "async/async.h"
+#include "util/clock.h"
+#include "async/flusher.h"
+#include "util/image.h"
+#include "pipeline/pipeline_internal.h"
+
+/* ---- Building ---- */
+
+static void add_route(pipeline *p, handler *h, render_kind kind, int min_level,
+                      const char *prefix)
+{
+    route *r = &p->routes[p->nroutes++];
+    r->h = h;
+    r->render = kind;
+    r->min_level = min_level;
+    r->prefix = prefix;
+    r->prefix_len = prefix ? strlen(prefix) : 0;
+}
+
+static bool console_colors(const conf *c, int fd)
+{
+    if (c->console_colors == CONF_COLORS_ALWAYS)
+        return true;
+    if (c->console_colors == CONF_COLORS_NEVER)
+        return false;
+    const char *no_color = getenv("NO_COLOR");
+    return isatty(fd) && (no_color == NULL || no_color[0] == '\0');
+}
+
+static void report_open_error(const conf *c, const char *key, conf_mark mark,
+                              const strbuf *why, strbuf *errors)
+{
+    strbuf_printf(errors, "%s:%u:%u: %s: %s\n", c->path ? c->path : "<default>",
+                  mark.line, mark.col, key, strbuf_str(why));
+}
+
+/* Opens the file named by one of the flat keys and routes to it. */
+static int add_file_route(pipeline *p, const char *key, const char *path,
+                          conf_mark mark, int min_level, const char *prefix,
+                          strbuf *errors)
+{
+    if (path == NULL)
+        return 0;
+    const conf *c = p->head.conf;
+    render_kind kind = c->structured_logging ? RENDER_JSON : RENDER_TEXT;
+    strbuf why = STRBUF_INIT;
+    /* The async writer always batches, and flushes at the end of every
+     * pass. A synchronous record is on its way to the file when the log
+     * call returns, unless the operator chose file_buffer_kb; then the
+     * flush level, the flusher thread and exit bound how long it waits. */
+    size_t buffer = c->async_logging ? PIPELINE_FILE_BUFFER : c->file_buffer_kb * 1024;
+    int flush_level = c->async_logging ? INT_MAX : c->flush_level;
+    handler *h = fileh_open(path, c->file_mode, c->rotation_size_mb * 1024 * 1024,
+                            (unsigned)c->rotation_backup_count, buffer, flush_level, &why);
+    if (h == NULL)
+        report_open_error(c, key, mark, &why, errors);
+    strbuf_free(&why);
+    if (h == NULL)
+        return -1;
+    add_route(p, h, kind, min_level, prefix);
+    return 0;
+}
+
+/* The webhook: CRITICAL records, as JSON or as a text line like the
+ * files. The handler only queues; its sender thread posts. */
+static int add_webhook_route(pipeline *p, strbuf *errors)
+{
+    const conf *c = p->head.conf;
+    if (c->webhook.url == NULL)
+        return 0;
+    strbuf why = STRBUF_INIT;
+    handler *h = webhookh_new(&c->webhook, c->structured_logging, &why);
+    if (h == NULL)
+        report_open_error(c, "webhook", c->webhook.mark, &why, errors);
+    strbuf_free(&why);
+    if (h == NULL)
+        return -1;
+    add_route(p, h, c->structured_logging ? RENDER_JSON : RENDER_TEXT, METALOG_CRITICAL, NULL);
+    return 0;
+}
+
+/* Two keys naming one file ("logs/app.log" and "./logs/app.log", or a
+ * link) would write it twice over and rotate it twice. Compared by the
+ * file opened, so every spelling is caught. */
+static int check_distinct_files(const pipeline *p, const char *const *keys,
+                                const conf_mark *marks, strbuf *errors)
+{
+    int rc = 0;
+    for (size_t i = 1; i < p->nroutes; i++) {
+        struct stat a, b;
+        if (p->routes[i].h->ops->identity == NULL ||
+            p->routes[i].h->ops->identity(p->routes[i].h, &a) != 0)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            if (p->routes[j].h->ops->identity == NULL ||
+                p->routes[j].h->ops->identity(p->routes[j].h, &b) != 0 ||
+                a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+                continue;
+            strbuf why = STRBUF_INIT;
+            strbuf_printf(&why, "names the same file as %s; give each key its own file",
+                          keys[j]);
+            report_open_error(p->head.conf, keys[i], marks[i], &why, errors);
+            strbuf_free(&why);
+            rc = -1;
+            break;
+        }
+    }
+    return rc;
+}
+
+pipeline *pipeline_new(conf *c, strbuf *errors)
+{
+    pipeline *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        strbuf_puts(errors, "out of memory building the pipeline\n");
+        return NULL;
+    }
+    clock_init(); /* before any record can reach a pipeline */
+    image_init();
+    static atomic_uint_fast32_t gens;
+    p->head.gen = (uint32_t)atomic_fetch_add(&gens, 1) + 1;
+    p->head.conf = c;
+    p->head.async = c->async_logging;
+    p->head.buffered = !c->async_logging && c->file_buffer_kb > 0;
+    p->procs[p->nprocs++] = proc_add_timestamp;
+    p->procs[p->nprocs++] = proc_add_log_level;
+    p->procs[p->nprocs++] = proc_merge_context;
+    p->procs[p->nprocs++] = proc_format_exception;
+
+    /* The flat keys: each names a file and a filter. */
+    const struct {
+        const char *key, *path;
+        conf_mark mark;
+        int min_level;
+        const char *prefix;
+    } files[] = {
+        {"log_file", c->log_file, c->log_file_mark, 0, NULL},
+        {"trade_log_file", c->trade_log_file, c->trade_log_file_mark, 0, "trade"},
+        {"error_log_file", c->error_log_file, c->error_log_file_mark, METALOG_ERROR, NULL},
+    };
+    const char *keys[PIPELINE_MAX_ROUTES];
+    conf_mark marks[PIPELINE_MAX_ROUTES];
+    int failed = 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        keys[p->nroutes] = files[i].key;
+        marks[p->nroutes] = files[i].mark;
+        failed |= add_file_route(p, files[i].key, files[i].path, files[i].mark,
+                                 files[i].min_level, files[i].prefix, errors);
+    }
+    if (!failed)
+        failed = check_distinct_files(p, keys, marks, errors);
+    if (c->log_to_console && !failed) {
+        int fd = c->console_stream == CONF_STREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO;
+        handler *h = consoleh_new(fd);
+        if (h == NULL) {
+            strbuf_puts(errors, "out of memory building the console handler\n");
+            failed = 1;
+        } else {
+            add_route(p, h, console_colors(c, fd) ? RENDER_CONSOLE_COLOR : RENDER_CONSOLE,
+                      0, NULL);
+        }
+    }
+    if (!failed)
+        failed = add_webhook_route(p, errors);
+    if (failed) {
+        for (size_t i = 0; i < p->nroutes; i++)
+            if (p->routes[i].h->ops->abandon != NULL)
+                p->routes[i].h->ops->abandon(p->routes[i].h);
+        p->head.conf = NULL; /* the caller keeps c on failure */
+        pipeline_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void pipeline_free(pipeline *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->nroutes; i++)
+        handler_free(p->routes[i].h);
+    conf_free(p->head.conf);
+    free(p);
+}
+
+
+/* ---- Levels ---- */
+
+/* Whether name is prefix itself or one of its dotted children. */
+static bool name_under(const char *name, const char *prefix, size_t plen)
+{
+    return strncmp(name, prefix, plen) == 0 && (name[plen] == '\0' || name[plen] == '.');
+}
+
+int pipeline_level_for(const pipeline *p, const char *name)
+{
+    /* No pipeline: the built-in default could not be built for lack of
+     * memory. Its level, which it will have once it is built. */
+    if (p == NULL)
+        return METALOG_INFO;
+    const conf *c = p->head.conf;
+    int level = c->log_level;
+    size_t best = 0;
+    for (size_t i = 0; i < c->nloggers; i++) {
+        const char *ln = c->loggers[i].name;
+        size_t len = strlen(ln);
+        if (strcmp(ln, "root") == 0 && best == 0) {
+            level = c->loggers[i].level;
+        } else if (len > best && name_under(name, ln, len)) {
+            level = c->loggers[i].level;
+            best = len;
+        }
+    }
+    return level;
+}
+
+/* ---- Dispatch ---- */
+
+/* Rendered bytes per renderer kind, per thread, reused between records. */
+typedef struct render_cache {
+    strbuf out[RENDER_KINDS];
+    lit_cache *lits; /* NULL when it could not be made: rendering goes on without */
+    const pipeline *held; /* whose handlers this thread holds (pipeline_hold) */
+} render_cache;
+
+static __thread render_cache *rcache ML_TLS_FAST;
+static pthread_key_t rcache_key;
+static pthread_once_t rcache_once = PTHREAD_ONCE_INIT;
+
+static void rcache_free(void *v)
+{
+    render_cache *rc = v;
+    for (int i = 0; i < RENDER_KINDS; i++)
+        strbuf_free(&rc->out[i]);
+    lit_cache_free(rc->lits);
+    free(rc);
+    rcache = NULL;
+}
+
+static void rcache_key_create(void)
+{
+    pthread_key_create(&rcache_key, rcache_free);
+}
+
+static render_cache *rcache_get(void)
+{
+    if (rcache == NULL) {
+        pthread_once(&rcache_once, rcache_key_create);
+        rcache = calloc(1, sizeof *rcache);
+        if (rcache != NULL) {
+            rcache->lits = lit_cache_new();
+            pthread_setspecific(rcache_key, rcache);
+        }
+    }
+    return rcache;
+}
+
+static bool route_accepts(const route *rt, const ml_record *r)
+{
+    return r->level >= rt->min_level &&
+           (rt->prefix == NULL || name_under(r->logger, rt->prefix, rt->prefix_len));
+}
+
+/* A handler whose state changed during one dispatch, reported after it. */
+typedef struct handler_change {
+    const handler *h;
+    int err;
+    bool recovered;
+} handler_change;
+
+static void report_handler_state(const pipeline *p, const handler_change *chg);
+
+/* Records a handler's write or flush outcome; returns true when its state
+ * changed (first failure, or first success after failures). Bytes that
+ * were only buffered say nothing either way. */
+static bool handler_note(handler *h, int rc)
+{
+    if (rc == HANDLER_KEPT)
+        return false;
+    if (rc == HANDLER_FAILED)
+        atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+    bool failing = rc == HANDLER_FAILED;
+    /* A look first: the exchange is a locked instruction, which would
+     * wait for the stores of the line just rendered at every record. */
+    if (__atomic_load_n(&h->failing, __ATOMIC_RELAXED) == failing)
+        return false;
+    return __atomic_exchange_n(&h->failing, failing, __ATOMIC_RELAXED) != failing;
+}
+
+/* Large records grow a thread's buffers; give back what one outlier took
+ * so that a 1 MB value does not pin 1 MB per thread forever. */
+#define RENDER_KEEP_BYTES (256 * 1024)
+
+/* Renders r straight into the buffer of rt's handler, which this thread
+ * holds; returns the write outcome, or -2 when the handler lends no
+ * buffer and the record takes the usual way. */
+static int render_in_place(const route *rt, const ml_record *r, render_cache *rc)
+{
+    strbuf *sb = rt->h->ops->render_buffer(rt->h);
+    if (sb == NULL)
+        return -2;
+    size_t start = sb->len;
+    render_record(rt->render, r, sb, rc->lits);
+    if (sb->failed)
+        atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+    return rt->h->ops->render_commit(rt->h, r, start);
+}
+
+static void dispatch_routes(const pipeline *p, const ml_record *r,
+                            render_cache *rc, const handler *skip,
+                            handler_change *chg)
+{
+    /* The routes that take r, and how many take each format: a format
+     * only one of them takes (the usual record goes to one file) can be
+     * rendered straight into that handler's buffer when it is held. */
+    unsigned takes = 0;
+    unsigned char per_kind[RENDER_KINDS] = {0};
+    for (size_t i = 0; i < p->nroutes; i++) {
+        const route *rt = &p->routes[i];
+        if (rt->h != skip && route_accepts(rt, r)) {
+            takes |= 1u << i;
+            per_kind[rt->render]++;
+        }
+    }
+    bool held = rc->held == p;
+    unsigned rendered = 0; /* one bit per render_kind */
+    for (; takes != 0; takes &= takes - 1) {
+        const route *rt = &p->routes[__builtin_ctz(takes)];
+        int rc_write = -2;
+        if (held && per_kind[rt->render] == 1 && rt->h->ops->render_buffer != NULL)
+            rc_write = render_in_place(rt, r, rc);
+        if (rc_write == -2) {
+            strbuf *out = &rc->out[rt->render];
+            if (!(rendered & 1u << rt->render)) {
+                strbuf_reset(out);
+                render_record(rt->render, r, out, rc->lits);
+                rendered |= 1u << rt->render;
+            }
+            if (out->failed) {
+                atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+                continue;
+            }
+            /* With the record: the webhook collapses repeats by its
+             * logger and event. */
+            rc_write = held && rt->h->ops->write_held != NULL
+                           ? rt->h->ops->write_held(rt->h, r, out->data, out->len)
+                           : handler_write_record(rt->h, r, out->data, out->len);
+        }
+        int err = rc_write == HANDLER_FAILED ? errno : 0;
+        if (handler_note(rt->h, rc_write) && chg != NULL && chg->h == NULL)
+            *chg = (handler_change){rt->h, err, rc_write == HANDLER_WRITTEN};
+    }
+    for (; rendered != 0; rendered &= rendered - 1) {
+        strbuf *out = &rc->out[__builtin_ctz(rendered)];
+        if (out->cap > RENDER_KEEP_BYTES)
+            strbuf_free(out);
+    }
+}
+
+void pipeline_process(const pipeline *p, ml_record *r)
+{
+    record_clear_filled(r);
+    for (size_t i = 0; i < p->nprocs; i++)
+        p->procs[i](r);
+    render_cache *rc = rcache_get();
+    if (rc == NULL) {
+        atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+        return;
+    }
+    handler_change chg = {NULL, 0, false};
+    dispatch_routes(p, r, rc, NULL, &chg);
+    if (chg.h != NULL)
+        report_handler_state(p, &chg);
+}
+
+void pipeline_hold(const pipeline *p)
+{
+    render_cache *rc = rcache_get();
+    if (rc == NULL)
+        return; /* each write locks as usual */
+    for (size_t i = 0; i < p->nroutes; i++)
+        if (p->routes[i].h->ops->hold != NULL)
+            p->routes[i].h->ops->hold(p->routes[i].h);
+    rc->held = p;
+}
+
+void pipeline_let_go(const pipeline *p)
+{
+    render_cache *rc = rcache_get();
+    if (rc == NULL || rc->held != p)
+        return;
+    rc->held = NULL;
+    for (size_t i = p->nroutes; i-- > 0;)
+        if (p->routes[i].h->ops->let_go != NULL)
+            p->routes[i].h->ops->let_go(p->routes[i].h);
+}
+
+void pipeline_dispatch(const pipeline *p, ml_record *r)
+{
+    pipeline_count_record();
+    /* The time is read here, once the record is known to be wanted: the
+     * async path reads only a tick counter and leaves the conversion to
+     * its writer. */
+    if (p->head.async) {
+        async_submit(p, r);
+    } else {
+        clock_gettime(CLOCK_REALTIME, &r->ts);
+        if (p->head.buffered)
+            flusher_ensure((unsigned)p->head.conf->flush_interval_ms);
+        pipeline_process(p, r);
+    }
+}
+
+/* A record of the library's own (logger "metalog"), handled at once by p:
+ * the routes of skip excepted. */
+static void emit_except(const pipeline *p, int level, const char *event,
+                        const metalog_field *fields, size_t n, const handler *skip)
+{
+    ml_record r = {0};
+    clock_gettime(CLOCK_REALTIME, &r.ts);
+    r.level = level;
+    r.logger = "metalog";
+    r.logger_len = 7;
+    r.event = event;
+    r.site = fields;
+    r.nsite = n;
+    for (size_t i = 0; i < p->nprocs; i++)
+        p->procs[i](&r);
+    render_cache *rc = rcache_get();
+    if (rc != NULL)
+        dispatch_routes(p, &r, rc, skip, NULL);
+}
+
+void pipeline_emit(const pipeline *p, int level, const char *event,
+                   const metalog_field *fields, size_t n)
+{
+    if (level >= pipeline_level_for(p, "metalog"))
+        emit_except(p, level, event, fields, n, NULL);
+}
+
+/* A failing handler is reported once through the others (and its
+ * recovery once), as an ERROR/INFO record of the logger "metalog". It runs
+ * after the record that caused it is done with this thread's scratch, and
+ * the report itself never reports (no change is collected for it). */
+static void report_handler_state(const pipeline *p, const handler_change *chg)
+{
+    const handler *h = chg->h;
+    metalog_field fields[2] = {ml_str("handler", h->name ? h->name : "?"),
+                               ml_str("error", strerror(chg->err))};
+    if (chg->recovered)
+        emit_except(p, METALOG_INFO, "log writes recovered", fields, 1, h);
+    else
+        emit_except(p, METALOG_ERROR, "log write failed", fields, 2, h);
+}
+
+/* From a crash handler: no allocation, no lock waited for. Each route's
+ * handler writes what it buffered and, when the route takes r, r rendered
+ * into memory of our own (a record longer than it is cut off at a line
+ * end rather than allocated for). Handlers without a crash path (the
+ * webhook) are skipped. One crash at a time: the caller makes sure. */
+void pipeline_crash_write(const pipeline *p, const ml_record *r, int64_t deadline_ns)
+{
+    static char mem[64 * 1024];
+    for (size_t i = 0; i < p->nroutes; i++) {
+        const route *rt = &p->routes[i];
+        if (rt->h->ops->crash_flush == NULL)
+            continue;
+        size_t len = 0;
+        if (r != NULL && route_accepts(rt, r)) {
+            strbuf out = {mem, 0, sizeof mem, false, true};
+            mem[0] = '\0';
+            render_record(rt->render, r, &out, NULL);
+            len = out.len;
+            if (out.failed && len > 0 && mem[len - 1] != '\n')
+                mem[len++] = '\n';
+        }
+        rt->h->ops->crash_flush(rt->h, mem, len, deadline_ns);
+    }
+}
+
+/* -1 also when a handler's last write failed: the records it was given
+ * since then were not written, which is what a caller of flush asks.
+ * Buffered handlers write here, so their failures and recoveries are
+ * learned here; they are reported once every handler has been flushed,
+ * and the reports, which other handlers may have buffered, flushed too:
+ * a report must not wait in a buffer for a record that may never come. */
+int pipeline_flush(const pipeline *p)
+{
+    handler_change chg[PIPELINE_MAX_ROUTES];
+    size_t nchg = 0;
+    for (size_t i = 0; i < p->nroutes; i++) {
+        handler *h = p->routes[i].h;
+        int frc = h->ops->flush(h);
+        if (handler_note(h, frc))
+            chg[nchg++] = (handler_change){h, errno, frc == HANDLER_WRITTEN};
+    }
+    for (size_t i = 0; i < nchg; i++)
+        report_handler_state(p, &chg[i]);
+    int rc = 0;
+    for (size_t i = 0; i < p->nroutes; i++) {
+        handler *h = p->routes[i].h;
+        /* Only the reports go out here. A failure is counted, and its
+         * state left for the next write or flush to find and report. */
+        if (nchg > 0 && h->ops->flush(h) == HANDLER_FAILED)
+            atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+        if (__atomic_load_n(&h->failing, __ATOMIC_RELAXED))
+            rc = -1;
+    }
+    return rc;
+}

@@ -1,0 +1,239 @@
+#include "pipeline/processors.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "render/render_util.h"
+#include "util/stacktrace.h"
+#include "util/strbuf.h"
+#include "util/tls.h"
+
+/* Per-thread scratch the processors fill and the renderers read. It is
+ * reused record after record and released when the thread exits. */
+typedef struct proc_scratch {
+    const metalog_field **merged;
+    size_t merged_cap;
+    strbuf exception;
+    time_t cached_sec;
+    char cached_prefix[20]; /* "2025-10-17T12:34:56" */
+} proc_scratch;
+
+static __thread proc_scratch *scratch ML_TLS_FAST;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
+{
+    proc_scratch *s = p;
+    free(s->merged);
+    strbuf_free(&s->exception);
+    free(s);
+    scratch = NULL;
+}
+
+static void scratch_key_create(void)
+{
+    pthread_key_create(&scratch_key, scratch_free);
+}
+
+static proc_scratch *scratch_get(void)
+{
+    if (scratch == NULL) {
+        pthread_once(&scratch_once, scratch_key_create);
+        scratch = calloc(1, sizeof *scratch);
+        if (scratch == NULL)
+            return NULL;
+        scratch->cached_sec = (time_t)-1;
+        pthread_setspecific(scratch_key, scratch);
+    }
+    return scratch;
+}
+
+static void put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+/* "00" "01" .. "99", for the microseconds of every record. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
+size_t timestamp_format(const struct timespec *ts, char *out)
+{
+    proc_scratch *s = scratch_get();
+    char local[20];
+    char *prefix = s ? s->cached_prefix : local;
+    if (s == NULL || s->cached_sec != ts->tv_sec) {
+        struct tm tm;
+        gmtime_r(&ts->tv_sec, &tm);
+        int year = tm.tm_year + 1900;
+        put2(prefix, year / 100);
+        put2(prefix + 2, year % 100);
+        prefix[4] = '-';
+        put2(prefix + 5, tm.tm_mon + 1);
+        prefix[7] = '-';
+        put2(prefix + 8, tm.tm_mday);
+        prefix[10] = 'T';
+        put2(prefix + 11, tm.tm_hour);
+        prefix[13] = ':';
+        put2(prefix + 14, tm.tm_min);
+        prefix[16] = ':';
+        put2(prefix + 17, tm.tm_sec);
+        if (s != NULL)
+            s->cached_sec = ts->tv_sec;
+    }
+    memcpy(out, prefix, 19);
+    out[19] = '.';
+    long us = ts->tv_nsec / 1000;
+    if (us >= 0 && us < 1000000) {
+        /* A normalized timespec: two digits at a time, from a table. */
+        unsigned u = (unsigned)us, hi = u / 10000, lo = u % 10000;
+        memcpy(out + 20, digit_pairs + 2 * hi, 2);
+        memcpy(out + 22, digit_pairs + 2 * (lo / 100), 2);
+        memcpy(out + 24, digit_pairs + 2 * (lo % 100), 2);
+    } else {
+        /* Anything else keeps the text it always had. */
+        for (int i = 25; i >= 20; i--) {
+            out[i] = (char)('0' + us % 10);
+            us /= 10;
+        }
+    }
+    out[26] = 'Z';
+    out[27] = '\0';
+    return 27;
+}
+
+void proc_add_timestamp(ml_record *r)
+{
+    r->timestamp_len = timestamp_format(&r->ts, r->timestamp);
+}
+
+void proc_add_log_level(ml_record *r)
+{
+    r->level_name = conf_level_name(r->level);
+}
+
+static bool merged_grow(proc_scratch *s, size_t need)
+{
+    if (need <= s->merged_cap)
+        return true;
+    size_t cap = s->merged_cap ? s->merged_cap : 32;
+    while (cap < need)
+        cap *= 2;
+    const metalog_field **p = realloc(s->merged, cap * sizeof *p);
+    if (p == NULL)
+        return false;
+    s->merged = p;
+    s->merged_cap = cap;
+    return true;
+}
+
+/* The first bytes of the keys merged so far, folded onto 64 bits: a key
+ * whose bit is still clear cannot equal an earlier key, so the usual
+ * record, whose keys mostly start differently, merges without comparing
+ * keys at all. One word, so that it stays in a register. */
+/* Keys whose first bytes differ here are different keys on output too;
+ * a first byte of 0x80 or more may be repaired to U+FFFD as another one
+ * is, so all of them share one bit. */
+static inline bool first_seen(uint64_t *seen, unsigned char c)
+{
+    uint64_t bit = (uint64_t)1 << (c >= 0x80 ? 63 : c & 63);
+    bool was = (*seen & bit) != 0;
+    *seen |= bit;
+    return was;
+}
+
+/* Adds f, or overwrites the entry with its key when stronger is set.
+ * Inline: it runs once per field of every record. */
+static inline size_t merge_one(const metalog_field **out, size_t n, uint64_t *seen,
+                               const metalog_field *f, bool stronger)
+{
+    if (f->key == NULL || f->type == METALOG_FIELD_NONE)
+        return n;
+    if (first_seen(seen, (unsigned char)f->key[0])) {
+        for (size_t j = 0; j < n; j++) {
+            if (ru_same_key(out[j]->key, f->key)) {
+                if (stronger)
+                    out[j] = f;
+                return n;
+            }
+        }
+    }
+    out[n] = f;
+    return n + 1;
+}
+
+/* The usual record: call-site fields only, each with a key, and keys
+ * whose first bytes differ. Merging then changes nothing, so the fields
+ * are taken in order without the general walk. false when that does not
+ * hold; out is then partly written, and the general walk starts over. */
+static bool merge_site_only(const ml_record *r, const metalog_field **out)
+{
+    uint64_t seen = 0;
+    /* In locals: out[i] has the type of r->site, so each store would
+     * otherwise make the compiler read r again. */
+    const metalog_field *site = r->site;
+    size_t n = r->nsite;
+    for (size_t i = 0; i < n; i++) {
+        const metalog_field *f = &site[i];
+        if (f->key == NULL || f->type == METALOG_FIELD_NONE ||
+            first_seen(&seen, (unsigned char)f->key[0]))
+            return false;
+        out[i] = f;
+    }
+    return true;
+}
+
+void proc_merge_context(ml_record *r)
+{
+    proc_scratch *s = scratch_get();
+    size_t total = r->nbound + r->nctx + r->nsite;
+    if (s == NULL || !merged_grow(s, total)) {
+        /* Out of memory: the record goes out without its fields rather
+         * than not at all. */
+        r->fields = NULL;
+        r->nfields = 0;
+        return;
+    }
+    const metalog_field **out = s->merged;
+    r->fields = out;
+    if (r->nbound == 0 && r->nctx == 0 && merge_site_only(r, out)) {
+        r->nfields = r->nsite;
+        return;
+    }
+    size_t n = 0;
+    uint64_t seen = 0;
+    /* Bound fields first: within one logger keys are already unique (and
+     * valid: fields_merge dropped those without a key). */
+    for (size_t i = 0; i < r->nbound; i++) {
+        first_seen(&seen, (unsigned char)r->bound[i].key[0]);
+        out[n++] = &r->bound[i];
+    }
+    /* Thread context is the weakest source: it never overrides. */
+    for (size_t i = 0; i < r->nctx; i++)
+        n = merge_one(out, n, &seen, &r->ctx[i], false);
+    for (size_t i = 0; i < r->nsite; i++)
+        n = merge_one(out, n, &seen, &r->site[i], true);
+    r->nfields = n;
+}
+
+void proc_format_exception(ml_record *r)
+{
+    if (r->frames == NULL || r->nframes <= 0)
+        return;
+    proc_scratch *s = scratch_get();
+    if (s == NULL)
+        return;
+    strbuf_reset(&s->exception);
+    stacktrace_format(r->frames, r->nframes, &s->exception);
+    if (!s->exception.failed) {
+        r->exception = strbuf_str(&s->exception);
+        r->exception_len = s->exception.len;
+    }
+}

@@ -1,0 +1,334 @@
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+#include "util/image.h"
+#include "render/render.h"
+#include "render/render_lit.h"
+#include "render/render_util.h"
+
+/* Key order is part of the contract: timestamp, level, logger, event, the
+ * merged context in its order, exception last.
+ *
+ * This is the hot path of every file handler, so the fixed parts and each
+ * field's key go out through strbuf_begin/strbuf_end: one capacity check
+ * per group of writes instead of one per piece. */
+
+/* ,"key":value for one field, skipped when the key is a record key. */
+static void json_field(const metalog_field *f, strbuf *out, lit_cache *lits)
+{
+    if (lit_field(out, lits, f, LIT_JSON_KEY, LIT_JSON_VALUE, ru_scalar_json, ru_json_cstring))
+        return;
+    /* The usual key is short and plain: it is copied between quotes while
+     * it is measured, along with a non-string value, in one reservation.
+     * Nothing counts until strbuf_end, so any other key starts over. */
+    char *p = strbuf_begin(out, 2 + RU_SHORT + 2 + RU_SCALAR_MAX);
+    if (p == NULL)
+        return;
+    size_t kn = ru_copy_plain(p + 2, f->key, RU_SHORT, ru_json_plain_byte);
+    if (f->key[kn] != '\0') {
+        kn += strlen(f->key + kn);
+        if (ru_key_reserved_n(f->key, kn))
+            return;
+        strbuf_putc(out, ',');
+        ru_json_string(out, f->key, kn);
+        strbuf_putc(out, ':');
+        ru_value_json(out, f);
+        return;
+    }
+    if (ru_key_reserved_n(f->key, kn))
+        return;
+    p[0] = ',';
+    p[1] = '"';
+    p += 2 + kn;
+    *p++ = '"';
+    *p++ = ':';
+    if (f->type == METALOG_FIELD_STR) {
+        strbuf_end(out, p);
+        lit_string(out, lits, f->v.s, LIT_JSON_VALUE, ru_json_cstring);
+    } else {
+        strbuf_end(out, ru_scalar_json(p, f));
+    }
+}
+
+static void render_json_long(const ml_record *r, strbuf *out, lit_cache *lits);
+
+/* Every line starts so; the timestamp follows. */
+static const char ts_key[] = "{\"timestamp\":\"";
+
+/* ---- Record shapes ----
+ *
+ * The records of one call site look alike: the same level, logger, event
+ * and keys, only the values and the time differ. Such a record's line is
+ * fixed text with holes: the timestamp, then each field's value. A shape
+ * keeps that text, cut where the holes go, once per thread, so that the
+ * next record like it is one lookup, a few copies and its values. The
+ * text comes from the long way itself (render_json_long and the literal
+ * cache's key texts), so both ways write the same bytes; a test compares
+ * them.
+ *
+ * Every pointer a shape is matched by stays valid with unchanged text for
+ * as long as the process runs: the event and the keys are literals of the
+ * executable (image.h), the level name is one of the library's own, and
+ * a logger's name lives as long as the process. Values, their types
+ * included, are never part of a shape: each is written as it comes, so a
+ * call site that logs "buy" and "sell" in turn, or 1 and "n/a", keeps
+ * one. */
+
+#define SHAPE_FIELDS 12
+#define SHAPE_TEXT 320 /* the fixed text of a line, every piece together */
+#define SHAPE_SETS 32
+#define SHAPE_COPY 16  /* pieces are copied in steps of this many bytes */
+
+typedef struct json_shape {
+    const char *event; /* NULL: empty */
+    bool none; /* records like this have no shape: the long way */
+    const char *logger;
+    size_t logger_len;
+    const char *level_name;
+    size_t nfields;
+    const char *keys[SHAPE_FIELDS];
+    /* The holes after the timestamp's: the fields rendered (a key the
+     * record renders itself is left out), and after each, a piece. */
+    size_t nvalues;
+    unsigned char value[SHAPE_FIELDS];
+    unsigned short piece[SHAPE_FIELDS + 1]; /* into text; piece[0] follows the timestamp */
+    unsigned short piece_len[SHAPE_FIELDS + 1];
+    /* Bytes a line can still need after each hole: the pieces to come,
+     * a scalar per value, and the copies' overrun. */
+    unsigned short rest[SHAPE_FIELDS + 1];
+    char text[SHAPE_TEXT + SHAPE_COPY];
+} json_shape;
+
+/* Two ways per set: two shapes that meet in a set and alternate, as a
+ * program's records often do, keep one each. */
+struct json_shapes {
+    json_shape set[SHAPE_SETS][2];
+    unsigned char next[SHAPE_SETS]; /* the way the next new shape of a set takes */
+};
+
+static bool shape_matches(const json_shape *s, const ml_record *r);
+
+/* r's shape if this thread has it (*found), else the way to build it in;
+ * NULL when out of memory. */
+static json_shape *shape_slot(lit_cache *c, const ml_record *r, bool *found)
+{
+    if (c->shapes == NULL && (c->shapes = calloc(1, sizeof *c->shapes)) == NULL)
+        return NULL;
+    /* Not by the event alone: one event logged at two levels, by several
+     * loggers, or with two sets of keys, in turn would rebuild its shape
+     * at every record. */
+    uintptr_t id = (uintptr_t)r->event ^ (uintptr_t)r->level_name << 1 ^
+                   (uintptr_t)r->logger << 3 ^ r->nfields << 7;
+    if (r->nfields > 0)
+        id ^= (uintptr_t)r->fields[0]->key << 2;
+    size_t set = (size_t)(((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)) >> 56) % SHAPE_SETS;
+    json_shape *way = c->shapes->set[set];
+    *found = true;
+    if (shape_matches(&way[0], r))
+        return &way[0];
+    if (shape_matches(&way[1], r))
+        return &way[1];
+    *found = false;
+    unsigned char w = c->shapes->next[set];
+    c->shapes->next[set] = (unsigned char)(w ^ 1);
+    return &way[w];
+}
+
+static bool shape_matches(const json_shape *s, const ml_record *r)
+{
+    if (s->event != r->event || s->logger != r->logger || s->logger_len != r->logger_len ||
+        s->level_name != r->level_name || s->nfields != r->nfields)
+        return false;
+    for (size_t i = 0; i < r->nfields; i++)
+        if (s->keys[i] != r->fields[i]->key)
+            return false;
+    return true;
+}
+
+/* Appends a piece of n bytes at src to the shape's text; false when the
+ * text would not fit. */
+static bool shape_piece(json_shape *s, size_t *used, size_t k, const char *src, size_t n)
+{
+    if (*used + n > SHAPE_TEXT)
+        return false;
+    memcpy(s->text + *used, src, n);
+    s->piece[k] = (unsigned short)*used;
+    s->piece_len[k] = (unsigned short)n;
+    *used += n;
+    return true;
+}
+
+/* The text of r's shape into s; false when it has none. */
+static bool shape_text(json_shape *s, const ml_record *r, lit_cache *c)
+{
+    if (!image_const(r->event) || r->level_name != conf_level_name(r->level))
+        return false;
+    /* The head the long way, for a record without fields: what follows
+     * the timestamp up to the end of the event is the first piece. (Not
+     * in c's scratch, which a new literal would overwrite.) */
+    ml_record head = *r;
+    head.nfields = 0;
+    strbuf b = STRBUF_INIT;
+    render_json_long(&head, &b, NULL);
+    size_t skip = sizeof ts_key - 1 + r->timestamp_len;
+    char joined[SHAPE_TEXT + LIT_TEXT_MAX];
+    size_t pending = b.len - skip - 2; /* without the closing "}\n" */
+    bool fits = !b.failed && b.len >= skip + 2 && pending <= SHAPE_TEXT;
+    if (fits)
+        memcpy(joined, b.data + skip, pending);
+    strbuf_free(&b);
+    if (!fits)
+        return false;
+    /* joined holds the piece that grows until the next hole. */
+    size_t used = 0, k = 0, nvalues = 0;
+    for (size_t i = 0; i < r->nfields; i++) {
+        const metalog_field *f = r->fields[i];
+        if (!image_const(f->key))
+            return false;
+        const lit_slot *key = lit_get(c, f->key, LIT_JSON_KEY);
+        if (key->len == LIT_NONE)
+            return false;
+        if (key->skip)
+            continue;
+        /* The key's text ends the piece before its value's hole. */
+        memcpy(joined + pending, key->text, key->len);
+        if (!shape_piece(s, &used, k++, joined, pending + key->len))
+            return false;
+        s->value[nvalues++] = (unsigned char)i;
+        pending = 0;
+    }
+    memcpy(joined + pending, "}\n", 2);
+    if (!shape_piece(s, &used, k, joined, pending + 2))
+        return false;
+    size_t rest = 0;
+    for (size_t j = nvalues + 1; j-- > 0;) {
+        rest += s->piece_len[j] + SHAPE_COPY;
+        s->rest[j] = (unsigned short)rest;
+        rest += RU_SCALAR_MAX;
+    }
+    s->nvalues = nvalues;
+    return true;
+}
+
+/* Makes s the shape of r: its text, or none when r's kind has no shape
+ * (a key or event that is not a literal, more text than a shape holds).
+ * Either way the next record like r finds it. */
+static void shape_build(json_shape *s, const ml_record *r, lit_cache *c)
+{
+    c->shapes_built++;
+    s->event = r->event;
+    s->logger = r->logger;
+    s->logger_len = r->logger_len;
+    s->level_name = r->level_name;
+    s->nfields = r->nfields;
+    for (size_t i = 0; i < r->nfields; i++)
+        s->keys[i] = r->fields[i]->key;
+    s->none = !shape_text(s, r, c);
+}
+
+/* A piece of the shape's text at p; returns the end of what it wrote.
+ * The copy may run up to SHAPE_COPY - 1 bytes past it (counted in
+ * rest). */
+static char *shape_put(char *p, const json_shape *s, size_t k)
+{
+    const char *src = s->text + s->piece[k];
+    for (size_t i = 0; i < s->piece_len[k]; i += SHAPE_COPY)
+        memcpy(p + i, src + i, SHAPE_COPY);
+    return p + s->piece_len[k];
+}
+
+/* Renders r through its shape; false when it has none (nothing written). */
+static bool render_json_shaped(const ml_record *r, strbuf *out, lit_cache *lits)
+{
+    if (r->exception != NULL || r->nfields > SHAPE_FIELDS)
+        return false;
+    bool found;
+    json_shape *s = shape_slot(lits, r, &found);
+    if (s == NULL)
+        return false;
+    if (!found)
+        shape_build(s, r, lits);
+    if (s->none)
+        return false;
+    char *p = strbuf_begin(out, sizeof ts_key - 1 + sizeof r->timestamp + s->rest[0]);
+    if (p == NULL)
+        return true; /* out of memory: out says so */
+    p = ru_put(p, ts_key, sizeof ts_key - 1);
+    memcpy(p, r->timestamp, sizeof r->timestamp);
+    p = shape_put(p + r->timestamp_len, s, 0);
+    for (size_t j = 0; j < s->nvalues; j++) {
+        const metalog_field *f = r->fields[s->value[j]];
+        if (f->type == METALOG_FIELD_STR) {
+            strbuf_end(out, p);
+            lit_string(out, lits, f->v.s, LIT_JSON_VALUE, ru_json_cstring);
+            if ((p = strbuf_begin(out, s->rest[j + 1])) == NULL)
+                return true;
+        } else {
+            p = ru_scalar_json(p, f);
+        }
+        p = shape_put(p, s, j + 1);
+    }
+    strbuf_end(out, p);
+    return true;
+}
+
+void render_json(const ml_record *r, strbuf *out, lit_cache *lits)
+{
+    if (lits == NULL || !render_json_shaped(r, out, lits))
+        render_json_long(r, out, lits);
+}
+
+static void render_json_long(const ml_record *r, strbuf *out, lit_cache *lits)
+{
+    static const char level_key[] = "\",\"level\":\"";
+    static const char logger_key[] = "\",\"logger\":";
+    size_t level_len = strlen(r->level_name);
+    /* The start of the line, up to the logger's value, in one reservation.
+     * The timestamp is copied as the whole array, a fixed size the
+     * compiler turns into a few moves; only its length counts (the text
+     * lies in that array, so timestamp_len <= sizeof r->timestamp), and
+     * what follows overwrites the rest. */
+    char *p = strbuf_begin(out, sizeof ts_key - 1 + sizeof r->timestamp + sizeof level_key - 1 +
+                                    level_len + sizeof logger_key - 1 + RU_SHORT + 2);
+    if (p == NULL)
+        return;
+    p = ru_put(p, ts_key, sizeof ts_key - 1);
+    memcpy(p, r->timestamp, sizeof r->timestamp);
+    p += r->timestamp_len;
+    p = ru_put(p, level_key, sizeof level_key - 1);
+    p = ru_put(p, r->level_name, level_len);
+    p = ru_put(p, logger_key, sizeof logger_key - 1);
+    /* A short plain logger name goes between quotes as it is. */
+    size_t ln = 0;
+    if (r->logger_len <= RU_SHORT)
+        ln = ru_copy_plain(p + 1, r->logger, r->logger_len, ru_json_plain_byte);
+    if (ln == r->logger_len) {
+        p[0] = '"';
+        p[ln + 1] = '"';
+        strbuf_end(out, p + ln + 2);
+    } else {
+        strbuf_end(out, p);
+        ru_json_string(out, r->logger, r->logger_len);
+    }
+    strbuf_append(out, ",\"event\":", 9);
+    lit_string(out, lits, r->event, LIT_JSON_VALUE, ru_json_cstring);
+    for (size_t i = 0; i < r->nfields; i++)
+        json_field(r->fields[i], out, lits);
+    if (r->exception != NULL) {
+        strbuf_append(out, ",\"exception\":", 13);
+        ru_json_string(out, r->exception, r->exception_len);
+    }
+    strbuf_append(out, "}\n", 2);
+}
+
+void render_record(render_kind kind, const ml_record *r, strbuf *out, lit_cache *lits)
+{
+    switch (kind) {
+    case RENDER_JSON: render_json(r, out, lits); break;
+    case RENDER_TEXT: render_text(r, out, lits); break;
+    case RENDER_CONSOLE: render_console(r, false, out); break;
+    default: render_console(r, true, out); break;
+    }
+}

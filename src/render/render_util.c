@@ -1,0 +1,710 @@
+#include "render/render_util.h"
+
+#include "render/f64.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+static const char hex[] = "0123456789abcdef";
+static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+size_t ru_utf8_seq(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned min;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    unsigned cp = c & (0x3f >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    /* Overlong forms, UTF-16 surrogates and values past U+10FFFF are
+     * invalid UTF-8 even when the bytes look well formed. */
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* One unit of repaired text at p: a valid sequence, or U+FFFD for the
+ * invalid byte there. *used is the bytes of p it takes. */
+static const unsigned char *repaired_unit(const unsigned char *p, size_t n, size_t *len,
+                                          size_t *used)
+{
+    size_t seq = ru_utf8_seq(p, n);
+    if (seq == 0) {
+        *len = 3;
+        *used = 1;
+        return (const unsigned char *)replacement;
+    }
+    *len = *used = seq;
+    return p;
+}
+
+bool ru_repaired_equal(const char *a, const char *b)
+{
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    size_t na = strlen(a), nb = strlen(b);
+    while (na > 0 && nb > 0) {
+        size_t la, lb, ua, ub;
+        const unsigned char *x = repaired_unit(p, na, &la, &ua);
+        const unsigned char *y = repaired_unit(q, nb, &lb, &ub);
+        if (la != lb || memcmp(x, y, la) != 0)
+            return false;
+        p += ua;
+        na -= ua;
+        q += ub;
+        nb -= ub;
+    }
+    return na == 0 && nb == 0;
+}
+
+/* ---- Finding the bytes that need work ----
+ *
+ * Almost every key and value is printable ASCII that goes out as it is, so
+ * each escaper first measures the plain prefix and copies it in one go.
+ * Eight bytes are tested at a time with the classic "has a byte below n"
+ * bit trick: (w - n*ONES) & ~w & HIGHS is non-zero exactly when some byte
+ * of w is below n (n <= 0x80). Individual flag bits may be wrong above the
+ * first hit, so a word that flags is rescanned byte by byte; the verdict
+ * for the word as a whole is exact. */
+
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline uint64_t load8(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, 8); /* unaligned, and never past the string's end */
+    return w;
+}
+
+static inline uint64_t below(uint64_t w, unsigned n)
+{
+    return (w - ONES * n) & ~w & HIGHS;
+}
+
+static inline uint64_t has_byte(uint64_t w, unsigned c)
+{
+    return below(w ^ (ONES * c), 1);
+}
+
+/* Any byte of 0x7f or more. Adding 1 sets the top bit of 0x7f..0xfe; 0xff
+ * wraps (and its carry may flag the next byte), but its own top bit is
+ * set, so the verdict stays exact. */
+static inline uint64_t del_or_high(uint64_t w)
+{
+    return ((w + ONES) | w) & HIGHS;
+}
+
+/* JSON: printable ASCII but '"' and '\\' goes out as it is. */
+#define JSON_PLAIN(c) ((c) >= 0x20 && (c) < 0x7f && (c) != '"' && (c) != '\\')
+#define JSON_PLAIN4(c) JSON_PLAIN(c), JSON_PLAIN(c + 1), JSON_PLAIN(c + 2), JSON_PLAIN(c + 3)
+#define JSON_PLAIN16(c) JSON_PLAIN4(c), JSON_PLAIN4(c + 4), JSON_PLAIN4(c + 8), JSON_PLAIN4(c + 12)
+#define JSON_PLAIN64(c)                                                                            \
+    JSON_PLAIN16(c), JSON_PLAIN16(c + 16), JSON_PLAIN16(c + 32), JSON_PLAIN16(c + 48)
+const bool ru_json_plain_byte[256] = {JSON_PLAIN64(0), JSON_PLAIN64(64), JSON_PLAIN64(128),
+                                      JSON_PLAIN64(192)};
+
+static inline bool json_plain(unsigned char c)
+{
+    return ru_json_plain_byte[c];
+}
+
+static inline bool json_word_plain(uint64_t w)
+{
+    return (below(w, 0x20) | del_or_high(w) | has_byte(w, '"') | has_byte(w, '\\')) == 0;
+}
+
+/* logfmt: a bare value also excludes the space and '='. */
+#define LOGFMT_PLAIN(c) ((c) > 0x20 && (c) < 0x7f && (c) != '"' && (c) != '=' && (c) != '\\')
+#define LOGFMT_PLAIN4(c)                                                                           \
+    LOGFMT_PLAIN(c), LOGFMT_PLAIN(c + 1), LOGFMT_PLAIN(c + 2), LOGFMT_PLAIN(c + 3)
+#define LOGFMT_PLAIN16(c)                                                                          \
+    LOGFMT_PLAIN4(c), LOGFMT_PLAIN4(c + 4), LOGFMT_PLAIN4(c + 8), LOGFMT_PLAIN4(c + 12)
+#define LOGFMT_PLAIN64(c)                                                                          \
+    LOGFMT_PLAIN16(c), LOGFMT_PLAIN16(c + 16), LOGFMT_PLAIN16(c + 32), LOGFMT_PLAIN16(c + 48)
+const bool ru_logfmt_plain_byte[256] = {LOGFMT_PLAIN64(0), LOGFMT_PLAIN64(64), LOGFMT_PLAIN64(128),
+                                        LOGFMT_PLAIN64(192)};
+
+static inline bool logfmt_word_plain(uint64_t w)
+{
+    return (below(w, 0x21) | del_or_high(w) | has_byte(w, '"') | has_byte(w, '=') |
+            has_byte(w, '\\')) == 0;
+}
+
+/* s[0..n), 0 < n < 8, as one word to test: two overlapping loads, or
+ * three single bytes, with the rest filled with 'a' (plain everywhere).
+ * Every byte of s is in the word, some twice, which a test of "every byte
+ * is plain" does not mind; no byte past s + n is read. */
+static inline uint64_t load_short(const unsigned char *s, size_t n)
+{
+    if (n >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, s, 4);
+        memcpy(&hi, s + n - 4, 4);
+        return lo | (uint64_t)hi << 32;
+    }
+    return (ONES * 'a' & ~(uint64_t)0xffffff) | s[0] | (uint64_t)s[n / 2] << 8 |
+           (uint64_t)s[n - 1] << 16;
+}
+
+/* Whether every byte of s passes word_plain, a word test: whole words,
+ * then the last (possibly overlapping) one. Inlined with a constant
+ * word_plain, so the test is not called through the pointer. */
+static inline bool all_plain(const unsigned char *s, size_t n, bool (*word_plain)(uint64_t))
+{
+    if (n == 0)
+        return true;
+    if (n < 8)
+        return word_plain(load_short(s, n));
+    for (size_t i = 0; i + 8 < n; i += 8)
+        if (!word_plain(load8(s + i)))
+            return false;
+    return word_plain(load8(s + n - 8));
+}
+
+/* The length of the prefix of s that JSON holds as it is. */
+static size_t json_plain_len(const unsigned char *s, size_t n)
+{
+    if (all_plain(s, n, json_word_plain))
+        return n;
+    size_t i = 0;
+    while (i + 8 <= n && json_word_plain(load8(s + i)))
+        i += 8;
+    while (i < n && json_plain(s[i]))
+        i++;
+    return i;
+}
+
+/* The part of a JSON string from its first byte that needs work: escapes,
+ * UTF-8 checks, runs of plain bytes in between. */
+static void json_string_rest(strbuf *o, const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t run = i + json_plain_len(p + i, n - i);
+        if (run > i) {
+            strbuf_append(o, (const char *)p + i, run - i);
+            i = run;
+            continue;
+        }
+        unsigned char c = p[i];
+        if (c >= 0x80) {
+            size_t len = ru_utf8_seq(p + i, n - i);
+            if (len == 0) {
+                strbuf_append(o, replacement, 3);
+                i++;
+            } else {
+                strbuf_append(o, (const char *)p + i, len);
+                i += len;
+            }
+            continue;
+        }
+        char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        switch (c) {
+        case '"': strbuf_append(o, "\\\"", 2); break;
+        case '\\': strbuf_append(o, "\\\\", 2); break;
+        case '\n': strbuf_append(o, "\\n", 2); break;
+        case '\r': strbuf_append(o, "\\r", 2); break;
+        case '\t': strbuf_append(o, "\\t", 2); break;
+        case '\b': strbuf_append(o, "\\b", 2); break;
+        case '\f': strbuf_append(o, "\\f", 2); break;
+        default: strbuf_append(o, esc, 6); break;
+        }
+        i++;
+    }
+}
+
+void ru_json_string(strbuf *o, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t plain = json_plain_len(p, n);
+    /* Most strings need no escaping: room for all of it, quotes included,
+     * and one copy. */
+    char *w = strbuf_begin(o, n + 2);
+    if (w == NULL)
+        return;
+    *w++ = '"';
+    w = ru_put(w, s, plain);
+    if (plain < n) {
+        strbuf_end(o, w);
+        json_string_rest(o, p + plain, n - plain);
+        strbuf_putc(o, '"');
+        return;
+    }
+    *w++ = '"';
+    strbuf_end(o, w);
+}
+
+void ru_json_cstring(strbuf *o, const char *s)
+{
+    /* Copy while scanning, into room reserved for a short string: no
+     * strlen, no second pass. Nothing is committed until strbuf_end, so a
+     * string that turns out long or in need of escapes starts over. */
+    char *p = strbuf_begin(o, RU_SHORT + 2);
+    if (p == NULL)
+        return;
+    size_t n = ru_copy_plain(p + 1, s, RU_SHORT, ru_json_plain_byte);
+    if (s[n] != '\0') {
+        ru_json_string(o, s, n + strlen(s + n));
+        return;
+    }
+    p[0] = '"';
+    p[n + 1] = '"';
+    strbuf_end(o, p + n + 2);
+}
+
+/* Bytes ru_escape copies as they are: printable ASCII, except the quote
+ * and the backslash when quoting (which is the set JSON copies). */
+static size_t escape_plain_len(const unsigned char *s, size_t n, int quote)
+{
+    size_t i = 0;
+    if (quote) {
+        while (i < n && json_plain(s[i]))
+            i++;
+    } else {
+        while (i < n && s[i] >= 0x20 && s[i] < 0x7f)
+            i++;
+    }
+    return i;
+}
+
+void ru_escape(strbuf *o, const char *s, size_t n, int quote, int newline_ok)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (quote)
+        strbuf_putc(o, '"');
+    size_t i = 0;
+    while (i < n) {
+        size_t run = escape_plain_len(p + i, n - i, quote);
+        if (run > 0) {
+            strbuf_append(o, s + i, run);
+            i += run;
+            continue;
+        }
+        unsigned char c = p[i];
+        if (c >= 0x80) {
+            size_t len = ru_utf8_seq(p + i, n - i);
+            if (len == 0) {
+                strbuf_append(o, replacement, 3);
+                i++;
+            } else if (len == 2 && c == 0xc2 && p[i + 1] < 0xa0) {
+                /* C1 controls (U+0080..U+009F): some terminals obey them. */
+                char esc[6] = {'\\', 'u', '0', '0', hex[p[i + 1] >> 4],
+                               hex[p[i + 1] & 15]};
+                strbuf_append(o, esc, 6);
+                i += 2;
+            } else {
+                strbuf_append(o, s + i, len);
+                i += len;
+            }
+            continue;
+        }
+        if (c == '\n' && newline_ok) {
+            strbuf_putc(o, '\n');
+        } else if (c == '\n') {
+            strbuf_append(o, "\\n", 2);
+        } else if (c == '\r') {
+            strbuf_append(o, "\\r", 2);
+        } else if (c == '\t') {
+            strbuf_append(o, "\\t", 2);
+        } else if (c < 0x20 || c == 0x7f) {
+            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+            strbuf_append(o, esc, 4);
+        } else {
+            /* Only '"' and '\\' when quoting: everything else printable
+             * was in the run. */
+            strbuf_putc(o, '\\');
+            strbuf_putc(o, (char)c);
+        }
+        i++;
+    }
+    if (quote)
+        strbuf_putc(o, '"');
+}
+
+void ru_logfmt_cvalue(strbuf *o, const char *s)
+{
+    /* As ru_json_cstring: copy while scanning, commit only a short plain
+     * value; the empty string is not plain, it is written "". */
+    char *p = strbuf_begin(o, RU_SHORT);
+    if (p == NULL)
+        return;
+    size_t n = ru_copy_plain(p, s, RU_SHORT, ru_logfmt_plain_byte);
+    if (n == 0 || s[n] != '\0') {
+        *p = '\0'; /* the copy overwrote the buffer's NUL */
+        ru_logfmt_value(o, s, n + strlen(s + n));
+        return;
+    }
+    strbuf_end(o, p + n);
+}
+
+void ru_logfmt_value(strbuf *o, const char *s, size_t n)
+{
+    if (n > 0 && all_plain((const unsigned char *)s, n, logfmt_word_plain))
+        strbuf_append(o, s, n);
+    else
+        ru_escape(o, s, n, 1, 0);
+}
+
+/* "00" "01" .. "99": two digits per division halves the divisions. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
+/* The number of decimal digits of v (1..20): the bit length gives it to
+ * within one (1233/4096 is just below log10(2)), a table settles which. */
+static size_t u64_digits(uint64_t v)
+{
+    /* clang-format off */
+    static const uint64_t pow10[20] = {
+        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+        10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+        1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
+        10000000000000000000u};
+    /* clang-format on */
+    if (v < 10)
+        return 1;
+    unsigned bits = 64 - (unsigned)__builtin_clzll(v);
+    size_t t = (bits * 1233) >> 12;
+    return t + (v >= pow10[t]);
+}
+
+/* Writes the digits of v so that the last one is just before end. */
+static void digits_before(char *end, uint64_t v)
+{
+    char *p = end;
+    while (v > UINT32_MAX) {
+        unsigned d = (unsigned)(v % 100);
+        v /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * d, 2);
+    }
+    /* The usual value fits 32 bits, where dividing by a constant is a
+     * cheaper multiplication than in 64. */
+    uint32_t w = (uint32_t)v;
+    while (w >= 100) {
+        unsigned d = w % 100;
+        w /= 100;
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * d, 2);
+    }
+    if (w >= 10) {
+        p -= 2;
+        memcpy(p, digit_pairs + 2 * w, 2);
+    } else {
+        *--p = (char)('0' + w);
+    }
+}
+
+size_t ru_format_u64(char *buf, uint64_t v)
+{
+    size_t n = u64_digits(v);
+    /* Written from the last digit back, straight into place. */
+    buf[n] = '\0';
+    digits_before(buf + n, v);
+    return n;
+}
+
+size_t ru_format_i64(char *buf, int64_t v)
+{
+    if (v >= 0)
+        return ru_format_u64(buf, (uint64_t)v);
+    buf[0] = '-';
+    /* Negate in unsigned arithmetic: -INT64_MIN overflows int64_t. */
+    return 1 + ru_format_u64(buf + 1, (uint64_t)0 - (uint64_t)v);
+}
+
+/* The text of a double. The layout is the one metalog has always written
+ * (with printf and a decimal fast path before src/f64.c), so that logs and
+ * the programs reading them see the same text; only the digits come from
+ * f64_digits now. With D the shortest digits (n of them, "0" for zero)
+ * and X the decimal exponent of the first one:
+ *   - NaN, Infinity and -Infinity for the values that are not finite;
+ *   - '-' before every negative value, negative zero included ("-0.0");
+ *   - plain decimal notation when -4 <= X < max(15, n) (printf's %.Pg rule
+ *     at the P = 15, 16 or 17 digits the old formatter printed with), or
+ *     when -7 <= X <= -5 and the text has at most 17 places (its decimal
+ *     fast path): "0.000123", "1.0842", "0.0000001", "123456789012345.0";
+ *     an integral value ends in ".0" so that it stays a double when read
+ *     back;
+ *   - otherwise printf's exponent notation, which needs no ".0": "1e+15",
+ *     "1.5e-07", "5e-324", "1.7976931348623157e+308" (a sign and at least
+ *     two digits after the 'e'). Subnormals always take it. */
+static bool f64_plain(int n, int x)
+{
+    if (x >= -4)
+        return x < (n > 15 ? n : 15);
+    return x >= -7 && n - 1 - x <= 17;
+}
+
+/* The n digits at dig (followed by '0's up to 17 bytes), the first at
+ * 10^x, in plain notation at p; returns the end. Copies are of fixed
+ * sizes where the buffer has room (32 bytes: at most 1 + 8 + 17 are
+ * written), which compile to a few moves. */
+static char *f64_plain_text(char *p, const char *dig, int n, int x)
+{
+    if (x < 0) { /* "0." and -x-1 zeros (six at most), then the digits */
+        memcpy(p, "0.000000", 8);
+        p += 1 - x;
+        memcpy(p, dig, 17);
+        return p + n;
+    }
+    memcpy(p, dig, 17);
+    if (x >= n - 1) { /* integral: the digits and the '0's after them, ".0" */
+        memcpy(p + x + 1, ".0", 2);
+        return p + x + 3;
+    }
+    /* The point after x + 1 digits, the rest after it. */
+    p[x + 1] = '.';
+    memcpy(p + x + 2, dig + x + 1, (size_t)(n - x - 1));
+    return p + n + 1;
+}
+
+/* The same in exponent notation: "d.ddde+XX", "de-07". */
+static char *f64_exponent_text(char *p, const char *dig, int n, int x)
+{
+    p[0] = dig[0];
+    p[1] = '.';
+    memcpy(p + 2, dig + 1, 16);
+    p += n > 1 ? n + 1 : 1;
+    *p++ = 'e';
+    *p++ = x < 0 ? '-' : '+';
+    unsigned ax = (unsigned)(x < 0 ? -x : x);
+    if (ax >= 100) {
+        *p++ = (char)('0' + ax / 100);
+        ax %= 100;
+    }
+    memcpy(p, digit_pairs + 2 * ax, 2);
+    return p + 2;
+}
+
+/* m / 10^k as decimal text: '-' first when neg, ".0" after an integral
+ * value (so that it stays a double when read back); NUL-terminated. The
+ * text is written from its end back, the k places first (their leading
+ * zeros included), so every digit goes straight into place. */
+static size_t decimal_text(char *buf, bool neg, uint64_t m, unsigned k)
+{
+    char *p = buf;
+    if (neg)
+        *p++ = '-';
+    if (k == 0) {
+        p += ru_format_u64(p, m);
+        memcpy(p, ".0", 3);
+        return (size_t)(p + 2 - buf);
+    }
+    size_t nd = u64_digits(m);
+    size_t whole = nd > k ? nd - k : 1; /* "0" before the point of 0.00ddd */
+    char *end = p + whole + 1 + k;
+    *end = '\0';
+    char *q = end;
+    unsigned i = k;
+    /* Two places a step: each step is a division, and they follow one
+     * another, so their number is what the text costs. */
+    for (; i >= 2; i -= 2) {
+        q -= 2;
+        memcpy(q, digit_pairs + 2 * (m % 100), 2);
+        m /= 100;
+    }
+    if (i == 1) {
+        *--q = (char)('0' + m % 10);
+        m /= 10;
+    }
+    *--q = '.';
+    digits_before(q, m);
+    return (size_t)(end - buf);
+}
+
+/* Divides m by 10^j when it is a multiple of it, in one multiplication:
+ * m * (5^-j mod 2^64), rotated right by j bits, is m / 10^j when m is a
+ * multiple of 10^j and more than UINT64_MAX / 10^j when it is not
+ * (Granlund and Montgomery, "Division by invariant integers using
+ * multiplication", section 9). */
+static inline bool divide_exact(uint64_t *m, uint64_t inverse, unsigned j, uint64_t limit)
+{
+    uint64_t q = *m * inverse;
+    q = (q >> j) | (q << (64 - j));
+    if (q > limit)
+        return false;
+    *m = q;
+    return true;
+}
+
+/* Removes the trailing zeros of m, at most k of them, lowering k to
+ * match: m / 10^k keeps its value. Greedy steps of 8, 4, 2 and 1 digits
+ * cover up to 15 zeros with four multiplications that follow one another
+ * (no division); the 16th, rarer, takes one more step of 8. */
+static void strip_zeros(uint64_t *m, unsigned *k)
+{
+    const uint64_t inv5 = 0xCCCCCCCCCCCCCCCDu; /* 5 * inv5 == 1 mod 2^64 */
+    const uint64_t inv25 = inv5 * inv5, inv625 = inv25 * inv25, inv5e8 = inv625 * inv625;
+    while (*k >= 8 && divide_exact(m, inv5e8, 8, UINT64_MAX / 100000000u))
+        *k -= 8;
+    if (*k >= 4 && divide_exact(m, inv625, 4, UINT64_MAX / 10000u))
+        *k -= 4;
+    if (*k >= 2 && divide_exact(m, inv25, 2, UINT64_MAX / 100u))
+        *k -= 2;
+    if (*k >= 1 && divide_exact(m, inv5, 1, UINT64_MAX / 10u))
+        *k -= 1;
+}
+
+/* Exact powers of ten as doubles: 10^22 is the last one. */
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The quickest case, one multiplication and one division: a = |v| in
+ * [1e-7, 1e15) that some decimal with at most K places reads back as,
+ * where K is the most places for which a * 10^K stays below 2^51. Then
+ * m = round(a * 10^K) is exact (the product's rounding and a's distance
+ * from that decimal add up to less than 1/2), m / 10^K reads back as a,
+ * and the same decimal without m's trailing zeros is the shortest text:
+ * any shorter one would have shown as more zeros. Prices, rates and
+ * measurements are such values. Returns 0 when a is not one. */
+static size_t f64_short_decimal(char *buf, double v, double a)
+{
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    int e2 = (int)(bits >> 52) - 1022; /* a < 2^e2: a is normal, positive */
+    /* 10^K <= 2^(51 - e2): log10(2) ~ 1233 / 4096, rounded down. */
+    unsigned K = (unsigned)((51 - e2) * 1233) >> 12;
+    if (K >= sizeof pow10_exact / sizeof pow10_exact[0])
+        return 0;
+    double scaled = a * pow10_exact[K];
+    uint64_t m = (uint64_t)(int64_t)(scaled + 0.5);
+    if ((double)m / pow10_exact[K] != a)
+        return 0;
+    strip_zeros(&m, &K);
+    if (K > 17)
+        return 0; /* more places than plain notation shows: the general way */
+    return decimal_text(buf, v < 0, m, K);
+}
+
+size_t ru_format_f64(char *buf, double v)
+{
+    if (isnan(v)) {
+        memcpy(buf, "NaN", 4);
+        return 3;
+    }
+    if (isinf(v)) {
+        const char *s = v > 0 ? "Infinity" : "-Infinity";
+        size_t len = strlen(s);
+        memcpy(buf, s, len + 1);
+        return len;
+    }
+    /* Prices and measurements first: one multiplication and one division
+     * give their shortest text, which is also the nearest (see
+     * f64_short_decimal), in the layout below. */
+    double a = fabs(v);
+    if (a >= 1e-7 && a < 1e15) {
+        size_t n = f64_short_decimal(buf, v, a);
+        if (n > 0)
+            return n;
+    }
+    char dig[17];
+    int x;
+    int n = f64_digits(dig, v, &x);
+    char *p = buf;
+    if (signbit(v))
+        *p++ = '-';
+    if (f64_plain(n, x))
+        p = f64_plain_text(p, dig, n, x);
+    else
+        p = f64_exponent_text(p, dig, n, x);
+    *p = '\0';
+    return (size_t)(p - buf);
+}
+
+/* Every non-string value as text: numbers, true/false, null. buf holds at
+ * least 32 bytes; the text is NUL-terminated. */
+static size_t scalar_text(const metalog_field *f, char *buf)
+{
+    switch (f->type) {
+    case METALOG_FIELD_INT: return ru_format_i64(buf, f->v.i);
+    case METALOG_FIELD_UINT: return ru_format_u64(buf, f->v.u);
+    case METALOG_FIELD_F64: return ru_format_f64(buf, f->v.f);
+    case METALOG_FIELD_BOOL:
+        if (f->v.b) {
+            memcpy(buf, "true", 5);
+            return 4;
+        }
+        memcpy(buf, "false", 6);
+        return 5;
+    default: memcpy(buf, "null", 5); return 4;
+    }
+}
+
+char *ru_scalar_json(char *p, const metalog_field *f)
+{
+    /* JSON has no NaN or infinities: they travel as strings. Their texts
+     * need no escaping, so the quotes are all there is to add. */
+    if (f->type == METALOG_FIELD_F64 && !isfinite(f->v.f)) {
+        *p = '"';
+        size_t n = ru_format_f64(p + 1, f->v.f);
+        p[n + 1] = '"';
+        return p + n + 2;
+    }
+    return p + scalar_text(f, p);
+}
+
+char *ru_scalar_text(char *p, const metalog_field *f)
+{
+    return p + scalar_text(f, p);
+}
+
+void ru_value_json(strbuf *o, const metalog_field *f)
+{
+    if (f->type == METALOG_FIELD_STR) {
+        ru_json_cstring(o, f->v.s);
+        return;
+    }
+    char *p = strbuf_begin(o, RU_SCALAR_MAX);
+    if (p != NULL)
+        strbuf_end(o, ru_scalar_json(p, f));
+}
+
+void ru_value_logfmt(strbuf *o, const metalog_field *f)
+{
+    if (f->type == METALOG_FIELD_STR) {
+        ru_logfmt_cvalue(o, f->v.s);
+        return;
+    }
+    char *p = strbuf_begin(o, RU_SCALAR_MAX);
+    if (p != NULL)
+        strbuf_end(o, ru_scalar_text(p, f));
+}
+
+bool ru_key_reserved_n(const char *k, size_t n)
+{
+    /* By length first: most keys are ruled out without a comparison. */
+    switch (n) {
+    case 5: return memcmp(k, "level", 5) == 0 || memcmp(k, "event", 5) == 0;
+    case 6: return memcmp(k, "logger", 6) == 0;
+    case 9: return memcmp(k, "timestamp", 9) == 0 || memcmp(k, "exception", 9) == 0;
+    default: return false;
+    }
+}
+
+bool ru_key_reserved(const char *k)
+{
+    return ru_key_reserved_n(k, strlen(k));
+}
