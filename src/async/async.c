@@ -9,10 +9,9 @@
 #include <time.h>
 
 #include "util/clock.h"
+#include "util/diag.h"
 #include "config/config.h"
-#include "record/context.h"
 #include "util/image.h"
-#include "core/logger.h"
 #include "pipeline/pipeline.h"
 #include "util/thread.h"
 #include "util/tls.h"
@@ -571,10 +570,10 @@ void async_submit(const pipeline *p, ml_record *r)
  * lengths of its copied strings are kept for the copy. */
 #define DIRECT_FIELDS 16
 
-bool async_log_call(const pipeline *p, const metalog_logger *lg, int level, const char *event,
-                    const metalog_field *f, size_t n)
+bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, int level,
+                    const char *event, const metalog_field *f, size_t n)
 {
-    if (lg->nbound != 0 || context_mine.n != 0 || n > DIRECT_FIELDS || !image_const(event))
+    if (n > DIRECT_FIELDS || !image_const(event))
         return false;
     /* One pass: every key a literal, and the bytes of the string values
      * that are not, which the entry copies after the fields. */
@@ -605,7 +604,7 @@ bool async_log_call(const pipeline *p, const metalog_logger *lg, int level, cons
     entry *e = ring_reserve(rg, size, pipeline_conf(p)->async_overflow == CONF_OVERFLOW_DROP, &pos);
     if (e == NULL)
         return true; /* dropped, and counted as such */
-    entry_head(e, size, p, ticks, lg->name, lg->name_len, level);
+    entry_head(e, size, p, ticks, logger, logger_len, level);
     e->event = event;
     e->nbound = 0;
     e->nctx = 0;
@@ -637,10 +636,10 @@ static void report_drops(ring *rg)
         return;
     metalog_field f = ml_uint("dropped", d - rg->dropped_reported);
     rg->dropped_reported = d;
-    const pipeline *p = pipeline_acquire();
-    if (p != NULL) /* NULL: out of memory; the drops stay counted */
-        pipeline_emit(p, METALOG_WARNING, "async queue full: records dropped", &f, 1);
-    pipeline_release();
+    diag_report(&(diag_note){.level = METALOG_WARNING,
+                             .event = "async queue full: records dropped",
+                             .fields = &f,
+                             .nfields = 1});
 }
 
 /* Handles every entry visible in rg. *last is the pipeline of the

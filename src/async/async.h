@@ -22,15 +22,16 @@
  * large for any queue is written by the caller, after its earlier records. */
 void async_submit(const pipeline *p, ml_record *r);
 
-/* The common async call, queued without an ml_record: when lg has no
- * bound context, the thread none, at most 16 fields, and the event and
+/* The common async call, queued without an ml_record: for a call whose
+ * logger has no bound fields and whose thread has no context (the caller
+ * checks), when it has at most 16 fields, and the event and
  * every key are literals of the executable (image.h), the entry is a
  * header, a copy of the call's field array and a copy of each string
  * value that is not such a literal. Returns false, having done nothing,
  * for any other call: the caller then builds the record and goes through
- * pipeline_dispatch. p is an async pipeline. */
-bool async_log_call(const pipeline *p, const metalog_logger *lg, int level, const char *event,
-                    const metalog_field *f, size_t n);
+ * async_submit. p is an async pipeline. */
+bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, int level,
+                    const char *event, const metalog_field *f, size_t n);
 
 /* Returns once every record queued before the call (by any thread) has
  * been written, and the handlers it went to flushed. Immediate when the

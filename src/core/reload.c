@@ -90,7 +90,7 @@ static void wake_fd_retire(void)
 
 /* A forked child shares the parent's pipe but not its control thread: it
  * closes its copy and has no thread; its next metalog_init starts one. */
-static void after_fork_child(void)
+void reload_fork_child(void)
 {
     pthread_mutex_init(&state_lock, NULL);
     atomic_store(&wake_fd, -1);
@@ -113,11 +113,6 @@ static char pipe_drain(int fd)
                 want = buf[i];
     }
     return want;
-}
-
-static void register_fork_handler(void)
-{
-    pthread_atfork(NULL, NULL, after_fork_child);
 }
 
 static void *control_main(void *arg)
@@ -147,8 +142,6 @@ static void *control_main(void *arg)
 
 static int control_start(void)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, register_fork_handler);
     control *c = calloc(1, sizeof *c);
     if (c == NULL) {
         error_set("cannot start the reload thread: out of memory");

@@ -22,4 +22,7 @@ int reload_signal_enable(bool on, int (*reload_fn)(void));
  * control thread. Not from the control thread. Idempotent. */
 void reload_signal_stop(void);
 
+/* In the child of a fork (lifecycle.c), which has no control thread. */
+void reload_fork_child(void);
+
 #endif

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "handler/webhook_http.h"
+#include "util/diag.h"
 #include "util/thread.h"
 
 #define WH_BACKOFF_BASE_NS (500 * 1000000ull) /* the wait before the first retry */
@@ -72,6 +73,7 @@ static struct {
 } wh = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t wh_once = PTHREAD_ONCE_INIT;
+static bool wh_inited; /* wh_init ran: there is state to reset after fork */
 /* webhook_shutdown's deadline (CLOCK_MONOTONIC ns), 0 while none: read
  * by a running POST, which abandons its attempt once it passes. */
 static _Atomic uint64_t wh_deadline;
@@ -134,8 +136,10 @@ static void wh_cond_init(void)
  * deliver, and the parent's libcurl handles (whose connection the parent
  * still uses) are left alone. No thread of the child waits on the
  * condition variable, so it is made afresh. */
-static void wh_fork_child(void)
+void webhook_fork_child(void)
 {
+    if (!wh_inited)
+        return;
     for (wh_item *it; (it = wh_pop()) != NULL;)
         wh_item_free(it);
     wh_item_free(wh.inflight);
@@ -154,7 +158,7 @@ static void wh_init(void)
 {
     wh_cond_init();
     handler_lock_register(&wh.lock, NULL, NULL);
-    pthread_atfork(NULL, NULL, wh_fork_child);
+    wh_inited = true;
 }
 
 /* ---- Dedup ---- */
@@ -232,8 +236,18 @@ static bool wh_is_stopping(void)
     return s;
 }
 
-/* ERROR through the current pipeline, whose webhook route takes only
- * CRITICAL: a report never becomes an alert. Once per outage, so that an
+static const handler_ops webhookh_ops;
+
+/* Through the pipeline in force, to every handler but the webhooks
+ * (util/diag.h): a report never becomes an alert, whatever levels the
+ * webhook takes. */
+static void wh_note(int level, const char *event, const metalog_field *f, size_t n)
+{
+    diag_report(&(diag_note){.level = level, .event = event, .fields = f, .nfields = n,
+                             .from = &webhookh_ops});
+}
+
+/* ERROR, once per outage, so that an
  * endpoint that stays down does not turn every alert into an error
  * record. Quiet during shutdown: the pipeline then is the built-in
  * default, not what the application configured. */
@@ -250,8 +264,7 @@ static void wh_note_failure(wh_reporter *rep, const char *url, const char *reaso
         return;
     metalog_field f[3] = {ml_str("url", url), ml_str("reason", reason),
                           ml_int("attempts", attempts)};
-    metalog_log_n(metalog_get("metalog"), METALOG_ERROR, "webhook delivery failed", f,
-                  attempts > 0 ? 3 : 2);
+    wh_note(METALOG_ERROR, "webhook delivery failed", f, attempts > 0 ? 3 : 2);
 }
 
 static void wh_note_success(wh_reporter *rep, const char *url)
@@ -262,7 +275,7 @@ static void wh_note_success(wh_reporter *rep, const char *url)
     if (wh_is_stopping())
         return;
     metalog_field f[2] = {ml_str("url", url), ml_uint("failed", rep->failed)};
-    metalog_log_n(metalog_get("metalog"), METALOG_INFO, "webhook delivery recovered", f, 2);
+    wh_note(METALOG_INFO, "webhook delivery recovered", f, 2);
 }
 
 /* ---- Delivery (sender thread only) ---- */

@@ -32,4 +32,7 @@ void webhook_stats_add(metalog_stats *out);
  * alerts would restart the sender). Idempotent. */
 void webhook_shutdown(void);
 
+/* In the child of a fork, which has no sender thread: drops the queue. */
+void webhook_fork_child(void);
+
 #endif

@@ -7,13 +7,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "async/async.h"
 #include "util/clock.h"
-#include "async/flusher.h"
+#include "util/diag.h"
 #include "util/image.h"
 #include "pipeline/pipeline_internal.h"
 
 /* ---- Building ---- */
+
+/* Records that passed the level gate but were not written: failed
+ * writes, renders out of memory, records with nowhere to go. */
+atomic_uint_fast64_t pipeline_write_errors;
+
+void pipeline_count_lost(void)
+{
+    atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+}
 
 static void add_route(pipeline *p, handler *h, render_kind kind, int min_level,
                       const char *prefix)
@@ -279,6 +287,13 @@ typedef struct handler_change {
 
 static void report_handler_state(const pipeline *p, const handler_change *chg);
 
+/* Whether h is the speaker of a note (util/diag.h): the handler itself,
+ * or its kind when a kind's shared thread speaks (the webhook sender). */
+static bool speaks(const handler *h, const void *from)
+{
+    return from != NULL && (from == (const void *)h || from == (const void *)h->ops);
+}
+
 /* Records a handler's write or flush outcome; returns true when its state
  * changed (first failure, or first success after failures). Bytes that
  * were only buffered say nothing either way. */
@@ -316,7 +331,7 @@ static int render_in_place(const route *rt, const ml_record *r, render_cache *rc
 }
 
 static void dispatch_routes(const pipeline *p, const ml_record *r,
-                            render_cache *rc, const handler *skip,
+                            render_cache *rc, const void *skip,
                             handler_change *chg)
 {
     /* The routes that take r, and how many take each format: a format
@@ -326,7 +341,7 @@ static void dispatch_routes(const pipeline *p, const ml_record *r,
     unsigned char per_kind[RENDER_KINDS] = {0};
     for (size_t i = 0; i < p->nroutes; i++) {
         const route *rt = &p->routes[i];
-        if (rt->h != skip && route_accepts(rt, r)) {
+        if (!speaks(rt->h, skip) && route_accepts(rt, r)) {
             takes |= 1u << i;
             per_kind[rt->render]++;
         }
@@ -404,62 +419,48 @@ void pipeline_let_go(const pipeline *p)
             p->routes[i].h->ops->let_go(p->routes[i].h);
 }
 
-void pipeline_dispatch(const pipeline *p, ml_record *r)
+/* A note of the library's own (logger "metalog"), handled at once by p:
+ * the speaker's routes excepted. Failures it meets are counted but not
+ * reported: a report never reports. */
+void pipeline_emit(const pipeline *p, const diag_note *note)
 {
-    pipeline_count_record();
-    /* The time is read here, once the record is known to be wanted: the
-     * async path reads only a tick counter and leaves the conversion to
-     * its writer. */
-    if (p->head.async) {
-        async_submit(p, r);
-    } else {
-        clock_gettime(CLOCK_REALTIME, &r->ts);
-        if (p->head.buffered)
-            flusher_ensure((unsigned)p->head.conf->flush_interval_ms);
-        pipeline_process(p, r);
-    }
-}
-
-/* A record of the library's own (logger "metalog"), handled at once by p:
- * the routes of skip excepted. */
-static void emit_except(const pipeline *p, int level, const char *event,
-                        const metalog_field *fields, size_t n, const handler *skip)
-{
+    if (!note->always && note->level < pipeline_level_for(p, "metalog"))
+        return;
     ml_record r = {0};
     clock_gettime(CLOCK_REALTIME, &r.ts);
-    r.level = level;
+    r.level = note->level;
     r.logger = "metalog";
     r.logger_len = 7;
-    r.event = event;
-    r.site = fields;
-    r.nsite = n;
+    r.event = note->event;
+    r.site = note->fields;
+    r.nsite = note->nfields;
     for (size_t i = 0; i < p->nprocs; i++)
         p->procs[i](&r);
     render_cache *rc = rcache_get();
     if (rc != NULL)
-        dispatch_routes(p, &r, rc, skip, NULL);
-}
-
-void pipeline_emit(const pipeline *p, int level, const char *event,
-                   const metalog_field *fields, size_t n)
-{
-    if (level >= pipeline_level_for(p, "metalog"))
-        emit_except(p, level, event, fields, n, NULL);
+        dispatch_routes(p, &r, rc, note->from, NULL);
 }
 
 /* A failing handler is reported once through the others (and its
- * recovery once), as an ERROR/INFO record of the logger "metalog". It runs
- * after the record that caused it is done with this thread's scratch, and
- * the report itself never reports (no change is collected for it). */
+ * recovery once), as an ERROR/INFO record of the logger "metalog", past
+ * that logger's level. It runs after the record that caused it is done
+ * with this thread's scratch. */
 static void report_handler_state(const pipeline *p, const handler_change *chg)
 {
     const handler *h = chg->h;
     metalog_field fields[2] = {ml_str("handler", h->name ? h->name : "?"),
                                ml_str("error", strerror(chg->err))};
-    if (chg->recovered)
-        emit_except(p, METALOG_INFO, "log writes recovered", fields, 1, h);
-    else
-        emit_except(p, METALOG_ERROR, "log write failed", fields, 2, h);
+    diag_note note = {.fields = fields, .from = h, .via = p, .always = true};
+    if (chg->recovered) {
+        note.level = METALOG_INFO;
+        note.event = "log writes recovered";
+        note.nfields = 1;
+    } else {
+        note.level = METALOG_ERROR;
+        note.event = "log write failed";
+        note.nfields = 2;
+    }
+    diag_report(&note);
 }
 
 /* From a crash handler: no allocation, no lock waited for. Each route's

@@ -16,6 +16,7 @@
 
 #include "config/config.h"
 #include "record/record.h"
+#include "util/diag.h"
 #include "util/strbuf.h"
 #include "util/tls.h"
 
@@ -97,7 +98,7 @@ typedef struct pipeline_slot {
 /* This thread's slot; NULL before its first record. */
 extern __thread pipeline_slot *pipeline_my_slot ML_TLS_FAST;
 /* The current pipeline; NULL means the built-in default. Swapped only by
- * pipeline_install. */
+ * pipeline_swap. */
 extern _Atomic(pipeline *) pipeline_current;
 
 /* pipeline_acquire for the cases its inline part leaves: no slot yet, a
@@ -176,15 +177,18 @@ static inline void pipeline_count_record(void)
                               memory_order_relaxed);
 }
 
-/* Makes p current (NULL: the built-in default), sets every logger's level
- * from it, waits until no record is inside the old one and frees it.
- * Swaps are serialised. */
-void pipeline_install(pipeline *p);
+/* Makes p current (NULL: the built-in default) and returns the pipeline
+ * it replaces (NULL: the built-in default was current). The caller
+ * serialises swaps and retires what it gets back: pipeline_retire_wait,
+ * then whatever still holds records of it, then pipeline_free. */
+pipeline *pipeline_swap(pipeline *p);
 
-/* Runs r, whose level the caller has checked against p (logger_level_in),
- * through p: the time, then (async pipelines) the queue or (sync)
- * pipeline_process. */
-void pipeline_dispatch(const pipeline *p, ml_record *r);
+/* Returns once no thread is inside old (no log call holds it as its
+ * hazard); from then on, none can enter it. */
+void pipeline_retire_wait(const pipeline *old);
+
+/* After fork, in the child: frees the slots of the threads it lacks. */
+void pipeline_slots_fork_child(void);
 
 /* Processors, renderers and handlers, here and now. */
 void pipeline_process(const pipeline *p, ml_record *r);
@@ -198,16 +202,12 @@ void pipeline_process(const pipeline *p, ml_record *r);
 void pipeline_hold(const pipeline *p);
 void pipeline_let_go(const pipeline *p);
 
-/* A record of the library itself (logger "metalog") through p, now. */
-void pipeline_emit(const pipeline *p, int level, const char *event,
-                   const metalog_field *fields, size_t n);
+/* A note of the library's own (util/diag.h) through p, now: the
+ * diagnostic sink's way in. */
+void pipeline_emit(const pipeline *p, const diag_note *note);
 
 /* Flushes every handler of p. 0, or -1 when one failed. */
 int pipeline_flush(const pipeline *p);
-
-/* The lifecycle lock of metalog.c, taken and released around fork. */
-void lifecycle_fork_prepare(void);
-void lifecycle_fork_release(void);
 
 /* Counts a record that passed the level gate but could not be handled
  * (out of memory), as a write error. */

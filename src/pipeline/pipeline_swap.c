@@ -8,9 +8,6 @@
 
 #include <linux/membarrier.h>
 
-#include "async/async.h"
-#include "async/flusher.h"
-#include "core/logger.h"
 #include "pipeline/pipeline_internal.h"
 
 /* The current pipeline. NULL means the built-in default, which is built
@@ -21,11 +18,6 @@
 _Atomic(pipeline *) pipeline_current;
 static _Atomic(pipeline *) builtin;
 static pthread_mutex_t builtin_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Serialises swaps: one retirement at a time keeps waiting simple. */
-static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
-
-atomic_uint_fast64_t pipeline_write_errors;
 
 static pipeline *builtin_build(void)
 {
@@ -78,31 +70,10 @@ static void slot_key_create(void)
     pthread_key_create(&slot_key, slot_release);
 }
 
-/* ---- fork ----
- *
- * Before fork the library takes its locks in its own order (lifecycle,
- * install, the async writer's pass, every handler's lock), so that the
- * child starts with none held by a thread it does not have. */
-static void fork_prepare(void)
-{
-    lifecycle_fork_prepare();
-    pthread_mutex_lock(&install_lock);
-    async_fork_prepare();
-    handler_locks_acquire();
-}
-
-static void fork_parent(void)
-{
-    handler_locks_release(false);
-    async_fork_parent();
-    pthread_mutex_unlock(&install_lock);
-    lifecycle_fork_release();
-}
-
-/* The child has only the thread that forked. The others' slots may still
- * publish the pipeline they were logging through; left so, the child's
- * first reload would wait for them forever. */
-static void slots_fork_child(void)
+/* The child of a fork has only the thread that forked. The others' slots
+ * may still publish the pipeline they were logging through; left so, the
+ * child's first reload would wait for them forever. */
+void pipeline_slots_fork_child(void)
 {
     for (slot *s = atomic_load(&slots); s != NULL; s = s->next) {
         if (s == pipeline_my_slot)
@@ -112,25 +83,9 @@ static void slots_fork_child(void)
     }
 }
 
-static void fork_child(void)
-{
-    handler_locks_release(true);
-    slots_fork_child();
-    flusher_fork_child();
-    async_fork_child();
-    pthread_mutex_unlock(&install_lock);
-    lifecycle_fork_release();
-}
-
-static void slots_init(void)
-{
-    slot_key_create();
-    pthread_atfork(fork_prepare, fork_parent, fork_child);
-}
-
 static slot *slot_claim(void)
 {
-    pthread_once(&slot_once, slots_init);
+    pthread_once(&slot_once, slot_key_create);
     slot *s;
     for (s = atomic_load(&slots); s != NULL; s = s->next) {
         bool expected = false;
@@ -213,8 +168,9 @@ static void fence_installer(void)
 /* Waits until no thread is inside old. Log calls are short, so a brief
  * sleep between scans is enough; a thread blocked in a slow write holds
  * the retirement back, never the other way round. */
-static void pipeline_drain(const pipeline *old)
+void pipeline_retire_wait(const pipeline *old)
 {
+    fence_installer();
     for (slot *s = atomic_load(&slots); s != NULL; s = s->next) {
         while (atomic_load(&s->hazard) == old) {
             struct timespec pause = {0, 50 * 1000};
@@ -228,30 +184,10 @@ const pipeline *pipeline_current_unlocked(void)
     return pipeline_or_builtin(atomic_load(&pipeline_current));
 }
 
-void pipeline_install(pipeline *p)
+pipeline *pipeline_swap(pipeline *p)
 {
-    pthread_mutex_lock(&install_lock);
     fence_choose();
-    logger_registry_lock();
-    pipeline *old = atomic_exchange(&pipeline_current, p);
-    logger_gates_update(pipeline_or_builtin(p));
-    logger_registry_unlock();
-    if (old != NULL) {
-        /* No log call is inside old after the drain, so nothing new can
-         * be queued for it; the async flush then writes what was. */
-        fence_installer();
-        pipeline_drain(old);
-        async_flush();
-        pipeline_flush(old);
-        pipeline_free(old);
-    }
-    pthread_mutex_unlock(&install_lock);
-}
-
-
-void pipeline_count_lost(void)
-{
-    atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+    return atomic_exchange(&pipeline_current, p);
 }
 
 void pipeline_stats_add(metalog_stats *out)

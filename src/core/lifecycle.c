@@ -1,0 +1,313 @@
+/*
+ * The library's lifecycle: metalog_init, metalog_reload and
+ * metalog_shutdown; installing a pipeline and retiring the one it
+ * replaces; the library's locks and what fork does with them.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <metalog.h>
+
+#include "core/lifecycle.h"
+#include "core/crash.h"
+#include "core/logger.h"
+#include "core/reload.h"
+#include "async/async.h"
+#include "async/flusher.h"
+#include "pipeline/pipeline.h"
+#include "handler/handler.h"
+#include "handler/handler_webhook.h"
+#include "config/config.h"
+#include "util/diag.h"
+#include "util/error.h"
+
+static atomic_uint_fast64_t reloads;
+static atomic_uint_fast64_t reload_failures;
+
+/* ---- Locks, and fork ----
+ *
+ * The library's lock order, outermost first: lifecycle (init, reload and
+ * shutdown run one at a time), install (one pipeline swap and retirement
+ * at a time), the logger registry, the async writer's pass, every
+ * handler's lock. Before fork they are all taken in that order, so that
+ * the child starts with none held by a thread it does not have; this is
+ * the library's only pthread_atfork. */
+static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *config_path;  /* the file in force; NULL: the built-in default */
+static bool initialised;   /* metalog_init succeeded and no shutdown since */
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&lifecycle);
+    pthread_mutex_lock(&install_lock);
+    async_fork_prepare();
+    handler_locks_acquire();
+}
+
+static void fork_parent(void)
+{
+    handler_locks_release(false);
+    async_fork_parent();
+    pthread_mutex_unlock(&install_lock);
+    pthread_mutex_unlock(&lifecycle);
+}
+
+/* The child has only the thread that forked: what the others owned is
+ * reset before any lock is let go. */
+static void fork_child(void)
+{
+    handler_locks_release(true);
+    pipeline_slots_fork_child();
+    flusher_fork_child();
+    async_fork_child();
+    webhook_fork_child();
+    reload_fork_child();
+    pthread_mutex_unlock(&install_lock);
+    pthread_mutex_unlock(&lifecycle);
+}
+
+/* Before main: a process that logs without metalog_init, through the
+ * built-in default, forks safely too. */
+__attribute__((constructor)) static void fork_register(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+/* ---- Install and retirement ---- */
+
+/* Makes p current (NULL: the built-in default), sets every logger's level
+ * from it, then retires the pipeline it replaced: no log call is inside
+ * it after pipeline_retire_wait, so nothing new can be queued for it;
+ * the async flush then writes what was, and its handlers are flushed and
+ * freed. */
+static void install(pipeline *p)
+{
+    pthread_mutex_lock(&install_lock);
+    logger_registry_lock();
+    pipeline *old = pipeline_swap(p);
+    logger_gates_update(pipeline_current_unlocked());
+    logger_registry_unlock();
+    if (old != NULL) {
+        pipeline_retire_wait(old);
+        async_flush();
+        pipeline_flush(old);
+        pipeline_free(old);
+    }
+    pthread_mutex_unlock(&install_lock);
+}
+
+/* ---- Loading a configuration ---- */
+
+/* A note of the library's own about its configuration (logger "metalog"). */
+static void note(int level, const char *event, const metalog_field *f, size_t n)
+{
+    diag_report(&(diag_note){.level = level, .event = event, .fields = f, .nfields = n});
+}
+
+/* A configuration file's text, read before the lifecycle lock is taken:
+ * a config on a hung mount then blocks only its own reader, never a
+ * shutdown or a log call waiting for that lock. */
+typedef struct config_text {
+    const char *path; /* NULL: the built-in default */
+    char *text;       /* NULL when reading failed: errors says why */
+    size_t len;
+    strbuf errors;
+} config_text;
+
+static void config_text_read(config_text *t, const char *path)
+{
+    *t = (config_text){path, NULL, 0, STRBUF_INIT};
+    if (path != NULL)
+        conf_read_file(path, &t->text, &t->len, &t->errors, NULL);
+}
+
+static void config_text_free(config_text *t)
+{
+    free(t->text);
+    strbuf_free(&t->errors);
+}
+
+/* Builds the pipeline t describes. On failure returns NULL with every
+ * problem in t->errors, one per line. */
+static pipeline *pipeline_load(config_text *t)
+{
+    strbuf *errors = &t->errors;
+    const char *path = t->path;
+    conf *c = NULL;
+    if (path == NULL)
+        c = conf_new_default();
+    else if (t->text != NULL)
+        c = conf_parse(path, t->text, t->len, errors);
+    pipeline *p = NULL;
+    if (c != NULL) {
+        p = pipeline_new(c, errors);
+        if (p == NULL)
+            conf_free(c);
+    } else if (path == NULL) {
+        strbuf_puts(errors, "out of memory loading the default configuration\n");
+    }
+    /* One error per line, without a trailing newline. */
+    if (errors->len > 0 && errors->data[errors->len - 1] == '\n')
+        errors->data[--errors->len] = '\0';
+    return p;
+}
+
+static int reload_from_signal(void)
+{
+    return metalog_reload();
+}
+
+/* A reload that changed nothing: counted, and logged through the
+ * pipeline that keeps running. Under the lifecycle lock. */
+static void reload_failed(const char *path, const char *errors)
+{
+    atomic_fetch_add(&reload_failures, 1);
+    metalog_field f[2] = {ml_str("path", path ? path : "<built-in default>"),
+                          ml_str("errors", errors)};
+    note(METALOG_ERROR, "config reload failed", f, 2);
+}
+
+/* Switches to the configuration t holds, under the lifecycle lock. While
+ * initialised this is a reload: a failure is logged through the pipeline
+ * that keeps running and counted, a success is logged through the new one
+ * and counted. Before that, a failure only returns -1. */
+static int switch_to(config_text *t)
+{
+    const char *path = t->path;
+    /* Copied first: out of memory later, the pipeline would be in force
+     * with config_path lost, and the next reload would go to the default. */
+    char *copy = path ? strdup(path) : NULL;
+    pipeline *p = NULL;
+    if (path != NULL && copy == NULL)
+        strbuf_puts(&t->errors, "out of memory");
+    else
+        p = pipeline_load(t);
+    bool reload = initialised;
+    if (p == NULL) {
+        free(copy);
+        error_set(t->errors.failed ? "out of memory" : strbuf_str(&t->errors));
+        if (reload)
+            reload_failed(path, t->errors.failed ? "out of memory" : strbuf_str(&t->errors));
+        return -1;
+    }
+
+    install(p);
+    free(config_path);
+    config_path = copy;
+    initialised = true;
+    /* SIGHUP follows the configuration in force. A failure to start the
+     * control thread leaves the new configuration running without it. */
+    if (reload_signal_enable(pipeline_conf(p)->reload_on_sighup, reload_from_signal) != 0) {
+        metalog_field f = ml_str("error", error_get());
+        note(METALOG_ERROR, "SIGHUP reload unavailable", &f, 1);
+    }
+    if (crash_handler_enable(pipeline_conf(p)->crash_handler) != 0) {
+        metalog_field f = ml_str("error", error_get());
+        note(METALOG_ERROR, "crash handler unavailable", &f, 1);
+    }
+    /* Counted last: whoever sees the count sees the whole reload, the
+     * SIGHUP handler's switch included. */
+    if (reload) {
+        atomic_fetch_add(&reloads, 1);
+        metalog_field f = ml_str("path", copy ? copy : "<built-in default>");
+        note(METALOG_INFO, "config reloaded", &f, 1);
+    }
+    return 0;
+}
+
+int metalog_init(const char *path)
+{
+    error_clear();
+    if (path == NULL) {
+        const char *env = getenv("METALOG_CONFIG");
+        if (env != NULL && env[0] != '\0')
+            path = env;
+    }
+    config_text t;
+    config_text_read(&t, path);
+    pthread_mutex_lock(&lifecycle);
+    int rc = switch_to(&t);
+    pthread_mutex_unlock(&lifecycle);
+    config_text_free(&t);
+    return rc;
+}
+
+int metalog_reload(void)
+{
+    error_clear();
+    /* The file is read outside the lock; an init that switched files
+     * meanwhile is seen after it, and the new file read instead. */
+    for (;;) {
+        pthread_mutex_lock(&lifecycle);
+        if (!initialised) {
+            pthread_mutex_unlock(&lifecycle);
+            error_set("metalog_reload: metalog_init has not succeeded; nothing to reload");
+            return -1;
+        }
+        char *path = config_path ? strdup(config_path) : NULL;
+        if (config_path != NULL && path == NULL) {
+            reload_failed(config_path, "out of memory");
+            pthread_mutex_unlock(&lifecycle);
+            error_set("metalog_reload: out of memory");
+            return -1;
+        }
+        pthread_mutex_unlock(&lifecycle);
+        config_text t;
+        config_text_read(&t, path);
+        pthread_mutex_lock(&lifecycle);
+        int rc = -2; /* another file is in force now: read that one */
+        if (!initialised) {
+            error_set("metalog_reload: metalog_shutdown ran meanwhile; nothing to reload");
+            rc = -1;
+        } else if (path == NULL ? config_path == NULL
+                                : config_path != NULL && strcmp(path, config_path) == 0) {
+            rc = switch_to(&t);
+        }
+        pthread_mutex_unlock(&lifecycle);
+        config_text_free(&t);
+        free(path);
+        if (rc != -2)
+            return rc;
+    }
+}
+
+int metalog_flush(void)
+{
+    error_clear();
+    async_flush();
+    const pipeline *p = pipeline_acquire();
+    int rc = p ? pipeline_flush(p) : -1; /* NULL: out of memory */
+    pipeline_release();
+    if (rc != 0)
+        error_set("metalog_flush: a handler failed to flush");
+    return rc;
+}
+
+void metalog_shutdown(void)
+{
+    error_clear();
+    /* The control thread goes first, outside the lifecycle lock: a reload
+     * it is running needs that lock to finish. */
+    reload_signal_stop();
+    pthread_mutex_lock(&lifecycle);
+    reload_signal_enable(false, reload_from_signal); /* an init that raced us */
+    crash_handler_enable(false);
+    metalog_flush();
+    install(NULL);
+    async_stop(); /* every queue is empty: the install flushed them */
+    flusher_stop(); /* and so is every buffer */
+    webhook_shutdown(); /* queued alerts, within their deadline */
+    free(config_path);
+    config_path = NULL;
+    initialised = false;
+    pthread_mutex_unlock(&lifecycle);
+}
+
+void lifecycle_stats_add(metalog_stats *out)
+{
+    out->reloads = atomic_load(&reloads);
+    out->reload_failures = atomic_load(&reload_failures);
+}
