@@ -40,7 +40,7 @@ struct pipeline {
 };
 
 
-/* Counters that belong to no one pipeline; see pipeline_swap.c. */
+/* Records lost by any pipeline (pipeline.c). */
 extern atomic_uint_fast64_t pipeline_write_errors;
 
 #endif

@@ -13,6 +13,11 @@ void diag_sink_set(diag_sink_fn fn)
     atomic_store_explicit(&sink, fn, memory_order_release);
 }
 
+diag_sink_fn diag_sink_get(void)
+{
+    return atomic_load_explicit(&sink, memory_order_acquire);
+}
+
 void diag_report(const diag_note *note)
 {
     diag_sink_fn fn = atomic_load_explicit(&sink, memory_order_acquire);

@@ -37,6 +37,7 @@ typedef void (*diag_sink_fn)(const diag_note *note);
 
 /* Set once, by the core, before any pipeline exists. */
 void diag_sink_set(diag_sink_fn sink);
+diag_sink_fn diag_sink_get(void);
 
 /* Delivers note through the sink; nothing when no sink is set or when
  * this thread is delivering a note already. */
