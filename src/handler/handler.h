@@ -107,7 +107,7 @@ handler *consoleh_new(int fd);
 /* Queues CRITICAL records (rendered buf, text or JSON per json) for the
  * process-wide webhook sender; see handler_webhook.h. On failure returns
  * NULL and appends the reason to err. */
-handler *webhookh_new(const conf_webhook *w, bool json, strbuf *err);
+handler *webhook_new(const conf_webhook *w, bool json, strbuf *err);
 
 static inline int handler_write(handler *h, const char *buf, size_t len)
 {

@@ -20,7 +20,7 @@
 
 #include "handler/handler.h"
 
-/* webhookh_new (declared in handler.h) builds the handler of one pipeline
+/* webhook_new (declared in handler.h) builds the handler of one pipeline
  * and starts the sender thread if it is not running. */
 
 /* Adds webhook_sent and webhook_failed to out. */

@@ -22,12 +22,12 @@
 #include <strings.h>
 #include <time.h>
 
-struct wh_client {
+struct webhook_http_client {
     CURLM *multi;
     CURL *easy;
 };
 
-uint64_t wh_now_ns(void)
+uint64_t webhook_http_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -36,13 +36,13 @@ uint64_t wh_now_ns(void)
 
 /* ---- Endpoints: reference-counted settings ---- */
 
-wh_endpoint *wh_endpoint_ref(wh_endpoint *ep)
+webhook_http_endpoint *webhook_http_endpoint_ref(webhook_http_endpoint *ep)
 {
     atomic_fetch_add(&ep->refs, 1);
     return ep;
 }
 
-void wh_endpoint_unref(wh_endpoint *ep)
+void webhook_http_endpoint_unref(webhook_http_endpoint *ep)
 {
     if (ep == NULL || atomic_fetch_sub(&ep->refs, 1) != 1)
         return;
@@ -52,7 +52,7 @@ void wh_endpoint_unref(wh_endpoint *ep)
     free(ep);
 }
 
-static int wh_add_header(wh_endpoint *ep, const char *name, const char *value)
+static int webhook_http_add_header(webhook_http_endpoint *ep, const char *name, const char *value)
 {
     strbuf line = STRBUF_INIT;
     strbuf_printf(&line, "%s: %s", name, value);
@@ -66,27 +66,29 @@ static int wh_add_header(wh_endpoint *ep, const char *name, const char *value)
 
 /* Content-Type first unless the configuration sets its own. "Expect:"
  * stops libcurl from waiting for "100 Continue" before large bodies. */
-static int wh_endpoint_headers(wh_endpoint *ep, const conf_webhook *w, bool json)
+static int webhook_http_endpoint_headers(webhook_http_endpoint *ep, const conf_webhook *w,
+                                         bool json)
 {
     bool own_type = false;
     for (size_t i = 0; i < w->nheaders; i++)
         own_type |= strcasecmp(w->headers[i].name, "Content-Type") == 0;
     if (!own_type &&
-        wh_add_header(ep, "Content-Type", json ? "application/json" : "text/plain; charset=utf-8"))
+        webhook_http_add_header(ep, "Content-Type",
+                                json ? "application/json" : "text/plain; charset=utf-8"))
         return -1;
     struct curl_slist *l = curl_slist_append(ep->headers, "Expect:");
     if (l == NULL)
         return -1;
     ep->headers = l;
     for (size_t i = 0; i < w->nheaders; i++)
-        if (wh_add_header(ep, w->headers[i].name, w->headers[i].value) < 0)
+        if (webhook_http_add_header(ep, w->headers[i].name, w->headers[i].value) < 0)
             return -1;
     return 0;
 }
 
-wh_endpoint *wh_endpoint_new(const conf_webhook *w, bool json)
+webhook_http_endpoint *webhook_http_endpoint_new(const conf_webhook *w, bool json)
 {
-    wh_endpoint *ep = calloc(1, sizeof(*ep));
+    webhook_http_endpoint *ep = calloc(1, sizeof(*ep));
     if (ep == NULL)
         return NULL;
     atomic_init(&ep->refs, 1);
@@ -97,8 +99,8 @@ wh_endpoint *wh_endpoint_new(const conf_webhook *w, bool json)
     ep->timeout_ms = (long)w->timeout_seconds * 1000;
     ep->max_retries = (unsigned)w->max_retries;
     ep->queue_size = (size_t)w->queue_size;
-    if (ep->redacted == NULL || ep->url == NULL || wh_endpoint_headers(ep, w, json) < 0) {
-        wh_endpoint_unref(ep);
+    if (ep->redacted == NULL || ep->url == NULL || webhook_http_endpoint_headers(ep, w, json) < 0) {
+        webhook_http_endpoint_unref(ep);
         return NULL;
     }
     return ep;
@@ -106,27 +108,27 @@ wh_endpoint *wh_endpoint_new(const conf_webhook *w, bool json)
 
 /* The answer's body is of no interest; without this libcurl would print
  * it to stdout. */
-static size_t wh_discard(char *data, size_t size, size_t n, void *ud)
+static size_t webhook_http_discard(char *data, size_t size, size_t n, void *ud)
 {
     (void)data;
     (void)ud;
     return size * n;
 }
 
-wh_client *wh_client_new(void)
+webhook_http_client *webhook_http_client_new(void)
 {
-    wh_client *c = calloc(1, sizeof(*c));
+    webhook_http_client *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
     c->multi = curl_multi_init();
     c->easy = curl_easy_init();
     if (c->multi == NULL || c->easy == NULL) {
-        wh_client_free(c);
+        webhook_http_client_free(c);
         return NULL;
     }
     CURL *e = c->easy;
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, wh_discard);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, webhook_http_discard);
     curl_easy_setopt(e, CURLOPT_POST, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "metalog");
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -138,7 +140,7 @@ wh_client *wh_client_new(void)
     return c;
 }
 
-void wh_client_free(wh_client *c)
+void webhook_http_client_free(webhook_http_client *c)
 {
     if (c == NULL)
         return;
@@ -149,14 +151,14 @@ void wh_client_free(wh_client *c)
     free(c);
 }
 
-void wh_client_wakeup(wh_client *c)
+void webhook_http_client_wakeup(webhook_http_client *c)
 {
     curl_multi_wakeup(c->multi);
 }
 
 /* Errors that another attempt cannot cure. Everything else (refused,
  * reset, timed out, name not resolved) may be gone a moment later. */
-static bool wh_permanent(CURLcode rc)
+static bool webhook_http_permanent(CURLcode rc)
 {
     switch (rc) {
     case CURLE_UNSUPPORTED_PROTOCOL:
@@ -172,7 +174,8 @@ static bool wh_permanent(CURLcode rc)
 
 /* Runs the transfer until it ends or *abort_at passes. Returns its
  * result; sets out->aborted when it was abandoned. */
-static CURLcode wh_run(wh_client *c, const _Atomic uint64_t *abort_at, wh_attempt *out)
+static CURLcode webhook_http_run(webhook_http_client *c, const _Atomic uint64_t *abort_at,
+                                 webhook_http_attempt *out)
 {
     CURLcode rc = CURLE_OK;
     for (;;) {
@@ -188,7 +191,7 @@ static CURLcode wh_run(wh_client *c, const _Atomic uint64_t *abort_at, wh_attemp
                     rc = m->data.result;
             return rc;
         }
-        uint64_t at = atomic_load(abort_at), now = wh_now_ns();
+        uint64_t at = atomic_load(abort_at), now = webhook_http_now_ns();
         if (at != 0 && now >= at) {
             out->aborted = true;
             return CURLE_ABORTED_BY_CALLBACK;
@@ -202,16 +205,16 @@ static CURLcode wh_run(wh_client *c, const _Atomic uint64_t *abort_at, wh_attemp
     }
 }
 
-static void wh_classify(CURL *e, CURLcode rc, wh_attempt *out)
+static void webhook_http_classify(CURL *e, CURLcode rc, webhook_http_attempt *out)
 {
     if (out->aborted) {
-        out->verdict = WH_GIVE_UP;
+        out->verdict = WEBHOOK_HTTP_GIVE_UP;
         snprintf(out->reason, sizeof(out->reason), "the shutdown deadline passed");
         return;
     }
     if (rc != CURLE_OK) {
         /* curl_easy_strerror names the kind of error, never the URL. */
-        out->verdict = wh_permanent(rc) ? WH_GIVE_UP : WH_RETRY;
+        out->verdict = webhook_http_permanent(rc) ? WEBHOOK_HTTP_GIVE_UP : WEBHOOK_HTTP_RETRY;
         snprintf(out->reason, sizeof(out->reason), "%s", curl_easy_strerror(rc));
         return;
     }
@@ -220,20 +223,21 @@ static void wh_classify(CURL *e, CURLcode rc, wh_attempt *out)
     out->status = status;
     snprintf(out->reason, sizeof(out->reason), "HTTP %ld", status);
     if (status >= 200 && status <= 299) {
-        out->verdict = WH_SENT;
+        out->verdict = WEBHOOK_HTTP_SENT;
     } else if (status == 429 || (status >= 500 && status <= 599)) {
-        out->verdict = WH_RETRY;
+        out->verdict = WEBHOOK_HTTP_RETRY;
         /* Both forms, seconds and HTTP date; 0 when absent. */
         curl_off_t after = 0;
         if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
             out->retry_after = (long)after;
     } else {
-        out->verdict = WH_GIVE_UP;
+        out->verdict = WEBHOOK_HTTP_GIVE_UP;
     }
 }
 
-void wh_client_post(wh_client *c, const wh_endpoint *ep, const char *body, size_t len,
-                    const _Atomic uint64_t *abort_at, wh_attempt *out)
+void webhook_http_client_post(webhook_http_client *c, const webhook_http_endpoint *ep,
+                              const char *body, size_t len, const _Atomic uint64_t *abort_at,
+                              webhook_http_attempt *out)
 {
     memset(out, 0, sizeof(*out));
     out->retry_after = -1;
@@ -248,10 +252,10 @@ void wh_client_post(wh_client *c, const wh_endpoint *ep, const char *body, size_
     if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
         rc = CURLE_FAILED_INIT;
     } else {
-        rc = wh_run(c, abort_at, out);
+        rc = webhook_http_run(c, abort_at, out);
         curl_multi_remove_handle(c->multi, e);
     }
-    wh_classify(e, rc, out);
+    webhook_http_classify(e, rc, out);
     /* The body and headers belong to the alert and its endpoint, which
      * may be freed before the next post: drop every pointer to them. */
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);

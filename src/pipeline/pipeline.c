@@ -86,7 +86,7 @@ static int add_webhook_route(pipeline *p, strbuf *errors)
     if (c->webhook.url == NULL)
         return 0;
     strbuf why = STRBUF_INIT;
-    handler *h = webhookh_new(&c->webhook, c->structured_logging, &why);
+    handler *h = webhook_new(&c->webhook, c->structured_logging, &why);
     if (h == NULL)
         report_open_error(c, "webhook", c->webhook.mark, &why, errors);
     strbuf_free(&why);

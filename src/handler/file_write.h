@@ -1,0 +1,35 @@
+/*
+ * Writing records to the file: at once, or collected whole in the
+ * handler's buffer and written with one write when it fills, and the
+ * count of the records a write lost. Every function takes f->lock held.
+ */
+#ifndef METALOG_FILE_WRITE_H
+#define METALOG_FILE_WRITE_H
+
+#include <stddef.h>
+
+#include "handler/file_path.h"
+
+/* Room beyond the buffer's size for a record rendered in place. */
+#define FILEH_SLACK 4096
+
+/* One write of len bytes holding nrec whole records; the records lost go
+ * to f->lost. A handler outcome. */
+int fileh_write_now(fileh *f, const char *buf, size_t len, size_t nrec);
+
+/* The outcome rc of one call, counting the records it lost beyond the
+ * one the pipeline counts for a failure. */
+int fileh_done(fileh *f, int rc);
+
+/* Writes the buffered records; HANDLER_KEPT when there are none. */
+int fileh_drain(fileh *f);
+
+/* Buffers a whole record, or writes it (and what is buffered) when it
+ * does not fit. */
+int fileh_put(fileh *f, const char *buf, size_t len);
+
+/* Gives back what a record rendered in place grew the buffer by, once
+ * what is buffered fits the usual size again. Keeps errno. */
+void fileh_shrink(fileh *f);
+
+#endif
