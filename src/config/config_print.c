@@ -14,7 +14,7 @@
 #include <strings.h>
 
 #include "config/config.h"
-#include "render/render_util.h"
+#include "util/escape.h"
 #include "config/config_yaml.h"
 
 /* ---- URLs ---- */
@@ -173,14 +173,14 @@ void conf_redact_url(const char *url, strbuf *out)
 /* ---- YAML output ---- */
 
 /* A double-quoted YAML scalar: the one style that can hold any text. */
-/* ru_escape's escapes (\\ \" \n \t \r \xNN \u00NN) are all valid in a
+/* escape_text's escapes (\\ \" \n \t \r \xNN \u00NN) are all valid in a
  * YAML double-quoted scalar. A "${" in a value (from the environment) is
  * written "$${", the language's literal "${": printed as it is, loading
  * the print would expand it again. */
 static void put_quoted(strbuf *out, const char *s)
 {
     if (strstr(s, "${") == NULL) {
-        ru_escape(out, s, strlen(s), 1, 0);
+        escape_text(out, s, strlen(s), 1, 0);
         return;
     }
     strbuf lit = STRBUF_INIT;
@@ -192,7 +192,7 @@ static void put_quoted(strbuf *out, const char *s)
     if (lit.failed)
         out->failed = true;
     else
-        ru_escape(out, lit.data, lit.len, 1, 0);
+        escape_text(out, lit.data, lit.len, 1, 0);
     strbuf_free(&lit);
 }
 

@@ -4,7 +4,7 @@
  * decide.
  */
 #include "config/config_yaml.h"
-#include "render/render_util.h"
+#include "util/escape.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -50,7 +50,7 @@ void conf_errs_add(conf_errs *e, conf_mark at, const char *key, const char *fmt,
      * escaped, bad UTF-8 replaced). Text escaped already is plain ASCII
      * and passes unchanged. */
     strbuf esc = STRBUF_INIT;
-    ru_escape(&esc, strbuf_str(&sb), sb.len, 0, 0);
+    escape_text(&esc, strbuf_str(&sb), sb.len, 0, 0);
     char *text = sb.failed ? NULL : strbuf_detach(&esc);
     strbuf_free(&sb);
     strbuf_free(&esc);
@@ -74,7 +74,7 @@ static int err_cmp(const void *pa, const void *pb)
 
 void conf_put_path(strbuf *out, const char *path)
 {
-    ru_escape(out, path, strlen(path), 0, 0);
+    escape_text(out, path, strlen(path), 0, 0);
 }
 
 void conf_errs_flush(conf_errs *e, strbuf *out)
@@ -124,7 +124,7 @@ void conf_excerpt(strbuf *out, const char *s, size_t len, bool quote)
         while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
             n--;
     }
-    ru_escape(out, s, n, quote, 0);
+    escape_text(out, s, n, quote, 0);
     if (n < len)
         strbuf_puts(out, "...");
 }
