@@ -16,31 +16,11 @@
 
 #include "config/config_check.h"
 #include "config/config_yaml.h"
+#include "record/level.h"
 
 #define LEVEL_LIST "DEBUG, INFO, WARNING, ERROR or CRITICAL"
 #define MODE_EXPECTED "expected an octal file mode such as 0640"
 #define BOOL_EXPECTED "expected a boolean (true/false, yes/no, on/off)"
-
-static const char *const level_names[] = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"};
-
-/* ---- Levels ---- */
-
-int conf_level_parse(const char *name)
-{
-    for (int i = 0; i < 5; i++)
-        if (strcasecmp(name, level_names[i]) == 0)
-            return (i + 1) * 10; /* METALOG_DEBUG = 10 ... METALOG_CRITICAL = 50 */
-    return -1;
-}
-
-/* Returns "UNKNOWN" (never NULL) for a number that is not a level, so that
- * callers may print the result unchecked. */
-const char *conf_level_name(int level)
-{
-    if (level >= METALOG_DEBUG && level <= METALOG_CRITICAL && level % 10 == 0)
-        return level_names[level / 10 - 1];
-    return "UNKNOWN";
-}
 
 /* ---- Value checks: each reports its own error and returns -1 ---- */
 
@@ -84,7 +64,7 @@ static int get_level(conf_ctx *x, const conf_node *v, const char *key, int *out)
 {
     if ((v = conf_want_scalar(x, v, key, "expected a level name (" LEVEL_LIST ")")) == NULL)
         return -1;
-    int lv = strlen(v->text) == v->len ? conf_level_parse(v->text) : -1;
+    int lv = strlen(v->text) == v->len ? level_parse(v->text) : -1;
     if (lv < 0) {
         bad_scalar(x, v, key, "unknown level ", " (expected " LEVEL_LIST ")");
         return -1;

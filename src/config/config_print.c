@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "util/escape.h"
 #include "config/config_yaml.h"
+#include "record/level.h"
 
 /* ---- URLs ---- */
 
@@ -293,7 +294,7 @@ static void put_loggers(strbuf *out, const conf *c)
         strbuf_append(out, strbuf_str(&name), name.len);
         strbuf_puts(out, explicit_key ? "\n  : " : ": ");
         strbuf_free(&name);
-        strbuf_printf(out, "%s\n", conf_level_name(c->loggers[i].level));
+        strbuf_printf(out, "%s\n", level_name(c->loggers[i].level));
     }
 }
 
@@ -305,7 +306,7 @@ void conf_print(const conf *c, strbuf *out)
         conf_put_path(out, c->path);
         strbuf_putc(out, '\n');
     }
-    strbuf_printf(out, "log_level: %s\n", conf_level_name(c->log_level));
+    strbuf_printf(out, "log_level: %s\n", level_name(c->log_level));
     put_bool(out, "log_to_console", c->log_to_console);
     put_bool(out, "structured_logging", c->structured_logging);
     put_bool(out, "async_logging", c->async_logging);
@@ -327,7 +328,7 @@ void conf_print(const conf *c, strbuf *out)
     strbuf_printf(out, "async_overflow: %s\n",
                   c->async_overflow == CONF_OVERFLOW_DROP ? "drop" : "block");
     put_uint(out, "file_buffer_kb", c->file_buffer_kb);
-    strbuf_printf(out, "flush_level: %s\n", conf_level_name(c->flush_level));
+    strbuf_printf(out, "flush_level: %s\n", level_name(c->flush_level));
     put_uint(out, "flush_interval_ms", c->flush_interval_ms);
     put_loggers(out, c);
 }
