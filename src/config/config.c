@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "config/config_check.h"
+#include "config/config_url.h"
 #include "config/config_yaml.h"
 #include "record/level.h"
 

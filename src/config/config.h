@@ -135,7 +135,8 @@ void conf_free(conf *c);
  * URL's path and query, the webhook headers' values) redacted. */
 void conf_print(const conf *c, strbuf *out);
 
-/* "scheme://host[:port]/<redacted>" for messages: never the path or query. */
+/* "scheme://host[:port]/<redacted>" for messages: never the path or query
+ * (config_url.c). */
 void conf_redact_url(const char *url, strbuf *out);
 
 #endif

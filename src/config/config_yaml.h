@@ -124,17 +124,4 @@ void conf_quote(strbuf *out, const char *s, size_t len);
  * secret (a header name may be a token). */
 void conf_key_path(strbuf *out, const char *parent, const conf_node *key);
 
-/* Shared by config.c and config_print.c: the host[:port] of a
- * "scheme://[userinfo@]host[:port]/..." URL, or NULL when url does not
- * start with a scheme and "://". *scheme_len and *host_len get the lengths
- * of the scheme and of the returned host[:port]. */
-const char *conf_url_host(const char *url, size_t *scheme_len, size_t *host_len);
-/* Whether an '@' follows the authority of url: then what looks like the
- * host may be the start of a user name and password holding a '/', '?'
- * or '#', and nothing of it may be shown. */
-bool conf_url_userinfo_unsure(const char *url);
-/* An http or https URL with a host, an optional port 1..65535, and no
- * space or control character. */
-bool conf_url_ok(const char *url);
-
 #endif
