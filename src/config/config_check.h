@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "config/config_yaml.h"
+#include "config/config_errs.h"
+#include "config/config_node.h"
 
 /* The walk of one file: the conf being filled and its errors. */
 typedef struct conf_ctx {

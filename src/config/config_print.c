@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "config/config.h"
-#include "config/config_yaml.h"
+#include "config/config_errs.h"
 #include "record/level.h"
 #include "util/escape.h"
 
