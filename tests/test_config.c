@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "record/level.h"
 
 #ifndef TOP_SRCDIR
 #error "TOP_SRCDIR must be defined as the absolute source directory"
@@ -302,19 +303,19 @@ END_TEST
 
 START_TEST(level_parse_knows_only_the_five_names)
 {
-    ck_assert_int_eq(conf_level_parse("critical"), METALOG_CRITICAL);
-    ck_assert_int_eq(conf_level_parse("WARN"), -1);
-    ck_assert_int_eq(conf_level_parse("FATAL"), -1);
-    ck_assert_int_eq(conf_level_parse(""), -1);
+    ck_assert_int_eq(level_parse("critical"), METALOG_CRITICAL);
+    ck_assert_int_eq(level_parse("WARN"), -1);
+    ck_assert_int_eq(level_parse("FATAL"), -1);
+    ck_assert_int_eq(level_parse(""), -1);
 }
 END_TEST
 
 START_TEST(level_name_names_levels_and_nothing_else)
 {
-    ck_assert_str_eq(conf_level_name(METALOG_DEBUG), "DEBUG");
-    ck_assert_str_eq(conf_level_name(METALOG_CRITICAL), "CRITICAL");
-    ck_assert_str_eq(conf_level_name(25), "UNKNOWN");
-    ck_assert_str_eq(conf_level_name(0), "UNKNOWN");
+    ck_assert_str_eq(level_name(METALOG_DEBUG), "DEBUG");
+    ck_assert_str_eq(level_name(METALOG_CRITICAL), "CRITICAL");
+    ck_assert_str_eq(level_name(25), "UNKNOWN");
+    ck_assert_str_eq(level_name(0), "UNKNOWN");
 }
 END_TEST
 

@@ -15,7 +15,7 @@
 
 #include <metalog.h>
 
-#include "config/config.h"
+#include "record/level.h"
 #include "util/image.h"
 #include "render/render.h"
 #include "render/render_lit.h"
@@ -1054,7 +1054,7 @@ START_TEST(json_shapes_of_two_loggers_logging_one_event_in_turn_are_both_kept)
         ml_record r;
         memset(&r, 0, sizeof r);
         r.level = METALOG_INFO;
-        r.level_name = conf_level_name(METALOG_INFO);
+        r.level_name = level_name(METALOG_INFO);
         r.logger = names[i % 2];
         r.logger_len = strlen(r.logger);
         r.event = "order placed";

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "render/render_util.h"
+#include "util/escape.h"
 
 /* configure passes PACKAGE_VERSION on the command line. */
 #ifndef PACKAGE_VERSION
@@ -44,7 +44,7 @@ static const char usage_text[] =
 static void put_line(FILE *f, const char *line)
 {
     strbuf esc = STRBUF_INIT;
-    ru_escape(&esc, line, strlen(line), 0, 0);
+    escape_text(&esc, line, strlen(line), 0, 0);
     fprintf(f, "%s\n", strbuf_str(&esc));
     strbuf_free(&esc);
 }

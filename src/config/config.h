@@ -131,16 +131,12 @@ conf *conf_load(const char *path, strbuf *errors, bool *io_error);
 
 void conf_free(conf *c);
 
-/* Level names: "DEBUG".."CRITICAL" (also "WARN", "FATAL" are not accepted).
- * conf_level_parse is case-insensitive; returns -1 on an unknown name. */
-int conf_level_parse(const char *name);
-const char *conf_level_name(int level);
-
 /* Writes the effective configuration as YAML, with secrets (the webhook
  * URL's path and query, the webhook headers' values) redacted. */
 void conf_print(const conf *c, strbuf *out);
 
-/* "scheme://host[:port]/<redacted>" for messages: never the path or query. */
+/* "scheme://host[:port]/<redacted>" for messages: never the path or query
+ * (config_url.c). */
 void conf_redact_url(const char *url, strbuf *out);
 
 #endif

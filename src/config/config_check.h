@@ -1,6 +1,6 @@
 /*
- * The value checks shared by config.c (the top-level settings) and
- * config_webhook.c (the webhook block). Each check reports its own error,
+ * The value checks (config_check.c) used by config.c (the top-level
+ * settings) and config_webhook.c (the webhook block). Each check reports its own error,
  * "path:line:col: key: message", and returns -1 (or NULL / false); the
  * setting then keeps its default and the walk goes on, so that every error
  * of a file is reported.
@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 #include "config/config.h"
-#include "config/config_yaml.h"
+#include "config/config_errs.h"
+#include "config/config_node.h"
 
 /* The walk of one file: the conf being filled and its errors. */
 typedef struct conf_ctx {
@@ -44,25 +45,25 @@ int conf_get_string(conf_ctx *x, const conf_node *v, const char *key, const char
 /* An http(s) URL; its path and query never appear in the error. */
 int conf_get_url(conf_ctx *x, const conf_node *v, const char *key, char **out);
 
+/* A level name, case-insensitive, into *out (METALOG_DEBUG ..). */
+int conf_get_level(conf_ctx *x, const conf_node *v, const char *key, int *out);
+
+/* true/false, yes/no or on/off, in any case. */
+int conf_get_bool(conf_ctx *x, const conf_node *v, const char *key, bool *out);
+
+/* One of the n names (case-insensitive); returns its index, or -1 after
+ * reporting the value and list ("auto, always or never"). */
+int conf_get_choice(conf_ctx *x, const conf_node *v, const char *key, const char *const *names,
+                    int n, const char *list);
+
+/* An octal file mode up to 0777 ("0640" or "0o640"). */
+int conf_get_mode(conf_ctx *x, const conf_node *v, const char *key, mode_t *out);
+
 /* Whether a mapping key is plain text; reports it when not. */
 bool conf_key_ok(conf_ctx *x, const conf_node *k, const char *parent);
 
 /* Edit distance ignoring case, for "did you mean" suggestions; (size_t)-1
  * for names too long to be close to anything. */
 size_t conf_name_distance(const char *a, const char *b);
-
-/* ---- config_webhook.c ---- */
-
-/* The "webhook:" block at p, into x->c->webhook. */
-void conf_webhook_block(conf_ctx *x, const conf_pair *p);
-
-/* After the walk: the errors that need the whole file (both webhook_url
- * and a webhook block). */
-void conf_webhook_finish(conf_ctx *x);
-
-/* Defaults and release of a conf_webhook (the struct itself is not
- * freed: it lives inside struct conf). */
-void conf_webhook_defaults(conf_webhook *w);
-void conf_webhook_free(conf_webhook *w);
 
 #endif

@@ -4,10 +4,10 @@
  * bounds, every mapping is checked for duplicate keys, and secret values
  * are marked so that no message shows them. Errors carry key paths.
  */
+#include "config/config_expand.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-#include "config/config_yaml.h"
 
 /* ---- ${VAR} expansion ---- */
 

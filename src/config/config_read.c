@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "config/config_yaml.h"
+#include "config/config_errs.h"
 
 /* What a file that is not a regular one is, for the message. */
 static const char *file_kind(mode_t mode)

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config/config_check.h"
+#include "config/config_webhook.h"
 
 #define WH_BLOCK "webhook"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/config.h"
+#include "record/level.h"
 #include "render/render_util.h"
 #include "util/stacktrace.h"
 #include "util/strbuf.h"
@@ -116,7 +116,7 @@ void proc_add_timestamp(ml_record *r)
 
 void proc_add_log_level(ml_record *r)
 {
-    r->level_name = conf_level_name(r->level);
+    r->level_name = level_name(r->level);
 }
 
 static bool merged_grow(proc_scratch *s, size_t need)

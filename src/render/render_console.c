@@ -4,6 +4,7 @@
 
 #include "render/render.h"
 #include "render/render_util.h"
+#include "util/escape.h"
 
 /* structlog's ConsoleRenderer: dim timestamp, [level] padded, the event
  * padded to 30 columns, [logger], then key=value sorted by key, and the
@@ -117,7 +118,7 @@ static void put_fields(const ml_record *r, bool colors, strbuf *out)
         strbuf_putc(out, ' ');
         if (colors)
             strbuf_puts(out, ANSI_CYAN);
-        ru_escape(out, f->key, strlen(f->key), 0, 0);
+        escape_text(out, f->key, strlen(f->key), 0, 0);
         if (colors)
             strbuf_puts(out, ANSI_RESET);
         strbuf_putc(out, '=');
@@ -142,7 +143,7 @@ void render_console(const ml_record *r, bool colors, strbuf *out)
     if (colors)
         strbuf_puts(out, ANSI_BRIGHT);
     size_t start = out->len;
-    ru_escape(out, r->event, strlen(r->event), 0, 0);
+    escape_text(out, r->event, strlen(r->event), 0, 0);
     size_t width = out->failed ? 0 : text_width(out->data, start);
     if (colors)
         strbuf_puts(out, ANSI_RESET);
@@ -152,7 +153,7 @@ void render_console(const ml_record *r, bool colors, strbuf *out)
     strbuf_putc(out, '[');
     if (colors)
         strbuf_puts(out, ANSI_BLUE ANSI_BRIGHT);
-    ru_escape(out, r->logger, r->logger_len, 0, 0);
+    escape_text(out, r->logger, r->logger_len, 0, 0);
     if (colors)
         strbuf_puts(out, ANSI_RESET);
     strbuf_putc(out, ']');
@@ -161,7 +162,7 @@ void render_console(const ml_record *r, bool colors, strbuf *out)
     if (r->exception != NULL) {
         if (colors)
             strbuf_puts(out, ANSI_RED);
-        ru_escape(out, r->exception, r->exception_len, 0, 1);
+        escape_text(out, r->exception, r->exception_len, 0, 1);
         if (colors)
             strbuf_puts(out, ANSI_RESET);
         strbuf_putc(out, '\n');

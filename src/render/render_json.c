@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/config.h"
+#include "record/level.h"
 #include "util/image.h"
 #include "render/render.h"
 #include "render/render_lit.h"
@@ -163,7 +163,7 @@ static bool shape_piece(json_shape *s, size_t *used, size_t k, const char *src, 
 /* The text of r's shape into s; false when it has none. */
 static bool shape_text(json_shape *s, const ml_record *r, lit_cache *c)
 {
-    if (!image_const(r->event) || r->level_name != conf_level_name(r->level))
+    if (!image_const(r->event) || r->level_name != level_name(r->level))
         return false;
     /* The head the long way, for a record without fields: what follows
      * the timestamp up to the end of the event is the first piece. (Not

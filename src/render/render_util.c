@@ -1,6 +1,7 @@
 #include "render/render_util.h"
 
 #include "render/f64.h"
+#include "util/escape.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -272,75 +273,6 @@ void ru_json_cstring(strbuf *o, const char *s)
     strbuf_end(o, p + n + 2);
 }
 
-/* Bytes ru_escape copies as they are: printable ASCII, except the quote
- * and the backslash when quoting (which is the set JSON copies). */
-static size_t escape_plain_len(const unsigned char *s, size_t n, int quote)
-{
-    size_t i = 0;
-    if (quote) {
-        while (i < n && json_plain(s[i]))
-            i++;
-    } else {
-        while (i < n && s[i] >= 0x20 && s[i] < 0x7f)
-            i++;
-    }
-    return i;
-}
-
-void ru_escape(strbuf *o, const char *s, size_t n, int quote, int newline_ok)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    if (quote)
-        strbuf_putc(o, '"');
-    size_t i = 0;
-    while (i < n) {
-        size_t run = escape_plain_len(p + i, n - i, quote);
-        if (run > 0) {
-            strbuf_append(o, s + i, run);
-            i += run;
-            continue;
-        }
-        unsigned char c = p[i];
-        if (c >= 0x80) {
-            size_t len = ru_utf8_seq(p + i, n - i);
-            if (len == 0) {
-                strbuf_append(o, replacement, 3);
-                i++;
-            } else if (len == 2 && c == 0xc2 && p[i + 1] < 0xa0) {
-                /* C1 controls (U+0080..U+009F): some terminals obey them. */
-                char esc[6] = {'\\', 'u', '0', '0', hex[p[i + 1] >> 4],
-                               hex[p[i + 1] & 15]};
-                strbuf_append(o, esc, 6);
-                i += 2;
-            } else {
-                strbuf_append(o, s + i, len);
-                i += len;
-            }
-            continue;
-        }
-        if (c == '\n' && newline_ok) {
-            strbuf_putc(o, '\n');
-        } else if (c == '\n') {
-            strbuf_append(o, "\\n", 2);
-        } else if (c == '\r') {
-            strbuf_append(o, "\\r", 2);
-        } else if (c == '\t') {
-            strbuf_append(o, "\\t", 2);
-        } else if (c < 0x20 || c == 0x7f) {
-            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-            strbuf_append(o, esc, 4);
-        } else {
-            /* Only '"' and '\\' when quoting: everything else printable
-             * was in the run. */
-            strbuf_putc(o, '\\');
-            strbuf_putc(o, (char)c);
-        }
-        i++;
-    }
-    if (quote)
-        strbuf_putc(o, '"');
-}
-
 void ru_logfmt_cvalue(strbuf *o, const char *s)
 {
     /* As ru_json_cstring: copy while scanning, commit only a short plain
@@ -362,7 +294,7 @@ void ru_logfmt_value(strbuf *o, const char *s, size_t n)
     if (n > 0 && all_plain((const unsigned char *)s, n, logfmt_word_plain))
         strbuf_append(o, s, n);
     else
-        ru_escape(o, s, n, 1, 0);
+        escape_text(o, s, n, 1, 0);
 }
 
 /* "00" "01" .. "99": two digits per division halves the divisions. */

@@ -69,11 +69,6 @@ static inline size_t ru_copy_plain(char *dst, const char *s, size_t max,
 /* ru_json_string for a NUL-terminated s. */
 void ru_json_cstring(strbuf *o, const char *s);
 
-/* s with control characters (C0, DEL, C1) written as \n, \t, \r, \xNN or
- * \u0085, backslashes doubled when quoting. newline_ok keeps '\n' raw
- * (console exception lines); quote adds surrounding quotes and escapes '"'. */
-void ru_escape(strbuf *o, const char *s, size_t n, int quote, int newline_ok);
-
 /* A logfmt value: bare when it is plain, quoted and escaped otherwise. */
 void ru_logfmt_value(strbuf *o, const char *s, size_t n);
 /* The same for a NUL-terminated s. */
