@@ -8,181 +8,17 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "async/ring.h"
+#include "config/config.h"
+#include "pipeline/pipeline.h"
 #include "util/clock.h"
 #include "util/diag.h"
-#include "config/config.h"
 #include "util/image.h"
-#include "pipeline/pipeline.h"
 #include "util/thread.h"
-#include "util/tls.h"
-
-/* ---- Queue entries ----
- *
- * A record is copied into its thread's ring as one entry: this header,
- * the stack frames, the fields (bound, then thread context, then call
- * site) and every string they point at, except literals of the
- * executable, which never change or go away (image.h): the entry points
- * at those where they are. Every other pointer points into the entry
- * itself, so the writer turns an entry back into an ml_record without
- * copying. Entries are 8-byte aligned and never wrap: when one does not
- * fit before the end of the ring, a padding entry fills the rest. */
-enum { ENTRY_RECORD = 1, ENTRY_PAD = 2 };
-
-typedef struct entry {
-    uint32_t size; /* whole entry, multiple of 8 */
-    uint32_t kind;
-    const pipeline *p; /* the pipeline that accepted the record */
-    uint64_t ticks;    /* clock_ticks() at the call; the writer makes it a time */
-    const char *logger; /* a named logger's name: lives as long as the process */
-    const char *event;  /* in the entry */
-    uint32_t logger_len;
-    int32_t level;
-    uint32_t nbound, nctx, nsite;
-    int32_t nframes;
-} entry;
 
 #define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
-#define SLOT_BYTES 64 /* async_queue_size counts records of this size */
-#define MIN_RING_BYTES 1024
 
-/* One ring per producing thread. head is written only by the producer,
- * tail only by the writer; each sits on its own cache line. */
-typedef struct ring {
-    _Alignas(64) atomic_uint_fast64_t head;
-    uint64_t tail_seen; /* producer's last look at tail */
-    atomic_uint_fast64_t dropped;
-    _Alignas(64) atomic_uint_fast64_t tail;
-    uint64_t dropped_reported; /* writer only */
-    /* Free bytes a blocked producer waits for. The writer that sees them
-     * free sets it back to 0 and wakes the producer: one wake-up per
-     * wait, however many steps the producer takes to wake. 0: nobody
-     * waits. */
-    atomic_size_t want_free;
-    _Alignas(64) atomic_bool orphan; /* its thread has exited, or moved on */
-    struct ring *next;
-    uint64_t queue_size; /* the async_queue_size it was made for */
-    size_t cap;          /* bytes, a power of two */
-    unsigned char *buf;
-} ring;
-
-static _Atomic(ring *) rings; /* pushed at the head by producers */
-/* Taken to unlink and free rings, and by readers other than the writer
- * (stats) so that they never walk onto a freed ring. */
-static pthread_mutex_t rings_lock = PTHREAD_MUTEX_INITIALIZER;
-static __thread ring *my_ring ML_TLS_FAST;
-static pthread_key_t ring_key;
-static pthread_once_t ring_once = PTHREAD_ONCE_INIT;
-static atomic_uint_fast64_t dropped_retired; /* from rings already freed */
-
-/* ---- The writer ---- */
-
-static pthread_mutex_t w_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t w_wake = PTHREAD_COND_INITIALIZER; /* the writer waits here */
-static pthread_cond_t w_done = PTHREAD_COND_INITIALIZER; /* flushers, a ring's emptying */
-/* Producers blocked on a full ring. Apart from w_done, which the writer
- * broadcasts at every pass: a producer woken there for nothing cost the
- * writer a futex call each time. */
-static pthread_cond_t w_room = PTHREAD_COND_INITIALIZER;
-/* Held by the writer while it handles records, so that fork can wait for
- * a moment when it holds no handler lock. */
-static pthread_mutex_t w_pass = PTHREAD_MUTEX_INITIALIZER;
-/* Read by every producer at every record (writer_ensure, ring_publish):
- * each alone on its cache line, which only the writer's start, stop and
- * naps write. Beside the writer's other state, or the count of producers
- * waiting for room, each of their writes cost every producer a miss. */
-static struct {
-    _Alignas(64) atomic_bool v;
-} w_running, w_sleeping;
-static pthread_t w_thread;
-static uint64_t flush_requested, flush_completed; /* under w_lock */
-static bool stop_requested;                        /* under w_lock */
-static __thread bool on_writer;
-
-static void writer_wake(void)
-{
-    pthread_mutex_lock(&w_lock);
-    pthread_cond_signal(&w_wake);
-    pthread_mutex_unlock(&w_lock);
-}
-
-/* ---- Producer side ---- */
-
-static void ring_release(void *v)
-{
-    ring *r = v;
-    atomic_store_explicit(&r->orphan, true, memory_order_release);
-    my_ring = NULL;
-    if (atomic_load(&w_sleeping.v))
-        writer_wake();
-}
-
-static void ring_key_create(void)
-{
-    pthread_key_create(&ring_key, ring_release);
-}
-
-#define HUGE_PAGE_BYTES ((size_t)2 << 20)
-
-/* A ring's bytes, faulted in now, once: otherwise the first pass through
- * the ring takes a page fault every 4 KiB, in the callers' latency. A
- * ring of 2 MiB or more is also asked to sit on huge pages: the producer
- * walks through the whole ring, and every 4 KiB page it enters again
- * costs a TLB miss (measured: several microseconds per page, one call in
- * about 25 of a 180-byte record, where the page walk is expensive, as
- * under a hypervisor). For that the mapping must be aligned to 2 MiB:
- * map that much more and give the ends back. NULL when out of memory. */
-static unsigned char *ring_map(size_t cap)
-{
-    size_t align = cap >= HUGE_PAGE_BYTES ? HUGE_PAGE_BYTES : 0;
-    unsigned char *raw = mmap(NULL, cap + align, PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED)
-        return NULL;
-    unsigned char *buf = raw;
-    if (align > 0) {
-        buf = (unsigned char *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
-        if (buf > raw)
-            munmap(raw, (size_t)(buf - raw));
-        if (buf + cap < raw + cap + align)
-            munmap(buf + cap, (size_t)(raw + cap + align - (buf + cap)));
-        /* Advice only: without transparent huge pages it changes nothing. */
-        (void)madvise(buf, cap, MADV_HUGEPAGE);
-    }
-    /* MAP_POPULATE's work, after the advice, so that it faults in huge
-     * pages where it can; by hand on a kernel older than 5.14. */
-    if (madvise(buf, cap, MADV_POPULATE_WRITE) != 0)
-        for (size_t i = 0; i < cap; i += 4096)
-            buf[i] = 0;
-    return buf;
-}
-
-static ring *ring_new(const pipeline *p)
-{
-    uint64_t want = pipeline_conf(p)->async_queue_size * SLOT_BYTES;
-    size_t cap = MIN_RING_BYTES;
-    while (cap < want)
-        cap *= 2;
-    ring *r = aligned_alloc(64, sizeof *r);
-    unsigned char *buf = ring_map(cap);
-    if (r == NULL || buf == NULL) {
-        free(r);
-        if (buf != NULL)
-            munmap(buf, cap);
-        return NULL;
-    }
-    memset(r, 0, sizeof *r);
-    r->queue_size = pipeline_conf(p)->async_queue_size;
-    r->cap = cap;
-    r->buf = buf;
-    ring *head = atomic_load(&rings);
-    do
-        r->next = head;
-    while (!atomic_compare_exchange_weak(&rings, &head, r));
-    pthread_once(&ring_once, ring_key_create);
-    pthread_setspecific(ring_key, r);
-    my_ring = r;
-    return r;
-}
+static void writer_ensure(void);
 
 /* The lengths of the strings a record copies, measured once: the first
  * LEN_CACHE of them are kept for the copy (more are measured again).
@@ -219,7 +55,7 @@ static size_t fields_bytes(const metalog_field *f, size_t n, lens *l)
 
 static size_t entry_bytes(const ml_record *r, lens *l)
 {
-    size_t n = sizeof(entry) + (size_t)r->nframes * sizeof(void *);
+    size_t n = sizeof(ring_entry) + (size_t)r->nframes * sizeof(void *);
     n += fields_bytes(r->bound, r->nbound, l) + fields_bytes(r->ctx, r->nctx, l) +
          fields_bytes(r->site, r->nsite, l);
     n += measure(l, r->event);
@@ -253,11 +89,11 @@ static void fields_put(metalog_field **dst, char **str, const metalog_field *f, 
 }
 
 /* The header's record part; the counts and the event are the caller's. */
-static void entry_head(entry *e, size_t size, const pipeline *p, uint64_t ticks,
+static void entry_head(ring_entry *e, size_t size, const pipeline *p, uint64_t ticks,
                        const char *logger, size_t logger_len, int level)
 {
     e->size = (uint32_t)size;
-    e->kind = ENTRY_RECORD;
+    e->kind = RING_ENTRY_RECORD;
     e->p = p;
     e->ticks = ticks;
     e->logger = logger;
@@ -265,7 +101,7 @@ static void entry_head(entry *e, size_t size, const pipeline *p, uint64_t ticks,
     e->level = level;
 }
 
-static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record *r,
+static void entry_put(ring_entry *e, size_t size, const pipeline *p, const ml_record *r,
                       uint64_t ticks, const lens *l)
 {
     entry_head(e, size, p, ticks, r->logger, r->logger_len, r->level);
@@ -285,74 +121,12 @@ static void entry_put(entry *e, size_t size, const pipeline *p, const ml_record 
     e->event = put_str(&str, r->event, l, &i);
 }
 
-/* Fills r's capture part; pipeline_process clears the rest. */
-static void entry_get(const entry *e, ml_record *r)
-{
-    clock_to_timespec(e->ticks, &r->ts);
-    r->level = e->level;
-    r->logger = e->logger;
-    r->logger_len = e->logger_len;
-    r->event = e->event;
-    void *const *frames = (void *const *)(e + 1);
-    const metalog_field *f = (const metalog_field *)(frames + e->nframes);
-    r->frames = e->nframes > 0 ? frames : NULL;
-    r->nframes = e->nframes;
-    r->bound = f;
-    r->nbound = e->nbound;
-    r->ctx = f + e->nbound;
-    r->nctx = e->nctx;
-    r->site = f + e->nbound + e->nctx;
-    r->nsite = e->nsite;
-}
-
-static void writer_ensure(void);
-
-static size_t ring_free(const ring *rg, uint64_t head)
-{
-    return rg->cap - (head - atomic_load(&rg->tail));
-}
-
-/* Sleeps until the writer frees the room rg->want_free asks for, or a
- * millisecond passes. The room is checked again under w_lock, which the
- * writer takes to wake us: it cannot free it unseen between the check
- * and the sleep. */
-static void wait_for_room(ring *rg, uint64_t head)
-{
-    pthread_mutex_lock(&w_lock);
-    pthread_cond_signal(&w_wake);
-    size_t want = atomic_load(&rg->want_free);
-    if (want > 0 && ring_free(rg, head) < want) {
-        struct timespec until = clock_deadline_ms(1);
-        pthread_cond_timedwait(&w_room, &w_lock, &until);
-    }
-    pthread_mutex_unlock(&w_lock);
-}
-
-/* The writer's side: wakes rg's producer once the room it waits for is
- * free. The tail is stored before want_free is read, and the producer
- * stores want_free before it reads the tail (both sequentially
- * consistent), so one of the two sees the other's write. */
-static void ring_give_room(ring *rg, uint64_t tail)
-{
-    atomic_store(&rg->tail, tail);
-    size_t want = atomic_load(&rg->want_free);
-    /* The head as it is now, not as this pass found it: the producer
-     * has written past that, and would wake only to sleep again. */
-    if (want == 0 || ring_free(rg, atomic_load(&rg->head)) < want)
-        return;
-    if (atomic_compare_exchange_strong(&rg->want_free, &want, 0)) {
-        pthread_mutex_lock(&w_lock);
-        pthread_cond_broadcast(&w_room);
-        pthread_mutex_unlock(&w_lock);
-    }
-}
-
 /* Blocks until the ring has room for total bytes at head, and then some:
  * a producer that outruns the writer waits once until half the ring is
  * free, rather than at every record the writer frees. Few long waits keep
  * the latency of all the other calls at the cost of a copy; the writer,
  * with a full ring before it, loses nothing by it. */
-static void ring_wait_room(ring *rg, uint64_t head, size_t total)
+static void queue_wait_room(ring *rg, uint64_t head, size_t total)
 {
     size_t want = total > rg->cap / 2 ? total : rg->cap / 2;
     unsigned spins = 0;
@@ -366,7 +140,7 @@ static void ring_wait_room(ring *rg, uint64_t head, size_t total)
         if (++spins < 64)
             sched_yield();
         else
-            wait_for_room(rg, head);
+            ring_wait_for_room(rg, head);
         rg->tail_seen = atomic_load_explicit(&rg->tail, memory_order_acquire);
     }
     atomic_store_explicit(&rg->want_free, 0, memory_order_relaxed);
@@ -374,17 +148,17 @@ static void ring_wait_room(ring *rg, uint64_t head, size_t total)
 
 /* A producer that resumes after a wait for room writes, towards its
  * end, into lines the writer has only just read: each store then waits
- * for the line to come back from the writer's core, and half the calls
+
  * of such a run cost 50-130 ns instead of 30. Asking for the lines this
  * far ahead (about a dozen records) has them here by the time the
  * stores come; only lines the writer is done with are asked for. */
 #define PREFETCH_AHEAD 2048
 #define PREFETCH_SPAN 192
 
-/* ring_reserve when the entry does not fit before the end of the ring,
+/* queue_reserve when the entry does not fit before the end of the ring,
  * or in what rg->tail_seen says is free. */
-static __attribute__((noinline)) entry *ring_reserve_slow(ring *rg, size_t size, bool drop,
-                                                          uint64_t *pos)
+static __attribute__((noinline)) ring_entry *queue_reserve_slow(ring *rg, size_t size, bool drop,
+                                                                uint64_t *pos)
 {
     uint64_t head = atomic_load_explicit(&rg->head, memory_order_relaxed);
     size_t off = head & (rg->cap - 1);
@@ -399,18 +173,18 @@ static __attribute__((noinline)) entry *ring_reserve_slow(ring *rg, size_t size,
                                       memory_order_relaxed);
                 return NULL;
             }
-            ring_wait_room(rg, head, total);
+            queue_wait_room(rg, head, total);
         }
     }
     if (size > contig) {
-        entry *pad = (entry *)(rg->buf + off);
+        ring_entry *pad = (ring_entry *)(rg->buf + off);
         pad->size = (uint32_t)contig;
-        pad->kind = ENTRY_PAD;
+        pad->kind = RING_ENTRY_PAD;
         head += contig;
         off = 0;
     }
     *pos = head;
-    return (entry *)(rg->buf + off);
+    return (ring_entry *)(rg->buf + off);
 }
 
 /* Room for size bytes at the ring's head, with padding when the entry
@@ -418,12 +192,12 @@ static __attribute__((noinline)) entry *ring_reserve_slow(ring *rg, size_t size,
  * dropped. *pos gets the head position the entry starts at. Inline for
  * the common case: the entry fits, and the producer's last look at the
  * tail already shows the room free. */
-static inline entry *ring_reserve(ring *rg, size_t size, bool drop, uint64_t *pos)
+static inline ring_entry *queue_reserve(ring *rg, size_t size, bool drop, uint64_t *pos)
 {
     uint64_t head = atomic_load_explicit(&rg->head, memory_order_relaxed);
     size_t off = head & (rg->cap - 1);
     if (size > rg->cap - off || head + size - rg->tail_seen > rg->cap)
-        return ring_reserve_slow(rg, size, drop, pos);
+        return queue_reserve_slow(rg, size, drop, pos);
     /* The lines PREFETCH_AHEAD on, if the writer is done with them.
      * Three lines, whatever the size: fewer instructions than a loop
      * over it, and a common record spans two to three. Near the
@@ -436,21 +210,21 @@ static inline entry *ring_reserve(ring *rg, size_t size, bool drop, uint64_t *po
         __builtin_prefetch(ahead + 128, 1);
     }
     *pos = head;
-    return (entry *)(rg->buf + off);
+    return (ring_entry *)(rg->buf + off);
 }
 
 /* Waits until the writer has handled everything this thread queued. */
-static void ring_wait_empty(ring *rg)
+static void queue_wait_empty(ring *rg)
 {
     uint64_t head = atomic_load_explicit(&rg->head, memory_order_relaxed);
     while (atomic_load_explicit(&rg->tail, memory_order_acquire) != head) {
         writer_ensure();
-        pthread_mutex_lock(&w_lock);
-        pthread_cond_signal(&w_wake);
-        /* w_done comes at the end of every pass of the writer */
+        pthread_mutex_lock(&ring_w_lock);
+        pthread_cond_signal(&ring_w_wake);
+        /* ring_w_done comes at the end of every pass of the writer */
         struct timespec until = clock_deadline_ms(1);
-        pthread_cond_timedwait(&w_done, &w_lock, &until);
-        pthread_mutex_unlock(&w_lock);
+        pthread_cond_timedwait(&ring_w_done, &ring_w_lock, &until);
+        pthread_mutex_unlock(&ring_w_lock);
     }
 }
 
@@ -458,13 +232,12 @@ static void ring_wait_empty(ring *rg)
  * new size once the writer has emptied the old one (so that its records
  * stay in order), and the writer frees the old one. Out of memory, the
  * thread keeps the ring it has. */
-static ring *ring_resize(ring *old, const pipeline *p)
+static ring *queue_resize(ring *old, const pipeline *p)
 {
-    ring_wait_empty(old);
-    ring *r = ring_new(p);
+    queue_wait_empty(old);
+    ring *r = ring_new(pipeline_conf(p)->async_queue_size);
     if (r == NULL) {
-        my_ring = old;
-        pthread_setspecific(ring_key, old);
+        ring_keep(old);
         old->queue_size = pipeline_conf(p)->async_queue_size; /* not again */
         return old;
     }
@@ -472,37 +245,37 @@ static ring *ring_resize(ring *old, const pipeline *p)
     return r;
 }
 
-/* ring_for on a thread's first record, or after a resize. */
-static __attribute__((noinline)) ring *ring_for_slow(const pipeline *p)
+/* queue_ring_for on a thread's first record, or after a resize. */
+static __attribute__((noinline)) ring *queue_ring_for_slow(const pipeline *p)
 {
-    ring *rg = my_ring ? my_ring : ring_new(p);
+    ring *rg = ring_mine ? ring_mine : ring_new(pipeline_conf(p)->async_queue_size);
     if (rg != NULL && rg->queue_size != pipeline_conf(p)->async_queue_size)
-        rg = ring_resize(rg, p);
+        rg = queue_resize(rg, p);
     return rg;
 }
 
 /* This thread's ring for p: made on its first record, remade when a
  * reload changed async_queue_size. NULL when out of memory. */
-static inline ring *ring_for(const pipeline *p)
+static inline ring *queue_ring_for(const pipeline *p)
 {
-    ring *rg = my_ring;
+    ring *rg = ring_mine;
     if (rg != NULL && rg->queue_size == pipeline_conf(p)->async_queue_size)
         return rg;
-    return ring_for_slow(p);
+    return queue_ring_for_slow(p);
 }
 
 /* A ring that holds more than this share of its bytes wakes a napping
  * writer; below it, the writer's own timer comes for the records. */
-#define RING_WAKE_SHARE 4
+#define QUEUE_WAKE_SHARE 4
 
-/* ring_publish when the producer's last look at the tail says the ring
- * is past RING_WAKE_SHARE and the writer naps: looks again, since the
+/* queue_publish when the producer's last look at the tail says the ring
+ * is past QUEUE_WAKE_SHARE and the writer naps: looks again, since the
  * writer may have emptied it since, and wakes it if it is so. */
-static __attribute__((noinline)) void ring_nudge(ring *rg, uint64_t end)
+static __attribute__((noinline)) void queue_nudge(ring *rg, uint64_t end)
 {
     rg->tail_seen = atomic_load_explicit(&rg->tail, memory_order_acquire);
-    if (end - rg->tail_seen > rg->cap / RING_WAKE_SHARE)
-        writer_wake();
+    if (end - rg->tail_seen > rg->cap / QUEUE_WAKE_SHARE)
+        ring_wake_writer();
 }
 
 /* Makes the ring's entries up to end visible to the writer. An ordinary
@@ -510,42 +283,42 @@ static __attribute__((noinline)) void ring_nudge(ring *rg, uint64_t end)
  * microseconds on the caller's path, paid by the first record after
  * every pause in the program's logging. The writer comes for it on its
  * nap's timer (writer_nap), or when the ring fills. A relaxed look at
- * w_sleeping: a missed wake-up costs at most that nap. */
-static inline void ring_publish(ring *rg, uint64_t end)
+ * ring_w_sleeping: a missed wake-up costs at most that nap. */
+static inline void queue_publish(ring *rg, uint64_t end)
 {
     atomic_store_explicit(&rg->head, end, memory_order_release);
-    if (__builtin_expect(end - rg->tail_seen > rg->cap / RING_WAKE_SHARE, 0) &&
-        atomic_load_explicit(&w_sleeping.v, memory_order_relaxed))
-        ring_nudge(rg, end);
+    if (__builtin_expect(end - rg->tail_seen > rg->cap / QUEUE_WAKE_SHARE, 0) &&
+        atomic_load_explicit(&ring_w_sleeping.v, memory_order_relaxed))
+        queue_nudge(rg, end);
 }
 
 /* A record at or above flush_level is published without the nap's delay:
  * the records that explain a failure must reach the file before a kill -9
- * that may follow them. Store the head, then look at w_sleeping, both
- * sequentially consistent, as writer_nap stores w_sleeping and then looks
+ * that may follow them. Store the head, then look at ring_w_sleeping, both
+ * sequentially consistent, as writer_nap stores ring_w_sleeping and then looks
  * at the heads: in the one order of all four, one side sees the other, so
  * the wake-up cannot be missed. Rare records only: a sequentially
  * consistent store costs what the relaxed look saves. */
-static void ring_publish_urgent(ring *rg, uint64_t end)
+static void queue_publish_urgent(ring *rg, uint64_t end)
 {
     atomic_store(&rg->head, end);
-    if (atomic_load(&w_sleeping.v))
-        writer_wake();
+    if (atomic_load(&ring_w_sleeping.v))
+        ring_wake_writer();
 }
 
-static inline void ring_publish_level(ring *rg, uint64_t end, const pipeline *p, int level)
+static inline void queue_publish_level(ring *rg, uint64_t end, const pipeline *p, int level)
 {
     if (__builtin_expect(level >= pipeline_conf(p)->flush_level, 0))
-        ring_publish_urgent(rg, end);
+        queue_publish_urgent(rg, end);
     else
-        ring_publish(rg, end);
+        queue_publish(rg, end);
 }
 
 void async_submit(const pipeline *p, ml_record *r)
 {
     uint64_t ticks = clock_ticks();
     writer_ensure();
-    ring *rg = ring_for(p);
+    ring *rg = queue_ring_for(p);
     lens l;
     l.n = 0; /* the lengths are written before they are read */
     size_t size = entry_bytes(r, &l);
@@ -553,17 +326,18 @@ void async_submit(const pipeline *p, ml_record *r)
         /* Too large to queue (or no queue): write it here, after the
          * records this thread queued before it, so its order holds. */
         if (rg != NULL)
-            ring_wait_empty(rg);
+            queue_wait_empty(rg);
         clock_gettime(CLOCK_REALTIME, &r->ts);
         pipeline_process(p, r);
         return;
     }
     uint64_t pos;
-    entry *e = ring_reserve(rg, size, pipeline_conf(p)->async_overflow == CONF_OVERFLOW_DROP, &pos);
+    ring_entry *e =
+        queue_reserve(rg, size, pipeline_conf(p)->async_overflow == CONF_OVERFLOW_DROP, &pos);
     if (e == NULL)
         return;
     entry_put(e, size, p, r, ticks, &l);
-    ring_publish_level(rg, pos + size, p, r->level);
+    queue_publish_level(rg, pos + size, p, r->level);
 }
 
 /* Fields a call may have for the direct way (async_log_call): the
@@ -595,13 +369,14 @@ bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, in
     }
     uint64_t ticks = clock_ticks();
     writer_ensure();
-    ring *rg = ring_for(p);
-    size_t size = ALIGN8(sizeof(entry) + n * sizeof *f + strings);
+    ring *rg = queue_ring_for(p);
+    size_t size = ALIGN8(sizeof(ring_entry) + n * sizeof *f + strings);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX)
         return false;
     pipeline_count_record();
     uint64_t pos;
-    entry *e = ring_reserve(rg, size, pipeline_conf(p)->async_overflow == CONF_OVERFLOW_DROP, &pos);
+    ring_entry *e =
+        queue_reserve(rg, size, pipeline_conf(p)->async_overflow == CONF_OVERFLOW_DROP, &pos);
     if (e == NULL)
         return true; /* dropped, and counted as such */
     entry_head(e, size, p, ticks, logger, logger_len, level);
@@ -621,11 +396,19 @@ bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, in
             str += len[i];
         }
     }
-    ring_publish_level(rg, pos + size, p, level);
+    queue_publish_level(rg, pos + size, p, level);
     return true;
 }
 
-/* ---- Writer side ---- */
+/* ---- The writer ---- */
+
+/* Held by the writer while it handles records, so that fork can wait for
+ * a moment when it holds no handler lock. */
+static pthread_mutex_t w_pass = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t w_thread;
+static uint64_t flush_requested, flush_completed; /* under ring_w_lock */
+static bool stop_requested;                        /* under ring_w_lock */
+static __thread bool on_writer;
 
 /* Logs how many records a ring dropped since the last report, now that
  * its queue had room again, through the pipeline in force. */
@@ -645,15 +428,15 @@ static void report_drops(ring *rg)
 /* Handles every entry visible in rg. *last is the pipeline of the
  * previous record: handlers are flushed when the pipeline changes, so a
  * record never waits in a buffer behind records of another pipeline. */
-static size_t ring_drain(ring *rg, const pipeline **last)
+static size_t writer_drain(ring *rg, const pipeline **last)
 {
     uint64_t tail = atomic_load_explicit(&rg->tail, memory_order_relaxed);
     uint64_t head = atomic_load_explicit(&rg->head, memory_order_acquire);
     size_t n = 0;
     const pipeline *held = NULL; /* whose handlers' locks are held */
     while (tail != head) {
-        const entry *e = (const entry *)(rg->buf + (tail & (rg->cap - 1)));
-        if (e->kind == ENTRY_RECORD) {
+        const ring_entry *e = (const ring_entry *)(rg->buf + (tail & (rg->cap - 1)));
+        if (e->kind == RING_ENTRY_RECORD) {
             if (e->p != held) {
                 if (held != NULL)
                     pipeline_let_go(held);
@@ -664,7 +447,7 @@ static size_t ring_drain(ring *rg, const pipeline **last)
             }
             *last = e->p;
             ml_record r;
-            entry_get(e, &r);
+            ring_entry_get(e, &r);
             pipeline_process(e->p, &r);
             n++;
         }
@@ -691,32 +474,33 @@ static size_t ring_drain(ring *rg, const pipeline **last)
 
 /* Frees the rings of exited threads once they are empty. The list head is
  * left alone: producers push there concurrently. */
-static void rings_reap(void)
+static void writer_reap(void)
 {
-    pthread_mutex_lock(&rings_lock);
-    ring *prev = atomic_load(&rings);
+    pthread_mutex_lock(&ring_list_lock);
+    ring *prev = atomic_load(&ring_list);
     if (prev == NULL) {
-        pthread_mutex_unlock(&rings_lock);
+        pthread_mutex_unlock(&ring_list_lock);
         return;
     }
     for (ring *r = prev->next; r != NULL; r = prev->next) {
         bool empty = atomic_load(&r->head) == atomic_load(&r->tail);
         if (atomic_load_explicit(&r->orphan, memory_order_acquire) && empty) {
             prev->next = r->next;
-            atomic_fetch_add(&dropped_retired, atomic_load(&r->dropped));
+            atomic_fetch_add(&ring_dropped_retired, atomic_load(&r->dropped));
             munmap(r->buf, r->cap);
             free(r);
         } else {
             prev = r;
         }
     }
-    pthread_mutex_unlock(&rings_lock);
+    pthread_mutex_unlock(&ring_list_lock);
 }
 
-/* Sequentially consistent loads of the heads: see ring_publish_urgent. */
-static bool rings_pending(void)
+/* Sequentially consistent loads of the heads: see queue_publish_urgent
+ * (queue.c). */
+static bool writer_pending(void)
 {
-    for (ring *r = atomic_load(&rings); r != NULL; r = r->next)
+    for (ring *r = atomic_load(&ring_list); r != NULL; r = r->next)
         if (atomic_load(&r->head) != atomic_load(&r->tail))
             return true;
     return false;
@@ -731,17 +515,17 @@ static size_t writer_pass(void)
     pthread_mutex_lock(&w_pass);
     const pipeline *last = NULL;
     size_t n = 0;
-    for (ring *r = atomic_load(&rings); r != NULL; r = r->next)
-        n += ring_drain(r, &last);
+    for (ring *r = atomic_load(&ring_list); r != NULL; r = r->next)
+        n += writer_drain(r, &last);
     if (last != NULL)
         pipeline_flush(last);
-    rings_reap();
+    writer_reap();
     pthread_mutex_unlock(&w_pass);
     return n;
 }
 
 /* How long the writer naps when it finds nothing to do. Records that
- * come meanwhile wait for the nap's end (ring_publish), unless they are
+ * come meanwhile wait for the nap's end (queue_publish), unless they are
  * at flush_level or fill their ring: a short nap while the program logs,
  * a longer one once it has been quiet for WRITER_QUIET_NAPS naps, which
  * is also the safety net for a missed wake-up. */
@@ -757,17 +541,17 @@ static void writer_nap(void)
     if (writer_idle_naps < WRITER_QUIET_NAPS)
         writer_idle_naps++;
     struct timespec until = clock_deadline_ms(ms);
-    atomic_store(&w_sleeping.v, true);
-    if (!rings_pending()) /* its loads pair with ring_publish_urgent's store */
-        pthread_cond_timedwait(&w_wake, &w_lock, &until);
-    atomic_store(&w_sleeping.v, false);
+    atomic_store(&ring_w_sleeping.v, true);
+    if (!writer_pending()) /* its loads pair with queue_publish_urgent's store */
+        pthread_cond_timedwait(&ring_w_wake, &ring_w_lock, &until);
+    atomic_store(&ring_w_sleeping.v, false);
 }
 
 /* ---- A crash ----
  *
- * A thread in a crash handler cannot take w_lock or wait on a condition;
- * it asks through crash_state and watches it. The writer answers after
- * its next pass, so within one nap. */
+ * A thread in a crash handler cannot take ring_w_lock or wait on a
+ * condition; it asks through crash_state and watches it. The writer
+ * answers after its next pass, so within one nap. */
 enum { CRASH_NONE, CRASH_ASKED, CRASH_DONE };
 static atomic_int crash_state;
 static void (*crash_emit)(void *);
@@ -786,7 +570,7 @@ static void writer_crash(void)
 
 bool async_crash_drain(void (*emit)(void *), void *arg, const struct timespec *deadline)
 {
-    if (on_writer || !atomic_load(&w_running.v))
+    if (on_writer || !atomic_load(&ring_w_running.v))
         return false;
     int expected = CRASH_NONE;
     crash_emit = emit;
@@ -809,18 +593,18 @@ static void *writer_main(void *arg)
 {
     (void)arg;
     on_writer = true;
-    pthread_mutex_lock(&w_lock);
+    pthread_mutex_lock(&ring_w_lock);
     for (;;) {
         uint64_t want = flush_requested;
         bool stop = stop_requested;
-        pthread_mutex_unlock(&w_lock);
+        pthread_mutex_unlock(&ring_w_lock);
         size_t n = writer_pass();
         if (atomic_load_explicit(&crash_state, memory_order_acquire) == CRASH_ASKED)
             writer_crash();
-        pthread_mutex_lock(&w_lock);
+        pthread_mutex_lock(&ring_w_lock);
         if (want > flush_completed)
             flush_completed = want;
-        pthread_cond_broadcast(&w_done);
+        pthread_cond_broadcast(&ring_w_done);
         if (n > 0)
             writer_idle_naps = 0;
         if (n > 0 || flush_requested != want)
@@ -829,10 +613,10 @@ static void *writer_main(void *arg)
             break;
         writer_nap();
     }
-    atomic_store(&w_running.v, false);
-    pthread_cond_broadcast(&w_done);
-    pthread_cond_broadcast(&w_room); /* to start the writer again */
-    pthread_mutex_unlock(&w_lock);
+    atomic_store(&ring_w_running.v, false);
+    pthread_cond_broadcast(&ring_w_done);
+    pthread_cond_broadcast(&ring_w_room); /* to start the writer again */
+    pthread_mutex_unlock(&ring_w_lock);
     return NULL;
 }
 
@@ -850,54 +634,54 @@ static void writer_start_locked(void)
     }
     stop_requested = false;
     if (thread_start(&w_thread, "metalog-writer", writer_main, NULL) == 0)
-        atomic_store(&w_running.v, true);
+        atomic_store(&ring_w_running.v, true);
 }
 
 static void writer_ensure(void)
 {
-    if (atomic_load_explicit(&w_running.v, memory_order_acquire))
+    if (atomic_load_explicit(&ring_w_running.v, memory_order_acquire))
         return;
-    pthread_mutex_lock(&w_lock);
-    if (!atomic_load(&w_running.v))
+    pthread_mutex_lock(&ring_w_lock);
+    if (!atomic_load(&ring_w_running.v))
         writer_start_locked();
-    pthread_mutex_unlock(&w_lock);
+    pthread_mutex_unlock(&ring_w_lock);
 }
 
 void async_flush(void)
 {
     if (on_writer)
         return;
-    pthread_mutex_lock(&w_lock);
-    if (atomic_load(&w_running.v)) {
+    pthread_mutex_lock(&ring_w_lock);
+    if (atomic_load(&ring_w_running.v)) {
         uint64_t ticket = ++flush_requested;
-        pthread_cond_signal(&w_wake);
-        while (flush_completed < ticket && atomic_load(&w_running.v))
-            pthread_cond_wait(&w_done, &w_lock);
+        pthread_cond_signal(&ring_w_wake);
+        while (flush_completed < ticket && atomic_load(&ring_w_running.v))
+            pthread_cond_wait(&ring_w_done, &ring_w_lock);
     }
-    pthread_mutex_unlock(&w_lock);
+    pthread_mutex_unlock(&ring_w_lock);
 }
 
 void async_stop(void)
 {
-    pthread_mutex_lock(&w_lock);
-    bool running = atomic_load(&w_running.v);
+    pthread_mutex_lock(&ring_w_lock);
+    bool running = atomic_load(&ring_w_running.v);
     if (running) {
         stop_requested = true;
         flush_requested++;
-        pthread_cond_signal(&w_wake);
+        pthread_cond_signal(&ring_w_wake);
     }
-    pthread_mutex_unlock(&w_lock);
+    pthread_mutex_unlock(&ring_w_lock);
     if (running)
         pthread_join(w_thread, NULL);
 }
 
 void async_stats_add(metalog_stats *out)
 {
-    pthread_mutex_lock(&rings_lock);
-    out->dropped += atomic_load(&dropped_retired);
-    for (ring *r = atomic_load(&rings); r != NULL; r = r->next)
+    pthread_mutex_lock(&ring_list_lock);
+    out->dropped += atomic_load(&ring_dropped_retired);
+    for (ring *r = atomic_load(&ring_list); r != NULL; r = r->next)
         out->dropped += atomic_load_explicit(&r->dropped, memory_order_relaxed);
-    pthread_mutex_unlock(&rings_lock);
+    pthread_mutex_unlock(&ring_list_lock);
 }
 
 /* fork waits for the writer to finish its pass, so that the child never
@@ -917,21 +701,9 @@ void async_fork_parent(void)
  * and the writer is gone until the next record starts one. */
 void async_fork_child(void)
 {
-    pthread_mutex_init(&w_lock, NULL);
+    ring_fork_child();
     pthread_mutex_init(&w_pass, NULL);
-    pthread_mutex_init(&rings_lock, NULL);
-    pthread_cond_init(&w_wake, NULL);
-    pthread_cond_init(&w_done, NULL);
-    pthread_cond_init(&w_room, NULL);
-    atomic_store(&w_running.v, false);
-    atomic_store(&w_sleeping.v, false);
     flush_requested = flush_completed = 0;
     stop_requested = false;
     atomic_store(&crash_state, CRASH_NONE);
-    for (ring *r = atomic_load(&rings); r != NULL; r = r->next) {
-        atomic_store(&r->tail, atomic_load(&r->head));
-        r->tail_seen = atomic_load(&r->head);
-        if (r != my_ring)
-            atomic_store(&r->orphan, true);
-    }
 }
