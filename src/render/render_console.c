@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render/render.h"
+#include "render/render_console.h"
 #include "render/render_util.h"
 
 /* structlog's ConsoleRenderer: dim timestamp, [level] padded, the event

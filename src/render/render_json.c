@@ -4,7 +4,7 @@
 
 #include "config/config.h"
 #include "util/image.h"
-#include "render/render.h"
+#include "render/render_json.h"
 #include "render/render_lit.h"
 #include "render/render_util.h"
 
@@ -321,14 +321,4 @@ static void render_json_long(const ml_record *r, strbuf *out, lit_cache *lits)
         ru_json_string(out, r->exception, r->exception_len);
     }
     strbuf_append(out, "}\n", 2);
-}
-
-void render_record(render_kind kind, const ml_record *r, strbuf *out, lit_cache *lits)
-{
-    switch (kind) {
-    case RENDER_JSON: render_json(r, out, lits); break;
-    case RENDER_TEXT: render_text(r, out, lits); break;
-    case RENDER_CONSOLE: render_console(r, false, out); break;
-    default: render_console(r, true, out); break;
-    }
 }

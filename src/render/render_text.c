@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "render/render.h"
+#include "render/render_text.h"
 #include "render/render_util.h"
 
 /* The logfmt renderer. As in render_json.c, the fixed parts and each
