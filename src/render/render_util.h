@@ -15,31 +15,6 @@
 
 #include "util/strbuf.h"
 
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
-size_t ru_utf8_seq(const unsigned char *p, size_t n);
-
-/* Whether a and b render as the same text once each byte that starts no
- * valid UTF-8 sequence is repaired as U+FFFD, as every renderer does:
- * "k\xff" and "k\xfe" are different bytes but one key on output. */
-bool ru_repaired_equal(const char *a, const char *b);
-
-/* Whether two keys are one key on output: equal, or equal once repaired.
- * Keys that first differ at an ASCII byte in both differ on output: no
- * UTF-8 sequence takes an ASCII byte in, so the units before it are the
- * same and those bytes differ. Inline: merging runs it per field. */
-static inline bool ru_same_key(const char *a, const char *b)
-{
-    size_t i = 0;
-    while (a[i] == b[i]) {
-        if (a[i] == '\0')
-            return true;
-        i++;
-    }
-    if ((unsigned char)a[i] < 0x80 && (unsigned char)b[i] < 0x80)
-        return false;
-    return ru_repaired_equal(a, b);
-}
-
 /* A JSON string literal, quotes included. */
 void ru_json_string(strbuf *o, const char *s, size_t n);
 /* Whether a byte goes into a JSON string as it is (printable ASCII but '"'

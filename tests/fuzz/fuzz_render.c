@@ -34,7 +34,7 @@
 #include "pipeline/processors.h"
 #include "render/render.h"
 #include "render/render_lit.h"
-#include "render/render_util.h"
+#include "util/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -503,7 +503,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < nb; i++) {
         rd_field(&rd, &bound[kept], true);
         size_t j = 0;
-        while (j < kept && !ru_same_key(bound[j].key, bound[kept].key))
+        while (j < kept && !utf8_same_key(bound[j].key, bound[kept].key))
             j++;
         if (j == kept)
             kept++;
