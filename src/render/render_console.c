@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "render/render_console.h"
+#include "render/format.h"
 #include "render/render_util.h"
 
 /* structlog's ConsoleRenderer: dim timestamp, [level] padded, the event
@@ -112,7 +113,7 @@ static void put_fields(const ml_record *r, bool colors, strbuf *out)
     const metalog_field *const *fields = sort_fields(r);
     for (size_t i = 0; i < r->nfields; i++) {
         const metalog_field *f = fields[i];
-        if (ru_key_reserved(f->key))
+        if (fmt_key_reserved(f->key))
             continue;
         strbuf_putc(out, ' ');
         if (colors)
@@ -123,7 +124,7 @@ static void put_fields(const ml_record *r, bool colors, strbuf *out)
         strbuf_putc(out, '=');
         if (colors)
             strbuf_puts(out, ANSI_MAGENTA);
-        ru_value_logfmt(out, f);
+        fmt_logfmt_value(out, f);
         if (colors)
             strbuf_puts(out, ANSI_RESET);
     }

@@ -1,7 +1,8 @@
 #include <string.h>
 
 #include "render/render_text.h"
-#include "render/render_util.h"
+#include "render/bytes.h"
+#include "render/format.h"
 
 /* The logfmt renderer. As in render_json.c, the fixed parts and each
  * field's key go out through strbuf_begin/strbuf_end: one capacity check
@@ -11,35 +12,35 @@
  * Keys are escaped too: they come from the application as well. */
 static void text_field(const metalog_field *f, strbuf *out, lit_cache *lits)
 {
-    if (lit_field(out, lits, f, LIT_TEXT_KEY, LIT_TEXT_VALUE, ru_scalar_text, ru_logfmt_cvalue))
+    if (lit_field(out, lits, f, LIT_TEXT_KEY, LIT_TEXT_VALUE, fmt_logfmt_scalar, fmt_logfmt_cstring))
         return;
     /* A short bare key is copied while it is measured, along with a
      * non-string value, in one reservation. Nothing counts until
      * strbuf_end, so any other key starts over. */
-    char *p = strbuf_begin(out, 1 + RU_SHORT + 1 + RU_SCALAR_MAX);
+    char *p = strbuf_begin(out, 1 + BYTES_SHORT + 1 + FMT_SCALAR_MAX);
     if (p == NULL)
         return;
-    size_t kn = ru_copy_plain(p + 1, f->key, RU_SHORT, ru_logfmt_plain_byte);
+    size_t kn = bytes_copy_plain(p + 1, f->key, BYTES_SHORT, lfmt_plain_byte);
     if (kn == 0 || f->key[kn] != '\0') {
         kn += strlen(f->key + kn);
-        if (ru_key_reserved_n(f->key, kn))
+        if (fmt_key_reserved_n(f->key, kn))
             return;
         strbuf_putc(out, ' ');
-        ru_logfmt_value(out, f->key, kn);
+        lfmt_write(out, f->key, kn);
         strbuf_putc(out, '=');
-        ru_value_logfmt(out, f);
+        fmt_logfmt_value(out, f);
         return;
     }
-    if (ru_key_reserved_n(f->key, kn))
+    if (fmt_key_reserved_n(f->key, kn))
         return;
     p[0] = ' ';
     p += 1 + kn;
     *p++ = '=';
     if (f->type == METALOG_FIELD_STR) {
         strbuf_end(out, p);
-        lit_string(out, lits, f->v.s, LIT_TEXT_VALUE, ru_logfmt_cvalue);
+        lit_string(out, lits, f->v.s, LIT_TEXT_VALUE, fmt_logfmt_cstring);
     } else {
-        strbuf_end(out, ru_scalar_text(p, f));
+        strbuf_end(out, fmt_logfmt_scalar(p, f));
     }
 }
 
@@ -54,32 +55,32 @@ void render_text(const ml_record *r, strbuf *out, lit_cache *lits)
     /* The start of the line, up to the logger's value, in one reservation;
      * the timestamp array is copied whole (see render_json). */
     char *p = strbuf_begin(out, sizeof ts_key - 1 + sizeof r->timestamp + sizeof level_key - 1 +
-                                    level_len + sizeof logger_key - 1 + RU_SHORT);
+                                    level_len + sizeof logger_key - 1 + BYTES_SHORT);
     if (p == NULL)
         return;
-    p = ru_put(p, ts_key, sizeof ts_key - 1);
+    p = bytes_put(p, ts_key, sizeof ts_key - 1);
     memcpy(p, r->timestamp, sizeof r->timestamp);
     p += r->timestamp_len;
-    p = ru_put(p, level_key, sizeof level_key - 1);
-    p = ru_put(p, r->level_name, level_len);
-    p = ru_put(p, logger_key, sizeof logger_key - 1);
+    p = bytes_put(p, level_key, sizeof level_key - 1);
+    p = bytes_put(p, r->level_name, level_len);
+    p = bytes_put(p, logger_key, sizeof logger_key - 1);
     /* A short bare logger name goes in as it is. */
     size_t ln = 0;
-    if (r->logger_len <= RU_SHORT)
-        ln = ru_copy_plain(p, r->logger, r->logger_len, ru_logfmt_plain_byte);
+    if (r->logger_len <= BYTES_SHORT)
+        ln = bytes_copy_plain(p, r->logger, r->logger_len, lfmt_plain_byte);
     if (ln == r->logger_len && ln > 0) {
         strbuf_end(out, p + ln);
     } else {
         strbuf_end(out, p);
-        ru_logfmt_value(out, r->logger, r->logger_len);
+        lfmt_write(out, r->logger, r->logger_len);
     }
     strbuf_append(out, " event=", 7);
-    lit_string(out, lits, r->event, LIT_TEXT_VALUE, ru_logfmt_cvalue);
+    lit_string(out, lits, r->event, LIT_TEXT_VALUE, fmt_logfmt_cstring);
     for (size_t i = 0; i < r->nfields; i++)
         text_field(r->fields[i], out, lits);
     if (r->exception != NULL) {
         strbuf_append(out, " exception=", 11);
-        ru_logfmt_value(out, r->exception, r->exception_len);
+        lfmt_write(out, r->exception, r->exception_len);
     }
     strbuf_putc(out, '\n');
 }

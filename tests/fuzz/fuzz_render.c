@@ -41,7 +41,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* Literals of this executable: keys, events, logger names and values that
  * the literal cache keeps. Record keys, every kind of control byte,
- * invalid and C1 UTF-8, and lengths around LIT_TEXT_MAX (48) and RU_SHORT
+ * invalid and C1 UTF-8, and lengths around LIT_TEXT_MAX (48) and BYTES_SHORT
  * (64). */
 static const char *const literals[] = {
     "",
