@@ -1,4 +1,4 @@
-/* make bench-f64: ns per double of ru_format_f64 and of the printf-based
+/* make bench-f64: ns per double of num_format_f64 and of the printf-based
  * formatter it replaced (tests/f64_oracle.c), on (a) short decimals such
  * as 1.0842, (b) computed doubles of 16-17 digits, (c) integers as
  * doubles, (d) random bit patterns. Usage: bench_f64 [N per kind]. */
@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "f64_oracle.h"
-#include "render/render_util.h"
+#include "render/number.h"
 
 static double now(void)
 {
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
     for (int kind = 0; kind < 4; kind++) {
         fill(d, n, kind);
         double old = time_it(oracle_format_f64, d, n);
-        double new = time_it(ru_format_f64, d, n);
+        double new = time_it(num_format_f64, d, n);
         printf("%-30s %12.1f %12.1f\n", names[kind], old, new);
     }
     free(d);

@@ -50,7 +50,7 @@ typedef struct bench_string {
 
 static bench_string symbols[BENCH_NSTRINGS], notes[BENCH_NSTRINGS];
 
-/* JSON escaping as metalog's renderer does it (src/render_util.c): the
+/* JSON escaping as metalog's renderer does it (src/render/json_string.c): the
  * quote, the backslash and \n \r \t \b \f by name, every other byte below
  * 0x20 and 0x7f as \u00xx in lower-case hex, UTF-8 as it is. */
 static size_t json_escape(char *out, const char *s, size_t n)

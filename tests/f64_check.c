@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "f64_oracle.h"
-#include "render/render_util.h"
+#include "render/number.h"
 
 static char why[512];
 
@@ -120,7 +120,7 @@ static const char *fail(double v, const char *text, const char *old, const char 
 const char *f64_check(double v, f64_check_stats *st)
 {
     char text[40], old[40];
-    size_t len = ru_format_f64(text, v);
+    size_t len = num_format_f64(text, v);
     oracle_format_f64(old, v);
     st->values++;
     if (len != strlen(text) || len > 31)

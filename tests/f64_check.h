@@ -14,7 +14,7 @@ typedef struct {
                                * nearest decimal of that length */
 } f64_check_stats;
 
-/* Checks ru_format_f64's text for the finite double v: it reads back
+/* Checks num_format_f64's text for the finite double v: it reads back
  * (strtod) as v bit for bit; no decimal with fewer significant digits
  * does; it is the nearest decimal of its length that does; and it is the
  * old formatter's text, byte for byte, unless the old one had more digits

@@ -1,5 +1,5 @@
 /*
- * The double formatter (src/f64.c through ru_format_f64): every text reads
+ * The double formatter (src/f64.c through num_format_f64): every text reads
  * back as its double, no shorter text does, and the text is the one the
  * old printf-based formatter wrote wherever that one was already the
  * shortest. tests/f64_check.c holds the checks; make check-f64 runs them
@@ -14,7 +14,8 @@
 
 #include "render/f64.h"
 #include "f64_check.h"
-#include "render/render_util.h"
+#include "render/format.h"
+#include "render/number.h"
 #include "testhelp.h"
 
 #define SAMPLES 100000 /* per kind of random double */
@@ -68,7 +69,7 @@ START_TEST(edge_doubles_read_back_shortest_nearest_and_as_before)
 }
 END_TEST
 
-/* The layout rules written down in render_util.c, one example each. */
+/* The layout rules written down in number.c, one example each. */
 START_TEST(texts_keep_the_layout_of_the_old_formatter)
 {
     static const struct {
@@ -109,7 +110,7 @@ START_TEST(texts_keep_the_layout_of_the_old_formatter)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char buf[32];
-        size_t n = ru_format_f64(buf, cases[i].v);
+        size_t n = num_format_f64(buf, cases[i].v);
         ck_assert_str_eq(buf, cases[i].text);
         ck_assert_uint_eq(n, strlen(cases[i].text));
     }
@@ -154,17 +155,17 @@ static void expect_integer(uint64_t u, int64_t i)
 {
     char got[40], want[40];
     memset(got, 'x', sizeof got);
-    size_t n = ru_format_u64(got, u);
+    size_t n = num_format_u64(got, u);
     snprintf(want, sizeof want, "%llu", (unsigned long long)u);
     ck_assert_str_eq(got, want);
     ck_assert_uint_eq(n, strlen(want));
-    ck_assert_msg(got[RU_SCALAR_MAX] == 'x', "wrote past RU_SCALAR_MAX for %s", want);
+    ck_assert_msg(got[FMT_SCALAR_MAX] == 'x', "wrote past FMT_SCALAR_MAX for %s", want);
     memset(got, 'x', sizeof got);
-    n = ru_format_i64(got, i);
+    n = num_format_i64(got, i);
     snprintf(want, sizeof want, "%lld", (long long)i);
     ck_assert_str_eq(got, want);
     ck_assert_uint_eq(n, strlen(want));
-    ck_assert_msg(got[RU_SCALAR_MAX] == 'x', "wrote past RU_SCALAR_MAX for %s", want);
+    ck_assert_msg(got[FMT_SCALAR_MAX] == 'x', "wrote past FMT_SCALAR_MAX for %s", want);
 }
 
 START_TEST(integers_match_printf_at_every_width)

@@ -19,7 +19,7 @@
 #include "util/image.h"
 #include "render/render.h"
 #include "render/render_lit.h"
-#include "render/render_util.h"
+#include "render/format.h"
 #include "testhelp.h"
 
 static char *dir;
@@ -986,9 +986,9 @@ static void render_form(strbuf *b, const char *s, lit_form form)
     if (key)
         strbuf_putc(b, json ? ',' : ' ');
     if (json)
-        ru_json_string(b, s, n);
+        jstr_write(b, s, n);
     else
-        ru_logfmt_value(b, s, n);
+        lfmt_write(b, s, n);
     if (key)
         strbuf_putc(b, json ? ':' : '=');
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "record/level.h"
-#include "render/render_util.h"
+#include "util/utf8.h"
 #include "util/stacktrace.h"
 #include "util/strbuf.h"
 #include "util/tls.h"
@@ -158,7 +158,7 @@ static inline size_t merge_one(const metalog_field **out, size_t n, uint64_t *se
         return n;
     if (first_seen(seen, (unsigned char)f->key[0])) {
         for (size_t j = 0; j < n; j++) {
-            if (ru_same_key(out[j]->key, f->key)) {
+            if (utf8_same_key(out[j]->key, f->key)) {
                 if (stronger)
                     out[j] = f;
                 return n;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "util/error.h"
-#include "render/render_util.h"
+#include "util/utf8.h"
 
 __thread context_set context_mine ML_TLS_FAST;
 static pthread_key_t ctx_key;
@@ -41,7 +41,7 @@ static bool field_valid(const metalog_field *f)
 static size_t field_find(const metalog_field *f, size_t n, const char *key)
 {
     for (size_t i = 0; i < n; i++)
-        if (ru_same_key(f[i].key, key))
+        if (utf8_same_key(f[i].key, key))
             return i;
     return n;
 }
@@ -62,7 +62,7 @@ metalog_field *fields_merge(const metalog_field *base, size_t nbase,
             continue;
         size_t j;
         for (j = 0; j < n; j++)
-            if (ru_same_key(pick[j]->key, add[i].key))
+            if (utf8_same_key(pick[j]->key, add[i].key))
                 break;
         pick[j] = &add[i];
         if (j == n)

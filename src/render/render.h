@@ -2,14 +2,18 @@
  * Renderers: a processed record to the bytes of one output line (plus the
  * exception lines for the console). Each appends to a strbuf and ends the
  * record with '\n', so a handler writes a record with one write.
+ *
+ * render_record picks the renderer; each renderer has its own header and
+ * none calls another.
  */
 #ifndef METALOG_RENDER_H
 #define METALOG_RENDER_H
 
-#include <stdbool.h>
-
 #include "record/record.h"
+#include "render/render_console.h"
+#include "render/render_json.h"
 #include "render/render_lit.h"
+#include "render/render_text.h"
 #include "util/strbuf.h"
 
 typedef enum render_kind {
@@ -19,15 +23,6 @@ typedef enum render_kind {
     RENDER_CONSOLE_COLOR,
     RENDER_KINDS
 } render_kind;
-
-/* One JSON object: timestamp, level, logger, event, fields, exception.
- * lits, when not NULL, is the calling thread's cache of literals' text
- * (render_lit.h); the output is the same without it. */
-void render_json(const ml_record *r, strbuf *out, lit_cache *lits);
-/* One logfmt line: timestamp=.. level=.. logger=.. event=.. k=v .. */
-void render_text(const ml_record *r, strbuf *out, lit_cache *lits);
-/* structlog's ConsoleRenderer layout, with or without ANSI colours. */
-void render_console(const ml_record *r, bool colors, strbuf *out);
 
 void render_record(render_kind kind, const ml_record *r, strbuf *out, lit_cache *lits);
 

@@ -2,13 +2,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "render/render.h"
-#include "render/render_util.h"
+#include "render/render_console.h"
+#include "render/format.h"
+#include "util/escape.h"
 #include "util/escape.h"
 
 /* structlog's ConsoleRenderer: dim timestamp, [level] padded, the event
  * padded to 30 columns, [logger], then key=value sorted by key, and the
- * exception on the lines after. Values pass through ru_escape, so no raw
+ * exception on the lines after. Values pass through escape_text, so no raw
  * control character from the application reaches the terminal. */
 
 #define ANSI_RESET "\x1b[0m"
@@ -113,7 +114,7 @@ static void put_fields(const ml_record *r, bool colors, strbuf *out)
     const metalog_field *const *fields = sort_fields(r);
     for (size_t i = 0; i < r->nfields; i++) {
         const metalog_field *f = fields[i];
-        if (ru_key_reserved(f->key))
+        if (fmt_key_reserved(f->key))
             continue;
         strbuf_putc(out, ' ');
         if (colors)
@@ -124,7 +125,7 @@ static void put_fields(const ml_record *r, bool colors, strbuf *out)
         strbuf_putc(out, '=');
         if (colors)
             strbuf_puts(out, ANSI_MAGENTA);
-        ru_value_logfmt(out, f);
+        fmt_logfmt_value(out, f);
         if (colors)
             strbuf_puts(out, ANSI_RESET);
     }

@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "render/render_util.h"
+#include "render/format.h"
 
 lit_cache *lit_cache_new(void)
 {
@@ -28,16 +28,16 @@ static void lit_render(strbuf *b, const char *s, size_t n, lit_form form)
     switch (form) {
     case LIT_JSON_KEY:
         strbuf_putc(b, ',');
-        ru_json_string(b, s, n);
+        jstr_write(b, s, n);
         strbuf_putc(b, ':');
         break;
-    case LIT_JSON_VALUE: ru_json_string(b, s, n); break;
+    case LIT_JSON_VALUE: jstr_write(b, s, n); break;
     case LIT_TEXT_KEY:
         strbuf_putc(b, ' ');
-        ru_logfmt_value(b, s, n);
+        lfmt_write(b, s, n);
         strbuf_putc(b, '=');
         break;
-    case LIT_TEXT_VALUE: ru_logfmt_value(b, s, n); break;
+    case LIT_TEXT_VALUE: lfmt_write(b, s, n); break;
     }
 }
 
@@ -50,7 +50,7 @@ const lit_slot *lit_fill(lit_cache *c, lit_slot *set, const char *s, lit_form fo
     lit_render(&c->scratch, s, n, form);
     e->s = s;
     e->form = (uint8_t)form;
-    e->skip = (form == LIT_JSON_KEY || form == LIT_TEXT_KEY) && ru_key_reserved_n(s, n);
+    e->skip = (form == LIT_JSON_KEY || form == LIT_TEXT_KEY) && fmt_key_reserved_n(s, n);
     if (c->scratch.failed || c->scratch.len > LIT_TEXT_MAX) {
         e->len = LIT_NONE;
     } else {

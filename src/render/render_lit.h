@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "util/image.h"
-#include "render/render_util.h"
+#include "render/format.h"
 #include "util/strbuf.h"
 
 typedef enum lit_form {
@@ -122,7 +122,7 @@ static inline bool lit_field(strbuf *out, lit_cache *c, const metalog_field *f,
         return false;
     if (k->skip)
         return true;
-    char *p = strbuf_begin(out, LIT_TEXT_MAX + RU_SCALAR_MAX);
+    char *p = strbuf_begin(out, LIT_TEXT_MAX + FMT_SCALAR_MAX);
     if (p == NULL)
         return true;
     memcpy(p, k->text, LIT_TEXT_MAX);

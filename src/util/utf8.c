@@ -1,5 +1,7 @@
 #include "util/utf8.h"
 
+#include <string.h>
+
 size_t utf8_seq(const unsigned char *p, size_t n)
 {
     unsigned c = p[0];
@@ -32,4 +34,37 @@ size_t utf8_seq(const unsigned char *p, size_t n)
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
         return 0;
     return len;
+}
+
+/* One unit of repaired text at p: a valid sequence, or U+FFFD for the
+ * invalid byte there. *used is the bytes of p it takes. */
+static const unsigned char *repaired_unit(const unsigned char *p, size_t n, size_t *len,
+                                          size_t *used)
+{
+    size_t seq = utf8_seq(p, n);
+    if (seq == 0) {
+        *len = 3;
+        *used = 1;
+        return (const unsigned char *)UTF8_REPLACEMENT;
+    }
+    *len = *used = seq;
+    return p;
+}
+
+bool utf8_repaired_equal(const char *a, const char *b)
+{
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    size_t na = strlen(a), nb = strlen(b);
+    while (na > 0 && nb > 0) {
+        size_t la, lb, ua, ub;
+        const unsigned char *x = repaired_unit(p, na, &la, &ua);
+        const unsigned char *y = repaired_unit(q, nb, &lb, &ub);
+        if (la != lb || memcmp(x, y, la) != 0)
+            return false;
+        p += ua;
+        na -= ua;
+        q += ub;
+        nb -= ub;
+    }
+    return na == 0 && nb == 0;
 }

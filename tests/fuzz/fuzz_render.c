@@ -34,14 +34,14 @@
 #include "pipeline/processors.h"
 #include "render/render.h"
 #include "render/render_lit.h"
-#include "render/render_util.h"
+#include "util/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* Literals of this executable: keys, events, logger names and values that
  * the literal cache keeps. Record keys, every kind of control byte,
- * invalid and C1 UTF-8, and lengths around LIT_TEXT_MAX (48) and RU_SHORT
+ * invalid and C1 UTF-8, and lengths around LIT_TEXT_MAX (48) and BYTES_SHORT
  * (64). */
 static const char *const literals[] = {
     "",
@@ -503,7 +503,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < nb; i++) {
         rd_field(&rd, &bound[kept], true);
         size_t j = 0;
-        while (j < kept && !ru_same_key(bound[j].key, bound[kept].key))
+        while (j < kept && !utf8_same_key(bound[j].key, bound[kept].key))
             j++;
         if (j == kept)
             kept++;
