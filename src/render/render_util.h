@@ -1,7 +1,7 @@
 /*
- * Escaping for text a terminal shows: every function appends to a strbuf
- * and repairs invalid UTF-8 as U+FFFD, so no renderer can emit bytes that
- * a reader would misparse or a terminal would obey.
+ * ru_escape: text with its control characters made visible. It appends to
+ * a strbuf and repairs invalid UTF-8 as U+FFFD, so no renderer can emit
+ * bytes that a reader would misparse or a terminal would obey.
  */
 #ifndef METALOG_RENDER_UTIL_H
 #define METALOG_RENDER_UTIL_H
