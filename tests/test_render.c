@@ -977,7 +977,7 @@ START_TEST(text_literals_render_the_same_bytes_as_copies)
 }
 END_TEST
 
-/* The long way for one form, as render_json.c and render_text.c write it. */
+/* The long way for one form, as render/line.h writes it. */
 static void render_form(strbuf *b, const char *s, lit_form form)
 {
     size_t n = strlen(s);

@@ -21,8 +21,8 @@ void lit_cache_free(lit_cache *c)
     free(c);
 }
 
-/* The same text the renderers write for s the long way (render_json.c,
- * render_text.c): a test compares the two for every form. */
+/* The same text the renderers write for s the long way (line.h): a test
+ * compares the two for every form. */
 static void lit_render(strbuf *b, const char *s, size_t n, lit_form form)
 {
     switch (form) {
