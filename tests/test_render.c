@@ -1051,7 +1051,7 @@ START_TEST(json_shapes_of_two_loggers_logging_one_event_in_turn_are_both_kept)
     const metalog_field *fields[2] = {&f[0], &f[1]};
     strbuf out = STRBUF_INIT;
     for (int i = 0; i < 200; i++) {
-        ml_record r;
+        record r;
         memset(&r, 0, sizeof r);
         r.level = METALOG_INFO;
         r.level_name = level_name(METALOG_INFO);

@@ -20,9 +20,9 @@
 /* Queues r, accepted by p (an async pipeline), on this thread's queue.
  * A full queue blocks or drops as p's configuration says. A record too
  * large for any queue is written by the caller, after its earlier records. */
-void async_submit(const pipeline *p, ml_record *r);
+void async_submit(const pipeline *p, record *r);
 
-/* The common async call, queued without an ml_record: for a call whose
+/* The common async call, queued without an record: for a call whose
  * logger has no bound fields and whose thread has no context (the caller
  * checks), when it has at most 16 fields, and the event and
  * every key are literals of the executable (image.h), the entry is a

@@ -49,7 +49,7 @@ static size_t fields_bytes(const metalog_field *f, size_t n, lens *l)
     return bytes;
 }
 
-static size_t entry_bytes(const ml_record *r, lens *l)
+static size_t entry_bytes(const record *r, lens *l)
 {
     size_t n = sizeof(ring_entry) + (size_t)r->nframes * sizeof(void *);
     n += fields_bytes(r->bound, r->nbound, l) + fields_bytes(r->ctx, r->nctx, l) +
@@ -97,7 +97,7 @@ static void entry_head(ring_entry *e, size_t size, const pipeline *p, uint64_t t
     e->level = level;
 }
 
-static void entry_put(ring_entry *e, size_t size, const pipeline *p, const ml_record *r,
+static void entry_put(ring_entry *e, size_t size, const pipeline *p, const record *r,
                       uint64_t ticks, const lens *l)
 {
     entry_head(e, size, p, ticks, r->logger, r->logger_len, r->level);
@@ -310,7 +310,7 @@ static inline void queue_publish_level(ring *rg, uint64_t end, const pipeline *p
         queue_publish(rg, end);
 }
 
-void async_submit(const pipeline *p, ml_record *r)
+void async_submit(const pipeline *p, record *r)
 {
     uint64_t ticks = clock_ticks();
     writer_ensure();

@@ -10,7 +10,7 @@
 
 _Atomic(ring *) ring_list;
 pthread_mutex_t ring_list_lock = PTHREAD_MUTEX_INITIALIZER;
-__thread ring *ring_mine ML_TLS_FAST;
+__thread ring *ring_mine TLS_FAST;
 atomic_uint_fast64_t ring_dropped_retired;
 static pthread_key_t ring_key;
 static pthread_once_t ring_once = PTHREAD_ONCE_INIT;

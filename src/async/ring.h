@@ -25,7 +25,7 @@
  * site) and every string they point at, except literals of the
  * executable, which never change or go away (image.h): the entry points
  * at those where they are. Every other pointer points into the entry
- * itself, so the writer turns an entry back into an ml_record without
+ * itself, so the writer turns an entry back into an record without
  * copying. Entries are 8-byte aligned and never wrap: when one does not
  * fit before the end of the ring, a padding entry fills the rest. */
 enum { RING_ENTRY_RECORD = 1, RING_ENTRY_PAD = 2 };
@@ -72,7 +72,7 @@ extern _Atomic(ring *) ring_list; /* pushed at the head by producers */
 /* Taken to unlink and free rings, and by readers other than the writer
  * (stats) so that they never walk onto a freed ring. */
 extern pthread_mutex_t ring_list_lock;
-extern __thread ring *ring_mine ML_TLS_FAST; /* this thread's ring */
+extern __thread ring *ring_mine TLS_FAST; /* this thread's ring */
 extern atomic_uint_fast64_t ring_dropped_retired; /* from rings already freed */
 
 /* ---- The writer's signals ---- */
@@ -132,7 +132,7 @@ void ring_fork_child(void);
 
 /* Fills r's capture part from e; pipeline_process clears the rest.
  * Inline: the writer does it for every record. */
-static inline void ring_entry_get(const ring_entry *e, ml_record *r)
+static inline void ring_entry_get(const ring_entry *e, record *r)
 {
     clock_to_timespec(e->ticks, &r->ts);
     r->level = e->level;

@@ -58,7 +58,7 @@ static inline size_t writer_drain(ring *rg, const pipeline **last)
                 held = e->p;
             }
             *last = e->p;
-            ml_record r;
+            record r;
             ring_entry_get(e, &r);
             pipeline_process(e->p, &r);
             n++;

@@ -225,7 +225,7 @@ static void report_fill(int sig, const siginfo_t *info, const void *uctx)
         report.nframes = STACKTRACE_MAX_FRAMES;
 }
 
-static void report_record(ml_record *r)
+static void report_record(record *r)
 {
     memset(r, 0, sizeof *r);
     r->ts = report.ts;
@@ -242,7 +242,7 @@ static void report_record(ml_record *r)
 static void crash_emit_async(void *arg)
 {
     (void)arg;
-    ml_record r;
+    record r;
     report_record(&r);
     r.frames = report.frames + report.first;
     r.nframes = report.nframes;
@@ -259,7 +259,7 @@ static void crash_emit_async(void *arg)
  * without the processors (which allocate). */
 static void crash_write_direct(int64_t deadline_ns)
 {
-    ml_record r;
+    record r;
     report_record(&r);
     r.timestamp_len = crash_timestamp(&r.ts, r.timestamp);
     r.level_name = "CRITICAL";

@@ -34,7 +34,7 @@ static void dispatch_new(const pipeline *p, const metalog_logger *logger, int le
                          const char *event, const metalog_field *fields, size_t n,
                          void *const *frames, int nframes)
 {
-    ml_record r;
+    record r;
     r.level = level;
     r.logger = logger->name;
     r.logger_len = logger->name_len;

@@ -55,7 +55,7 @@ typedef struct handler_ops {
     /* Like write, for handlers that need the record beside its rendered
      * bytes (the webhook collapses alerts by logger and event). NULL:
      * write is used. */
-    int (*write_record)(handler *h, const ml_record *r, const char *buf, size_t len);
+    int (*write_record)(handler *h, const record *r, const char *buf, size_t len);
     /* For a thread that writes many records in a row (the async writer):
      * hold takes the handler's lock until let_go, and write_held writes
      * one record like write_record under that lock. An uncontended lock
@@ -63,14 +63,14 @@ typedef struct handler_ops {
      * once per batch. NULL for handlers that cannot be held. */
     void (*hold)(handler *h);
     void (*let_go)(handler *h);
-    int (*write_held)(handler *h, const ml_record *r, const char *buf, size_t len);
+    int (*write_held)(handler *h, const record *r, const char *buf, size_t len);
     /* Also under hold, for a record only this handler takes in its
      * format: render_buffer lends the handler's own buffer (NULL when it
      * has none), the record is rendered onto its end, and render_commit
      * takes it from start on like write_held. One copy of the record
      * fewer. NULL for handlers without a buffer. */
     strbuf *(*render_buffer)(handler *h);
-    int (*render_commit)(handler *h, const ml_record *r, size_t start);
+    int (*render_commit)(handler *h, const record *r, size_t start);
     /* For a crash handler: async-signal-safe. Takes the handler's lock
      * only with try-locks, retried until deadline_ns (CLOCK_MONOTONIC
      * nanoseconds; past it, gives up and returns -1 having written
@@ -116,7 +116,7 @@ static inline int handler_write(handler *h, const char *buf, size_t len)
 
 /* One record to h: its rendered bytes, and the record for handlers that
  * look at it. */
-static inline int handler_write_record(handler *h, const ml_record *r, const char *buf,
+static inline int handler_write_record(handler *h, const record *r, const char *buf,
                                        size_t len)
 {
     if (h->ops->write_record != NULL)

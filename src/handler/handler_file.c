@@ -28,7 +28,7 @@ static strbuf *fileh_render_buffer(handler *h)
  * fileh_put: what was buffered goes out first when the record would not
  * fit or would take the file past its limit; a record at least as large
  * as the buffer is written at once. */
-static int fileh_render_commit(handler *h, const ml_record *r, size_t start)
+static int fileh_render_commit(handler *h, const record *r, size_t start)
 {
     fileh *f = (fileh *)h;
     f->buf = f->render.data; /* rendering may have grown it */
@@ -67,7 +67,7 @@ static int fileh_write(handler *h, const char *buf, size_t len)
 
 /* A record at flush_level or above goes out now, with everything before
  * it: the records that explain a failure must not wait in memory. */
-static int fileh_write_held(handler *h, const ml_record *r, const char *buf, size_t len)
+static int fileh_write_held(handler *h, const record *r, const char *buf, size_t len)
 {
     fileh *f = (fileh *)h;
     int rc = fileh_put(f, buf, len);
@@ -76,7 +76,7 @@ static int fileh_write_held(handler *h, const ml_record *r, const char *buf, siz
     return fileh_done(f, rc);
 }
 
-static int fileh_write_record(handler *h, const ml_record *r, const char *buf, size_t len)
+static int fileh_write_record(handler *h, const record *r, const char *buf, size_t len)
 {
     fileh *f = (fileh *)h;
     pthread_mutex_lock(&f->lock);

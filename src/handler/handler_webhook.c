@@ -500,7 +500,7 @@ static webhook_item *webhook_enqueue_locked(webhook_item *it)
     return dropped;
 }
 
-static int webhook_write_record(handler *h, const ml_record *r, const char *buf, size_t len)
+static int webhook_write_record(handler *h, const record *r, const char *buf, size_t len)
 {
     webhook_handler *w = (webhook_handler *)h;
     if (len > 0 && buf[len - 1] == '\n')

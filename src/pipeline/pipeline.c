@@ -240,7 +240,7 @@ typedef struct render_cache {
     const pipeline *held; /* whose handlers this thread holds (pipeline_hold) */
 } render_cache;
 
-static __thread render_cache *rcache ML_TLS_FAST;
+static __thread render_cache *rcache TLS_FAST;
 static pthread_key_t rcache_key;
 static pthread_once_t rcache_once = PTHREAD_ONCE_INIT;
 
@@ -272,7 +272,7 @@ static render_cache *rcache_get(void)
     return rcache;
 }
 
-static bool route_accepts(const route *rt, const ml_record *r)
+static bool route_accepts(const route *rt, const record *r)
 {
     return r->level >= rt->min_level &&
            (rt->prefix == NULL || name_under(r->logger, rt->prefix, rt->prefix_len));
@@ -318,7 +318,7 @@ static bool handler_note(handler *h, int rc)
 /* Renders r straight into the buffer of rt's handler, which this thread
  * holds; returns the write outcome, or -2 when the handler lends no
  * buffer and the record takes the usual way. */
-static int render_in_place(const route *rt, const ml_record *r, render_cache *rc)
+static int render_in_place(const route *rt, const record *r, render_cache *rc)
 {
     strbuf *sb = rt->h->ops->render_buffer(rt->h);
     if (sb == NULL)
@@ -330,7 +330,7 @@ static int render_in_place(const route *rt, const ml_record *r, render_cache *rc
     return rt->h->ops->render_commit(rt->h, r, start);
 }
 
-static void dispatch_routes(const pipeline *p, const ml_record *r,
+static void dispatch_routes(const pipeline *p, const record *r,
                             render_cache *rc, const void *skip,
                             handler_change *chg)
 {
@@ -381,7 +381,7 @@ static void dispatch_routes(const pipeline *p, const ml_record *r,
     }
 }
 
-void pipeline_process(const pipeline *p, ml_record *r)
+void pipeline_process(const pipeline *p, record *r)
 {
     record_clear_filled(r);
     for (size_t i = 0; i < p->nprocs; i++)
@@ -426,7 +426,7 @@ void pipeline_emit(const pipeline *p, const diag_note *note)
 {
     if (!note->always && note->level < pipeline_level_for(p, "metalog"))
         return;
-    ml_record r = {0};
+    record r = {0};
     clock_gettime(CLOCK_REALTIME, &r.ts);
     r.level = note->level;
     r.logger = "metalog";
@@ -468,7 +468,7 @@ static void report_handler_state(const pipeline *p, const handler_change *chg)
  * into memory of our own (a record longer than it is cut off at a line
  * end rather than allocated for). Handlers without a crash path (the
  * webhook) are skipped. One crash at a time: the caller makes sure. */
-void pipeline_crash_write(const pipeline *p, const ml_record *r, int64_t deadline_ns)
+void pipeline_crash_write(const pipeline *p, const record *r, int64_t deadline_ns)
 {
     static char mem[64 * 1024];
     for (size_t i = 0; i < p->nroutes; i++) {

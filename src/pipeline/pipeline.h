@@ -56,7 +56,7 @@ static inline const conf *pipeline_conf(const pipeline *p)
  * not run; NULL: none), to every handler that takes it, without allocating or
  * waiting for a lock past deadline_ns (CLOCK_MONOTONIC). Only from the
  * crash handler. */
-void pipeline_crash_write(const pipeline *p, const ml_record *r, int64_t deadline_ns);
+void pipeline_crash_write(const pipeline *p, const record *r, int64_t deadline_ns);
 
 /* Builds a pipeline from c, opening every file it names. Takes ownership
  * of c on success. On failure returns NULL, leaves c to the caller and
@@ -96,7 +96,7 @@ typedef struct pipeline_slot {
 } __attribute__((aligned(64))) pipeline_slot;
 
 /* This thread's slot; NULL before its first record. */
-extern __thread pipeline_slot *pipeline_my_slot ML_TLS_FAST;
+extern __thread pipeline_slot *pipeline_my_slot TLS_FAST;
 /* The current pipeline; NULL means the built-in default. Swapped only by
  * pipeline_swap. */
 extern _Atomic(pipeline *) pipeline_current;
@@ -191,7 +191,7 @@ void pipeline_retire_wait(const pipeline *old);
 void pipeline_slots_fork_child(void);
 
 /* Processors, renderers and handlers, here and now. */
-void pipeline_process(const pipeline *p, ml_record *r);
+void pipeline_process(const pipeline *p, record *r);
 
 /* For a thread about to process many records of p in a row (the async
  * writer): takes the locks of p's handlers that can be held, until

@@ -54,7 +54,7 @@ static const pipeline *pipeline_or_builtin(const pipeline *p)
 typedef pipeline_slot slot;
 
 static _Atomic(slot *) slots;
-__thread pipeline_slot *pipeline_my_slot ML_TLS_FAST;
+__thread pipeline_slot *pipeline_my_slot TLS_FAST;
 static pthread_key_t slot_key;
 static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
 

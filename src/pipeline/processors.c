@@ -21,7 +21,7 @@ typedef struct proc_scratch {
     char cached_prefix[20]; /* "2025-10-17T12:34:56" */
 } proc_scratch;
 
-static __thread proc_scratch *scratch ML_TLS_FAST;
+static __thread proc_scratch *scratch TLS_FAST;
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
@@ -109,12 +109,12 @@ size_t timestamp_format(const struct timespec *ts, char *out)
     return 27;
 }
 
-void proc_add_timestamp(ml_record *r)
+void proc_add_timestamp(record *r)
 {
     r->timestamp_len = timestamp_format(&r->ts, r->timestamp);
 }
 
-void proc_add_log_level(ml_record *r)
+void proc_add_log_level(record *r)
 {
     r->level_name = level_name(r->level);
 }
@@ -173,7 +173,7 @@ static inline size_t merge_one(const metalog_field **out, size_t n, uint64_t *se
  * whose first bytes differ. Merging then changes nothing, so the fields
  * are taken in order without the general walk. false when that does not
  * hold; out is then partly written, and the general walk starts over. */
-static bool merge_site_only(const ml_record *r, const metalog_field **out)
+static bool merge_site_only(const record *r, const metalog_field **out)
 {
     uint64_t seen = 0;
     /* In locals: out[i] has the type of r->site, so each store would
@@ -190,7 +190,7 @@ static bool merge_site_only(const ml_record *r, const metalog_field **out)
     return true;
 }
 
-void proc_merge_context(ml_record *r)
+void proc_merge_context(record *r)
 {
     proc_scratch *s = scratch_get();
     size_t total = r->nbound + r->nctx + r->nsite;
@@ -223,7 +223,7 @@ void proc_merge_context(ml_record *r)
     r->nfields = n;
 }
 
-void proc_format_exception(ml_record *r)
+void proc_format_exception(record *r)
 {
     if (r->frames == NULL || r->nframes <= 0)
         return;

@@ -9,15 +9,15 @@
 
 #include "record/record.h"
 
-typedef void (*processor_fn)(ml_record *r);
+typedef void (*processor_fn)(record *r);
 
-void proc_add_timestamp(ml_record *r);
-void proc_add_log_level(ml_record *r);
+void proc_add_timestamp(record *r);
+void proc_add_log_level(record *r);
 /* Merges bound, thread and call-site fields: one entry per key, placed
  * where the key first appears, holding the value of the strongest source
  * (call site > bound > thread context). */
-void proc_merge_context(ml_record *r);
-void proc_format_exception(ml_record *r);
+void proc_merge_context(record *r);
+void proc_format_exception(record *r);
 
 /* "2025-10-17T12:34:56.123456Z" into out (at least 28 bytes); returns the
  * length. Caches the date and time up to the second per thread. */

@@ -7,7 +7,7 @@
 #include "util/error.h"
 #include "util/utf8.h"
 
-__thread context_set context_mine ML_TLS_FAST;
+__thread context_set context_mine TLS_FAST;
 static pthread_key_t ctx_key;
 static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
 

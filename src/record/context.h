@@ -19,7 +19,7 @@ typedef struct context_set {
 } context_set;
 
 /* This thread's; written only by context.c. */
-extern __thread context_set context_mine ML_TLS_FAST;
+extern __thread context_set context_mine TLS_FAST;
 
 /* This thread's context, valid until it next changes its context. */
 static inline const metalog_field *context_fields(size_t *n)

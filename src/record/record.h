@@ -16,7 +16,7 @@
 
 #include <metalog.h>
 
-typedef struct ml_record {
+typedef struct record {
     /* Captured at the call site. */
     struct timespec ts; /* CLOCK_REALTIME */
     int level;
@@ -40,13 +40,13 @@ typedef struct ml_record {
     size_t nfields;
     const char *exception; /* formatted trace, or NULL */
     size_t exception_len;
-} ml_record;
+} record;
 
 /* Clears what the processors fill, before they run: the call site sets
  * only the capture part, which is all that the async path needs. */
-static inline void record_clear_filled(ml_record *r)
+static inline void record_clear_filled(record *r)
 {
-    memset(r->timestamp, 0, sizeof *r - offsetof(ml_record, timestamp));
+    memset(r->timestamp, 0, sizeof *r - offsetof(record, timestamp));
 }
 
 #endif

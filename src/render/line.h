@@ -84,7 +84,7 @@ static inline void line_field(const line_format *lf, const metalog_field *f, str
 
 /* The whole line. Key order is part of the contract: timestamp, level,
  * logger, event, the merged context in its order, exception last. */
-static inline void line_render(const line_format *lf, const ml_record *r, strbuf *out,
+static inline void line_render(const line_format *lf, const record *r, strbuf *out,
                                lit_cache *lits)
 {
     const fmt *m = lf->fmt;

@@ -1,6 +1,6 @@
 #include "render/render.h"
 
-void render_record(render_kind kind, const ml_record *r, strbuf *out, lit_cache *lits)
+void render_record(render_kind kind, const record *r, strbuf *out, lit_cache *lits)
 {
     switch (kind) {
     case RENDER_JSON: render_json(r, out, lits); break;

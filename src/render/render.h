@@ -24,6 +24,6 @@ typedef enum render_kind {
     RENDER_KINDS
 } render_kind;
 
-void render_record(render_kind kind, const ml_record *r, strbuf *out, lit_cache *lits);
+void render_record(render_kind kind, const record *r, strbuf *out, lit_cache *lits);
 
 #endif

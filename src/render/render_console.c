@@ -68,7 +68,7 @@ static void pad(strbuf *out, size_t have, size_t want)
         strbuf_putc(out, ' ');
 }
 
-static const metalog_field *const *sort_fields(const ml_record *r)
+static const metalog_field *const *sort_fields(const record *r)
 {
     if (r->nfields > sorted_cap) {
         size_t cap = r->nfields < 32 ? 32 : r->nfields * 2;
@@ -93,7 +93,7 @@ static const metalog_field *const *sort_fields(const ml_record *r)
     return sorted;
 }
 
-static void put_level(const ml_record *r, bool colors, strbuf *out)
+static void put_level(const record *r, bool colors, strbuf *out)
 {
     char lower[16];
     size_t n = strlen(r->level_name);
@@ -109,7 +109,7 @@ static void put_level(const ml_record *r, bool colors, strbuf *out)
     strbuf_append(out, "] ", 2);
 }
 
-static void put_fields(const ml_record *r, bool colors, strbuf *out)
+static void put_fields(const record *r, bool colors, strbuf *out)
 {
     const metalog_field *const *fields = sort_fields(r);
     for (size_t i = 0; i < r->nfields; i++) {
@@ -131,7 +131,7 @@ static void put_fields(const ml_record *r, bool colors, strbuf *out)
     }
 }
 
-void render_console(const ml_record *r, bool colors, strbuf *out)
+void render_console(const record *r, bool colors, strbuf *out)
 {
     if (colors)
         strbuf_puts(out, ANSI_DIM);

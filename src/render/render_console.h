@@ -10,6 +10,6 @@
 #include "util/strbuf.h"
 
 /* structlog's ConsoleRenderer layout, with or without ANSI colours. */
-void render_console(const ml_record *r, bool colors, strbuf *out);
+void render_console(const record *r, bool colors, strbuf *out);
 
 #endif

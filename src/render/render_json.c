@@ -10,7 +10,7 @@
 #include "render/format.h"
 #include "render/line.h"
 
-static void render_json_long(const ml_record *r, strbuf *out, lit_cache *lits);
+static void render_json_long(const record *r, strbuf *out, lit_cache *lits);
 
 /* Every line starts so; the timestamp follows. */
 static const char ts_key[] = "{\"timestamp\":\"";
@@ -79,11 +79,11 @@ struct json_shapes {
     unsigned char next[SHAPE_SETS]; /* the way the next new shape of a set takes */
 };
 
-static bool shape_matches(const json_shape *s, const ml_record *r);
+static bool shape_matches(const json_shape *s, const record *r);
 
 /* r's shape if this thread has it (*found), else the way to build it in;
  * NULL when out of memory. */
-static json_shape *shape_slot(lit_cache *c, const ml_record *r, bool *found)
+static json_shape *shape_slot(lit_cache *c, const record *r, bool *found)
 {
     if (c->shapes == NULL && (c->shapes = calloc(1, sizeof *c->shapes)) == NULL)
         return NULL;
@@ -107,7 +107,7 @@ static json_shape *shape_slot(lit_cache *c, const ml_record *r, bool *found)
     return &way[w];
 }
 
-static bool shape_matches(const json_shape *s, const ml_record *r)
+static bool shape_matches(const json_shape *s, const record *r)
 {
     if (s->event != r->event || s->logger != r->logger || s->logger_len != r->logger_len ||
         s->level_name != r->level_name || s->nfields != r->nfields)
@@ -132,14 +132,14 @@ static bool shape_piece(json_shape *s, size_t *used, size_t k, const char *src, 
 }
 
 /* The text of r's shape into s; false when it has none. */
-static bool shape_text(json_shape *s, const ml_record *r, lit_cache *c)
+static bool shape_text(json_shape *s, const record *r, lit_cache *c)
 {
     if (!image_const(r->event) || r->level_name != level_name(r->level))
         return false;
     /* The head the long way, for a record without fields: what follows
      * the timestamp up to the end of the event is the first piece. (Not
      * in c's scratch, which a new literal would overwrite.) */
-    ml_record head = *r;
+    record head = *r;
     head.nfields = 0;
     strbuf b = STRBUF_INIT;
     render_json_long(&head, &b, NULL);
@@ -186,7 +186,7 @@ static bool shape_text(json_shape *s, const ml_record *r, lit_cache *c)
 /* Makes s the shape of r: its text, or none when r's kind has no shape
  * (a key or event that is not a literal, more text than a shape holds).
  * Either way the next record like r finds it. */
-static void shape_build(json_shape *s, const ml_record *r, lit_cache *c)
+static void shape_build(json_shape *s, const record *r, lit_cache *c)
 {
     c->shapes_built++;
     s->event = r->event;
@@ -211,7 +211,7 @@ static char *shape_put(char *p, const json_shape *s, size_t k)
 }
 
 /* Renders r through its shape; false when it has none (nothing written). */
-static bool render_json_shaped(const ml_record *r, strbuf *out, lit_cache *lits)
+static bool render_json_shaped(const record *r, strbuf *out, lit_cache *lits)
 {
     if (r->exception != NULL || r->nfields > SHAPE_FIELDS)
         return false;
@@ -245,13 +245,13 @@ static bool render_json_shaped(const ml_record *r, strbuf *out, lit_cache *lits)
     return true;
 }
 
-void render_json(const ml_record *r, strbuf *out, lit_cache *lits)
+void render_json(const record *r, strbuf *out, lit_cache *lits)
 {
     if (lits == NULL || !render_json_shaped(r, out, lits))
         render_json_long(r, out, lits);
 }
 
-static void render_json_long(const ml_record *r, strbuf *out, lit_cache *lits)
+static void render_json_long(const record *r, strbuf *out, lit_cache *lits)
 {
     line_render(&json_line, r, out, lits);
 }

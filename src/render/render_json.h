@@ -11,6 +11,6 @@
 /* One JSON object: timestamp, level, logger, event, fields, exception.
  * lits, when not NULL, is the calling thread's cache of literals' text
  * (render_lit.h); the output is the same without it. */
-void render_json(const ml_record *r, strbuf *out, lit_cache *lits);
+void render_json(const record *r, strbuf *out, lit_cache *lits);
 
 #endif

@@ -17,7 +17,7 @@ static const line_format text_line = {
     .end = LINE_TEXT("\n"),
 };
 
-void render_text(const ml_record *r, strbuf *out, lit_cache *lits)
+void render_text(const record *r, strbuf *out, lit_cache *lits)
 {
     line_render(&text_line, r, out, lits);
 }

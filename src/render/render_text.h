@@ -9,6 +9,6 @@
 #include "util/strbuf.h"
 
 /* One logfmt line: timestamp=.. level=.. logger=.. event=.. k=v .. */
-void render_text(const ml_record *r, strbuf *out, lit_cache *lits);
+void render_text(const record *r, strbuf *out, lit_cache *lits);
 
 #endif

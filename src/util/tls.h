@@ -9,6 +9,6 @@
 #ifndef METALOG_TLS_H
 #define METALOG_TLS_H
 
-#define ML_TLS_FAST __attribute__((tls_model("initial-exec")))
+#define TLS_FAST __attribute__((tls_model("initial-exec")))
 
 #endif

@@ -325,7 +325,7 @@ static void check_jvalue(const char *line, size_t len, json_object *v, const met
     }
 }
 
-static void check_json(const ml_record *r, const char *line, size_t len)
+static void check_json(const record *r, const char *line, size_t len)
 {
     if (len == 0 || line[len - 1] != '\n' || fz_count(line, len, '\n') != 1)
         fz_fail(line, len, "JSON output is not exactly one line");
@@ -412,7 +412,7 @@ static void check_json(const ml_record *r, const char *line, size_t len)
     json_object_put(o);
 }
 
-static void check_text(const ml_record *r, const char *line, size_t len)
+static void check_text(const record *r, const char *line, size_t len)
 {
     if (len == 0 || line[len - 1] != '\n' || fz_count(line, len, '\n') != 1)
         fz_fail(line, len, "text output is not exactly one line");
@@ -431,7 +431,7 @@ static const char *const colours[] = {"\x1b[0m",  "\x1b[2m",  "\x1b[1m",    "\x1
                                       "\x1b[36m", "\x1b[35m", "\x1b[31;1m", "\x1b[31m",
                                       "\x1b[33m", "\x1b[32m"};
 
-static void check_console(const ml_record *r, const char *out, size_t len, bool colors,
+static void check_console(const record *r, const char *out, size_t len, bool colors,
                           const char *plain, size_t plain_len)
 {
     if (len == 0 || out[len - 1] != '\n')
@@ -483,7 +483,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     reader rd = {data, size, NULL, 0, 0};
 
-    ml_record r;
+    record r;
     memset(&r, 0, sizeof r);
     uint8_t lv = rd_u8(&rd);
     /* Levels as the API gives them, and any int a cast can give. */
