@@ -12,8 +12,6 @@ _Atomic(ring *) ring_list;
 pthread_mutex_t ring_list_lock = PTHREAD_MUTEX_INITIALIZER;
 __thread ring *ring_mine TLS_FAST;
 atomic_uint_fast64_t ring_dropped_retired;
-static pthread_key_t ring_key;
-static pthread_once_t ring_once = PTHREAD_ONCE_INIT;
 
 pthread_mutex_t ring_w_lock = PTHREAD_MUTEX_INITIALIZER;
 pthread_cond_t ring_w_wake = PTHREAD_COND_INITIALIZER;
@@ -32,10 +30,7 @@ static void ring_release(void *v)
         ring_wake_writer();
 }
 
-static void ring_key_create(void)
-{
-    pthread_key_create(&ring_key, ring_release);
-}
+static tls_key ring_key = TLS_KEY_INIT(ring_release);
 
 #define HUGE_PAGE_BYTES ((size_t)2 << 20)
 
@@ -94,8 +89,7 @@ ring *ring_new(uint64_t queue_size)
     do
         r->next = head;
     while (!atomic_compare_exchange_weak(&ring_list, &head, r));
-    pthread_once(&ring_once, ring_key_create);
-    pthread_setspecific(ring_key, r);
+    tls_key_set(&ring_key, r);
     ring_mine = r;
     return r;
 }
@@ -103,7 +97,7 @@ ring *ring_new(uint64_t queue_size)
 void ring_keep(ring *rg)
 {
     ring_mine = rg;
-    pthread_setspecific(ring_key, rg);
+    tls_key_set(&ring_key, rg);
 }
 
 /* The room is checked again under ring_w_lock, which the writer takes to

@@ -312,7 +312,9 @@ void async_fork_parent(void)
 void async_fork_child(void)
 {
     ring_fork_child();
-    pthread_mutex_init(&w_pass, NULL);
+    /* Taken by this thread in async_fork_prepare: let go, not made anew,
+     * so that the mutex's owner stays consistent for every checker. */
+    pthread_mutex_unlock(&w_pass);
     flush_requested = flush_completed = 0;
     stop_requested = false;
     atomic_store(&crash_state, CRASH_NONE);

@@ -241,8 +241,6 @@ typedef struct render_cache {
 } render_cache;
 
 static __thread render_cache *rcache TLS_FAST;
-static pthread_key_t rcache_key;
-static pthread_once_t rcache_once = PTHREAD_ONCE_INIT;
 
 static void rcache_free(void *v)
 {
@@ -254,19 +252,16 @@ static void rcache_free(void *v)
     rcache = NULL;
 }
 
-static void rcache_key_create(void)
-{
-    pthread_key_create(&rcache_key, rcache_free);
-}
+static tls_key rcache_key = TLS_KEY_INIT(rcache_free);
+
 
 static render_cache *rcache_get(void)
 {
     if (rcache == NULL) {
-        pthread_once(&rcache_once, rcache_key_create);
         rcache = calloc(1, sizeof *rcache);
         if (rcache != NULL) {
             rcache->lits = lit_cache_new();
-            pthread_setspecific(rcache_key, rcache);
+            tls_key_set(&rcache_key, rcache);
         }
     }
     return rcache;

@@ -55,8 +55,6 @@ typedef pipeline_slot slot;
 
 static _Atomic(slot *) slots;
 __thread pipeline_slot *pipeline_my_slot TLS_FAST;
-static pthread_key_t slot_key;
-static pthread_once_t slot_once = PTHREAD_ONCE_INIT;
 
 static void slot_release(void *v)
 {
@@ -65,10 +63,8 @@ static void slot_release(void *v)
     atomic_store_explicit(&s->in_use, false, memory_order_release);
 }
 
-static void slot_key_create(void)
-{
-    pthread_key_create(&slot_key, slot_release);
-}
+static tls_key slot_key = TLS_KEY_INIT(slot_release);
+
 
 /* The child of a fork has only the thread that forked. The others' slots
  * may still publish the pipeline they were logging through; left so, the
@@ -85,7 +81,6 @@ void pipeline_slots_fork_child(void)
 
 static slot *slot_claim(void)
 {
-    pthread_once(&slot_once, slot_key_create);
     slot *s;
     for (s = atomic_load(&slots); s != NULL; s = s->next) {
         bool expected = false;
@@ -104,7 +99,7 @@ static slot *slot_claim(void)
         while (!atomic_compare_exchange_weak(&slots, &head, s));
     }
     s->depth = 0;
-    pthread_setspecific(slot_key, s);
+    tls_key_set(&slot_key, s);
     pipeline_my_slot = s;
     return s;
 }

@@ -22,8 +22,6 @@ typedef struct proc_scratch {
 } proc_scratch;
 
 static __thread proc_scratch *scratch TLS_FAST;
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 
 static void scratch_free(void *p)
 {
@@ -34,20 +32,17 @@ static void scratch_free(void *p)
     scratch = NULL;
 }
 
-static void scratch_key_create(void)
-{
-    pthread_key_create(&scratch_key, scratch_free);
-}
+static tls_key scratch_key = TLS_KEY_INIT(scratch_free);
+
 
 static proc_scratch *scratch_get(void)
 {
     if (scratch == NULL) {
-        pthread_once(&scratch_once, scratch_key_create);
         scratch = calloc(1, sizeof *scratch);
         if (scratch == NULL)
             return NULL;
         scratch->cached_sec = (time_t)-1;
-        pthread_setspecific(scratch_key, scratch);
+        tls_key_set(&scratch_key, scratch);
     }
     return scratch;
 }

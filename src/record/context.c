@@ -5,11 +5,10 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/tls.h"
 #include "util/utf8.h"
 
 __thread context_set context_mine TLS_FAST;
-static pthread_key_t ctx_key;
-static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
 
 static void ctx_release(void *p)
 {
@@ -19,10 +18,8 @@ static void ctx_release(void *p)
     c->n = 0;
 }
 
-static void ctx_key_create(void)
-{
-    pthread_key_create(&ctx_key, ctx_release);
-}
+static tls_key ctx_key = TLS_KEY_INIT(ctx_release);
+
 
 static size_t field_extra(const metalog_field *f)
 {
@@ -98,8 +95,7 @@ metalog_field *fields_merge(const metalog_field *base, size_t nbase,
 static void ctx_replace(metalog_field *fields, size_t n)
 {
     if (context_mine.fields == NULL && fields != NULL) {
-        pthread_once(&ctx_once, ctx_key_create);
-        pthread_setspecific(ctx_key, &context_mine);
+        tls_key_set(&ctx_key, &context_mine);
     }
     free(context_mine.fields);
     context_mine.fields = fields;

@@ -5,7 +5,7 @@
 #include "render/render_console.h"
 #include "render/format.h"
 #include "util/escape.h"
-#include "util/escape.h"
+#include "util/tls.h"
 
 /* structlog's ConsoleRenderer: dim timestamp, [level] padded, the event
  * padded to 30 columns, [logger], then key=value sorted by key, and the
@@ -27,8 +27,6 @@
  * records so that rendering does not allocate in steady state. */
 static __thread const metalog_field **sorted;
 static __thread size_t sorted_cap;
-static pthread_key_t sorted_key;
-static pthread_once_t sorted_once = PTHREAD_ONCE_INIT;
 
 static void sorted_free(void *p)
 {
@@ -37,10 +35,8 @@ static void sorted_free(void *p)
     sorted_cap = 0;
 }
 
-static void sorted_key_create(void)
-{
-    pthread_key_create(&sorted_key, sorted_free);
-}
+static tls_key sorted_key = TLS_KEY_INIT(sorted_free);
+
 
 static const char *level_color(int level)
 {
@@ -75,8 +71,7 @@ static const metalog_field *const *sort_fields(const record *r)
         const metalog_field **p = realloc(sorted, cap * sizeof *p);
         if (p == NULL)
             return r->fields; /* unsorted beats lost */
-        pthread_once(&sorted_once, sorted_key_create);
-        pthread_setspecific(sorted_key, p);
+        tls_key_set(&sorted_key, p);
         sorted = p;
         sorted_cap = cap;
     }

@@ -7,11 +7,10 @@
 #include <string.h>
 
 #include "util/strbuf.h"
+#include "util/tls.h"
 
 /* The text lives in a heap buffer per thread, released by a key destructor
  * when the thread exits, so error lists of any length fit. */
-static pthread_key_t error_key;
-static pthread_once_t error_once = PTHREAD_ONCE_INIT;
 static __thread strbuf *error_buf;
 /* A failure whose text could not be kept (no buffer): still a failure,
  * which metalog_last_error must not report as "". */
@@ -23,18 +22,15 @@ static void error_buf_free(void *p)
     free(p);
 }
 
-static void error_key_create(void)
-{
-    pthread_key_create(&error_key, error_buf_free);
-}
+static tls_key error_key = TLS_KEY_INIT(error_buf_free);
+
 
 static strbuf *error_buf_get(void)
 {
     if (error_buf == NULL) {
-        pthread_once(&error_once, error_key_create);
         error_buf = calloc(1, sizeof *error_buf);
         if (error_buf != NULL)
-            pthread_setspecific(error_key, error_buf);
+            tls_key_set(&error_key, error_buf);
     }
     return error_buf;
 }

@@ -1,0 +1,105 @@
+/*
+ * src/util: the per-thread state helper (tls.h).
+ */
+#include <check.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "util/tls.h"
+
+static atomic_int released;
+
+static void count_release(void *v)
+{
+    atomic_fetch_add(&released, 1);
+    free(v);
+}
+
+static tls_key counted = TLS_KEY_INIT(count_release);
+
+static void *set_and_exit(void *arg)
+{
+    (void)arg;
+    int *v = malloc(sizeof *v);
+    ck_assert_int_eq(tls_key_set(&counted, v), 0);
+    return NULL;
+}
+
+START_TEST(value_is_released_when_its_thread_exits)
+{
+    atomic_store(&released, 0);
+    enum { N = 16 };
+    pthread_t t[N];
+    for (int i = 0; i < N; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, set_and_exit, NULL), 0);
+    for (int i = 0; i < N; i++)
+        pthread_join(t[i], NULL);
+    ck_assert_int_eq(atomic_load(&released), N);
+}
+END_TEST
+
+static void *set_null_and_exit(void *arg)
+{
+    int *v = malloc(sizeof *v);
+    ck_assert_int_eq(tls_key_set(&counted, v), 0);
+    ck_assert_int_eq(tls_key_set(&counted, NULL), 0);
+    *(int **)arg = v;
+    return NULL;
+}
+
+START_TEST(value_set_back_to_null_is_not_released)
+{
+    atomic_store(&released, 0);
+    pthread_t t;
+    int *kept = NULL;
+    ck_assert_int_eq(pthread_create(&t, NULL, set_null_and_exit, &kept), 0);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(atomic_load(&released), 0);
+    free(kept);
+}
+END_TEST
+
+/* Threads that race to set the first value of a fresh key all get the
+ * same key: each value is released once, none twice or never. */
+static tls_key racing = TLS_KEY_INIT(count_release);
+static pthread_barrier_t start;
+
+static void *race_first_set(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&start);
+    ck_assert_int_eq(tls_key_set(&racing, malloc(1)), 0);
+    return NULL;
+}
+
+START_TEST(threads_racing_to_make_the_key_share_one)
+{
+    atomic_store(&released, 0);
+    enum { N = 8 };
+    pthread_barrier_init(&start, NULL, N);
+    pthread_t t[N];
+    for (int i = 0; i < N; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, race_first_set, NULL), 0);
+    for (int i = 0; i < N; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&start);
+    ck_assert_int_eq(atomic_load(&released), N);
+    ck_assert_int_eq(atomic_load(&racing.state), 2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("util");
+    TCase *tc = tcase_create("tls");
+    tcase_add_test(tc, value_is_released_when_its_thread_exits);
+    tcase_add_test(tc, value_set_back_to_null_is_not_released);
+    tcase_add_test(tc, threads_racing_to_make_the_key_share_one);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
