@@ -126,7 +126,7 @@ metalog_logger *metalog_bind_n(const metalog_logger *parent,
     lg->gate = parent->gate;
     lg->name = parent->name;
     lg->name_len = parent->name_len;
-    lg->bound = fields_merge(parent->bound, parent->nbound, fields, n, &lg->nbound);
+    lg->bound = context_fields_merge(parent->bound, parent->nbound, fields, n, &lg->nbound);
     if (lg->bound == NULL) {
         free(lg);
         error_set("metalog_bind: out of memory");

@@ -59,7 +59,7 @@ static const char digit_pairs[201] = "000102030405060708091011121314151617181920
                                      "50515253545556575859606162636465666768697071727374"
                                      "75767778798081828384858687888990919293949596979899";
 
-size_t timestamp_format(const struct timespec *ts, char *out)
+size_t proc_timestamp_format(const struct timespec *ts, char *out)
 {
     proc_scratch *s = scratch_get();
     char local[20];
@@ -106,7 +106,7 @@ size_t timestamp_format(const struct timespec *ts, char *out)
 
 void proc_add_timestamp(record *r)
 {
-    r->timestamp_len = timestamp_format(&r->ts, r->timestamp);
+    r->timestamp_len = proc_timestamp_format(&r->ts, r->timestamp);
 }
 
 void proc_add_log_level(record *r)
@@ -205,7 +205,7 @@ void proc_merge_context(record *r)
     size_t n = 0;
     uint64_t seen = 0;
     /* Bound fields first: within one logger keys are already unique (and
-     * valid: fields_merge dropped those without a key). */
+     * valid: context_fields_merge dropped those without a key). */
     for (size_t i = 0; i < r->nbound; i++) {
         first_seen(&seen, (unsigned char)r->bound[i].key[0]);
         out[n++] = &r->bound[i];

@@ -21,6 +21,6 @@ void proc_format_exception(record *r);
 
 /* "2025-10-17T12:34:56.123456Z" into out (at least 28 bytes); returns the
  * length. Caches the date and time up to the second per thread. */
-size_t timestamp_format(const struct timespec *ts, char *out);
+size_t proc_timestamp_format(const struct timespec *ts, char *out);
 
 #endif

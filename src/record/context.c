@@ -43,7 +43,7 @@ static size_t field_find(const metalog_field *f, size_t n, const char *key)
     return n;
 }
 
-metalog_field *fields_merge(const metalog_field *base, size_t nbase,
+metalog_field *context_fields_merge(const metalog_field *base, size_t nbase,
                             const metalog_field *add, size_t nadd, size_t *out_n)
 {
     /* First pass: the merged list of pointers, later duplicates winning. */
@@ -106,7 +106,7 @@ int metalog_context_bind_n(const metalog_field *fields, size_t n)
 {
     error_clear();
     size_t merged_n;
-    metalog_field *merged = fields_merge(context_mine.fields, context_mine.n, fields, n, &merged_n);
+    metalog_field *merged = context_fields_merge(context_mine.fields, context_mine.n, fields, n, &merged_n);
     if (merged == NULL) {
         error_set("metalog_context_bind: out of memory; context unchanged");
         return -1;

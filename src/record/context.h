@@ -32,7 +32,7 @@ static inline const metalog_field *context_fields(size_t *n)
  * replaced, keys and string values included, in one allocation the caller
  * frees with free(). Fields without a key are skipped; *out_n gets the
  * count. NULL when out of memory; base is not freed. */
-metalog_field *fields_merge(const metalog_field *base, size_t nbase,
+metalog_field *context_fields_merge(const metalog_field *base, size_t nbase,
                             const metalog_field *add, size_t nadd, size_t *out_n);
 
 #endif

@@ -498,7 +498,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     metalog_field bound[8], ctx[8], site[16];
     size_t nb = rd_u8(&rd) % 9, nc = rd_u8(&rd) % 9, ns = rd_u8(&rd) % 17;
     /* Bound fields are unique by key as it renders, as metalog_bind
-     * (fields_merge) leaves them. */
+     * (context_fields_merge) leaves them. */
     size_t kept = 0;
     for (size_t i = 0; i < nb; i++) {
         rd_field(&rd, &bound[kept], true);
