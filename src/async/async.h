@@ -54,7 +54,7 @@ bool async_crash_drain(void (*emit)(void *), void *arg, const struct timespec *d
 void async_stats_add(metalog_stats *out);
 
 /* pthread_atfork steps, called in the library's fork order (see
- * pipeline_swap.c). */
+ * core/lifecycle.c). */
 void async_fork_prepare(void);
 void async_fork_parent(void);
 void async_fork_child(void);
