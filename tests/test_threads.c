@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <metalog.h>
 
@@ -511,6 +513,41 @@ static void *log_a_thousand(void *arg)
     return NULL;
 }
 
+/* fork takes the logger registry's lock with the library's others: a
+ * child forked while another thread looks up a logger can still get one,
+ * instead of waiting for a lock whose owner it does not have. */
+static atomic_bool getting;
+
+static void *get_in_a_loop(void *arg)
+{
+    (void)arg;
+    while (atomic_load(&getting))
+        metalog_get("busy");
+    return NULL;
+}
+
+START_TEST(child_forked_during_logger_lookup_gets_a_logger)
+{
+    atomic_store(&getting, true);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, get_in_a_loop, NULL), 0);
+    for (int i = 0; i < 100; i++) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            alarm(2); /* a child stuck on the lock dies of SIGALRM */
+            _exit(metalog_get("child") != NULL ? 0 : 1);
+        }
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "fork %d: child did not get a logger (status %#x)", i, status);
+    }
+    atomic_store(&getting, false);
+    pthread_join(t, NULL);
+}
+END_TEST
+
 START_TEST(stats_keep_the_counts_of_exited_threads)
 {
     char *cfg = th_config(dir, "log_to_console: false\nlog_file: @D@/app.log\n");
@@ -544,6 +581,7 @@ static Suite *threads_suite(void)
     tcase_add_test(tc, rotation_while_reloading_keeps_the_limit_and_every_record);
     tcase_add_test(tc, exceptions_from_many_threads_each_name_their_caller);
     tcase_add_test(tc, stats_keep_the_counts_of_exited_threads);
+    tcase_add_test(tc, child_forked_during_logger_lookup_gets_a_logger);
     suite_add_tcase(s, tc);
     return s;
 }

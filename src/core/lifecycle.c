@@ -43,6 +43,7 @@ static void fork_prepare(void)
 {
     pthread_mutex_lock(&lifecycle);
     pthread_mutex_lock(&install_lock);
+    logger_registry_lock();
     async_fork_prepare();
     handler_locks_acquire();
 }
@@ -51,6 +52,7 @@ static void fork_parent(void)
 {
     handler_locks_release(false);
     async_fork_parent();
+    logger_registry_unlock();
     pthread_mutex_unlock(&install_lock);
     pthread_mutex_unlock(&lifecycle);
 }
@@ -65,6 +67,7 @@ static void fork_child(void)
     async_fork_child();
     webhook_fork_child();
     reload_fork_child();
+    logger_registry_unlock();
     pthread_mutex_unlock(&install_lock);
     pthread_mutex_unlock(&lifecycle);
 }
