@@ -249,10 +249,48 @@ conf *conf_new_default(void)
     return c;
 }
 
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void conf_processor_free(conf_processor *p)
+{
+    free_strings(p->keys, p->nkeys);
+    free_strings(p->patterns, p->npatterns);
+    free(p->replacement);
+    free_strings(p->events, p->nevents);
+}
+
+static void conf_handler_free(conf_handler *h)
+{
+    free(h->name);
+    free(h->label);
+    free_strings(h->loggers, h->nloggers);
+    free_strings(h->exclude_loggers, h->nexclude);
+    for (size_t i = 0; i < h->nmatch; i++) {
+        free(h->match[i].key);
+        free(h->match[i].value);
+    }
+    free(h->match);
+    free(h->path);
+    free(h->resolved);
+    conf_webhook_free(&h->webhook);
+}
+
 void conf_free(conf *c)
 {
     if (c == NULL)
         return;
+    for (size_t i = 0; i < c->nhandlers; i++)
+        conf_handler_free(&c->handlers[i]);
+    free(c->handlers);
+    for (size_t i = 0; i < c->nprocessors; i++)
+        conf_processor_free(&c->processors[i]);
+    free(c->processors);
+    free(c->anchor);
     for (size_t i = 0; i < c->nloggers; i++)
         free(c->loggers[i].name);
     free(c->loggers);

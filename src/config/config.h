@@ -60,6 +60,102 @@ typedef struct conf_webhook {
     conf_mark mark;                    /* the key that set url */
 } conf_webhook;
 
+/* ---- handlers: ---- */
+
+typedef enum conf_handler_type {
+    CONF_HANDLER_FILE = 0,
+    CONF_HANDLER_CONSOLE,
+    CONF_HANDLER_WEBHOOK
+} conf_handler_type;
+
+typedef enum conf_format {
+    CONF_FORMAT_JSON = 0,
+    CONF_FORMAT_TEXT,
+    CONF_FORMAT_CONSOLE
+} conf_format;
+
+/* One "match:" entry: the field must be present and its value render to
+ * exactly this text (the YAML scalar as written). */
+typedef struct conf_match {
+    char *key;
+    char *value;
+} conf_match;
+
+/* One destination: an entry of "handlers:", or one made from a flat key
+ * (log_file, trade_log_file, error_log_file, log_to_console, webhook).
+ * Flat handlers come first, in that order, then the listed ones. */
+typedef struct conf_handler {
+    char *name;       /* as given; NULL: unnamed */
+    char *label;      /* what errors, stats and --print call it: the name,
+                       * or "handlers[N]" (from 1) */
+    bool flat;        /* made from a flat key (name is the key) */
+    conf_handler_type type;
+    conf_format format;
+    int level;        /* lowest level taken; default METALOG_DEBUG */
+    int max_level;    /* highest level taken, inclusive; default METALOG_CRITICAL */
+    char **loggers;   /* only these and their dotted children; NULL: all */
+    size_t nloggers;
+    char **exclude_loggers; /* never these nor their children */
+    size_t nexclude;
+    conf_match *match;
+    size_t nmatch;
+
+    /* file */
+    char *path;          /* as written (--print shows this) */
+    char *resolved;      /* absolute: path against the load's anchor */
+    uint64_t size_mb;    /* rotation.size_mb; 0 never rotates */
+    uint64_t backups;    /* rotation.backups */
+
+    /* console */
+    conf_stream stream;
+    conf_colors colors;
+
+    /* webhook */
+    conf_webhook webhook;
+
+    conf_mark mark;      /* the entry (a flat handler: its key) */
+    conf_mark path_mark; /* the key naming the file or URL */
+} conf_handler;
+
+/* ---- processors: ---- */
+
+typedef enum conf_proc_kind {
+    CONF_PROC_CALLSITE = 0,
+    CONF_PROC_REDACT,
+    CONF_PROC_SAMPLE,
+    CONF_PROC_RATE_LIMIT
+} conf_proc_kind;
+
+typedef enum conf_rate_key {
+    CONF_RATE_EVENT = 0,
+    CONF_RATE_LOGGER,
+    CONF_RATE_CALLSITE
+} conf_rate_key;
+
+/* One entry of "processors:", in list order. Only the members of its kind
+ * are set. */
+typedef struct conf_processor {
+    conf_proc_kind kind;
+    conf_mark mark;
+
+    /* redact */
+    char **keys;          /* globs on field keys, case-insensitive */
+    size_t nkeys;
+    char **patterns;      /* POSIX extended regexes, checked to compile */
+    size_t npatterns;
+    char *replacement;    /* default "[REDACTED]" */
+
+    /* sample */
+    char **events;        /* globs on the event */
+    size_t nevents;
+    uint64_t every;       /* keep the 1st, every+1st, ... of each event */
+
+    /* rate_limit */
+    conf_rate_key key;
+    uint64_t max;         /* records per key per window */
+    uint64_t per_seconds; /* the window */
+} conf_processor;
+
 /* One validated configuration. Strings are owned by the conf and freed by
  * conf_free; NULL means "not set". Defaults are filled in by the loader. */
 typedef struct conf {
@@ -90,6 +186,17 @@ typedef struct conf {
 
     conf_logger_level *loggers; /* per-logger levels, in file order */
     size_t nloggers;
+
+    /* What the pipeline is built from: every destination, the flat keys'
+     * included, and the processors in order. */
+    conf_handler *handlers;
+    size_t nhandlers;
+    bool handlers_listed; /* the file has a "handlers:" key (an empty list too) */
+    conf_processor *processors;
+    size_t nprocessors;
+
+    /* The directory relative paths were resolved against (absolute). */
+    char *anchor;
 
     /* Marks of the keys that name files, for errors found when opening. */
     conf_mark log_file_mark;
@@ -125,9 +232,21 @@ int conf_read_file(const char *path, char **text, size_t *len, strbuf *errors, b
  * each as "path:line:col: key: message". No file is opened. */
 conf *conf_parse(const char *path, const char *text, size_t len, strbuf *errors);
 
+/* conf_parse with relative paths resolved against anchor (an absolute
+ * directory; NULL: the current directory, read now). */
+conf *conf_parse_at(const char *path, const char *anchor, const char *text, size_t len,
+                    strbuf *errors);
+
 /* conf_read_file then conf_parse. *io_error is set true when the file
  * itself could not be read (as opposed to being invalid); it may be NULL. */
 conf *conf_load(const char *path, strbuf *errors, bool *io_error);
+
+/* conf_load with path itself, and every relative path in the file,
+ * resolved against anchor (absolute; NULL: the current directory). */
+conf *conf_load_at(const char *path, const char *anchor, strbuf *errors, bool *io_error);
+
+/* Frees what a conf_processor owns (not the struct). */
+void conf_processor_free(conf_processor *p);
 
 void conf_free(conf *c);
 

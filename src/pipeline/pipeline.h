@@ -28,6 +28,7 @@ typedef struct pipeline_head {
     uint32_t gen; /* unique to this pipeline (never 0): see logger_level_in */
     bool async;   /* conf->async_logging */
     bool buffered; /* synchronous, with files that buffer (file_buffer_kb) */
+    bool site;     /* a processor reads the call site: records carry it */
 } pipeline_head;
 
 /* A number no other pipeline of this process has had (never 0). */
@@ -39,6 +40,12 @@ static inline uint32_t pipeline_gen(const pipeline *p)
 static inline bool pipeline_async(const pipeline *p)
 {
     return ((const pipeline_head *)(const void *)p)->async;
+}
+
+/* Whether records for p must carry their call site (record.file ...). */
+static inline bool pipeline_site(const pipeline *p)
+{
+    return ((const pipeline_head *)(const void *)p)->site;
 }
 
 static inline bool pipeline_buffered(const pipeline *p)

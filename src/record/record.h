@@ -31,6 +31,12 @@ typedef struct record {
     size_t nsite;
     void *const *frames; /* stack trace of metalog_exception, or NULL */
     int nframes;
+    /* The log call's __FILE__, __func__ and __LINE__: program literals,
+     * never copied. NULL file: not known (an entry point without them, or
+     * a pipeline that does not ask for them). */
+    const char *file;
+    const char *func;
+    int line;
 
     /* Filled by the processors. */
     char timestamp[32]; /* "2025-10-17T12:34:56.123456Z" */
