@@ -907,14 +907,14 @@ START_TEST(print_shows_only_public_header_names)
     conf *c = load_ok(WH "    s3cr3tTOKEN: x\n    authorization: y\n    X-Api-Key: z\n"
                          "    Authorization: w\n");
     char *out = printed(c);
-    ck_assert_ptr_nonnull(strstr(out, "  headers:\n"
-                                      "    \"X-Redacted-1\": \"<redacted>\"\n"
-                                      "    \"Authorization\": \"<redacted>\"\n"
-                                      "    \"X-Api-Key\": \"<redacted>\"\n"
-                                      "    \"X-Redacted-4\": \"<redacted>\"\n"));
+    ck_assert_ptr_nonnull(strstr(out, "    headers:\n"
+                                      "      \"X-Redacted-1\": \"<redacted>\"\n"
+                                      "      \"Authorization\": \"<redacted>\"\n"
+                                      "      \"X-Api-Key\": \"<redacted>\"\n"
+                                      "      \"X-Redacted-4\": \"<redacted>\"\n"));
     ck_assert_ptr_null(strstr(out, "s3cr3t"));
     conf *again = load_ok(strchr(out, '\n') + 1);
-    ck_assert_uint_eq(again->webhook.nheaders, 4);
+    ck_assert_uint_eq(again->handlers[again->nhandlers - 1].webhook.nheaders, 4);
     conf_free(again);
     free(out);
     conf_free(c);
@@ -1545,7 +1545,7 @@ START_TEST(print_of_a_value_holding_a_reference_loads_back_to_it)
     strbuf out = STRBUF_INIT;
     conf_print(c, &out);
     conf *again = load_ok(strbuf_str(&out));
-    ck_assert_str_eq(again->log_file, c->log_file);
+    ck_assert_str_eq(again->handlers[0].path, c->log_file);
     conf_free(again);
     conf_free(c);
     strbuf_free(&out);
@@ -1827,17 +1827,7 @@ START_TEST(print_fills_every_default)
     conf *c = conf_new_default();
     char *out = printed(c);
     ck_assert_str_eq(out, "log_level: INFO\n"
-                          "log_to_console: true\n"
-                          "structured_logging: true\n"
                           "async_logging: false\n"
-                          "log_file: null\n"
-                          "trade_log_file: null\n"
-                          "error_log_file: null\n"
-                          "webhook: null\n"
-                          "rotation_size_mb: 10\n"
-                          "rotation_backup_count: 5\n"
-                          "console_colors: auto\n"
-                          "console_stream: stdout\n"
                           "file_mode: \"0640\"\n"
                           "reload_on_sighup: true\n"
                           "crash_handler: true\n"
@@ -1846,12 +1836,22 @@ START_TEST(print_fills_every_default)
                           "file_buffer_kb: 0\n"
                           "flush_level: ERROR\n"
                           "flush_interval_ms: 1000\n"
-                          "loggers: {}\n");
+                          "loggers: {}\n"
+                          "handlers:\n"
+                          "  - name: \"console\"\n"
+                          "    type: console\n"
+                          "    format: console\n"
+                          "    level: DEBUG\n"
+                          "    max_level: CRITICAL\n"
+                          "    stream: stdout\n"
+                          "    colors: auto\n");
     free(out);
     conf_free(c);
 }
 END_TEST
 
+/* The flat keys print as the handlers they stand for, in CONFIG.md's
+ * order, with the defaults they set (rotation, console) written out. */
 START_TEST(print_shows_loaded_values)
 {
     conf *c = load_corpus_ok("full.yaml");
@@ -1859,24 +1859,7 @@ START_TEST(print_shows_loaded_values)
     char *got = without(out, VALID_DIR);
     ck_assert_str_eq(got, "# effective configuration of full.yaml\n"
                           "log_level: DEBUG\n"
-                          "log_to_console: true\n"
-                          "structured_logging: true\n"
                           "async_logging: false\n"
-                          "log_file: \"logs/app.log\"\n"
-                          "trade_log_file: \"logs/trades.log\"\n"
-                          "error_log_file: \"logs/errors.log\"\n"
-                          "webhook:\n"
-                          "  url: \"https://hooks.example.com/<redacted>\"\n"
-                          "  headers: {}\n"
-                          "  timeout_seconds: 5\n"
-                          "  max_retries: 3\n"
-                          "  dedup_window_seconds: 60\n"
-                          "  queue_size: 1000\n"
-                          "  shutdown_timeout_seconds: 5\n"
-                          "rotation_size_mb: 50\n"
-                          "rotation_backup_count: 10\n"
-                          "console_colors: always\n"
-                          "console_stream: stderr\n"
                           "file_mode: \"0600\"\n"
                           "reload_on_sighup: false\n"
                           "crash_handler: true\n"
@@ -1888,7 +1871,56 @@ START_TEST(print_shows_loaded_values)
                           "loggers:\n"
                           "  \"trade\": DEBUG\n"
                           "  \"expert.scalper\": WARNING\n"
-                          "  \"net.http\": ERROR\n");
+                          "  \"net.http\": ERROR\n"
+                          "handlers:\n"
+                          "  - name: \"log_file\"\n"
+                          "    type: file\n"
+                          "    format: json\n"
+                          "    level: DEBUG\n"
+                          "    max_level: CRITICAL\n"
+                          "    path: \"logs/app.log\"\n"
+                          "    rotation:\n"
+                          "      size_mb: 50\n"
+                          "      backups: 10\n"
+                          "  - name: \"trade_log_file\"\n"
+                          "    type: file\n"
+                          "    format: json\n"
+                          "    level: DEBUG\n"
+                          "    max_level: CRITICAL\n"
+                          "    loggers:\n"
+                          "      - \"trade\"\n"
+                          "    path: \"logs/trades.log\"\n"
+                          "    rotation:\n"
+                          "      size_mb: 50\n"
+                          "      backups: 10\n"
+                          "  - name: \"error_log_file\"\n"
+                          "    type: file\n"
+                          "    format: json\n"
+                          "    level: ERROR\n"
+                          "    max_level: CRITICAL\n"
+                          "    path: \"logs/errors.log\"\n"
+                          "    rotation:\n"
+                          "      size_mb: 50\n"
+                          "      backups: 10\n"
+                          "  - name: \"console\"\n"
+                          "    type: console\n"
+                          "    format: console\n"
+                          "    level: DEBUG\n"
+                          "    max_level: CRITICAL\n"
+                          "    stream: stderr\n"
+                          "    colors: always\n"
+                          "  - name: \"webhook\"\n"
+                          "    type: webhook\n"
+                          "    format: json\n"
+                          "    level: CRITICAL\n"
+                          "    max_level: CRITICAL\n"
+                          "    url: \"https://hooks.example.com/<redacted>\"\n"
+                          "    headers: {}\n"
+                          "    timeout_seconds: 5\n"
+                          "    max_retries: 3\n"
+                          "    dedup_window_seconds: 60\n"
+                          "    queue_size: 1000\n"
+                          "    shutdown_timeout_seconds: 5\n");
     free(got);
     free(out);
     conf_free(c);
@@ -1899,7 +1931,7 @@ START_TEST(print_redacts_webhook_path_and_query)
 {
     conf *c = load_ok("webhook_url: https://hooks.example.com/services/T000/SECRET?token=abc\n");
     char *out = printed(c);
-    ck_assert_ptr_nonnull(strstr(out, "webhook:\n  url: \"https://hooks.example.com/<redacted>\"\n"));
+    ck_assert_ptr_nonnull(strstr(out, "    url: \"https://hooks.example.com/<redacted>\"\n"));
     ck_assert_ptr_null(strstr(out, "SECRET"));
     ck_assert_ptr_null(strstr(out, "T000"));
     ck_assert_ptr_null(strstr(out, "abc"));
@@ -1914,25 +1946,29 @@ START_TEST(print_shows_webhook_block_with_url_and_header_values_redacted)
                       "  headers: {Authorization: Bearer HEADERSECRET, X-Team: ops}\n"
                       "  queue_size: 7\n");
     char *out = printed(c);
-    ck_assert_ptr_nonnull(strstr(out, "webhook:\n"
-                                      "  url: \"https://hooks.example.com/<redacted>\"\n"
-                                      "  headers:\n"
-                                      "    \"Authorization\": \"<redacted>\"\n"
-                                      "    \"X-Redacted-2\": \"<redacted>\"\n"
-                                      "  timeout_seconds: 5\n"
-                                      "  max_retries: 3\n"
-                                      "  dedup_window_seconds: 60\n"
-                                      "  queue_size: 7\n"
-                                      "  shutdown_timeout_seconds: 5\n"
-                                      "rotation_size_mb: 10\n"));
+    ck_assert_ptr_nonnull(strstr(out, "    type: webhook\n"
+                                      "    format: json\n"
+                                      "    level: CRITICAL\n"
+                                      "    max_level: CRITICAL\n"
+                                      "    url: \"https://hooks.example.com/<redacted>\"\n"
+                                      "    headers:\n"
+                                      "      \"Authorization\": \"<redacted>\"\n"
+                                      "      \"X-Redacted-2\": \"<redacted>\"\n"
+                                      "    timeout_seconds: 5\n"
+                                      "    max_retries: 3\n"
+                                      "    dedup_window_seconds: 60\n"
+                                      "    queue_size: 7\n"
+                                      "    shutdown_timeout_seconds: 5\n"));
     ck_assert_ptr_null(strstr(out, "HEADERSECRET"));
     ck_assert_ptr_null(strstr(out, "SECRET"));
     ck_assert_ptr_null(strstr(out, "ops"));
     ck_assert_ptr_null(strstr(out, "webhook_url"));
     /* What --print shows is itself a configuration that loads. */
     conf *again = load_ok(strchr(out, '\n') + 1);
-    ck_assert_uint_eq(again->webhook.nheaders, 2);
-    ck_assert_uint_eq(again->webhook.queue_size, 7);
+    const conf_handler *wh = &again->handlers[again->nhandlers - 1];
+    ck_assert_int_eq(wh->type, CONF_HANDLER_WEBHOOK);
+    ck_assert_uint_eq(wh->webhook.nheaders, 2);
+    ck_assert_uint_eq(wh->webhook.queue_size, 7);
     conf_free(again);
     free(out);
     conf_free(c);
@@ -1947,11 +1983,11 @@ START_TEST(print_output_loads_back_to_the_same_settings)
     conf *c = load_ok("log_file: \"${METALOG_T_ODD}\"\nlog_level: error\nfile_mode: 0o700\n"
                       "loggers: {\"x: y\": critical}\nwebhook_url: http://h:81/p?q\n");
     char *first = printed(c);
-    ck_assert_ptr_nonnull(strstr(first, "log_file: \"a\\\"b\\\\c\\nd\\te\"\n"));
+    ck_assert_ptr_nonnull(strstr(first, "    path: \"a\\\"b\\\\c\\nd\\te\"\n"));
     conf *again = load_ok(strchr(first, '\n') + 1);
     char *second = printed(again);
     ck_assert_str_eq(strchr(second, '\n') + 1, strchr(first, '\n') + 1);
-    ck_assert_str_eq(again->log_file, "a\"b\\c\nd\te");
+    ck_assert_str_eq(again->handlers[0].path, "a\"b\\c\nd\te");
     free(first);
     free(second);
     conf_free(c);

@@ -172,17 +172,7 @@ expect_rc 0 "--print empty.yaml"
 cat >"$tmp/want" <<'EOF'
 # effective configuration of empty.yaml
 log_level: INFO
-log_to_console: true
-structured_logging: true
 async_logging: false
-log_file: null
-trade_log_file: null
-error_log_file: null
-webhook: null
-rotation_size_mb: 10
-rotation_backup_count: 5
-console_colors: auto
-console_stream: stdout
 file_mode: "0640"
 reload_on_sighup: true
 crash_handler: true
@@ -192,6 +182,14 @@ file_buffer_kb: 0
 flush_level: ERROR
 flush_interval_ms: 1000
 loggers: {}
+handlers:
+  - name: "console"
+    type: console
+    format: console
+    level: DEBUG
+    max_level: CRITICAL
+    stream: stdout
+    colors: auto
 EOF
 expect_same "$out" "$tmp/want" "--print fills every default"
 
@@ -209,24 +207,7 @@ expect_rc 0 "--print secret.yaml"
 cat >"$tmp/want" <<'EOF'
 # effective configuration of secret.yaml
 log_level: WARNING
-log_to_console: true
-structured_logging: true
 async_logging: false
-log_file: "logs/app.log"
-trade_log_file: null
-error_log_file: null
-webhook:
-  url: "https://hooks.example.com/<redacted>"
-  headers: {}
-  timeout_seconds: 5
-  max_retries: 3
-  dedup_window_seconds: 60
-  queue_size: 1000
-  shutdown_timeout_seconds: 5
-rotation_size_mb: 10
-rotation_backup_count: 5
-console_colors: auto
-console_stream: stdout
 file_mode: "0600"
 reload_on_sighup: true
 crash_handler: true
@@ -237,6 +218,35 @@ flush_level: ERROR
 flush_interval_ms: 1000
 loggers:
   "trade": DEBUG
+handlers:
+  - name: "log_file"
+    type: file
+    format: json
+    level: DEBUG
+    max_level: CRITICAL
+    path: "logs/app.log"
+    rotation:
+      size_mb: 10
+      backups: 5
+  - name: "console"
+    type: console
+    format: console
+    level: DEBUG
+    max_level: CRITICAL
+    stream: stdout
+    colors: auto
+  - name: "webhook"
+    type: webhook
+    format: json
+    level: CRITICAL
+    max_level: CRITICAL
+    url: "https://hooks.example.com/<redacted>"
+    headers: {}
+    timeout_seconds: 5
+    max_retries: 3
+    dedup_window_seconds: 60
+    queue_size: 1000
+    shutdown_timeout_seconds: 5
 EOF
 expect_same "$out" "$tmp/want" "--print shows the effective values, webhook redacted"
 
@@ -286,18 +296,17 @@ EOF
 run "$tmp/p" --print block.yaml
 expect_rc 0 "--print block.yaml"
 cat >"$tmp/want" <<'EOF'
-webhook:
-  url: "https://hooks.example.com/<redacted>"
-  headers:
-    "Authorization": "<redacted>"
-    "X-Api-Key": "<redacted>"
-  timeout_seconds: 5
-  max_retries: 1
-  dedup_window_seconds: 60
-  queue_size: 1000
-  shutdown_timeout_seconds: 5
+    url: "https://hooks.example.com/<redacted>"
+    headers:
+      "Authorization": "<redacted>"
+      "X-Api-Key": "<redacted>"
+    timeout_seconds: 5
+    max_retries: 1
+    dedup_window_seconds: 60
+    queue_size: 1000
+    shutdown_timeout_seconds: 5
 EOF
-sed -n '/^webhook:/,/^  shutdown_timeout_seconds/p' "$out" >"$tmp/got"
+sed -n '/^    url:/,/^    shutdown_timeout_seconds/p' "$out" >"$tmp/got"
 expect_same "$tmp/got" "$tmp/want" "--print shows the webhook block, URL and header values redacted"
 if grep -q -e HEADERSECRET -e abc -e SECRET -e T000 "$out" "$err"; then
     fail "--print webhook block: a secret leaked"
@@ -364,7 +373,7 @@ run "$tmp/p" --print s_name_ok.yaml
 expect_rc 0 "token-shaped header name"
 grep -q -e s3cr3t -e TOKEN "$out" "$err" && fail "token-shaped header name: leaked in --print" ||
     pass "token-shaped header name: not in --print"
-grep -q '^    "X-Redacted-1": "<redacted>"$' "$out" && pass "token-shaped header name: renamed" ||
+grep -q '^      "X-Redacted-1": "<redacted>"$' "$out" && pass "token-shaped header name: renamed" ||
     fail "token-shaped header name: $(grep -A2 headers "$out")"
 
 # ${VAR} expansion is bounded: a 100 KB variable used 400 times in one

@@ -89,10 +89,11 @@ static const char *parent_dir(const char *path, char *buf, size_t size)
 }
 
 /* Whether the library could open path for appending; on failure, a
- * message in msg. Nothing is created: an existing file is opened and
- * closed, a missing one needs a writable directory to be created in.
- * O_NONBLOCK keeps a FIFO without a reader from hanging the check. */
-static int check_appendable(const char *path, strbuf *msg)
+ * message in msg naming the file as the configuration wrote it (shown).
+ * Nothing is created: an existing file is opened and closed, a missing
+ * one needs a writable directory to be created in. O_NONBLOCK keeps a
+ * FIFO without a reader from hanging the check. */
+static int check_appendable(const char *path, const char *shown, strbuf *msg)
 {
     int fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
     if (fd >= 0) {
@@ -100,24 +101,25 @@ static int check_appendable(const char *path, strbuf *msg)
         return 0;
     }
     if (errno != ENOENT) {
-        strbuf_printf(msg, "cannot open \"%s\" for appending: %s", path, strerror(errno));
+        strbuf_printf(msg, "cannot open \"%s\" for appending: %s", shown, strerror(errno));
         return -1;
     }
-    char buf[4096];
+    char buf[4096], shown_buf[4096];
     const char *dir = parent_dir(path, buf, sizeof(buf));
+    const char *shown_dir = parent_dir(shown, shown_buf, sizeof(shown_buf));
     struct stat st;
     if (stat(dir, &st) < 0) {
-        strbuf_printf(msg, "cannot create \"%s\": directory \"%s\": %s", path, dir,
+        strbuf_printf(msg, "cannot create \"%s\": directory \"%s\": %s", shown, shown_dir,
                       strerror(errno));
         return -1;
     }
     if (!S_ISDIR(st.st_mode)) {
-        strbuf_printf(msg, "cannot create \"%s\": \"%s\" is not a directory", path, dir);
+        strbuf_printf(msg, "cannot create \"%s\": \"%s\" is not a directory", shown, shown_dir);
         return -1;
     }
     if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0) {
-        strbuf_printf(msg, "cannot create \"%s\": directory \"%s\" is not writable: %s", path, dir,
-                      strerror(errno));
+        strbuf_printf(msg, "cannot create \"%s\": directory \"%s\" is not writable: %s", shown,
+                      shown_dir, strerror(errno));
         return -1;
     }
     return 0;
@@ -127,22 +129,14 @@ static int check_appendable(const char *path, strbuf *msg)
  * that cannot at the line and column of the key that names it. */
 static int check_files(const conf *c)
 {
-    const struct {
-        const char *key;
-        const char *path;
-        conf_mark mark;
-    } files[] = {
-        {"log_file", c->log_file, c->log_file_mark},
-        {"trade_log_file", c->trade_log_file, c->trade_log_file_mark},
-        {"error_log_file", c->error_log_file, c->error_log_file_mark},
-    };
     int rc = 0;
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    for (size_t i = 0; i < c->nhandlers; i++) {
+        const conf_handler *h = &c->handlers[i];
         strbuf msg = STRBUF_INIT;
-        if (files[i].path != NULL && check_appendable(files[i].path, &msg) < 0) {
+        if (h->type == CONF_HANDLER_FILE && check_appendable(h->resolved, h->path, &msg) < 0) {
             strbuf line = STRBUF_INIT;
-            strbuf_printf(&line, "%s:%u:%u: %s: %s", c->path, files[i].mark.line,
-                          files[i].mark.col, files[i].key, strbuf_str(&msg));
+            strbuf_printf(&line, "%s:%u:%u: %s: %s", c->path, h->path_mark.line,
+                          h->path_mark.col, h->label, strbuf_str(&msg));
             put_line(stderr, strbuf_str(&line));
             strbuf_free(&line);
             rc = -1;

@@ -12,7 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <limits.h>
+#include <unistd.h>
+
 #include "config/config_check.h"
+#include "config/config_handlers.h"
 #include "config/config_webhook.h"
 #include "config/config_yaml.h"
 
@@ -79,7 +84,8 @@ typedef enum kind {
     K_OVERFLOW,
     K_MODE,
     K_LOGGERS,
-    K_WEBHOOK
+    K_WEBHOOK,
+    K_HANDLERS
 } kind;
 
 typedef struct key_spec {
@@ -115,6 +121,7 @@ static const key_spec settings[] = {
     {"flush_level", K_LEVEL, AT(flush_level), 0, 0, 0},
     {"flush_interval_ms", K_UINT, AT(flush_interval_ms), 0, 1, 3600000},
     {"loggers", K_LOGGERS, 0, 0, 0, 0},
+    {"handlers", K_HANDLERS, 0, 0, 0, 0},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -142,7 +149,11 @@ static void apply(conf_ctx *x, const key_spec *s, const conf_pair *p)
     int i = -1;
     switch (s->kind) {
     case K_LEVEL: conf_get_level(x, v, s->name, (int *)(void *)field); return;
-    case K_BOOL: conf_get_bool(x, v, s->name, (bool *)(void *)field); return;
+    case K_BOOL:
+        if (strcmp(s->name, "log_to_console") == 0)
+            x->log_to_console_key = p->key->mark;
+        conf_get_bool(x, v, s->name, (bool *)(void *)field);
+        return;
     case K_PATH:
         /* The key's mark: "the line that names the file" even when the
          * value is on a line of its own. */
@@ -156,6 +167,7 @@ static void apply(conf_ctx *x, const key_spec *s, const conf_pair *p)
         conf_get_url(x, v, s->name, (char **)(void *)field);
         return;
     case K_WEBHOOK: conf_webhook_block(x, p); return;
+    case K_HANDLERS: conf_handlers_block(x, p); return;
     case K_UINT: conf_get_uint(x, v, s->name, s->min, s->max, (uint64_t *)(void *)field); return;
     case K_MODE: conf_get_mode(x, v, s->name, (mode_t *)(void *)field); return;
     case K_LOGGERS: get_loggers(x, v, s->name); return;
@@ -187,9 +199,9 @@ static void unknown_key(conf_ctx *x, const conf_node *k)
     strbuf_free(&path);
 }
 
-static void validate_root(conf_ctx *x, const conf_node *root)
+static void walk_root(conf_ctx *x, const conf_node *root)
 {
-    if (root->kind == CONF_NODE_SCALAR && root->is_null)
+    if (root == NULL || (root->kind == CONF_NODE_SCALAR && root->is_null))
         return; /* "---" alone, or only comments: all defaults */
     if (root->kind != CONF_NODE_MAPPING) {
         conf_got(x, root, NULL, "the top level must be a mapping of settings");
@@ -211,20 +223,40 @@ static void validate_root(conf_ctx *x, const conf_node *root)
     conf_webhook_finish(x);
 }
 
+static void validate_root(conf_ctx *x, const conf_node *root)
+{
+    walk_root(x, root);
+    conf_handlers_finish(x);
+}
+
 /* ---- Loading ---- */
 
 /* The values that may hold a credential: the webhook URL (userinfo, path
  * and query carry tokens) and the webhook headers, names and values alike
  * (a token pasted where a name goes is still a token). A single value
  * given as the whole webhook block is most likely a URL. */
+/* "handlers[N].<key>" */
+static bool handler_key_is(const char *path, const char *key)
+{
+    if (strncmp(path, "handlers[", 9) != 0)
+        return false;
+    const char *end = strchr(path, ']');
+    return end != NULL && end[1] == '.' && strcmp(end + 2, key) == 0;
+}
+
 static bool secret_path(const char *path, conf_node_kind node_kind)
 {
+    if (handler_key_is(path, "url") || handler_key_is(path, "headers") ||
+        handler_key_is(path, "endpoint"))
+        return true;
     return strcmp(path, "webhook_url") == 0 || strcmp(path, "webhook.url") == 0 ||
            strcmp(path, "webhook.headers") == 0 ||
            (strcmp(path, "webhook") == 0 && node_kind == CONF_NODE_SCALAR);
 }
 
-conf *conf_new_default(void)
+/* Every setting at its default, and no handler yet: the start of a load,
+ * whose last step makes the handlers. */
+static conf *conf_defaults(void)
 {
     conf *c = calloc(1, sizeof(*c));
     if (c == NULL)
@@ -246,6 +278,19 @@ conf *conf_new_default(void)
     c->flush_level = METALOG_ERROR;
     c->flush_interval_ms = 1000;
     conf_webhook_defaults(&c->webhook);
+    return c;
+}
+
+conf *conf_new_default(void)
+{
+    static const char empty[] = "";
+    strbuf errors = STRBUF_INIT;
+    conf *c = conf_parse_at("<default>", "/", empty, 0, &errors);
+    strbuf_free(&errors);
+    if (c != NULL) {
+        free(c->path);
+        c->path = NULL;
+    }
     return c;
 }
 
@@ -302,16 +347,44 @@ void conf_free(conf *c)
     free(c);
 }
 
+char *conf_current_dir(void)
+{
+    for (size_t size = 256; size <= 1u << 20; size *= 2) {
+        char *buf = malloc(size);
+        if (buf == NULL)
+            return NULL;
+        if (getcwd(buf, size) != NULL)
+            return buf;
+        free(buf);
+        if (errno != ERANGE)
+            return NULL;
+    }
+    return NULL;
+}
+
 conf *conf_parse(const char *path, const char *text, size_t len, strbuf *errors)
+{
+    return conf_parse_at(path, NULL, text, len, errors);
+}
+
+conf *conf_parse_at(const char *path, const char *anchor, const char *text, size_t len,
+                    strbuf *errors)
 {
     conf_errs e;
     conf_errs_init(&e, path);
     conf_node *root = NULL;
-    conf_ctx x = {conf_new_default(), &e, {0, 0}, {0, 0}};
-    if (x.c == NULL || (x.c->path = strdup(path)) == NULL)
+    conf_ctx x = {.c = conf_defaults(), .e = &e};
+    if (x.c == NULL || (x.c->path = strdup(path)) == NULL) {
         e.oom = true;
-    else if (conf_yaml_load(text, len, &e, secret_path, &root) == 0 && root != NULL)
-        validate_root(&x, root);
+    } else {
+        x.c->anchor = anchor != NULL ? strdup(anchor) : conf_current_dir();
+        if (x.c->anchor == NULL)
+            x.c->anchor = strdup(".");
+        if (x.c->anchor == NULL)
+            e.oom = true;
+        else if (conf_yaml_load(text, len, &e, secret_path, &root) == 0)
+            validate_root(&x, root);
+    }
     conf_node_free(root);
     if (e.n > 0 || e.oom) {
         conf_errs_flush(&e, errors);
@@ -324,11 +397,34 @@ conf *conf_parse(const char *path, const char *text, size_t len, strbuf *errors)
 
 conf *conf_load(const char *path, strbuf *errors, bool *io_error)
 {
-    char *text = NULL;
+    return conf_load_at(path, NULL, errors, io_error);
+}
+
+/* The file is read at anchor/path when path is relative, but named as
+ * written in every message. */
+conf *conf_load_at(const char *path, const char *anchor, strbuf *errors, bool *io_error)
+{
+    char *text = NULL, *full = NULL;
     size_t len = 0;
-    if (conf_read_file(path, &text, &len, errors, io_error) < 0)
+    const char *at = path;
+    if (anchor != NULL && path[0] != '/') {
+        size_t a = strlen(anchor), p = strlen(path);
+        if ((full = malloc(a + p + 2)) == NULL) {
+            strbuf_puts(errors, "out of memory reading the configuration\n");
+            if (io_error != NULL)
+                *io_error = true;
+            return NULL;
+        }
+        memcpy(full, anchor, a);
+        full[a] = '/';
+        memcpy(full + a + 1, path, p + 1);
+        at = full;
+    }
+    int rc = conf_read_file(at, &text, &len, errors, io_error);
+    free(full);
+    if (rc < 0)
         return NULL;
-    conf *c = conf_parse(path, text, len, errors);
+    conf *c = conf_parse_at(path, anchor, text, len, errors);
     free(text);
     return c;
 }

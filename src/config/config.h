@@ -115,7 +115,20 @@ typedef struct conf_handler {
 
     conf_mark mark;      /* the entry (a flat handler: its key) */
     conf_mark path_mark; /* the key naming the file or URL */
+    conf_mark name_mark; /* the name's value */
+    unsigned written;    /* CONF_WROTE_*: settings the entry gave itself */
 } conf_handler;
+
+/* conf_handler.written: settings whose default comes from a flat key
+ * (rotation_size_mb, console_stream, ...) unless the entry gives them. */
+#define CONF_WROTE_SIZE 1u
+#define CONF_WROTE_BACKUPS 2u
+#define CONF_WROTE_STREAM 4u
+#define CONF_WROTE_COLORS 8u
+
+/* The most handlers one configuration may list: a route is a bit of a
+ * word on the dispatch path. */
+#define CONF_MAX_HANDLERS 56
 
 /* ---- processors: ---- */
 
@@ -244,6 +257,10 @@ conf *conf_load(const char *path, strbuf *errors, bool *io_error);
 /* conf_load with path itself, and every relative path in the file,
  * resolved against anchor (absolute; NULL: the current directory). */
 conf *conf_load_at(const char *path, const char *anchor, strbuf *errors, bool *io_error);
+
+/* The current directory, malloc'd: the anchor of relative paths. NULL
+ * when it cannot be read (deleted, or out of memory). */
+char *conf_current_dir(void);
 
 /* Frees what a conf_processor owns (not the struct). */
 void conf_processor_free(conf_processor *p);

@@ -24,6 +24,8 @@ typedef struct conf_ctx {
      * when a file gives both (line 0: not given). */
     conf_mark webhook_url_key;
     conf_mark webhook_block_key;
+    conf_mark handlers_key;       /* line 0: no "handlers:" */
+    conf_mark log_to_console_key; /* line 0: not written */
 } conf_ctx;
 
 /* "<what>, got <the value>", at the value. */

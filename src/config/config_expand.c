@@ -294,7 +294,7 @@ static void prepare(prep *st, conf_node *n, const char *path, bool secret, bool 
     }
     for (size_t i = 0; i < n->nitems; i++) {
         strbuf p = STRBUF_INIT;
-        strbuf_printf(&p, "%s[%zu]", path, i);
+        strbuf_printf(&p, "%s[%zu]", path, i + 1); /* counted from 1, as messages do */
         prepare(st, n->items[i], strbuf_str(&p), n->secret, false);
         strbuf_free(&p);
     }

@@ -40,16 +40,6 @@ static void put_quoted(strbuf *out, const char *s)
     strbuf_free(&lit);
 }
 
-static void put_string(strbuf *out, const char *key, const char *value)
-{
-    strbuf_printf(out, "%s: ", key);
-    if (value == NULL)
-        strbuf_puts(out, "null");
-    else
-        put_quoted(out, value);
-    strbuf_putc(out, '\n');
-}
-
 static void put_bool(strbuf *out, const char *key, bool value)
 {
     strbuf_printf(out, "%s: %s\n", key, value ? "true" : "false");
@@ -87,34 +77,84 @@ static void put_header_name(strbuf *out, const conf_webhook *w, size_t i)
     strbuf_printf(out, "\"X-Redacted-%zu\"", i + 1);
 }
 
-/* The block, whichever way the file gave it (webhook_url is its
- * shorthand): URL redacted, header values never shown, header names only
- * when they are public words. */
-static void put_webhook(strbuf *out, const conf_webhook *w)
+/* A webhook's keys at the given indent: URL redacted, header values never
+ * shown, header names only when they are public words. */
+static void put_webhook(strbuf *out, const conf_webhook *w, const char *in)
 {
-    if (w->url == NULL) {
-        strbuf_puts(out, "webhook: null\n");
-        return;
-    }
     strbuf r = STRBUF_INIT;
     conf_redact_url(w->url, &r);
-    strbuf_puts(out, "webhook:\n");
-    put_string(out, "  url", strbuf_str(&r));
+    strbuf_printf(out, "%surl: ", in);
+    put_quoted(out, strbuf_str(&r));
+    strbuf_putc(out, '\n');
     strbuf_free(&r);
-    if (w->nheaders == 0)
-        strbuf_puts(out, "  headers: {}\n");
-    else
-        strbuf_puts(out, "  headers:\n");
+    strbuf_printf(out, "%sheaders:%s\n", in, w->nheaders == 0 ? " {}" : "");
     for (size_t i = 0; i < w->nheaders; i++) {
-        strbuf_puts(out, "    ");
+        strbuf_printf(out, "%s  ", in);
         put_header_name(out, w, i);
         strbuf_puts(out, ": \"<redacted>\"\n");
     }
-    put_uint(out, "  timeout_seconds", w->timeout_seconds);
-    put_uint(out, "  max_retries", w->max_retries);
-    put_uint(out, "  dedup_window_seconds", w->dedup_window_seconds);
-    put_uint(out, "  queue_size", w->queue_size);
-    put_uint(out, "  shutdown_timeout_seconds", w->shutdown_timeout_seconds);
+    strbuf_printf(out, "%stimeout_seconds: %llu\n", in, (unsigned long long)w->timeout_seconds);
+    strbuf_printf(out, "%smax_retries: %llu\n", in, (unsigned long long)w->max_retries);
+    strbuf_printf(out, "%sdedup_window_seconds: %llu\n", in,
+                  (unsigned long long)w->dedup_window_seconds);
+    strbuf_printf(out, "%squeue_size: %llu\n", in, (unsigned long long)w->queue_size);
+    strbuf_printf(out, "%sshutdown_timeout_seconds: %llu\n", in,
+                  (unsigned long long)w->shutdown_timeout_seconds);
+}
+
+static void put_names(strbuf *out, const char *key, char *const *names, size_t n)
+{
+    if (n == 0)
+        return;
+    strbuf_printf(out, "    %s:\n", key);
+    for (size_t i = 0; i < n; i++) {
+        strbuf_puts(out, "      - ");
+        put_quoted(out, names[i]);
+        strbuf_putc(out, '\n');
+    }
+}
+
+/* One entry of "handlers:", every setting of its type written out. */
+static void put_handler(strbuf *out, const conf_handler *h)
+{
+    static const char *const types[] = {"file", "console", "webhook"};
+    static const char *const formats[] = {"json", "text", "console"};
+    static const char *const colors[] = {"auto", "always", "never"};
+    if (h->name != NULL) {
+        strbuf_puts(out, "  - name: ");
+        put_quoted(out, h->name);
+        strbuf_printf(out, "\n    type: %s\n", types[h->type]);
+    } else {
+        strbuf_printf(out, "  - type: %s\n", types[h->type]);
+    }
+    strbuf_printf(out, "    format: %s\n", formats[h->format]);
+    strbuf_printf(out, "    level: %s\n", level_name(h->level));
+    strbuf_printf(out, "    max_level: %s\n", level_name(h->max_level));
+    put_names(out, "loggers", h->loggers, h->nloggers);
+    put_names(out, "exclude_loggers", h->exclude_loggers, h->nexclude);
+    if (h->nmatch > 0)
+        strbuf_puts(out, "    match:\n");
+    for (size_t i = 0; i < h->nmatch; i++) {
+        strbuf_puts(out, "      ");
+        put_quoted(out, h->match[i].key);
+        strbuf_puts(out, ": ");
+        put_quoted(out, h->match[i].value);
+        strbuf_putc(out, '\n');
+    }
+    switch (h->type) {
+    case CONF_HANDLER_FILE:
+        strbuf_puts(out, "    path: ");
+        put_quoted(out, h->path);
+        strbuf_printf(out, "\n    rotation:\n      size_mb: %llu\n      backups: %llu\n",
+                      (unsigned long long)h->size_mb, (unsigned long long)h->backups);
+        break;
+    case CONF_HANDLER_CONSOLE:
+        strbuf_printf(out, "    stream: %s\n    colors: %s\n",
+                      h->stream == CONF_STREAM_STDERR ? "stderr" : "stdout",
+                      colors[(unsigned)h->colors < 3 ? h->colors : 0]);
+        break;
+    case CONF_HANDLER_WEBHOOK: put_webhook(out, &h->webhook, "    "); break;
+    }
 }
 
 static void put_loggers(strbuf *out, const conf *c)
@@ -143,26 +183,13 @@ static void put_loggers(strbuf *out, const conf *c)
 
 void conf_print(const conf *c, strbuf *out)
 {
-    static const char *const colors[] = {"auto", "always", "never"};
     if (c->path != NULL) {
         strbuf_puts(out, "# effective configuration of ");
         conf_put_path(out, c->path);
         strbuf_putc(out, '\n');
     }
     strbuf_printf(out, "log_level: %s\n", level_name(c->log_level));
-    put_bool(out, "log_to_console", c->log_to_console);
-    put_bool(out, "structured_logging", c->structured_logging);
     put_bool(out, "async_logging", c->async_logging);
-    put_string(out, "log_file", c->log_file);
-    put_string(out, "trade_log_file", c->trade_log_file);
-    put_string(out, "error_log_file", c->error_log_file);
-    put_webhook(out, &c->webhook);
-    put_uint(out, "rotation_size_mb", c->rotation_size_mb);
-    put_uint(out, "rotation_backup_count", c->rotation_backup_count);
-    strbuf_printf(out, "console_colors: %s\n",
-                  colors[(unsigned)c->console_colors < 3 ? c->console_colors : 0]);
-    strbuf_printf(out, "console_stream: %s\n",
-                  c->console_stream == CONF_STREAM_STDERR ? "stderr" : "stdout");
     /* Quoted, so that YAML 1.1 and 1.2 readers agree on what it is. */
     strbuf_printf(out, "file_mode: \"0%03o\"\n", (unsigned)c->file_mode & 0777u);
     put_bool(out, "reload_on_sighup", c->reload_on_sighup);
@@ -174,4 +201,9 @@ void conf_print(const conf *c, strbuf *out)
     strbuf_printf(out, "flush_level: %s\n", level_name(c->flush_level));
     put_uint(out, "flush_interval_ms", c->flush_interval_ms);
     put_loggers(out, c);
+    /* The flat keys are not printed: they are shorthand for handlers,
+     * which are, the flat keys' first. */
+    strbuf_puts(out, c->nhandlers == 0 ? "handlers: []\n" : "handlers:\n");
+    for (size_t i = 0; i < c->nhandlers; i++)
+        put_handler(out, &c->handlers[i]);
 }

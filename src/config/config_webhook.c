@@ -62,6 +62,30 @@ void conf_webhook_free(conf_webhook *w)
     w->url = NULL;
 }
 
+int conf_webhook_copy(conf_webhook *to, const conf_webhook *from)
+{
+    conf_webhook_free(to);
+    *to = *from;
+    to->url = NULL;
+    to->headers = NULL;
+    to->nheaders = 0;
+    if (from->url != NULL && (to->url = strdup(from->url)) == NULL)
+        return -1;
+    if (from->nheaders == 0)
+        return 0;
+    if ((to->headers = calloc(from->nheaders, sizeof(*to->headers))) == NULL)
+        return -1;
+    for (size_t i = 0; i < from->nheaders; i++, to->nheaders++) {
+        to->headers[i].name = strdup(from->headers[i].name);
+        to->headers[i].value = strdup(from->headers[i].value);
+        if (to->headers[i].name == NULL || to->headers[i].value == NULL) {
+            to->nheaders++;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* "expected ..., got ..." for a node that should have been a mapping. A
  * scalar here is most likely a URL or a header line holding a token, so
  * it is described, never quoted. */
@@ -148,9 +172,8 @@ static bool header_ok(conf_ctx *x, const conf_pair *p, const char *path)
     return true;
 }
 
-static int add_header(conf_ctx *x, const conf_pair *p)
+static int add_header(conf_ctx *x, conf_webhook *w, const conf_pair *p)
 {
-    conf_webhook *w = &x->c->webhook;
     conf_header *h = realloc(w->headers, (w->nheaders + 1) * sizeof(*h));
     if (h != NULL)
         w->headers = h;
@@ -165,7 +188,7 @@ static int add_header(conf_ctx *x, const conf_pair *p)
     return 0;
 }
 
-static void get_headers(conf_ctx *x, const conf_node *v, const char *key)
+static void get_headers(conf_ctx *x, conf_webhook *w, const conf_node *v, const char *key)
 {
     if (v->bad || (v->kind == CONF_NODE_SCALAR && v->is_null))
         return;
@@ -180,25 +203,27 @@ static void get_headers(conf_ctx *x, const conf_node *v, const char *key)
         strbuf path = STRBUF_INIT;
         conf_key_path(&path, key, p->key);
         if (header_ok(x, p, strbuf_str(&path)))
-            add_header(x, p);
+            add_header(x, w, p);
         strbuf_free(&path);
     }
 }
 
 /* ---- The block ---- */
 
+const char *const conf_webhook_keys[CONF_WEBHOOK_NKEYS] = {
+    "url", "headers", "timeout_seconds", "max_retries", "dedup_window_seconds", "queue_size",
+    "shutdown_timeout_seconds",
+};
+
 static void unknown_key(conf_ctx *x, const conf_node *k, const char *path)
 {
-    const char *names[WH_NNUMBERS + 2] = {"url", "headers"};
-    for (size_t i = 0; i < WH_NNUMBERS; i++)
-        names[i + 2] = wh_numbers[i].name;
     const char *best = NULL;
     size_t best_d = 3; /* suggest only within two edits */
-    for (size_t i = 0; i < WH_NNUMBERS + 2; i++) {
-        size_t d = conf_name_distance(k->text, names[i]);
+    for (size_t i = 0; i < CONF_WEBHOOK_NKEYS; i++) {
+        size_t d = conf_name_distance(k->text, conf_webhook_keys[i]);
         if (d < best_d) {
             best_d = d;
-            best = names[i];
+            best = conf_webhook_keys[i];
         }
     }
     if (best != NULL)
@@ -207,29 +232,37 @@ static void unknown_key(conf_ctx *x, const conf_node *k, const char *path)
         conf_errs_add(x->e, k->mark, path, "unknown key");
 }
 
-/* One key of the block. Returns -1 when the url was given and is bad
- * (already reported), so that "url is required" is not said as well. */
-static int block_key(conf_ctx *x, const conf_pair *p, const char *path, bool *has_url)
+int conf_webhook_key(conf_ctx *x, conf_webhook *w, const conf_pair *p, const char *path,
+                     bool *has_url)
 {
-    conf_webhook *w = &x->c->webhook;
     const char *name = p->key->text;
     if (strcmp(name, "url") == 0) {
         *has_url = true;
-        return conf_get_url(x, p->value, path, &w->url);
+        return conf_get_url(x, p->value, path, &w->url) < 0 ? -1 : 1;
     }
     if (strcmp(name, "headers") == 0) {
-        get_headers(x, p->value, path);
-        return 0;
+        get_headers(x, w, p->value, path);
+        return 1;
     }
     for (size_t i = 0; i < WH_NNUMBERS; i++) {
         if (strcmp(name, wh_numbers[i].name) == 0) {
             uint64_t *field = (uint64_t *)(void *)((char *)w + wh_numbers[i].off);
             conf_get_uint(x, p->value, path, wh_numbers[i].min, wh_numbers[i].max, field);
-            return 0;
+            return 1;
         }
     }
-    unknown_key(x, p->key, path);
     return 0;
+}
+
+void conf_webhook_need_url(conf_ctx *x, const conf_webhook *w, conf_mark at, const char *path,
+                           const char *what, bool has_url, bool url_bad)
+{
+    if (url_bad || w->url != NULL)
+        return;
+    if (has_url)
+        conf_errs_add(x->e, at, path, "url must be set: a %s without a URL posts nowhere", what);
+    else
+        conf_errs_add(x->e, at, path, "url is required in the %s", what);
 }
 
 void conf_webhook_block(conf_ctx *x, const conf_pair *p)
@@ -243,7 +276,8 @@ void conf_webhook_block(conf_ctx *x, const conf_pair *p)
                     "; a URL alone goes in webhook_url");
         return;
     }
-    x->c->webhook.mark = p->key->mark;
+    conf_webhook *w = &x->c->webhook;
+    w->mark = p->key->mark;
     bool has_url = false, url_bad = false;
     for (size_t i = 0; i < v->npairs; i++) {
         const conf_pair *kp = &v->pairs[i];
@@ -251,14 +285,13 @@ void conf_webhook_block(conf_ctx *x, const conf_pair *p)
             continue;
         strbuf path = STRBUF_INIT;
         conf_key_path(&path, WH_BLOCK, kp->key);
-        if (block_key(x, kp, strbuf_str(&path), &has_url) < 0)
-            url_bad = true;
+        int rc = conf_webhook_key(x, w, kp, strbuf_str(&path), &has_url);
+        if (rc == 0)
+            unknown_key(x, kp->key, strbuf_str(&path));
+        url_bad |= rc < 0;
         strbuf_free(&path);
     }
-    if (!url_bad && x->c->webhook.url == NULL)
-        conf_errs_add(x->e, p->key->mark, WH_BLOCK,
-                      has_url ? "url must be set: a webhook block without a URL posts nowhere"
-                              : "url is required in the webhook block");
+    conf_webhook_need_url(x, w, p->key->mark, WH_BLOCK, "webhook block", has_url, url_bad);
 }
 
 void conf_webhook_finish(conf_ctx *x)

@@ -3,6 +3,7 @@
  * metalog_shutdown; installing a pipeline and retiring the one it
  * replaces; the library's locks and what fork does with them.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -37,6 +38,12 @@ static atomic_uint_fast64_t reload_failures;
 static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *config_path;  /* the file in force; NULL: the built-in default */
+/* The directory at metalog_init: relative paths, config_path's included,
+ * are resolved against it for the life of that initialisation, so that a
+ * program that chdir()s (daemons do) keeps its files and its reloads.
+ * NULL: it could not be read; paths then resolve against the current
+ * directory of each load. */
+static char *config_anchor;
 static bool initialised;   /* metalog_init succeeded and no shutdown since */
 
 static void fork_prepare(void)
@@ -114,17 +121,29 @@ static void note(int level, const char *event, const metalog_field *f, size_t n)
  * a config on a hung mount then blocks only its own reader, never a
  * shutdown or a log call waiting for that lock. */
 typedef struct config_text {
-    const char *path; /* NULL: the built-in default */
-    char *text;       /* NULL when reading failed: errors says why */
+    const char *path;   /* NULL: the built-in default */
+    const char *anchor; /* what a relative path is relative to; NULL: "." */
+    char *text;         /* NULL when reading failed: errors says why */
     size_t len;
     strbuf errors;
 } config_text;
 
-static void config_text_read(config_text *t, const char *path)
+/* Reads path, relative to anchor (may be NULL). t keeps both pointers. */
+static void config_text_read(config_text *t, const char *path, const char *anchor)
 {
-    *t = (config_text){path, NULL, 0, STRBUF_INIT};
-    if (path != NULL)
-        conf_read_file(path, &t->text, &t->len, &t->errors, NULL);
+    *t = (config_text){path, anchor, NULL, 0, STRBUF_INIT};
+    if (path == NULL)
+        return;
+    strbuf full = STRBUF_INIT;
+    if (anchor != NULL && path[0] != '/')
+        strbuf_printf(&full, "%s/%s", anchor, path);
+    else
+        strbuf_puts(&full, path);
+    if (full.failed)
+        strbuf_puts(&t->errors, "out of memory");
+    else
+        conf_read_file(strbuf_str(&full), &t->text, &t->len, &t->errors, NULL);
+    strbuf_free(&full);
 }
 
 static void config_text_free(config_text *t)
@@ -143,7 +162,7 @@ static pipeline *pipeline_load(config_text *t)
     if (path == NULL)
         c = conf_new_default();
     else if (t->text != NULL)
-        c = conf_parse(path, t->text, t->len, errors);
+        c = conf_parse_at(path, t->anchor, t->text, t->len, errors);
     pipeline *p = NULL;
     if (c != NULL) {
         p = pipeline_new(c, errors);
@@ -183,14 +202,16 @@ static int switch_to(config_text *t)
     /* Copied first: out of memory later, the pipeline would be in force
      * with config_path lost, and the next reload would go to the default. */
     char *copy = path ? strdup(path) : NULL;
+    char *anchor = t->anchor ? strdup(t->anchor) : NULL;
     pipeline *p = NULL;
-    if (path != NULL && copy == NULL)
+    if ((path != NULL && copy == NULL) || (t->anchor != NULL && anchor == NULL))
         strbuf_puts(&t->errors, "out of memory");
     else
         p = pipeline_load(t);
     bool reload = initialised;
     if (p == NULL) {
         free(copy);
+        free(anchor);
         error_set(t->errors.failed ? "out of memory" : strbuf_str(&t->errors));
         if (reload)
             reload_failed(path, t->errors.failed ? "out of memory" : strbuf_str(&t->errors));
@@ -200,6 +221,8 @@ static int switch_to(config_text *t)
     install(p);
     free(config_path);
     config_path = copy;
+    free(config_anchor);
+    config_anchor = anchor;
     initialised = true;
     /* SIGHUP follows the configuration in force. A failure to start the
      * control thread leaves the new configuration running without it. */
@@ -229,12 +252,21 @@ int metalog_init(const char *path)
         if (env != NULL && env[0] != '\0')
             path = env;
     }
+    /* A new initialisation re-anchors relative paths at today's
+     * directory. */
+    errno = 0;
+    char *anchor = conf_current_dir();
+    if (anchor == NULL && errno == ENOMEM) {
+        error_set("metalog_init: out of memory");
+        return -1;
+    }
     config_text t;
-    config_text_read(&t, path);
+    config_text_read(&t, path, anchor);
     pthread_mutex_lock(&lifecycle);
     int rc = switch_to(&t);
     pthread_mutex_unlock(&lifecycle);
     config_text_free(&t);
+    free(anchor);
     return rc;
 }
 
@@ -251,7 +283,10 @@ int metalog_reload(void)
             return -1;
         }
         char *path = config_path ? strdup(config_path) : NULL;
-        if (config_path != NULL && path == NULL) {
+        char *anchor = config_anchor ? strdup(config_anchor) : NULL;
+        if ((config_path != NULL && path == NULL) || (config_anchor != NULL && anchor == NULL)) {
+            free(path);
+            free(anchor);
             reload_failed(config_path, "out of memory");
             pthread_mutex_unlock(&lifecycle);
             error_set("metalog_reload: out of memory");
@@ -259,19 +294,22 @@ int metalog_reload(void)
         }
         pthread_mutex_unlock(&lifecycle);
         config_text t;
-        config_text_read(&t, path);
+        config_text_read(&t, path, anchor);
         pthread_mutex_lock(&lifecycle);
         int rc = -2; /* another file is in force now: read that one */
         if (!initialised) {
             error_set("metalog_reload: metalog_shutdown ran meanwhile; nothing to reload");
             rc = -1;
-        } else if (path == NULL ? config_path == NULL
-                                : config_path != NULL && strcmp(path, config_path) == 0) {
+        } else if ((path == NULL ? config_path == NULL
+                                 : config_path != NULL && strcmp(path, config_path) == 0) &&
+                   (anchor == NULL ? config_anchor == NULL
+                                   : config_anchor != NULL && strcmp(anchor, config_anchor) == 0)) {
             rc = switch_to(&t);
         }
         pthread_mutex_unlock(&lifecycle);
         config_text_free(&t);
         free(path);
+        free(anchor);
         if (rc != -2)
             return rc;
     }
@@ -305,6 +343,8 @@ void metalog_shutdown(void)
     webhook_shutdown(); /* queued alerts, within their deadline */
     free(config_path);
     config_path = NULL;
+    free(config_anchor);
+    config_anchor = NULL;
     initialised = false;
     pthread_mutex_unlock(&lifecycle);
 }

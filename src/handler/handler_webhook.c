@@ -172,18 +172,18 @@ static uint64_t webhook_hash(const char *s, size_t n, uint64_t h)
 
 /* Under webhook.lock. -1: a repeat inside the window (counted, not to be
  * sent). Else the number of repeats collapsed since this key was last
- * sent, which the alert about to be queued reports. */
-static long long webhook_dedup_check(const char *logger, size_t llen, const char *event,
-                                     uint64_t now, uint64_t window)
+ * sent, which the alert about to be queued reports. The key is the
+ * endpoint's URL, the logger and the event: two webhooks of one
+ * configuration each get their first alert. key is scope NUL logger NUL
+ * event, klen bytes. */
+static long long webhook_dedup_check(const char *key, size_t klen, uint64_t now, uint64_t window)
 {
-    size_t elen = strlen(event), klen = llen + 1 + elen;
-    uint64_t h = webhook_hash(logger, llen, 14695981039346656037u);
-    h = webhook_hash(event, elen, webhook_hash("", 1, h)); /* the NUL between them */
+    uint64_t h = webhook_hash(key, klen, 14695981039346656037u);
     webhook_dedup *spare = NULL, *oldest = NULL;
     for (size_t i = 0; i < WEBHOOK_DEDUP_SLOTS; i++) {
         webhook_dedup *d = &webhook.dedup[i];
         if (d->key != NULL && d->hash == h && d->key_len == klen &&
-            memcmp(d->key, logger, llen) == 0 && memcmp(d->key + llen + 1, event, elen) == 0) {
+            memcmp(d->key, key, klen) == 0) {
             if (now - d->last_ns < window) {
                 d->suppressed++;
                 return -1;
@@ -202,15 +202,29 @@ static long long webhook_dedup_check(const char *logger, size_t llen, const char
     /* A table full of live keys forgets the least recent one (and the
      * count of its repeats). */
     webhook_dedup *d = spare != NULL ? spare : oldest;
-    char *key = malloc(klen + 1);
-    if (key == NULL)
+    char *copy = malloc(klen);
+    if (copy == NULL)
         return 0; /* not remembered: the alert is sent, which is the safe side */
-    memcpy(key, logger, llen);
-    key[llen] = '\0';
-    memcpy(key + llen + 1, event, elen + 1);
+    memcpy(copy, key, klen);
     free(d->key);
-    *d = (webhook_dedup){key, klen, h, now, 0};
+    *d = (webhook_dedup){copy, klen, h, now, 0};
     return 0;
+}
+
+/* scope NUL logger NUL event, malloc'd, into *key; NULL when out of
+ * memory. */
+static char *webhook_dedup_key(const char *scope, const record *r, size_t *klen)
+{
+    size_t slen = strlen(scope), elen = strlen(r->event);
+    *klen = slen + 1 + r->logger_len + 1 + elen;
+    char *key = malloc(*klen);
+    if (key == NULL)
+        return NULL;
+    memcpy(key, scope, slen + 1);
+    memcpy(key + slen + 1, r->logger, r->logger_len);
+    key[slen + 1 + r->logger_len] = '\0';
+    memcpy(key + slen + 1 + r->logger_len + 1, r->event, elen);
+    return key;
 }
 
 static void webhook_dedup_clear_locked(void)
@@ -512,11 +526,12 @@ static int webhook_write_record(handler *h, const record *r, const char *buf, si
     }
     memcpy(it->body, buf, len);
     it->len = len;
+    size_t klen = 0;
+    char *key = r != NULL && w->dedup_ns > 0 ? webhook_dedup_key(w->ep->url, r, &klen) : NULL;
     pthread_mutex_lock(&webhook.lock);
     long long repeats = 0;
-    if (r != NULL && w->dedup_ns > 0)
-        repeats = webhook_dedup_check(r->logger, r->logger_len, r->event, webhook_http_now_ns(),
-                                      w->dedup_ns);
+    if (key != NULL)
+        repeats = webhook_dedup_check(key, klen, webhook_http_now_ns(), w->dedup_ns);
     webhook_item *dropped = NULL;
     if (repeats >= 0) {
         if (repeats > 0)
@@ -526,6 +541,7 @@ static int webhook_write_record(handler *h, const record *r, const char *buf, si
         it = NULL;
     }
     pthread_mutex_unlock(&webhook.lock);
+    free(key);
     free(it); /* a collapsed repeat */
     while (dropped != NULL) {
         webhook_item *next = dropped->next;

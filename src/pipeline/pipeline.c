@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "render/number.h"
 #include "util/clock.h"
 #include "util/diag.h"
 #include "util/image.h"
@@ -23,84 +24,72 @@ void pipeline_count_lost(void)
     atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
 }
 
-static void add_route(pipeline *p, handler *h, render_kind kind, int min_level,
-                      const char *prefix)
+static bool console_colors(conf_colors colors, int fd)
 {
-    route *r = &p->routes[p->nroutes++];
-    r->h = h;
-    r->render = kind;
-    r->min_level = min_level;
-    r->prefix = prefix;
-    r->prefix_len = prefix ? strlen(prefix) : 0;
-}
-
-static bool console_colors(const conf *c, int fd)
-{
-    if (c->console_colors == CONF_COLORS_ALWAYS)
+    if (colors == CONF_COLORS_ALWAYS)
         return true;
-    if (c->console_colors == CONF_COLORS_NEVER)
+    if (colors == CONF_COLORS_NEVER)
         return false;
     const char *no_color = getenv("NO_COLOR");
     return isatty(fd) && (no_color == NULL || no_color[0] == '\0');
 }
 
-static void report_open_error(const conf *c, const char *key, conf_mark mark,
-                              const strbuf *why, strbuf *errors)
+static void report_open_error(const conf *c, const conf_handler *ch, const strbuf *why,
+                              strbuf *errors)
 {
     strbuf_printf(errors, "%s:%u:%u: %s: %s\n", c->path ? c->path : "<default>",
-                  mark.line, mark.col, key, strbuf_str(why));
+                  ch->path_mark.line, ch->path_mark.col, ch->label, strbuf_str(why));
 }
 
-/* Opens the file named by one of the flat keys and routes to it. */
-static int add_file_route(pipeline *p, const char *key, const char *path,
-                          conf_mark mark, int min_level, const char *prefix,
-                          strbuf *errors)
+static render_kind file_render(conf_format f)
 {
-    if (path == NULL)
-        return 0;
-    const conf *c = p->head.conf;
-    render_kind kind = c->structured_logging ? RENDER_JSON : RENDER_TEXT;
-    strbuf why = STRBUF_INIT;
-    /* The async writer always batches, and flushes at the end of every
-     * pass. A synchronous record is on its way to the file when the log
-     * call returns, unless the operator chose file_buffer_kb; then the
-     * flush level, the flusher thread and exit bound how long it waits. */
-    size_t buffer = c->async_logging ? PIPELINE_FILE_BUFFER : c->file_buffer_kb * 1024;
-    int flush_level = c->async_logging ? INT_MAX : c->flush_level;
-    handler *h = fileh_open(path, c->file_mode, c->rotation_size_mb * 1024 * 1024,
-                            (unsigned)c->rotation_backup_count, buffer, flush_level, &why);
-    if (h == NULL)
-        report_open_error(c, key, mark, &why, errors);
-    strbuf_free(&why);
-    if (h == NULL)
-        return -1;
-    add_route(p, h, kind, min_level, prefix);
-    return 0;
+    return f == CONF_FORMAT_JSON ? RENDER_JSON : f == CONF_FORMAT_TEXT ? RENDER_TEXT : RENDER_CONSOLE;
 }
 
-/* The webhook: CRITICAL records, as JSON or as a text line like the
- * files. The handler only queues; its sender thread posts. */
-static int add_webhook_route(pipeline *p, strbuf *errors)
+/* The handler one entry of the configuration asks for, opened; NULL with
+ * the reason in why. */
+static handler *open_handler(const conf *c, const conf_handler *ch, render_kind *kind,
+                             strbuf *why)
 {
-    const conf *c = p->head.conf;
-    if (c->webhook.url == NULL)
-        return 0;
-    strbuf why = STRBUF_INIT;
-    handler *h = webhook_new(&c->webhook, c->structured_logging, &why);
-    if (h == NULL)
-        report_open_error(c, "webhook", c->webhook.mark, &why, errors);
-    strbuf_free(&why);
-    if (h == NULL)
-        return -1;
-    add_route(p, h, c->structured_logging ? RENDER_JSON : RENDER_TEXT, METALOG_CRITICAL, NULL);
-    return 0;
+    *kind = file_render(ch->format);
+    switch (ch->type) {
+    case CONF_HANDLER_FILE: {
+        /* The async writer always batches, and flushes at the end of
+         * every pass. A synchronous record is on its way to the file when
+         * the log call returns, unless the operator chose file_buffer_kb;
+         * then the flush level, the flusher thread and exit bound how
+         * long it waits. */
+        size_t buffer = c->async_logging ? PIPELINE_FILE_BUFFER : c->file_buffer_kb * 1024;
+        int flush_level = c->async_logging ? INT_MAX : c->flush_level;
+        return fileh_open(ch->resolved, c->file_mode, ch->size_mb * 1024 * 1024,
+                          (unsigned)ch->backups, buffer, flush_level, why);
+    }
+    case CONF_HANDLER_CONSOLE: {
+        int fd = ch->stream == CONF_STREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO;
+        if (ch->format == CONF_FORMAT_CONSOLE && console_colors(ch->colors, fd))
+            *kind = RENDER_CONSOLE_COLOR;
+        handler *h = consoleh_new(fd);
+        if (h == NULL)
+            strbuf_puts(why, "out of memory building the console handler");
+        return h;
+    }
+    case CONF_HANDLER_WEBHOOK:
+        /* The handler only queues; its sender thread posts. */
+        return webhook_new(&ch->webhook, ch->format == CONF_FORMAT_JSON, why);
+    }
+    strbuf_puts(why, "unknown handler type");
+    return NULL;
 }
 
-/* Two keys naming one file ("logs/app.log" and "./logs/app.log", or a
- * link) would write it twice over and rotate it twice. Compared by the
- * file opened, so every spelling is caught. */
-static int check_distinct_files(const pipeline *p, const char *const *keys,
-                                const conf_mark *marks, strbuf *errors)
+static bool has_filter(const conf_handler *ch)
+{
+    return ch->nloggers > 0 || ch->nexclude > 0 || ch->nmatch > 0;
+}
+
+/* Two entries naming one file through a link the configuration could not
+ * see (config_handlers.c compares directories and names) would write it
+ * twice over and rotate it twice. Compared by the file opened. */
+static int check_distinct_files(const pipeline *p, strbuf *errors)
 {
     int rc = 0;
     for (size_t i = 1; i < p->nroutes; i++) {
@@ -114,9 +103,9 @@ static int check_distinct_files(const pipeline *p, const char *const *keys,
                 a.st_dev != b.st_dev || a.st_ino != b.st_ino)
                 continue;
             strbuf why = STRBUF_INIT;
-            strbuf_printf(&why, "names the same file as %s; give each key its own file",
-                          keys[j]);
-            report_open_error(p->head.conf, keys[i], marks[i], &why, errors);
+            strbuf_printf(&why, "names the same file as %s; give each handler its own file",
+                          p->head.conf->handlers[j].label);
+            report_open_error(p->head.conf, &p->head.conf->handlers[i], &why, errors);
             strbuf_free(&why);
             rc = -1;
             break;
@@ -128,8 +117,12 @@ static int check_distinct_files(const pipeline *p, const char *const *keys,
 pipeline *pipeline_new(conf *c, strbuf *errors)
 {
     pipeline *p = calloc(1, sizeof *p);
-    if (p == NULL) {
+    if (p != NULL && c->nhandlers > 0)
+        p->routes = calloc(c->nhandlers, sizeof(*p->routes));
+    if (p == NULL || (c->nhandlers > 0 && p->routes == NULL) ||
+        c->nhandlers > PIPELINE_MAX_ROUTES) {
         strbuf_puts(errors, "out of memory building the pipeline\n");
+        free(p);
         return NULL;
     }
     clock_init(); /* before any record can reach a pipeline */
@@ -144,41 +137,27 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
     p->procs[p->nprocs++] = proc_merge_context;
     p->procs[p->nprocs++] = proc_format_exception;
 
-    /* The flat keys: each names a file and a filter. */
-    const struct {
-        const char *key, *path;
-        conf_mark mark;
-        int min_level;
-        const char *prefix;
-    } files[] = {
-        {"log_file", c->log_file, c->log_file_mark, 0, NULL},
-        {"trade_log_file", c->trade_log_file, c->trade_log_file_mark, 0, "trade"},
-        {"error_log_file", c->error_log_file, c->error_log_file_mark, METALOG_ERROR, NULL},
-    };
-    const char *keys[PIPELINE_MAX_ROUTES];
-    conf_mark marks[PIPELINE_MAX_ROUTES];
+    /* One route per handler, in the configuration's order (the flat keys'
+     * first): each entry names its destination and its filter. A route
+     * is in place only once its handler is open, so that a failure
+     * abandons exactly what was opened. */
     int failed = 0;
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        keys[p->nroutes] = files[i].key;
-        marks[p->nroutes] = files[i].mark;
-        failed |= add_file_route(p, files[i].key, files[i].path, files[i].mark,
-                                 files[i].min_level, files[i].prefix, errors);
-    }
-    if (!failed)
-        failed = check_distinct_files(p, keys, marks, errors);
-    if (c->log_to_console && !failed) {
-        int fd = c->console_stream == CONF_STREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO;
-        handler *h = consoleh_new(fd);
+    for (size_t i = 0; i < c->nhandlers && !failed; i++) {
+        const conf_handler *ch = &c->handlers[i];
+        strbuf why = STRBUF_INIT;
+        render_kind kind;
+        handler *h = open_handler(c, ch, &kind, &why);
         if (h == NULL) {
-            strbuf_puts(errors, "out of memory building the console handler\n");
+            report_open_error(c, ch, &why, errors);
             failed = 1;
         } else {
-            add_route(p, h, console_colors(c, fd) ? RENDER_CONSOLE_COLOR : RENDER_CONSOLE,
-                      0, NULL);
+            p->routes[p->nroutes++] = (route){h, kind, ch->level, ch->max_level,
+                                              has_filter(ch) ? ch : NULL};
         }
+        strbuf_free(&why);
     }
     if (!failed)
-        failed = add_webhook_route(p, errors);
+        failed = check_distinct_files(p, errors);
     if (failed) {
         for (size_t i = 0; i < p->nroutes; i++)
             if (p->routes[i].h->ops->abandon != NULL)
@@ -196,6 +175,7 @@ void pipeline_free(pipeline *p)
         return;
     for (size_t i = 0; i < p->nroutes; i++)
         handler_free(p->routes[i].h);
+    free(p->routes);
     conf_free(p->head.conf);
     free(p);
 }
@@ -267,10 +247,53 @@ static render_cache *rcache_get(void)
     return rcache;
 }
 
+/* Whether field f's value renders to exactly text (CONFIG.md: match
+ * compares the rendered text with the YAML scalar as written). */
+static bool value_is(const metalog_field *f, const char *text)
+{
+    char buf[32];
+    switch (f->type) {
+    case METALOG_FIELD_STR: return strcmp(f->v.s, text) == 0;
+    case METALOG_FIELD_INT: num_format_i64(buf, f->v.i); break;
+    case METALOG_FIELD_UINT: num_format_u64(buf, f->v.u); break;
+    case METALOG_FIELD_F64: num_format_f64(buf, f->v.f); break;
+    case METALOG_FIELD_BOOL: return strcmp(f->v.b ? "true" : "false", text) == 0;
+    case METALOG_FIELD_NULL: return strcmp("null", text) == 0;
+    default: return false;
+    }
+    return strcmp(buf, text) == 0;
+}
+
+static bool matches(const conf_match *m, const record *r)
+{
+    for (size_t i = 0; i < r->nfields; i++)
+        if (strcmp(r->fields[i]->key, m->key) == 0)
+            return value_is(r->fields[i], m->value);
+    return false;
+}
+
+static bool filter_accepts(const conf_handler *ch, const record *r)
+{
+    if (ch->nloggers > 0) {
+        bool in = false;
+        for (size_t i = 0; i < ch->nloggers && !in; i++)
+            in = name_under(r->logger, ch->loggers[i], strlen(ch->loggers[i]));
+        if (!in)
+            return false;
+    }
+    for (size_t i = 0; i < ch->nexclude; i++)
+        if (name_under(r->logger, ch->exclude_loggers[i], strlen(ch->exclude_loggers[i])))
+            return false;
+    for (size_t i = 0; i < ch->nmatch; i++)
+        if (!matches(&ch->match[i], r))
+            return false;
+    return true;
+}
+
 static bool route_accepts(const route *rt, const record *r)
 {
-    return r->level >= rt->min_level &&
-           (rt->prefix == NULL || name_under(r->logger, rt->prefix, rt->prefix_len));
+    return r->level >= rt->min_level && r->level <= rt->max_level &&
+           (rt->filter == NULL || filter_accepts(rt->filter, r));
 }
 
 /* A handler whose state changed during one dispatch, reported after it. */
@@ -332,19 +355,19 @@ static void dispatch_routes(const pipeline *p, const record *r,
     /* The routes that take r, and how many take each format: a format
      * only one of them takes (the usual record goes to one file) can be
      * rendered straight into that handler's buffer when it is held. */
-    unsigned takes = 0;
+    uint64_t takes = 0;
     unsigned char per_kind[RENDER_KINDS] = {0};
     for (size_t i = 0; i < p->nroutes; i++) {
         const route *rt = &p->routes[i];
         if (!speaks(rt->h, skip) && route_accepts(rt, r)) {
-            takes |= 1u << i;
+            takes |= (uint64_t)1 << i;
             per_kind[rt->render]++;
         }
     }
     bool held = rc->held == p;
     unsigned rendered = 0; /* one bit per render_kind */
     for (; takes != 0; takes &= takes - 1) {
-        const route *rt = &p->routes[__builtin_ctz(takes)];
+        const route *rt = &p->routes[__builtin_ctzll(takes)];
         int rc_write = -2;
         if (held && per_kind[rt->render] == 1 && rt->h->ops->render_buffer != NULL)
             rc_write = render_in_place(rt, r, rc);
