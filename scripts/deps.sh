@@ -3,13 +3,21 @@
 
 metalog_build_deps="build-essential autoconf automake libtool pkg-config
   libyaml-dev libjson-c-dev libcurl4-openssl-dev check"
+# nodejs and npm: tests/test_schema.sh installs ajv from npm to check the
+# JSON Schema the way editors do.
 metalog_test_deps="clang libclang-rt-14-dev valgrind python3 python3-jsonschema
-  python3-yaml logrotate"
+  python3-yaml logrotate nodejs npm"
 
 metalog_install_missing() {
     missing=""
+    # A package counts as present when an installed one provides it: a
+    # nodejs build that bundles npm provides npm, and installing Debian's
+    # npm beside it would conflict.
+    provided=$(dpkg-query -W -f='${db:Status-Abbrev} ${Provides}\n' 2>/dev/null |
+        awk '$1 == "ii" { $1 = ""; print }' | tr ',' '\n' | awk '{ print $1 }')
     for pkg in "$@"; do
-        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" &&
+            ! printf '%s\n' "$provided" | grep -qx "$pkg"; then
             missing="$missing $pkg"
         fi
     done
