@@ -390,8 +390,10 @@ static void one_entry(conf_ctx *x, const conf_node *v, size_t index, conf_handle
         entry_key(x, h, type, p, strbuf_str(&path), &st);
         strbuf_free(&path);
     }
+    strbuf st_max_key = STRBUF_INIT;
+    strbuf_printf(&st_max_key, "%s.max_level", strbuf_str(&label));
     if (st.level_set && st.max_set && h->max_level < h->level)
-        conf_errs_add(x->e, st.max_mark, strbuf_str(&label),
+        conf_errs_add(x->e, st.max_mark, strbuf_str(&st_max_key),
                       "max_level is below level: the handler would take nothing");
     if (type == CONF_HANDLER_FILE && h->path == NULL)
         conf_errs_add(x->e, v->mark, strbuf_str(&label), "path is required in a file handler");
@@ -402,6 +404,7 @@ static void one_entry(conf_ctx *x, const conf_node *v, size_t index, conf_handle
                  (st.rotation_set & 2 ? CONF_WROTE_BACKUPS : 0u) |
                  (st.stream_set ? CONF_WROTE_STREAM : 0u) | (st.colors_set ? CONF_WROTE_COLORS : 0u);
     h->name_mark = st.name_mark;
+    strbuf_free(&st_max_key);
     strbuf_free(&label);
 }
 
@@ -540,8 +543,8 @@ static void check_names(conf_ctx *x)
             const conf_handler *o = &c->handlers[j];
             if (o->name == NULL || strcmp(o->name, h->name) != 0)
                 continue;
-            strbuf key = STRBUF_INIT;
-            strbuf_printf(&key, "%s.name", HANDLERS);
+            strbuf key = STRBUF_INIT; /* h->label is still its position here */
+            strbuf_printf(&key, "%s.name", h->label);
             if (o->flat)
                 conf_errs_add(x->e, h->name_mark, strbuf_str(&key),
                               "duplicate handler name: \"%s\" is the handler the flat key %s "
