@@ -269,6 +269,27 @@ START_TEST(refused_config_leaves_the_running_one_in_place)
 }
 END_TEST
 
+/* A level no handler takes from a logger is closed at that logger's gate:
+ * the call does no work, and metalog_enabled says so. */
+START_TEST(level_no_handler_takes_is_closed_at_the_gate)
+{
+    char *cfg = th_config(dir, "log_level: DEBUG\nlog_to_console: false\n"
+                               "handlers:\n"
+                               "  - {type: file, path: '@D@/warn.log', level: WARNING}\n"
+                               "  - {type: file, path: '@D@/fx.log', loggers: [fx]}\n");
+    ck_assert_msg(metalog_init(cfg) == 0, "init: %s", metalog_last_error());
+    ck_assert(!metalog_enabled(NULL, METALOG_INFO));
+    ck_assert(metalog_enabled(NULL, METALOG_WARNING));
+    ck_assert(metalog_enabled(metalog_get("fx.eu"), METALOG_DEBUG));
+    metalog_stats before, after;
+    metalog_get_stats(&before);
+    metalog_info(NULL, "nowhere to go");
+    metalog_get_stats(&after);
+    ck_assert_uint_eq(after.records, before.records);
+    free(cfg);
+}
+END_TEST
+
 static Suite *routing_suite(void)
 {
     Suite *s = suite_create("routing");
@@ -288,6 +309,7 @@ static Suite *routing_suite(void)
     tcase_add_test(tc, trade_and_main_file_the_same_are_refused);
     tcase_add_test(tc, same_file_spelled_two_ways_is_refused);
     tcase_add_test(tc, refused_config_leaves_the_running_one_in_place);
+    tcase_add_test(tc, level_no_handler_takes_is_closed_at_the_gate);
     suite_add_tcase(s, tc);
     return s;
 }

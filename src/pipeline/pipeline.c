@@ -189,12 +189,46 @@ static bool name_under(const char *name, const char *prefix, size_t plen)
     return strncmp(name, prefix, plen) == 0 && (name[plen] == '\0' || name[plen] == '.');
 }
 
+/* Whether a handler's logger filter lets records of name through (its
+ * match, which needs the record, aside). */
+static bool loggers_take(const conf_handler *ch, const char *name)
+{
+    bool in = ch->nloggers == 0;
+    for (size_t i = 0; i < ch->nloggers && !in; i++)
+        in = name_under(name, ch->loggers[i], strlen(ch->loggers[i]));
+    for (size_t i = 0; i < ch->nexclude && in; i++)
+        in = !name_under(name, ch->exclude_loggers[i], strlen(ch->exclude_loggers[i]));
+    return in;
+}
+
+/* The lowest level a handler of p takes from the logger name: below it,
+ * no handler would write the record, so the logger's gate (computed once
+ * per logger and pipeline, core/logger.c) stops the call before any
+ * work. Above CRITICAL when none takes the logger at all. */
+static int handlers_level_for(const pipeline *p, const char *name)
+{
+    int lowest = METALOG_CRITICAL + 1;
+    for (size_t i = 0; i < p->nroutes; i++) {
+        const route *rt = &p->routes[i];
+        if (rt->min_level < lowest && (rt->filter == NULL || loggers_take(rt->filter, name)))
+            lowest = rt->min_level;
+    }
+    return lowest;
+}
+
 int pipeline_level_for(const pipeline *p, const char *name)
 {
     /* No pipeline: the built-in default could not be built for lack of
      * memory. Its level, which it will have once it is built. */
     if (p == NULL)
         return METALOG_INFO;
+    int handlers = handlers_level_for(p, name);
+    int level = pipeline_level_configured(p, name);
+    return level > handlers ? level : handlers;
+}
+
+int pipeline_level_configured(const pipeline *p, const char *name)
+{
     const conf *c = p->head.conf;
     int level = c->log_level;
     size_t best = 0;
@@ -274,16 +308,8 @@ static bool matches(const conf_match *m, const record *r)
 
 static bool filter_accepts(const conf_handler *ch, const record *r)
 {
-    if (ch->nloggers > 0) {
-        bool in = false;
-        for (size_t i = 0; i < ch->nloggers && !in; i++)
-            in = name_under(r->logger, ch->loggers[i], strlen(ch->loggers[i]));
-        if (!in)
-            return false;
-    }
-    for (size_t i = 0; i < ch->nexclude; i++)
-        if (name_under(r->logger, ch->exclude_loggers[i], strlen(ch->exclude_loggers[i])))
-            return false;
+    if (!loggers_take(ch, r->logger))
+        return false;
     for (size_t i = 0; i < ch->nmatch; i++)
         if (!matches(&ch->match[i], r))
             return false;
@@ -442,7 +468,7 @@ void pipeline_let_go(const pipeline *p)
  * reported: a report never reports. */
 void pipeline_emit(const pipeline *p, const diag_note *note)
 {
-    if (!note->always && note->level < pipeline_level_for(p, "metalog"))
+    if (!note->always && note->level < pipeline_level_configured(p, "metalog"))
         return;
     record r = {0};
     clock_gettime(CLOCK_REALTIME, &r.ts);

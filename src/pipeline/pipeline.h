@@ -72,9 +72,13 @@ pipeline *pipeline_new(conf *c, strbuf *errors);
 void pipeline_free(pipeline *p);
 
 /* The level a logger of this name gets from p: the closest "loggers:"
- * entry for the name or one of its ancestors, else log_level. p NULL:
- * the built-in default's level. */
+ * entry for the name or one of its ancestors, else log_level; raised to
+ * the lowest level any handler takes from that logger, since below it a
+ * record would go nowhere. p NULL: the built-in default's level. */
 int pipeline_level_for(const pipeline *p, const char *name);
+
+/* The configured part alone: "loggers:" and log_level (p not NULL). */
+int pipeline_level_configured(const pipeline *p, const char *name);
 
 /* The current pipeline, or the built-in default (NULL when that cannot be
  * built for lack of memory). Only for callers that
