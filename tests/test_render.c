@@ -104,6 +104,14 @@ __attribute__((noinline)) static void raise_from_render_test(metalog_logger *lg)
     __asm__ volatile("" ::: "memory"); /* no tail call: keep this frame */
 }
 
+/* The same with a field of the caller's. */
+__attribute__((noinline)) static void raise_from_render_test_with(metalog_logger *lg,
+                                                                  metalog_field f)
+{
+    metalog_exception(lg, "it broke", f);
+    __asm__ volatile("" ::: "memory");
+}
+
 /* ---- JSON: layout ---- */
 
 START_TEST(json_keys_in_contract_order)
@@ -468,20 +476,101 @@ START_TEST(json_repeated_call_site_key_appears_once_last_value_wins)
 }
 END_TEST
 
-START_TEST(json_fields_named_like_record_keys_do_not_duplicate_them)
+/* ---- Fields named like the record's own keys ---- */
+
+/* The record's keys, and the names a field named like one goes out under. */
+static const char *const record_keys[5] = {"timestamp", "level", "logger", "event", "exception"};
+static const char *const renamed_keys[5] = {"fields.timestamp", "fields.level", "fields.logger",
+                                            "fields.event", "fields.exception"};
+
+/* One record holding a field named like each record key, from every
+ * source (thread context, bound context, call site), with values of
+ * several types, between two ordinary fields. */
+static void log_record_keys_as_fields(const char *const keys[5])
+{
+    metalog_context_bind(ml_str(keys[0], "ctx \"ts\""));
+    metalog_logger *lg = metalog_bind(metalog_get("real"), ml_int(keys[2], -7));
+    metalog_info(lg, "real event", ml_str("a", "first"), ml_str(keys[1], "forged"),
+                 ml_f64(keys[3], 1.5), ml_bool(keys[4], true), ml_str("m", "middle"));
+    metalog_logger_free(lg);
+    metalog_flush();
+    metalog_context_clear();
+}
+
+/* The record twice: with literal keys (the literal cache and, for JSON,
+ * the record shapes), then with the keys copied to the heap (the long
+ * way). */
+static void log_record_keys_literal_and_copied(void)
+{
+    log_record_keys_as_fields(record_keys);
+    char *copies[5];
+    for (size_t i = 0; i < 5; i++)
+        copies[i] = strdup(record_keys[i]);
+    log_record_keys_as_fields((const char *const *)copies);
+    for (size_t i = 0; i < 5; i++)
+        free(copies[i]);
+}
+
+START_TEST(json_fields_named_like_record_keys_are_kept_renamed)
 {
     init_file(true);
-    metalog_info(metalog_get("real"), "real event", ml_str("level", "forged"),
-                 ml_str("logger", "forged"), ml_str("event", "forged"),
-                 ml_str("timestamp", "forged"), ml_str("exception", "forged"));
+    log_record_keys_literal_and_copied();
+    char *first = NULL;
+    for (size_t i = 0; i < 2; i++) {
+        json_object *o = load(i);
+        /* The record's own keys, first, once, and meaning what they did. */
+        const char *head[] = {"timestamp", "level", "logger", "event"};
+        size_t k = 0;
+        json_object_object_foreach(o, key, val)
+        {
+            (void)val;
+            if (k < 4)
+                ck_assert_msg(strcmp(key, head[k]) == 0, "key %zu is '%s' in %s", k, key, raw);
+            k++;
+        }
+        ck_assert_uint_eq(k, 4 + 5 + 2);
+        for (size_t j = 0; j < 5; j++) {
+            char pat[32];
+            snprintf(pat, sizeof pat, "\"%s\":", record_keys[j]);
+            ck_assert_msg(th_count(raw, pat) == (j < 4), "%s in %s", pat, raw);
+        }
+        const char *ts = th_jstr(o, "timestamp");
+        ck_assert_msg(strlen(ts) == 27 && ts[26] == 'Z', "timestamp %s", ts);
+        ck_assert_str_eq(th_jstr(o, "level"), "INFO");
+        ck_assert_str_eq(th_jstr(o, "logger"), "real");
+        ck_assert_str_eq(th_jstr(o, "event"), "real event");
+        ck_assert(!th_jhas(o, "exception"));
+        /* Each field under its new name, its value and type kept. */
+        assert_jstr(o, renamed_keys[0], "ctx \"ts\"");
+        ck_assert(json_object_get_int64(member(o, renamed_keys[2])) == -7);
+        assert_jstr(o, renamed_keys[1], "forged");
+        json_object *ev = member(o, renamed_keys[3]);
+        ck_assert(json_object_is_type(ev, json_type_double) && json_object_get_double(ev) == 1.5);
+        json_object *ex = member(o, renamed_keys[4]);
+        ck_assert(json_object_is_type(ex, json_type_boolean) && json_object_get_boolean(ex));
+        /* Literal keys and copied ones: the same bytes after the time. */
+        const char *rest = strstr(raw, "\",\"level\":");
+        ck_assert_ptr_nonnull(rest);
+        if (i == 0)
+            first = strdup(rest);
+        else
+            ck_assert_msg(strcmp(first, rest) == 0, "literal %s\ncopied  %s", first, rest);
+    }
+    free(first);
+}
+END_TEST
+
+START_TEST(json_field_named_exception_is_kept_beside_the_trace)
+{
+    init_file(true);
+    raise_from_render_test_with(metalog_get("svc"), ml_str("exception", "mine"));
     json_object *o = load(0);
-    const char *keys[] = {
-        "\"level\":", "\"logger\":", "\"event\":", "\"timestamp\":", "\"exception\":"};
-    for (int i = 0; i < 5; i++)
-        ck_assert_msg(th_count(raw, keys[i]) <= 1, "%s twice in %s", keys[i], raw);
-    ck_assert_str_eq(th_jstr(o, "level"), "INFO");
-    ck_assert_str_eq(th_jstr(o, "logger"), "real");
-    ck_assert_str_eq(th_jstr(o, "event"), "real event");
+    assert_jstr(o, "fields.exception", "mine");
+    ck_assert_ptr_nonnull(strstr(th_jstr(o, "exception"), "raise_from_render_test"));
+    ck_assert_uint_eq(th_count(raw, "\"exception\":"), 1);
+    /* The trace is still the record's last key. */
+    const char *mine = strstr(raw, "\"fields.exception\":"), *trace = strstr(raw, "\"exception\":");
+    ck_assert(mine != NULL && trace != NULL && mine < trace);
 }
 END_TEST
 
@@ -685,6 +774,45 @@ START_TEST(text_exception_stays_on_one_line)
 }
 END_TEST
 
+START_TEST(text_fields_named_like_record_keys_are_kept_renamed)
+{
+    init_file(false);
+    log_record_keys_literal_and_copied();
+    ck_assert_int_eq(metalog_flush(), 0);
+    ck_assert_uint_eq(th_count_lines(logpath), 2);
+    char *first = NULL;
+    for (size_t i = 0; i < 2; i++) {
+        char *line = text_line(i);
+        th_pair pairs[16];
+        size_t np = th_logfmt_parse(line, pairs, 16);
+        ck_assert_uint_eq(np, 4 + 5 + 2);
+        const char *head[] = {"timestamp", "level", "logger", "event"};
+        for (size_t j = 0; j < 4; j++)
+            ck_assert_str_eq(pairs[j].key, head[j]);
+        for (size_t j = 4; j < np; j++)
+            for (size_t k = 0; k < 5; k++)
+                ck_assert_msg(strcmp(pairs[j].key, record_keys[k]) != 0, "%s", line);
+        ck_assert_str_eq(th_pair_get(pairs, np, "level"), "INFO");
+        ck_assert_str_eq(th_pair_get(pairs, np, "logger"), "real");
+        ck_assert_str_eq(th_pair_get(pairs, np, "event"), "real event");
+        ck_assert_str_eq(th_pair_get(pairs, np, renamed_keys[0]), "ctx \"ts\"");
+        ck_assert_str_eq(th_pair_get(pairs, np, renamed_keys[1]), "forged");
+        ck_assert_str_eq(th_pair_get(pairs, np, renamed_keys[2]), "-7");
+        ck_assert_str_eq(th_pair_get(pairs, np, renamed_keys[3]), "1.5");
+        ck_assert_str_eq(th_pair_get(pairs, np, renamed_keys[4]), "true");
+        th_pairs_free(pairs, np);
+        const char *rest = strstr(line, " level=");
+        ck_assert_ptr_nonnull(rest);
+        if (i == 0)
+            first = strdup(rest);
+        else
+            ck_assert_msg(strcmp(first, rest) == 0, "literal %s\ncopied  %s", first, rest);
+        free(line);
+    }
+    free(first);
+}
+END_TEST
+
 /* ---- Console ---- */
 
 /* What the console wrote for the records logged by fn. */
@@ -832,6 +960,42 @@ START_TEST(console_auto_without_a_terminal_has_no_colour)
 }
 END_TEST
 
+/* Sorted by the name each field shows: fields.timestamp before m. */
+static const char console_renamed_fields[] =
+    " [real] a=first fields.event=1.5 fields.exception=true fields.level=forged "
+    "fields.logger=-7 fields.timestamp=\"ctx \\\"ts\\\"\" m=middle\n";
+
+START_TEST(console_fields_named_like_record_keys_are_kept_renamed)
+{
+    char *out = console_output("never", log_record_keys_literal_and_copied);
+    char *second = strchr(out, '\n');
+    ck_assert_ptr_nonnull(second);
+    *second++ = '\0';
+    char *lines[2] = {out, second};
+    for (size_t i = 0; i < 2; i++) {
+        char want[256];
+        snprintf(want, sizeof want, " [info    ] %-30s%s", "real event", console_renamed_fields);
+        want[strlen(want) - 1] = '\0'; /* the first line lost its newline above */
+        ck_assert_msg(strlen(lines[i]) > 27, "%s", lines[i]);
+        ck_assert_msg(strncmp(lines[i] + 27, want, strlen(want)) == 0, "line %zu: %s", i, lines[i]);
+    }
+    free(out);
+}
+END_TEST
+
+START_TEST(console_colours_fields_named_like_record_keys_under_their_new_names)
+{
+    char *out = console_output("always", log_record_keys_literal_and_copied);
+    ck_assert_uint_eq(th_count(out, "\x1b[36mfields.level\x1b[0m=\x1b[35mforged\x1b[0m"), 2);
+    ck_assert_uint_eq(th_count(out, "\x1b[36mfields.event\x1b[0m=\x1b[35m1.5\x1b[0m"), 2);
+    ck_assert_uint_eq(th_count(out, "\x1b[36mfields.logger\x1b[0m=\x1b[35m-7\x1b[0m"), 2);
+    ck_assert_uint_eq(th_count(out, "\x1b[36mfields.exception\x1b[0m=\x1b[35mtrue\x1b[0m"), 2);
+    ck_assert_uint_eq(th_count(out, "\x1b[36mfields.timestamp\x1b[0m="), 2);
+    ck_assert_uint_eq(th_count(out, "\x1b[36mlevel"), 0);
+    free(out);
+}
+END_TEST
+
 /* ---- Literals: kept text against the long way ---- */
 
 /* Keys, events and values that test every branch of the escapers, in the
@@ -924,7 +1088,7 @@ START_TEST(json_records_of_one_shape_render_like_the_long_way)
     const metalog_field two[] = {ml_int("id", -99), ml_f64("px", -0.001), ml_str("sym", heap),
                                  ml_bool("ok", false), ml_null("none"), ml_uint("u", 0)};
     /* The same keys with other types, another order, fewer, and record
-     * keys among them, which the line leaves out. */
+     * keys among them, which the line renames. */
     const metalog_field typed[] = {ml_str("id", "x"),  ml_int("px", 3), ml_int("sym", 4),
                                    ml_str("ok", "yes"), ml_null("none"), ml_uint("u", 7)};
     const metalog_field reordered[] = {ml_str("sym", "GBPUSD"), ml_int("id", 2)};
@@ -961,6 +1125,7 @@ START_TEST(json_records_of_one_shape_render_like_the_long_way)
     ck_assert_ptr_nonnull(strstr(lines[0], "\"id\":1,\"px\":1.25,\"sym\":\"EURUSD\",\"ok\":true"));
     ck_assert_ptr_nonnull(strstr(lines[12], "\"level\":\"ERROR\""));
     ck_assert_ptr_null(strstr(lines[12], "\"level\":5"));
+    ck_assert_ptr_nonnull(strstr(lines[12], "\"fields.level\":5,\"id\":3,\"fields.event\":\"e\""));
     th_lines_free(lines, n, lens);
 }
 END_TEST
@@ -1072,18 +1237,113 @@ START_TEST(json_shapes_of_two_loggers_logging_one_event_in_turn_are_both_kept)
 }
 END_TEST
 
-START_TEST(literal_cache_marks_record_keys_to_be_left_out)
+START_TEST(literal_cache_keeps_record_keys_renamed_and_values_as_they_are)
 {
     lit_cache *c = lit_cache_new();
     ck_assert_ptr_nonnull(c);
-    const char *reserved[] = {"timestamp", "level", "logger", "event", "exception"};
     for (size_t i = 0; i < 5; i++) {
-        ck_assert(lit_get(c, reserved[i], LIT_JSON_KEY)->skip);
-        ck_assert(lit_get(c, reserved[i], LIT_TEXT_KEY)->skip);
-        ck_assert(!lit_get(c, reserved[i], LIT_JSON_VALUE)->skip);
+        char want[64];
+        const lit_slot *e = lit_get(c, record_keys[i], LIT_JSON_KEY);
+        snprintf(want, sizeof want, ",\"%s\":", renamed_keys[i]);
+        ck_assert_uint_eq(e->len, strlen(want));
+        ck_assert(memcmp(e->text, want, e->len) == 0);
+        e = lit_get(c, record_keys[i], LIT_TEXT_KEY);
+        snprintf(want, sizeof want, " %s=", renamed_keys[i]);
+        ck_assert_uint_eq(e->len, strlen(want));
+        ck_assert(memcmp(e->text, want, e->len) == 0);
+        /* An event or a value named so is no key: it stays as it is. */
+        e = lit_get(c, record_keys[i], LIT_JSON_VALUE);
+        snprintf(want, sizeof want, "\"%s\"", record_keys[i]);
+        ck_assert_uint_eq(e->len, strlen(want));
+        ck_assert(memcmp(e->text, want, e->len) == 0);
+        e = lit_get(c, record_keys[i], LIT_TEXT_VALUE);
+        ck_assert_uint_eq(e->len, strlen(record_keys[i]));
+        ck_assert(memcmp(e->text, record_keys[i], e->len) == 0);
     }
-    ck_assert(!lit_get(c, "levels", LIT_JSON_KEY)->skip);
+    const lit_slot *e = lit_get(c, "levels", LIT_JSON_KEY);
+    ck_assert(e->len == 10 && memcmp(e->text, ",\"levels\":", 10) == 0);
     lit_cache_free(c);
+}
+END_TEST
+
+/* A record straight to a renderer: level INFO, logger svc, event e, and a
+ * field named like each record key, keys taken from keys. */
+static void render_record_keys(render_kind kind, const char *const keys[5], strbuf *out,
+                               lit_cache *lits)
+{
+    metalog_field f[5] = {ml_str(keys[0], "t"), ml_int(keys[1], 1), ml_str(keys[2], "l"),
+                          ml_bool(keys[3], true), ml_null(keys[4])};
+    const metalog_field *fields[5] = {&f[0], &f[1], &f[2], &f[3], &f[4]};
+    record r;
+    memset(&r, 0, sizeof r);
+    r.level = METALOG_INFO;
+    r.level_name = level_name(METALOG_INFO);
+    r.logger = "svc";
+    r.logger_len = 3;
+    r.event = "e";
+    memcpy(r.timestamp, "2025-10-17T12:34:56.123456Z", 27);
+    r.timestamp_len = 27;
+    r.fields = fields;
+    r.nfields = 5;
+    render_record(kind, &r, out, lits);
+}
+
+/* Every renderer, every way it has to render a record: the literal cache
+ * (and JSON's record shapes, from the second record on), keys copied to
+ * the heap, and no cache at all into fixed memory, as the crash handler
+ * renders. Each writes the same line, with the fields renamed. */
+START_TEST(every_way_to_render_renames_record_keys_alike)
+{
+    static const char *const want[RENDER_KINDS] = {
+        "{\"timestamp\":\"2025-10-17T12:34:56.123456Z\",\"level\":\"INFO\",\"logger\":\"svc\","
+        "\"event\":\"e\",\"fields.timestamp\":\"t\",\"fields.level\":1,\"fields.logger\":\"l\","
+        "\"fields.event\":true,\"fields.exception\":null}\n",
+        "timestamp=2025-10-17T12:34:56.123456Z level=INFO logger=svc event=e fields.timestamp=t "
+        "fields.level=1 fields.logger=l fields.event=true fields.exception=null\n",
+        "2025-10-17T12:34:56.123456Z [info    ] e                              [svc] "
+        "fields.event=true fields.exception=null fields.level=1 fields.logger=l "
+        "fields.timestamp=t\n",
+        NULL, /* colours: checked below */
+    };
+    image_init();
+    char *copies[5];
+    for (size_t i = 0; i < 5; i++)
+        copies[i] = strdup(record_keys[i]);
+    for (int kind = 0; kind < RENDER_KINDS; kind++) {
+        lit_cache *c = lit_cache_new();
+        ck_assert_ptr_nonnull(c);
+        strbuf ways[5] = {STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT, STRBUF_INIT};
+        for (int w = 0; w < 3; w++)
+            render_record_keys((render_kind)kind, record_keys, &ways[w], c);
+        if (kind == RENDER_JSON)
+            ck_assert_uint_eq(c->shapes_built, 1); /* the later records took the shape */
+        render_record_keys((render_kind)kind, (const char *const *)copies, &ways[3], c);
+        static char mem[4096];
+        ways[4] = (strbuf){mem, 0, sizeof mem, false, true};
+        mem[0] = '\0';
+        render_record_keys((render_kind)kind, record_keys, &ways[4], NULL);
+        ck_assert(!ways[4].failed);
+        for (int w = 0; w < 5; w++) {
+            const char *got = strbuf_str(&ways[w]);
+            if (want[kind] != NULL)
+                ck_assert_msg(strcmp(got, want[kind]) == 0, "kind %d way %d: %s", kind, w, got);
+            else
+                ck_assert_msg(strstr(got, "\x1b[36mfields.level\x1b[0m=\x1b[35m1\x1b[0m") &&
+                                  strcmp(got, strbuf_str(&ways[0])) == 0,
+                              "kind %d way %d: %s", kind, w, got);
+        }
+        if (kind == RENDER_JSON) {
+            json_object *o = th_json_strict(ways[0].data, ways[0].len - 1);
+            ck_assert_ptr_nonnull(o);
+            ck_assert_str_eq(th_jstr(o, "level"), "INFO");
+            json_object_put(o);
+        }
+        for (int w = 0; w < 4; w++)
+            strbuf_free(&ways[w]);
+        lit_cache_free(c);
+    }
+    for (size_t i = 0; i < 5; i++)
+        free(copies[i]);
 }
 END_TEST
 
@@ -1163,18 +1423,21 @@ static Suite *render_suite(void)
           json_non_finite_doubles_are_strings, ml_kv_picks_the_type_from_the_value,
           json_call_site_beats_bound_beats_thread_context,
           json_repeated_call_site_key_appears_once_last_value_wins,
-          json_fields_named_like_record_keys_do_not_duplicate_them,
+          json_fields_named_like_record_keys_are_kept_renamed,
+          json_field_named_exception_is_kept_beside_the_trace,
           json_escapes_quotes_backslashes_and_newlines, json_escapes_every_c0_control_and_del,
           json_invalid_utf8_bytes_become_replacement_characters,
           json_valid_multibyte_utf8_is_preserved, json_megabyte_value_renders_as_one_valid_line,
           json_logger_name_is_escaped, json_literals_render_the_same_bytes_as_copies,
           literal_cache_keeps_each_strings_own_text_when_its_sets_overflow,
-          literal_cache_marks_record_keys_to_be_left_out,
+          literal_cache_keeps_record_keys_renamed_and_values_as_they_are,
+          every_way_to_render_renames_record_keys_alike,
           json_shapes_of_two_loggers_logging_one_event_in_turn_are_both_kept}},
         {"text",
          {text_line_starts_with_timestamp_level_logger_event, text_quotes_only_values_that_need_it,
           text_one_line_per_record_whatever_the_values_hold, text_exception_stays_on_one_line,
-          text_literals_render_the_same_bytes_as_copies}},
+          text_literals_render_the_same_bytes_as_copies,
+          text_fields_named_like_record_keys_are_kept_renamed}},
         {"console",
          {console_layout_matches_structlog, console_pads_every_level_name_to_eight,
           console_pads_events_by_characters_and_never_cuts_them,
@@ -1182,7 +1445,9 @@ static Suite *render_suite(void)
           console_values_cannot_inject_controls_with_colours,
           console_always_colours_with_ansi_codes, console_auto_without_a_terminal_has_no_colour,
           console_auto_colours_a_terminal, console_auto_respects_no_color_on_a_terminal,
-          console_exception_follows_on_its_own_lines}},
+          console_exception_follows_on_its_own_lines,
+          console_fields_named_like_record_keys_are_kept_renamed,
+          console_colours_fields_named_like_record_keys_under_their_new_names}},
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         TCase *tc = tcase_create(groups[g].name);

@@ -106,18 +106,29 @@ void fmt_logfmt_value(strbuf *o, const metalog_field *f)
     value(o, f, &fmt_logfmt);
 }
 
-bool fmt_key_reserved_n(const char *k, size_t n)
+const char *fmt_key_renamed_n(const char *k, size_t n)
 {
     /* By length first: most keys are ruled out without a comparison. */
     switch (n) {
-    case 5: return memcmp(k, "level", 5) == 0 || memcmp(k, "event", 5) == 0;
-    case 6: return memcmp(k, "logger", 6) == 0;
-    case 9: return memcmp(k, "timestamp", 9) == 0 || memcmp(k, "exception", 9) == 0;
-    default: return false;
+    case 5:
+        if (memcmp(k, "level", 5) == 0)
+            return FMT_KEY_PREFIX "level";
+        if (memcmp(k, "event", 5) == 0)
+            return FMT_KEY_PREFIX "event";
+        return NULL;
+    case 6: return memcmp(k, "logger", 6) == 0 ? FMT_KEY_PREFIX "logger" : NULL;
+    case 9:
+        if (memcmp(k, "timestamp", 9) == 0)
+            return FMT_KEY_PREFIX "timestamp";
+        if (memcmp(k, "exception", 9) == 0)
+            return FMT_KEY_PREFIX "exception";
+        return NULL;
+    default: return NULL;
     }
 }
 
-bool fmt_key_reserved(const char *k)
+const char *fmt_key_shown(const char *k)
 {
-    return fmt_key_reserved_n(k, strlen(k));
+    const char *renamed = fmt_key_renamed_n(k, strlen(k));
+    return renamed != NULL ? renamed : k;
 }

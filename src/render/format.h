@@ -18,12 +18,22 @@
 #include "render/logfmt_value.h"
 #include "util/strbuf.h"
 
-/* Whether a context key names a field the record itself renders
- * (timestamp, level, logger, event, exception). Renderers skip such
- * fields: a second "level" key is resolved differently by every reader. */
-bool fmt_key_reserved(const char *key);
-/* The same for a key whose length n is known. */
-bool fmt_key_reserved_n(const char *key, size_t n);
+/* A field (call-site, bound or thread context) whose key is one the
+ * record renders itself (timestamp, level, logger, event, exception) is
+ * kept, under the key with this prefix: {"level": "x"} renders as
+ * "fields.level":"x" in JSON and fields.level=x in text and console, as
+ * logrus does. The record's own keys keep their place and meaning, so a
+ * reader never meets one key twice, and no value is lost. (A field that
+ * is itself named "fields.level" goes out beside it, as it is.) */
+#define FMT_KEY_PREFIX "fields."
+
+/* The key a field goes out under when its key of length n is one the
+ * record renders itself: "fields." and the key, a string of static
+ * storage (nothing is allocated: the crash path renders through here).
+ * NULL for every other key, which goes out as it is. */
+const char *fmt_key_renamed_n(const char *key, size_t n);
+/* The key a field goes out under, renamed or not. */
+const char *fmt_key_shown(const char *key);
 
 /* A string for a NUL-terminated s: as jstr_write, as lfmt_write. */
 void fmt_json_cstring(strbuf *o, const char *s);

@@ -1,10 +1,10 @@
 /*
  * A record as one line of JSON or logfmt. The two renderers walk a record
  * the same way: the fixed head (timestamp, level, logger, event), each
- * field unless its key is one the record renders itself, the exception,
- * the end. What differs is a line_format, a const table each renderer
- * keeps; the walk is written once here, inline, so that with the table a
- * constant every member is one too and every call a direct one.
+ * field (renamed when its key is one the record renders itself), the
+ * exception, the end. What differs is a line_format, a const table each
+ * renderer keeps; the walk is written once here, inline, so that with the
+ * table a constant every member is one too and every call a direct one.
  *
  * This is the hot path of every file handler, so the fixed parts and each
  * field's key go out through strbuf_begin/strbuf_end: one capacity check
@@ -38,8 +38,20 @@ typedef struct line_format {
     line_text end; /* after the last field or the exception */
 } line_format;
 
-/* sep key assign value for one field, skipped when the key is a record
- * key. Keys are escaped too: they come from the application as well. */
+/* sep key assign value for one field, the long way: any key, escaped
+ * (keys come from the application as well). */
+static inline void line_field_long(const line_format *lf, const metalog_field *f, const char *key,
+                                   size_t kn, strbuf *out)
+{
+    const fmt *m = lf->fmt;
+    strbuf_putc(out, m->sep);
+    m->string(out, key, kn);
+    strbuf_putc(out, m->assign);
+    m->value(out, f);
+}
+
+/* sep key assign value for one field; a field whose key the record
+ * renders itself goes out renamed (FMT_KEY_PREFIX in format.h). */
 static inline void line_field(const line_format *lf, const metalog_field *f, strbuf *out,
                               lit_cache *lits)
 {
@@ -55,18 +67,20 @@ static inline void line_field(const line_format *lf, const metalog_field *f, str
     if (p == NULL)
         return;
     size_t kn = bytes_copy_plain(p + 1 + q, f->key, BYTES_SHORT, m->plain);
-    if ((!q && kn == 0) || f->key[kn] != '\0') {
+    bool copied = (q || kn > 0) && f->key[kn] == '\0';
+    if (!copied)
         kn += strlen(f->key + kn);
-        if (fmt_key_reserved_n(f->key, kn))
-            return;
-        strbuf_putc(out, m->sep);
-        m->string(out, f->key, kn);
-        strbuf_putc(out, m->assign);
-        m->value(out, f);
+    /* Checked after the copy, which measured the key: for an ordinary key
+     * this costs a switch on its length. */
+    const char *renamed = fmt_key_renamed_n(f->key, kn);
+    if (renamed != NULL) {
+        line_field_long(lf, f, renamed, strlen(renamed), out);
         return;
     }
-    if (fmt_key_reserved_n(f->key, kn))
+    if (!copied) {
+        line_field_long(lf, f, f->key, kn, out);
         return;
+    }
     p[0] = m->sep;
     if (q)
         p[1] = '"';

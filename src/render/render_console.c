@@ -9,8 +9,10 @@
 
 /* structlog's ConsoleRenderer: dim timestamp, [level] padded, the event
  * padded to 30 columns, [logger], then key=value sorted by key, and the
- * exception on the lines after. Values pass through escape_text, so no raw
- * control character from the application reaches the terminal. */
+ * exception on the lines after. A field whose key the record renders
+ * itself shows renamed, fields.level=x (format.h), and sorts by the name
+ * it shows. Values pass through escape_text, so no raw control character
+ * from the application reaches the terminal. */
 
 #define ANSI_RESET "\x1b[0m"
 #define ANSI_DIM "\x1b[2m"
@@ -78,8 +80,9 @@ static const metalog_field *const *sort_fields(const record *r)
     /* Insertion sort: records carry a handful of fields. */
     for (size_t i = 0; i < r->nfields; i++) {
         const metalog_field *f = r->fields[i];
+        const char *key = fmt_key_shown(f->key);
         size_t j = i;
-        while (j > 0 && strcmp(sorted[j - 1]->key, f->key) > 0) {
+        while (j > 0 && strcmp(fmt_key_shown(sorted[j - 1]->key), key) > 0) {
             sorted[j] = sorted[j - 1];
             j--;
         }
@@ -109,12 +112,11 @@ static void put_fields(const record *r, bool colors, strbuf *out)
     const metalog_field *const *fields = sort_fields(r);
     for (size_t i = 0; i < r->nfields; i++) {
         const metalog_field *f = fields[i];
-        if (fmt_key_reserved(f->key))
-            continue;
+        const char *key = fmt_key_shown(f->key);
         strbuf_putc(out, ' ');
         if (colors)
             strbuf_puts(out, ANSI_CYAN);
-        escape_text(out, f->key, strlen(f->key), 0, 0);
+        escape_text(out, key, strlen(key), 0, 0);
         if (colors)
             strbuf_puts(out, ANSI_RESET);
         strbuf_putc(out, '=');

@@ -60,10 +60,10 @@ typedef struct json_shape {
     const char *level_name;
     size_t nfields;
     const char *keys[SHAPE_FIELDS];
-    /* The holes after the timestamp's: the fields rendered (a key the
-     * record renders itself is left out), and after each, a piece. */
-    size_t nvalues;
-    unsigned char value[SHAPE_FIELDS];
+    /* The holes after the timestamp's: each field's value, and after
+     * each, a piece. Every field has its hole: one whose key the record
+     * renders itself is there too, its key renamed in the piece before
+     * (the literal cache's key text). */
     unsigned short piece[SHAPE_FIELDS + 1]; /* into text; piece[0] follows the timestamp */
     unsigned short piece_len[SHAPE_FIELDS + 1];
     /* Bytes a line can still need after each hole: the pieces to come,
@@ -153,7 +153,7 @@ static bool shape_text(json_shape *s, const record *r, lit_cache *c)
     if (!fits)
         return false;
     /* joined holds the piece that grows until the next hole. */
-    size_t used = 0, k = 0, nvalues = 0;
+    size_t used = 0;
     for (size_t i = 0; i < r->nfields; i++) {
         const metalog_field *f = r->fields[i];
         if (!image_const(f->key))
@@ -161,25 +161,21 @@ static bool shape_text(json_shape *s, const record *r, lit_cache *c)
         const lit_slot *key = lit_get(c, f->key, LIT_JSON_KEY);
         if (key->len == LIT_NONE)
             return false;
-        if (key->skip)
-            continue;
         /* The key's text ends the piece before its value's hole. */
         memcpy(joined + pending, key->text, key->len);
-        if (!shape_piece(s, &used, k++, joined, pending + key->len))
+        if (!shape_piece(s, &used, i, joined, pending + key->len))
             return false;
-        s->value[nvalues++] = (unsigned char)i;
         pending = 0;
     }
     memcpy(joined + pending, "}\n", 2);
-    if (!shape_piece(s, &used, k, joined, pending + 2))
+    if (!shape_piece(s, &used, r->nfields, joined, pending + 2))
         return false;
     size_t rest = 0;
-    for (size_t j = nvalues + 1; j-- > 0;) {
+    for (size_t j = r->nfields + 1; j-- > 0;) {
         rest += s->piece_len[j] + SHAPE_COPY;
         s->rest[j] = (unsigned short)rest;
         rest += FMT_SCALAR_MAX;
     }
-    s->nvalues = nvalues;
     return true;
 }
 
@@ -229,8 +225,8 @@ static bool render_json_shaped(const record *r, strbuf *out, lit_cache *lits)
     p = bytes_put(p, ts_key, sizeof ts_key - 1);
     memcpy(p, r->timestamp, sizeof r->timestamp);
     p = shape_put(p + r->timestamp_len, s, 0);
-    for (size_t j = 0; j < s->nvalues; j++) {
-        const metalog_field *f = r->fields[s->value[j]];
+    for (size_t j = 0; j < r->nfields; j++) {
+        const metalog_field *f = r->fields[j];
         if (f->type == METALOG_FIELD_STR) {
             strbuf_end(out, p);
             lit_string(out, lits, f->v.s, LIT_JSON_VALUE, fmt_json_cstring);

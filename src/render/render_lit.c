@@ -25,6 +25,13 @@ void lit_cache_free(lit_cache *c)
  * compares the two for every form. */
 static void lit_render(strbuf *b, const char *s, size_t n, lit_form form)
 {
+    if (form == LIT_JSON_KEY || form == LIT_TEXT_KEY) {
+        const char *renamed = fmt_key_renamed_n(s, n);
+        if (renamed != NULL) {
+            s = renamed;
+            n = strlen(renamed);
+        }
+    }
     switch (form) {
     case LIT_JSON_KEY:
         strbuf_putc(b, ',');
@@ -50,7 +57,6 @@ const lit_slot *lit_fill(lit_cache *c, lit_slot *set, const char *s, lit_form fo
     lit_render(&c->scratch, s, n, form);
     e->s = s;
     e->form = (uint8_t)form;
-    e->skip = (form == LIT_JSON_KEY || form == LIT_TEXT_KEY) && fmt_key_reserved_n(s, n);
     if (c->scratch.failed || c->scratch.len > LIT_TEXT_MAX) {
         e->len = LIT_NONE;
     } else {

@@ -3,7 +3,8 @@
  *
  * A key, an event name or a constant value that is a literal of the
  * executable (image.h) renders to the same bytes every time: ,"order_id":
- * in JSON, " order_id=" in logfmt. The renderers look such a string up
+ * in JSON, " order_id=" in logfmt (a key the record renders itself, such
+ * as level, with its new name: ,"fields.level":). The renderers look such a string up
  * here by its address, with one probe and a copy of fixed size, instead
  * of scanning and escaping it byte by byte on every record. A string
  * anywhere else (stack, heap, writable data, a shared object) may hold
@@ -41,7 +42,6 @@ typedef struct lit_slot {
     const char *s; /* NULL: empty */
     uint8_t form;
     uint8_t len; /* bytes of text, or LIT_NONE */
-    bool skip;   /* a key the record renders itself: the field is left out */
 } lit_slot;
 
 /* Two slots per set, 256 sets: enough for the keys, events and constant
@@ -107,9 +107,9 @@ static inline void lit_string(strbuf *out, lit_cache *c, const char *s, lit_form
 /* A field whose key is a literal kept in c, in one format: the key's kept
  * text, then the value (a scalar written in place by scalar, a string as
  * kept text or through string). Returns false when the key is not kept,
- * and nothing was written; true also for a key the record renders itself,
- * whose field is left out. Inline, so that each renderer's functions are
- * called directly. */
+ * and nothing was written. A key the record renders itself is kept
+ * renamed (lit_fill), so its field costs no more than any other. Inline,
+ * so that each renderer's functions are called directly. */
 static inline bool lit_field(strbuf *out, lit_cache *c, const metalog_field *f,
                              lit_form key_form, lit_form value_form,
                              char *(*scalar)(char *, const metalog_field *),
@@ -120,8 +120,6 @@ static inline bool lit_field(strbuf *out, lit_cache *c, const metalog_field *f,
     const lit_slot *k = lit_get(c, f->key, key_form);
     if (k->len == LIT_NONE)
         return false;
-    if (k->skip)
-        return true;
     char *p = strbuf_begin(out, LIT_TEXT_MAX + FMT_SCALAR_MAX);
     if (p == NULL)
         return true;

@@ -272,6 +272,20 @@ static bool key_reserved(const char *k)
            strcmp(k, "event") == 0 || strcmp(k, "exception") == 0;
 }
 
+/* The JSON key a field goes out under: a field named like a record key
+ * keeps its value under "fields." and the key (render/format.h). */
+static char *shown_key(const char *k)
+{
+    if (!key_reserved(k))
+        return fz_utf8_repair(k, strlen(k), NULL);
+    char *s = malloc(strlen("fields.") + strlen(k) + 1);
+    if (s == NULL)
+        abort();
+    strcpy(s, "fields.");
+    strcat(s, k);
+    return s;
+}
+
 static void check_jstring(const char *line, size_t len, json_object *v, const char *what,
                           const char *logged, size_t logged_len)
 {
@@ -376,14 +390,16 @@ static void check_json(const record *r, const char *line, size_t len)
     bool collided = false;
     for (size_t i = 0; i < r->nfields; i++) {
         const metalog_field *f = r->fields[i];
-        if (key_reserved(f->key))
-            continue;
-        keys[i] = fz_utf8_repair(f->key, strlen(f->key), NULL);
-        bool dup = false;
-        for (size_t j = 0; j < i && !dup; j++)
-            dup = keys[j] != NULL && strcmp(keys[j], keys[i]) == 0;
+        keys[i] = shown_key(f->key);
+        bool dup = false, renamed = key_reserved(f->key);
+        for (size_t j = 0; j < i && !dup; j++) {
+            dup = strcmp(keys[j], keys[i]) == 0;
+            renamed |= dup && key_reserved(r->fields[j]->key);
+        }
         distinct += !dup;
-        collided |= dup;
+        /* A renamed field beside one really named fields.level: both go
+         * out, as documented; only the value check below is skipped. */
+        collided |= dup && !renamed;
     }
     for (size_t i = 0; i < r->nfields; i++) {
         if (keys[i] == NULL)
