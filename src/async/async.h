@@ -22,16 +22,18 @@
  * large for any queue is written by the caller, after its earlier records. */
 void async_submit(const pipeline *p, record *r);
 
-/* The common async call, queued without an record: for a call whose
+/* The common async call, queued without a record: for a call whose
  * logger has no bound fields and whose thread has no context (the caller
  * checks), when it has at most 16 fields, and the event and
  * every key are literals of the executable (image.h), the entry is a
- * header, a copy of the call's field array and a copy of each string
- * value that is not such a literal. Returns false, having done nothing,
+ * header, the call site (file, func, line: kept only when
+ * pipeline_site(p)), a copy of the call's field array and a copy of each
+ * string value that is not such a literal. Returns false, having done nothing,
  * for any other call: the caller then builds the record and goes through
  * async_submit. p is an async pipeline. */
 bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, int level,
-                    const char *event, const metalog_field *f, size_t n);
+                    const char *event, const metalog_field *f, size_t n, const char *file,
+                    const char *func, int line);
 
 /* Returns once every record queued before the call (by any thread) has
  * been written, and the handlers it went to flushed. Immediate when the
