@@ -355,9 +355,13 @@ void async_submit(const pipeline *p, record *r)
  * lengths of its copied strings are kept for the copy. */
 #define DIRECT_FIELDS 16
 
-bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, int level,
-                    const char *event, const metalog_field *f, size_t n, const char *file,
-                    const char *func, int line)
+/* The body of both entry points below, inline in each: with want_site
+ * a constant, the call without a site is the code it was before sites
+ * existed, not one with a branch and three more arguments. */
+static inline __attribute__((always_inline)) bool
+log_call(const pipeline *p, const char *logger, size_t logger_len, int level, const char *event,
+         const metalog_field *f, size_t n, bool want_site, const char *file, const char *func,
+         int line)
 {
     if (n > DIRECT_FIELDS || !image_const(event))
         return false;
@@ -382,7 +386,7 @@ bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, in
     uint64_t ticks = clock_ticks();
     writer_ensure();
     ring *rg = queue_ring_for(p);
-    bool site = pipeline_site(p) && file != NULL;
+    bool site = want_site && file != NULL;
     size_t size = ALIGN8(sizeof(ring_entry) + (site ? sizeof(ring_site) : 0) + n * sizeof *f +
                          strings);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX)
@@ -402,7 +406,7 @@ bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, in
     /* Not memcpy: for a few fields, the call and its dispatch on the
      * size cost more than the copy (2 ns of a 24 ns call, measured). */
     metalog_field *to = (metalog_field *)(e + 1);
-    if (__builtin_expect(site, 0)) {
+    if (site) {
         e->kind |= RING_ENTRY_SITE;
         *(ring_site *)(void *)to = (ring_site){file, func, line};
         to = (metalog_field *)(void *)((ring_site *)(void *)to + 1);
@@ -417,4 +421,17 @@ bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, in
     }
     queue_publish_level(rg, pos + size, p, level);
     return true;
+}
+
+bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, int level,
+                    const char *event, const metalog_field *f, size_t n)
+{
+    return log_call(p, logger, logger_len, level, event, f, n, false, NULL, NULL, 0);
+}
+
+bool async_log_call_site(const pipeline *p, const char *logger, size_t logger_len, int level,
+                         const char *event, const metalog_field *f, size_t n, const char *file,
+                         const char *func, int line)
+{
+    return log_call(p, logger, logger_len, level, event, f, n, true, file, func, line);
 }

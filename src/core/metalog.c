@@ -90,8 +90,11 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
          * no bound or thread context to copy beside its fields. */
         bool queued = pipeline_async(p) && frames == NULL && logger->nbound == 0 &&
                       context_mine.n == 0 &&
-                      async_log_call(p, logger->name, logger->name_len, level, event, fields, n,
-                                     file, func, line);
+                      (__builtin_expect(pipeline_site(p), 0)
+                           ? async_log_call_site(p, logger->name, logger->name_len, level,
+                                                 event, fields, n, file, func, line)
+                           : async_log_call(p, logger->name, logger->name_len, level, event,
+                                            fields, n));
         if (!queued)
             dispatch_new(p, logger, level, event, fields, n, frames, nframes, file, func, line);
     }
