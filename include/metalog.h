@@ -198,6 +198,20 @@ METALOG_API void metalog_exception_n(const metalog_logger *logger,
                                      const char *event,
                                      const metalog_field *fields, size_t n);
 
+/* metalog_log_n and metalog_exception_n with the call's site: file, line
+ * and func are the caller's __FILE__, __LINE__ and __func__, program
+ * literals that are kept as pointers, never copied (file and func must
+ * outlive the process's logging; NULL file: no site). The logging macros
+ * call these. */
+METALOG_API void metalog_log_at(const metalog_logger *logger,
+                                metalog_level level, const char *file,
+                                int line, const char *func, const char *event,
+                                const metalog_field *fields, size_t n);
+METALOG_API void metalog_exception_at(const metalog_logger *logger,
+                                      const char *file, int line,
+                                      const char *func, const char *event,
+                                      const metalog_field *fields, size_t n);
+
 /* ---- Thread context (this thread only) ---- */
 
 /* Adds or replaces fields in this thread's context. 0, or -1 when out of
@@ -265,7 +279,8 @@ static inline bool metalog_enabled_(const metalog_logger *logger, int level)
         const metalog_logger *metalog_lg_ = (logger);                          \
         metalog_level metalog_lv_ = (level);                                   \
         if (metalog_enabled_(metalog_lg_, metalog_lv_))                        \
-            METALOG_CALL_(metalog_log_n, metalog_lg_, metalog_lv_,             \
+            METALOG_CALL_(metalog_log_at, metalog_lg_, metalog_lv_,            \
+                          __FILE__, __LINE__, __func__,                        \
                           METALOG_FIRST_(__VA_ARGS__),                         \
                           METALOG_FIELDS_(METALOG_REST_(__VA_ARGS__)));        \
     } while (0)
@@ -284,8 +299,8 @@ static inline bool metalog_enabled_(const metalog_logger *logger, int level)
     do {                                                                       \
         const metalog_logger *metalog_lg_ = (logger);                          \
         if (metalog_enabled_(metalog_lg_, METALOG_ERROR))                      \
-            METALOG_CALL_(metalog_exception_n, metalog_lg_,                    \
-                          METALOG_FIRST_(__VA_ARGS__),                         \
+            METALOG_CALL_(metalog_exception_at, metalog_lg_, __FILE__,         \
+                          __LINE__, __func__, METALOG_FIRST_(__VA_ARGS__),     \
                           METALOG_FIELDS_(METALOG_REST_(__VA_ARGS__)));        \
     } while (0)
 

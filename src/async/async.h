@@ -22,7 +22,7 @@
  * large for any queue is written by the caller, after its earlier records. */
 void async_submit(const pipeline *p, record *r);
 
-/* The common async call, queued without an record: for a call whose
+/* The common async call, queued without a record: for a call whose
  * logger has no bound fields and whose thread has no context (the caller
  * checks), when it has at most 16 fields, and the event and
  * every key are literals of the executable (image.h), the entry is a
@@ -32,6 +32,13 @@ void async_submit(const pipeline *p, record *r);
  * async_submit. p is an async pipeline. */
 bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, int level,
                     const char *event, const metalog_field *f, size_t n);
+
+/* async_log_call for a pipeline whose processors read the call site
+ * (pipeline_site(p)): the entry also keeps file, func and line (NULL
+ * file: none), pointers to literals, never copies. */
+bool async_log_call_site(const pipeline *p, const char *logger, size_t logger_len, int level,
+                         const char *event, const metalog_field *f, size_t n, const char *file,
+                         const char *func, int line);
 
 /* Returns once every record queued before the call (by any thread) has
  * been written, and the handlers it went to flushed. Immediate when the

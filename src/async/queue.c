@@ -49,9 +49,18 @@ static size_t fields_bytes(const metalog_field *f, size_t n, lens *l)
     return bytes;
 }
 
-static size_t entry_bytes(const record *r, lens *l)
+/* Whether r's entry carries its call site: only when p's processors read
+ * it, so that no other record pays for it. */
+static bool entry_has_site(const pipeline *p, const record *r)
+{
+    return pipeline_site(p) && r->file != NULL;
+}
+
+static size_t entry_bytes(const pipeline *p, const record *r, lens *l)
 {
     size_t n = sizeof(ring_entry) + (size_t)r->nframes * sizeof(void *);
+    if (entry_has_site(p, r))
+        n += sizeof(ring_site);
     n += fields_bytes(r->bound, r->nbound, l) + fields_bytes(r->ctx, r->nctx, l) +
          fields_bytes(r->site, r->nsite, l);
     n += measure(l, r->event);
@@ -105,7 +114,13 @@ static void entry_put(ring_entry *e, size_t size, const pipeline *p, const recor
     e->nctx = (uint32_t)r->nctx;
     e->nsite = (uint32_t)r->nsite;
     e->nframes = r->nframes;
-    void **frames = (void **)(e + 1);
+    char *body = (char *)(e + 1);
+    if (entry_has_site(p, r)) {
+        e->kind |= RING_ENTRY_SITE;
+        *(ring_site *)(void *)body = (ring_site){r->file, r->func, r->line};
+        body += sizeof(ring_site);
+    }
+    void **frames = (void **)(void *)body;
     if (r->nframes > 0)
         memcpy(frames, r->frames, (size_t)r->nframes * sizeof(void *));
     metalog_field *f = (metalog_field *)(frames + r->nframes);
@@ -317,7 +332,7 @@ void async_submit(const pipeline *p, record *r)
     ring *rg = queue_ring_for(p);
     lens l;
     l.n = 0; /* the lengths are written before they are read */
-    size_t size = entry_bytes(r, &l);
+    size_t size = entry_bytes(p, r, &l);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX) {
         /* Too large to queue (or no queue): write it here, after the
          * records this thread queued before it, so its order holds. */
@@ -340,8 +355,13 @@ void async_submit(const pipeline *p, record *r)
  * lengths of its copied strings are kept for the copy. */
 #define DIRECT_FIELDS 16
 
-bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, int level,
-                    const char *event, const metalog_field *f, size_t n)
+/* The body of both entry points below, inline in each: with want_site
+ * a constant, the call without a site is the code it was before sites
+ * existed, not one with a branch and three more arguments. */
+static inline __attribute__((always_inline)) bool
+log_call(const pipeline *p, const char *logger, size_t logger_len, int level, const char *event,
+         const metalog_field *f, size_t n, bool want_site, const char *file, const char *func,
+         int line)
 {
     if (n > DIRECT_FIELDS || !image_const(event))
         return false;
@@ -366,7 +386,9 @@ bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, in
     uint64_t ticks = clock_ticks();
     writer_ensure();
     ring *rg = queue_ring_for(p);
-    size_t size = ALIGN8(sizeof(ring_entry) + n * sizeof *f + strings);
+    bool site = want_site && file != NULL;
+    size_t size = ALIGN8(sizeof(ring_entry) + (site ? sizeof(ring_site) : 0) + n * sizeof *f +
+                         strings);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX)
         return false;
     pipeline_count_record();
@@ -384,6 +406,11 @@ bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, in
     /* Not memcpy: for a few fields, the call and its dispatch on the
      * size cost more than the copy (2 ns of a 24 ns call, measured). */
     metalog_field *to = (metalog_field *)(e + 1);
+    if (site) {
+        e->kind |= RING_ENTRY_SITE;
+        *(ring_site *)(void *)to = (ring_site){file, func, line};
+        to = (metalog_field *)(void *)((ring_site *)(void *)to + 1);
+    }
     char *str = (char *)(to + n);
     for (size_t i = 0; i < n; i++) {
         to[i] = f[i];
@@ -394,4 +421,17 @@ bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, in
     }
     queue_publish_level(rg, pos + size, p, level);
     return true;
+}
+
+bool async_log_call(const pipeline *p, const char *logger, size_t logger_len, int level,
+                    const char *event, const metalog_field *f, size_t n)
+{
+    return log_call(p, logger, logger_len, level, event, f, n, false, NULL, NULL, 0);
+}
+
+bool async_log_call_site(const pipeline *p, const char *logger, size_t logger_len, int level,
+                         const char *event, const metalog_field *f, size_t n, const char *file,
+                         const char *func, int line)
+{
+    return log_call(p, logger, logger_len, level, event, f, n, true, file, func, line);
 }

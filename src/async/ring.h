@@ -29,6 +29,18 @@
  * copying. Entries are 8-byte aligned and never wrap: when one does not
  * fit before the end of the ring, a padding entry fills the rest. */
 enum { RING_ENTRY_RECORD = 1, RING_ENTRY_PAD = 2 };
+/* Or'ed into a record's kind when a ring_site follows its header: only
+ * for a pipeline whose processors read the call site (pipeline_site), so
+ * that any other record stores and copies nothing more. */
+enum { RING_ENTRY_SITE = 0x100 };
+
+/* The call site of a record, after its header when RING_ENTRY_SITE is
+ * set. Pointers to program literals, never copied. */
+typedef struct ring_site {
+    const char *file;
+    const char *func;
+    int64_t line;
+} ring_site;
 
 typedef struct ring_entry {
     uint32_t size; /* whole entry, multiple of 8 */
@@ -139,7 +151,19 @@ static inline void ring_entry_get(const ring_entry *e, record *r)
     r->logger = e->logger;
     r->logger_len = e->logger_len;
     r->event = e->event;
-    void *const *frames = (void *const *)(e + 1);
+    const char *body = (const char *)(e + 1);
+    if (__builtin_expect((e->kind & RING_ENTRY_SITE) != 0, 0)) {
+        const ring_site *s = (const ring_site *)(const void *)body;
+        r->file = s->file;
+        r->func = s->func;
+        r->line = (int)s->line;
+        body += sizeof *s;
+    } else {
+        r->file = NULL;
+        r->func = NULL;
+        r->line = 0;
+    }
+    void *const *frames = (void *const *)(const void *)body;
     const metalog_field *f = (const metalog_field *)(frames + e->nframes);
     r->frames = e->nframes > 0 ? frames : NULL;
     r->nframes = e->nframes;

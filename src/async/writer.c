@@ -48,7 +48,7 @@ static inline size_t writer_drain(ring *rg, const pipeline **last)
     const pipeline *held = NULL; /* whose handlers' locks are held */
     while (tail != head) {
         const ring_entry *e = (const ring_entry *)(rg->buf + (tail & (rg->cap - 1)));
-        if (e->kind == RING_ENTRY_RECORD) {
+        if (e->kind != RING_ENTRY_PAD) { /* a record, with its site or not */
             if (e->p != held) {
                 if (held != NULL)
                     pipeline_let_go(held);

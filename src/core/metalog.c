@@ -32,7 +32,8 @@
  * record is the processors' (record_clear_filled). */
 static void dispatch_new(const pipeline *p, const metalog_logger *logger, int level,
                          const char *event, const metalog_field *fields, size_t n,
-                         void *const *frames, int nframes)
+                         void *const *frames, int nframes, const char *file, const char *func,
+                         int line)
 {
     record r;
     r.level = level;
@@ -46,6 +47,11 @@ static void dispatch_new(const pipeline *p, const metalog_logger *logger, int le
     r.nsite = n;
     r.frames = frames;
     r.nframes = nframes;
+    /* Pointers to literals: free to set. The queue keeps them only when
+     * the pipeline asks for them (async_submit). */
+    r.file = file;
+    r.func = func;
+    r.line = line;
     pipeline_count_record();
     if (pipeline_async(p)) {
         async_submit(p, &r);
@@ -62,7 +68,9 @@ static void dispatch_new(const pipeline *p, const metalog_logger *logger, int le
 static inline __attribute__((always_inline)) void log_record(const metalog_logger *logger,
                                                              int level, const char *event,
                                                              const metalog_field *fields, size_t n,
-                                                             void *const *frames, int nframes)
+                                                             void *const *frames, int nframes,
+                                                             const char *file, const char *func,
+                                                             int line)
 {
     if (logger == NULL && (logger = logger_root()) == NULL) {
         pipeline_count_lost(); /* out of memory making the root logger */
@@ -82,9 +90,13 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
          * no bound or thread context to copy beside its fields. */
         bool queued = pipeline_async(p) && frames == NULL && logger->nbound == 0 &&
                       context_mine.n == 0 &&
-                      async_log_call(p, logger->name, logger->name_len, level, event, fields, n);
+                      (__builtin_expect(pipeline_site(p), 0)
+                           ? async_log_call_site(p, logger->name, logger->name_len, level,
+                                                 event, fields, n, file, func, line)
+                           : async_log_call(p, logger->name, logger->name_len, level, event,
+                                            fields, n));
         if (!queued)
-            dispatch_new(p, logger, level, event, fields, n, frames, nframes);
+            dispatch_new(p, logger, level, event, fields, n, frames, nframes, file, func, line);
     }
     pipeline_release();
 }
@@ -92,11 +104,20 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
 void metalog_log_n(const metalog_logger *logger, metalog_level level,
                    const char *event, const metalog_field *fields, size_t n)
 {
-    log_record(logger, level, event, fields, n, NULL, 0);
+    log_record(logger, level, event, fields, n, NULL, 0, NULL, NULL, 0);
+}
+
+void metalog_log_at(const metalog_logger *logger, metalog_level level, const char *file,
+                    int line, const char *func, const char *event, const metalog_field *fields,
+                    size_t n)
+{
+    log_record(logger, level, event, fields, n, NULL, 0, file, func, line);
 }
 
 /* noinline keeps this frame, which the trace skips, from merging into the
- * caller's, which the trace must show. */
+ * caller's, which the trace must show. Each entry point takes the trace
+ * itself: behind a helper, a tail call could drop the entry point's frame
+ * and the trace would lose the call site instead. */
 __attribute__((noinline)) void metalog_exception_n(const metalog_logger *logger,
                                                    const char *event,
                                                    const metalog_field *fields,
@@ -106,7 +127,18 @@ __attribute__((noinline)) void metalog_exception_n(const metalog_logger *logger,
     int nframes = backtrace(frames, STACKTRACE_MAX_FRAMES + 1);
     /* frames[0] is this function; the trace starts at the call site. */
     log_record(logger, METALOG_ERROR, event, fields, n,
-               nframes > 1 ? frames + 1 : NULL, nframes - 1);
+               nframes > 1 ? frames + 1 : NULL, nframes - 1, NULL, NULL, 0);
+}
+
+__attribute__((noinline)) void metalog_exception_at(const metalog_logger *logger,
+                                                    const char *file, int line,
+                                                    const char *func, const char *event,
+                                                    const metalog_field *fields, size_t n)
+{
+    void *frames[STACKTRACE_MAX_FRAMES + 1];
+    int nframes = backtrace(frames, STACKTRACE_MAX_FRAMES + 1);
+    log_record(logger, METALOG_ERROR, event, fields, n,
+               nframes > 1 ? frames + 1 : NULL, nframes - 1, file, func, line);
 }
 
 /* ---- What the library says about itself (util/diag.h) ---- */

@@ -1,0 +1,400 @@
+/*
+ * The processors of the configuration:
+ *
+ *   processors:
+ *     - callsite
+ *     - redact: {keys: [password, "*token*"], patterns: ['[0-9]{13,19}'],
+ *                replacement: "[REDACTED]"}
+ *     - sample: {events: ["tick", "quote *"], every: 100}
+ *     - rate_limit: {key: event, max: 100, per_seconds: 1}
+ *
+ * Each entry is the scalar callsite or a mapping of one processor name to
+ * its settings. Patterns are compiled here, so that one that does not
+ * compile is an error at its line, with regerror's reason.
+ */
+#include "config/config_processors.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/escape.h"
+
+#define PROCS "processors"
+
+static const char *const proc_names[] = {"callsite", "redact", "sample", "rate_limit"};
+#define NPROC_NAMES (sizeof(proc_names) / sizeof(proc_names[0]))
+
+/* The settings each processor takes, by kind; NULL-terminated. */
+static const char *const proc_keys[][4] = {
+    {NULL},
+    {"keys", "patterns", "replacement", NULL},
+    {"events", "every", NULL},
+    {"key", "max", "per_seconds", NULL},
+};
+
+static const char *const rate_key_names[] = {"event", "logger", "callsite"};
+
+/* The closest of names within two edits, or NULL. */
+static const char *closest(const char *s, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = 3;
+    for (size_t i = 0; i < n && names[i] != NULL; i++) {
+        size_t d = conf_name_distance(s, names[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = names[i];
+        }
+    }
+    return best;
+}
+
+static void unknown(conf_ctx *x, const conf_node *k, const char *path, const char *what,
+                    const char *const *names, size_t n, const char *list)
+{
+    const char *best = strlen(k->text) == k->len ? closest(k->text, names, n) : NULL;
+    strbuf d = STRBUF_INIT;
+    conf_node_describe(k, &d);
+    if (best != NULL)
+        conf_errs_add(x->e, k->mark, path, "unknown %s %s (did you mean '%s'?)", what,
+                      strbuf_str(&d), best);
+    else
+        conf_errs_add(x->e, k->mark, path, "unknown %s %s (expected %s)", what, strbuf_str(&d),
+                      list);
+    strbuf_free(&d);
+}
+
+/* A non-empty list of non-empty strings into *out / *n. */
+static int get_strings(conf_ctx *x, const conf_node *v, const char *path, const char *what,
+                       char ***out, size_t *n)
+{
+    if (v->bad)
+        return -1;
+    if (v->kind != CONF_NODE_SEQUENCE) {
+        conf_got(x, v, path, what);
+        return -1;
+    }
+    if (v->nitems == 0) {
+        conf_errs_add(x->e, v->mark, path, "must not be an empty list (omit the key instead)");
+        return -1;
+    }
+    char **list = calloc(v->nitems, sizeof *list);
+    if (list == NULL) {
+        x->e->oom = true;
+        return -1;
+    }
+    int rc = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < v->nitems; i++) {
+        char item[160];
+        snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
+        const conf_node *it = v->items[i];
+        char *s = NULL;
+        if (!it->bad && it->kind == CONF_NODE_SCALAR && it->is_null) {
+            conf_got(x, it, item, "expected a string");
+            rc = -1;
+            continue;
+        }
+        if (conf_get_string(x, it, item, "expected a string", &s) < 0) {
+            rc = -1;
+            continue;
+        }
+        list[k++] = s;
+    }
+    if (rc < 0) {
+        for (size_t i = 0; i < k; i++)
+            free(list[i]);
+        free(list);
+        return -1;
+    }
+    *out = list;
+    *n = k;
+    return 0;
+}
+
+/* Each pattern must compile as the redact processor will compile it. */
+static void check_patterns(conf_ctx *x, const conf_node *v, const char *path,
+                           const conf_processor *cp)
+{
+    for (size_t i = 0; i < cp->npatterns; i++) {
+        regex_t re;
+        int rc = regcomp(&re, cp->patterns[i], REG_EXTENDED);
+        if (rc == 0) {
+            regfree(&re);
+            continue;
+        }
+        char why[128];
+        regerror(rc, &re, why, sizeof why);
+        char item[160];
+        snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
+        conf_errs_add(x->e, v->items[i]->mark, item, "not a valid extended regex: %s", why);
+    }
+}
+
+/* The replacement may be empty (matches are then removed). */
+static void get_replacement(conf_ctx *x, const conf_node *v, const char *path, char **out)
+{
+    if ((v = conf_want_scalar(x, v, path, "expected a string")) == NULL)
+        return;
+    if (strlen(v->text) != v->len) {
+        conf_errs_add(x->e, v->mark, path, "must not contain a NUL character");
+        return;
+    }
+    char *s = strdup(v->text);
+    if (s == NULL) {
+        x->e->oom = true;
+        return;
+    }
+    free(*out);
+    *out = s;
+}
+
+/* One setting of a processor's mapping. */
+static void proc_setting(conf_ctx *x, conf_processor *cp, const conf_pair *kp, const char *path)
+{
+    const char *k = kp->key->text;
+    const conf_node *v = kp->value;
+    if (cp->kind == CONF_PROC_REDACT && strcmp(k, "keys") == 0) {
+        get_strings(x, v, path, "expected a list of key globs", &cp->keys, &cp->nkeys);
+    } else if (cp->kind == CONF_PROC_REDACT && strcmp(k, "patterns") == 0) {
+        if (get_strings(x, v, path, "expected a list of regexes", &cp->patterns,
+                        &cp->npatterns) == 0)
+            check_patterns(x, v, path, cp);
+    } else if (cp->kind == CONF_PROC_REDACT && strcmp(k, "replacement") == 0) {
+        get_replacement(x, v, path, &cp->replacement);
+    } else if (cp->kind == CONF_PROC_SAMPLE && strcmp(k, "events") == 0) {
+        get_strings(x, v, path, "expected a list of event globs", &cp->events, &cp->nevents);
+    } else if (cp->kind == CONF_PROC_SAMPLE && strcmp(k, "every") == 0) {
+        conf_get_uint(x, v, path, 1, 1000000000, &cp->every);
+    } else if (cp->kind == CONF_PROC_RATE_LIMIT && strcmp(k, "key") == 0) {
+        int i = conf_get_choice(x, v, path, rate_key_names, 3, "event, logger or callsite");
+        if (i >= 0)
+            cp->key = (conf_rate_key)i;
+    } else if (cp->kind == CONF_PROC_RATE_LIMIT && strcmp(k, "max") == 0) {
+        conf_get_uint(x, v, path, 1, 1000000000, &cp->max);
+    } else if (cp->kind == CONF_PROC_RATE_LIMIT && strcmp(k, "per_seconds") == 0) {
+        conf_get_uint(x, v, path, 1, 86400, &cp->per_seconds);
+    } else {
+        const char *const *names = proc_keys[cp->kind];
+        size_t n = 0;
+        while (names[n] != NULL)
+            n++;
+        const char *best = closest(k, names, n);
+        if (best != NULL)
+            conf_errs_add(x->e, kp->key->mark, path, "unknown key (did you mean '%s'?)", best);
+        else
+            conf_errs_add(x->e, kp->key->mark, path, "unknown key");
+    }
+}
+
+/* What a processor must have once its settings are read. A setting
+ * given but bad was reported already. */
+static void proc_required(conf_ctx *x, const conf_processor *cp, const conf_node *at,
+                          const char *path, const conf_node *v)
+{
+    bool has[6] = {false};
+    static const char *const names[6] = {"keys", "patterns", "events", "every", "max", NULL};
+    for (size_t i = 0; v->kind == CONF_NODE_MAPPING && i < v->npairs; i++)
+        for (size_t k = 0; names[k] != NULL; k++)
+            has[k] |= strcmp(v->pairs[i].key->text, names[k]) == 0;
+    if (cp->kind == CONF_PROC_REDACT && !has[0] && !has[1])
+        conf_errs_add(x->e, at->mark, path,
+                      "redact needs keys, patterns or both: it would redact nothing");
+    if (cp->kind == CONF_PROC_SAMPLE && !has[2])
+        conf_errs_add(x->e, at->mark, path, "events is required (globs on the event)");
+    if (cp->kind == CONF_PROC_SAMPLE && !has[3])
+        conf_errs_add(x->e, at->mark, path, "every is required (keep 1 record in every N)");
+    if (cp->kind == CONF_PROC_RATE_LIMIT && !has[4])
+        conf_errs_add(x->e, at->mark, path, "max is required (records per key per window)");
+}
+
+static conf_processor *add_processor(conf_ctx *x, conf_proc_kind kind, conf_mark mark)
+{
+    conf *c = x->c;
+    conf_processor *v = realloc(c->processors, (c->nprocessors + 1) * sizeof *v);
+    if (v == NULL) {
+        x->e->oom = true;
+        return NULL;
+    }
+    c->processors = v;
+    conf_processor *cp = &v[c->nprocessors];
+    memset(cp, 0, sizeof *cp);
+    cp->kind = kind;
+    cp->mark = mark;
+    cp->key = CONF_RATE_EVENT;
+    cp->per_seconds = 1;
+    if (kind == CONF_PROC_REDACT && (cp->replacement = strdup("[REDACTED]")) == NULL) {
+        x->e->oom = true;
+        return NULL;
+    }
+    c->nprocessors++;
+    return cp;
+}
+
+/* The processor a name stands for, or -1. */
+static int proc_kind(const conf_node *k)
+{
+    if (k->kind != CONF_NODE_SCALAR || strlen(k->text) != k->len)
+        return -1;
+    for (size_t i = 0; i < NPROC_NAMES; i++)
+        if (strcmp(k->text, proc_names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+#define PROC_LIST "callsite, redact, sample or rate_limit"
+
+/* "- name: {settings}" */
+static void proc_mapping(conf_ctx *x, const conf_node *item, const char *path)
+{
+    if (item->npairs != 1) {
+        conf_errs_add(x->e, item->mark, path,
+                      "a processor is one key, its name, with its settings indented under it "
+                      "(this entry has %zu keys)",
+                      item->npairs);
+        return;
+    }
+    const conf_pair *p = &item->pairs[0];
+    if (!conf_key_ok(x, p->key, path))
+        return;
+    int kind = proc_kind(p->key);
+    if (kind < 0) {
+        unknown(x, p->key, path, "processor", proc_names, NPROC_NAMES, PROC_LIST);
+        return;
+    }
+    strbuf sub = STRBUF_INIT;
+    strbuf_printf(&sub, "%s.%s", path, proc_names[kind]);
+    const char *spath = strbuf_str(&sub);
+    const conf_node *v = p->value;
+    bool null = v->kind == CONF_NODE_SCALAR && v->is_null;
+    if (v->bad) {
+        /* reported already */
+    } else if (kind == CONF_PROC_CALLSITE) {
+        if (null || (v->kind == CONF_NODE_MAPPING && v->npairs == 0))
+            add_processor(x, CONF_PROC_CALLSITE, item->mark);
+        else
+            conf_got(x, v, spath, "callsite takes no settings: expected nothing");
+    } else if (!null && v->kind != CONF_NODE_MAPPING) {
+        conf_got(x, v, spath, "expected a mapping of settings");
+    } else {
+        conf_processor *cp = add_processor(x, (conf_proc_kind)kind, item->mark);
+        for (size_t i = 0; cp != NULL && !null && i < v->npairs; i++) {
+            const conf_pair *kp = &v->pairs[i];
+            if (!conf_key_ok(x, kp->key, spath))
+                continue;
+            strbuf kpath = STRBUF_INIT;
+            conf_key_path(&kpath, spath, kp->key);
+            proc_setting(x, cp, kp, strbuf_str(&kpath));
+            strbuf_free(&kpath);
+        }
+        if (cp != NULL)
+            proc_required(x, cp, p->key, spath, v);
+    }
+    strbuf_free(&sub);
+}
+
+static void proc_entry(conf_ctx *x, const conf_node *item, size_t i)
+{
+    char path[64];
+    snprintf(path, sizeof path, PROCS "[%zu]", i + 1);
+    if (item->bad)
+        return;
+    if (item->kind == CONF_NODE_MAPPING) {
+        proc_mapping(x, item, path);
+        return;
+    }
+    if (item->kind != CONF_NODE_SCALAR || item->is_null) {
+        conf_got(x, item, path, "expected a processor (" PROC_LIST ")");
+        return;
+    }
+    int kind = proc_kind(item);
+    if (kind == CONF_PROC_CALLSITE)
+        add_processor(x, CONF_PROC_CALLSITE, item->mark);
+    else if (kind >= 0)
+        conf_errs_add(x->e, item->mark, path, "%s needs its settings: write \"- %s:\" with them "
+                      "indented under it", proc_names[kind], proc_names[kind]);
+    else
+        unknown(x, item, path, "processor", proc_names, NPROC_NAMES, PROC_LIST);
+}
+
+void conf_processors_block(conf_ctx *x, const conf_pair *p)
+{
+    const conf_node *v = p->value;
+    if (v->bad || (v->kind == CONF_NODE_SCALAR && v->is_null))
+        return; /* "processors: ~": none */
+    if (v->kind != CONF_NODE_SEQUENCE) {
+        conf_got(x, v, PROCS, "expected a list of processors");
+        return;
+    }
+    for (size_t i = 0; i < v->nitems; i++)
+        proc_entry(x, v->items[i], i);
+}
+
+/* ---- --print ---- */
+
+/* A double-quoted YAML scalar (escape_text's escapes are all valid in
+ * one); "${" is written "$${", the literal form, or loading the print
+ * would expand it. */
+static void put_quoted(strbuf *out, const char *s)
+{
+    strbuf lit = STRBUF_INIT;
+    for (const char *ref; (ref = strstr(s, "${")) != NULL; s = ref + 1) {
+        strbuf_append(&lit, s, (size_t)(ref - s));
+        strbuf_append(&lit, "$$", 2); /* the '{' starts the next piece */
+    }
+    strbuf_puts(&lit, s);
+    if (lit.failed)
+        out->failed = true;
+    else
+        escape_text(out, strbuf_str(&lit), lit.len, 1, 0);
+    strbuf_free(&lit);
+}
+
+static void put_list(strbuf *out, const char *key, char *const *v, size_t n)
+{
+    if (n == 0)
+        return; /* an empty list is not valid: omitted */
+    strbuf_printf(out, "      %s: [", key);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            strbuf_puts(out, ", ");
+        put_quoted(out, v[i]);
+    }
+    strbuf_puts(out, "]\n");
+}
+
+void conf_processors_print(const conf *c, strbuf *out)
+{
+    if (c->nprocessors == 0) {
+        strbuf_puts(out, "processors: []\n");
+        return;
+    }
+    strbuf_puts(out, "processors:\n");
+    for (size_t i = 0; i < c->nprocessors; i++) {
+        const conf_processor *cp = &c->processors[i];
+        switch (cp->kind) {
+        case CONF_PROC_CALLSITE: strbuf_puts(out, "  - callsite\n"); break;
+        case CONF_PROC_REDACT:
+            strbuf_puts(out, "  - redact:\n");
+            put_list(out, "keys", cp->keys, cp->nkeys);
+            put_list(out, "patterns", cp->patterns, cp->npatterns);
+            strbuf_puts(out, "      replacement: ");
+            put_quoted(out, cp->replacement != NULL ? cp->replacement : "[REDACTED]");
+            strbuf_putc(out, '\n');
+            break;
+        case CONF_PROC_SAMPLE:
+            strbuf_puts(out, "  - sample:\n");
+            put_list(out, "events", cp->events, cp->nevents);
+            strbuf_printf(out, "      every: %llu\n", (unsigned long long)cp->every);
+            break;
+        case CONF_PROC_RATE_LIMIT:
+            strbuf_printf(out, "  - rate_limit:\n      key: %s\n      max: %llu\n"
+                               "      per_seconds: %llu\n",
+                          rate_key_names[(unsigned)cp->key < 3 ? cp->key : 0],
+                          (unsigned long long)cp->max, (unsigned long long)cp->per_seconds);
+            break;
+        }
+    }
+}

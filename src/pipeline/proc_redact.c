@@ -1,0 +1,179 @@
+/*
+ * redact: fields whose key matches one of the globs (case-insensitive)
+ * get the replacement as their whole value, whatever its type; each match
+ * of one of the patterns (POSIX extended regexes) in a string value, the
+ * event and the exception text is replaced. Bound and thread context are
+ * among the fields after merge_context. The logger name is never touched.
+ * Rewritten text goes to this thread's scratch; a record whose text
+ * matches nothing is not copied at all.
+ *
+ * glibc's regexec takes a lock of the compiled pattern's own and may
+ * allocate inside: threads that log through one pipeline in sync mode
+ * wait for each other here, for as long as a match takes.
+ */
+#include <fnmatch.h>
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/proc_impl.h"
+
+typedef struct redact {
+    proc_step step;     /* first */
+    char **keys;        /* borrowed from the conf, which outlives the chain */
+    size_t nkeys;
+    regex_t *patterns;
+    size_t npatterns;
+    const char *replacement;
+    size_t replacement_len;
+} redact;
+
+/* s (n bytes, NUL-terminated) with every match of re replaced, into
+ * w->tmp; false, and w->tmp untouched, when nothing matches. */
+static bool replace_matches(const redact *rd, const regex_t *re, proc_work *w, const char *s,
+                            size_t n)
+{
+    regmatch_t m;
+    if (regexec(re, s, 1, &m, 0) != 0)
+        return false;
+    strbuf *out = &w->tmp;
+    strbuf_reset(out);
+    size_t at = 0;
+    int flags = 0;
+    while (at <= n && regexec(re, s + at, 1, &m, flags) == 0) {
+        size_t so = at + (size_t)m.rm_so, eo = at + (size_t)m.rm_eo;
+        strbuf_append(out, s + at, so - at);
+        strbuf_append(out, rd->replacement, rd->replacement_len);
+        if (eo == so) {
+            /* An empty match: step over one byte, or it matches again
+             * at the same place for ever. */
+            if (so < n)
+                strbuf_putc(out, s[so]);
+            eo = so + 1;
+        }
+        at = eo;
+        flags = REG_NOTBOL;
+    }
+    if (at < n)
+        strbuf_append(out, s + at, n - at);
+    return true;
+}
+
+/* s after every pattern, in order (each sees the previous one's
+ * output): s itself when nothing matched, NULL when out of memory. */
+static const char *redact_text(const redact *rd, proc_work *w, const char *s, size_t *len)
+{
+    const char *cur = s;
+    size_t n = *len;
+    for (size_t i = 0; i < rd->npatterns; i++) {
+        if (!replace_matches(rd, &rd->patterns[i], w, cur, n))
+            continue;
+        if (w->tmp.failed)
+            return NULL;
+        char *copy = proc_work_text(w, w->tmp.len + 1);
+        if (copy == NULL)
+            return NULL;
+        memcpy(copy, strbuf_str(&w->tmp), w->tmp.len + 1);
+        cur = copy;
+        n = w->tmp.len;
+    }
+    *len = n;
+    return cur;
+}
+
+static bool key_matches(const redact *rd, const char *key)
+{
+    for (size_t i = 0; i < rd->nkeys; i++)
+        if (fnmatch(rd->keys[i], key, FNM_CASEFOLD) == 0)
+            return true;
+    return false;
+}
+
+/* The field's replacement, or f itself; NULL when out of memory. */
+static const metalog_field *redact_field(const redact *rd, proc_work *w, const metalog_field *f)
+{
+    const char *text;
+    if (key_matches(rd, f->key)) {
+        text = rd->replacement;
+    } else {
+        if (f->type != METALOG_FIELD_STR || rd->npatterns == 0)
+            return f;
+        size_t len = strlen(f->v.s);
+        if ((text = redact_text(rd, w, f->v.s, &len)) == NULL)
+            return NULL;
+        if (text == f->v.s)
+            return f;
+    }
+    metalog_field *made = proc_work_field(w);
+    *made = ml_str(f->key, text);
+    return made;
+}
+
+static bool redact_run(proc_step *s, record *r, proc_work *w)
+{
+    const redact *rd = (const redact *)s;
+    for (size_t i = 0; i < r->nfields; i++) {
+        const metalog_field *f = redact_field(rd, w, r->fields[i]);
+        if (f == NULL)
+            return false; /* not redacted: not written either */
+        if (f != r->fields[i]) {
+            proc_work_own(w, r);
+            w->fields[i] = f;
+        }
+    }
+    if (rd->npatterns == 0)
+        return true;
+    size_t len = strlen(r->event);
+    const char *event = redact_text(rd, w, r->event, &len);
+    if (event == NULL)
+        return false;
+    r->event = event;
+    if (r->exception != NULL) {
+        len = r->exception_len;
+        const char *ex = redact_text(rd, w, r->exception, &len);
+        if (ex == NULL)
+            return false;
+        r->exception = ex;
+        r->exception_len = len;
+    }
+    return true;
+}
+
+static void redact_free(proc_step *s)
+{
+    redact *rd = (redact *)s;
+    for (size_t i = 0; i < rd->npatterns; i++)
+        regfree(&rd->patterns[i]);
+    free(rd->patterns);
+    free(rd);
+}
+
+proc_step *proc_redact_new(const conf_processor *cp, strbuf *errors)
+{
+    redact *rd = calloc(1, sizeof *rd);
+    if (rd == NULL ||
+        (cp->npatterns > 0 && (rd->patterns = calloc(cp->npatterns, sizeof *rd->patterns)) == NULL)) {
+        free(rd);
+        strbuf_puts(errors, "out of memory building the redact processor\n");
+        return NULL;
+    }
+    rd->step.run = redact_run;
+    rd->step.free = redact_free;
+    rd->step.per_field = true;
+    rd->keys = cp->keys;
+    rd->nkeys = cp->nkeys;
+    rd->replacement = cp->replacement != NULL ? cp->replacement : "[REDACTED]";
+    rd->replacement_len = strlen(rd->replacement);
+    for (; rd->npatterns < cp->npatterns; rd->npatterns++) {
+        int rc = regcomp(&rd->patterns[rd->npatterns], cp->patterns[rd->npatterns], REG_EXTENDED);
+        if (rc != 0) {
+            /* Validation compiled it already: only memory can fail now. */
+            char why[128];
+            regerror(rc, &rd->patterns[rd->npatterns], why, sizeof why);
+            strbuf_printf(errors, "redact: cannot compile a pattern: %s\n", why);
+            redact_free(&rd->step);
+            return NULL;
+        }
+    }
+    return &rd->step;
+}
