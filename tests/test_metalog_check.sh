@@ -182,6 +182,7 @@ file_buffer_kb: 0
 flush_level: ERROR
 flush_interval_ms: 1000
 loggers: {}
+processors: []
 handlers:
   - name: "console"
     type: console
@@ -218,6 +219,7 @@ flush_level: ERROR
 flush_interval_ms: 1000
 loggers:
   "trade": DEBUG
+processors: []
 handlers:
   - name: "log_file"
     type: file

@@ -29,28 +29,12 @@
  * *errs set to the error lines (the caller frees both). */
 static conf *load(const char *yaml, char **errs)
 {
-    conf_errs e;
-    conf_errs_init(&e, "t.yaml");
-    conf_ctx x = {conf_new_default(), &e, {0, 0}, {0, 0}};
-    conf_node *root = NULL;
-    ck_assert_ptr_nonnull(x.c);
-    if (conf_yaml_load(yaml, strlen(yaml), &e, NULL, &root) == 0 && root != NULL) {
-        ck_assert_int_eq(root->kind, CONF_NODE_MAPPING);
-        conf_processors_block(&x, &root->pairs[0]);
-    }
-    conf_node_free(root);
     strbuf out = STRBUF_INIT;
-    conf_errs_flush(&e, &out);
-    bool bad = e.n > 0 || e.oom;
-    conf_errs_free(&e);
+    conf *c = conf_parse("t.yaml", yaml, strlen(yaml), &out);
     if (errs != NULL)
         *errs = strdup(strbuf_str(&out));
     strbuf_free(&out);
-    if (bad) {
-        conf_free(x.c);
-        return NULL;
-    }
-    return x.c;
+    return c;
 }
 
 static conf *load_ok(const char *yaml)

@@ -18,6 +18,7 @@
 
 #include "config/config_check.h"
 #include "config/config_handlers.h"
+#include "config/config_processors.h"
 #include "config/config_webhook.h"
 #include "config/config_yaml.h"
 
@@ -85,7 +86,8 @@ typedef enum kind {
     K_MODE,
     K_LOGGERS,
     K_WEBHOOK,
-    K_HANDLERS
+    K_HANDLERS,
+    K_PROCESSORS
 } kind;
 
 typedef struct key_spec {
@@ -122,6 +124,7 @@ static const key_spec settings[] = {
     {"flush_interval_ms", K_UINT, AT(flush_interval_ms), 0, 1, 3600000},
     {"loggers", K_LOGGERS, 0, 0, 0, 0},
     {"handlers", K_HANDLERS, 0, 0, 0, 0},
+    {"processors", K_PROCESSORS, 0, 0, 0, 0},
 };
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -168,6 +171,7 @@ static void apply(conf_ctx *x, const key_spec *s, const conf_pair *p)
         return;
     case K_WEBHOOK: conf_webhook_block(x, p); return;
     case K_HANDLERS: conf_handlers_block(x, p); return;
+    case K_PROCESSORS: conf_processors_block(x, p); return;
     case K_UINT: conf_get_uint(x, v, s->name, s->min, s->max, (uint64_t *)(void *)field); return;
     case K_MODE: conf_get_mode(x, v, s->name, (mode_t *)(void *)field); return;
     case K_LOGGERS: get_loggers(x, v, s->name); return;

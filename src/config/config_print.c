@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "config/config_errs.h"
+#include "config/config_processors.h"
 #include "record/level.h"
 #include "util/escape.h"
 
@@ -201,6 +202,7 @@ void conf_print(const conf *c, strbuf *out)
     strbuf_printf(out, "flush_level: %s\n", level_name(c->flush_level));
     put_uint(out, "flush_interval_ms", c->flush_interval_ms);
     put_loggers(out, c);
+    conf_processors_print(c, out);
     /* The flat keys are not printed: they are shorthand for handlers,
      * which are, the flat keys' first. */
     strbuf_puts(out, c->nhandlers == 0 ? "handlers: []\n" : "handlers:\n");

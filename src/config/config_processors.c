@@ -202,8 +202,6 @@ static void proc_required(conf_ctx *x, const conf_processor *cp, const conf_node
     if (cp->kind == CONF_PROC_REDACT && !has[0] && !has[1])
         conf_errs_add(x->e, at->mark, path,
                       "redact needs keys, patterns or both: it would redact nothing");
-    if (cp->kind == CONF_PROC_SAMPLE && !has[2])
-        conf_errs_add(x->e, at->mark, path, "events is required (globs on the event)");
     if (cp->kind == CONF_PROC_SAMPLE && !has[3])
         conf_errs_add(x->e, at->mark, path, "every is required (keep 1 record in every N)");
     if (cp->kind == CONF_PROC_RATE_LIMIT && !has[4])

@@ -103,6 +103,10 @@ static void install(pipeline *p)
     if (old != NULL) {
         pipeline_retire_wait(old);
         async_flush();
+        /* Every record of old is written: what its rate limits still
+         * hold back is told now, through the pipeline that replaces it
+         * (at shutdown, through old itself, which still has its files). */
+        pipeline_report_suppressed(old, p != NULL ? p : old);
         pipeline_flush(old);
         pipeline_free(old);
     }

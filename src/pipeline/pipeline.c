@@ -136,6 +136,13 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
     p->procs[p->nprocs++] = proc_add_log_level;
     p->procs[p->nprocs++] = proc_merge_context;
     p->procs[p->nprocs++] = proc_format_exception;
+    p->head.site = proc_chain_wants_site(c);
+    p->chain = proc_chain_new(c, errors);
+    if (p->chain == NULL && c->nprocessors > 0) {
+        p->head.conf = NULL; /* the caller keeps c on failure */
+        pipeline_free(p);
+        return NULL;
+    }
 
     /* One route per handler, in the configuration's order (the flat keys'
      * first): each entry names its destination and its filter. A route
@@ -176,10 +183,25 @@ void pipeline_free(pipeline *p)
     for (size_t i = 0; i < p->nroutes; i++)
         handler_free(p->routes[i].h);
     free(p->routes);
+    proc_chain_free(p->chain);
     conf_free(p->head.conf);
     free(p);
 }
 
+
+static void suppressed_note(void *arg, const char *key, uint64_t n)
+{
+    const pipeline *p = arg;
+    metalog_field f[2] = {ml_str("key", key), ml_uint("suppressed", n)};
+    diag_note note = {.level = METALOG_WARNING, .event = "records suppressed", .fields = f,
+                      .nfields = 2, .via = p};
+    diag_report(&note);
+}
+
+void pipeline_report_suppressed(const pipeline *from, const pipeline *to)
+{
+    proc_chain_drain(from->chain, suppressed_note, (void *)to);
+}
 
 /* ---- Levels ---- */
 
@@ -430,6 +452,8 @@ void pipeline_process(const pipeline *p, record *r)
     record_clear_filled(r);
     for (size_t i = 0; i < p->nprocs; i++)
         p->procs[i](r);
+    if (p->chain != NULL && !proc_chain_run(p->chain, r))
+        return; /* sampled out or rate limited */
     render_cache *rc = rcache_get();
     if (rc == NULL) {
         atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
@@ -480,6 +504,11 @@ void pipeline_emit(const pipeline *p, const diag_note *note)
     r.nsite = note->nfields;
     for (size_t i = 0; i < p->nprocs; i++)
         p->procs[i](&r);
+    /* Redaction applies to the library's own notes too: a failure
+     * message may quote a value. Sampling and limits may drop a note
+     * like any record below ERROR. */
+    if (p->chain != NULL && !proc_chain_run(p->chain, &r))
+        return;
     render_cache *rc = rcache_get();
     if (rc != NULL)
         dispatch_routes(p, &r, rc, note->from, NULL);

@@ -217,6 +217,12 @@ void pipeline_let_go(const pipeline *p);
  * diagnostic sink's way in. */
 void pipeline_emit(const pipeline *p, const diag_note *note);
 
+/* The counts of records rate_limit suppressed in from and has not yet
+ * reported, each logged now as a WARNING "records suppressed" {key,
+ * suppressed} through to (from itself at shutdown, or the pipeline that
+ * replaces it). Cleared in from. */
+void pipeline_report_suppressed(const pipeline *from, const pipeline *to);
+
 /* Flushes every handler of p. 0, or -1 when one failed. */
 int pipeline_flush(const pipeline *p);
 

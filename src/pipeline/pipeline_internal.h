@@ -10,6 +10,7 @@
 
 #include "handler/handler.h"
 #include "pipeline/pipeline.h"
+#include "pipeline/proc_chain.h"
 #include "pipeline/processors.h"
 #include "render/render.h"
 
@@ -38,6 +39,7 @@ struct pipeline {
     pipeline_head head; /* first: the inline accessors in pipeline.h read it */
     processor_fn procs[PIPELINE_MAX_PROCS];
     size_t nprocs;
+    proc_chain *chain; /* "processors:"; NULL: none */
     route *routes;
     size_t nroutes;
 };

@@ -42,6 +42,16 @@ typedef struct proc_work {
 /* Makes r->fields this thread's own array (a copy of the fields, with
  * room for the fields the chain may add). */
 void proc_work_own(proc_work *w, record *r);
+
+/* This thread's scratch, made on first use; NULL when out of memory. */
+proc_work *proc_work_get(void);
+
+/* Makes room for r before the first step: the field array for every
+ * field the steps may add (adds, in all), and a slot for every field they
+ * may make (per_field steps may make one per field), so that no pointer a
+ * step hands out moves while the record is processed. false: out of
+ * memory. */
+bool proc_work_begin(proc_work *w, const record *r, size_t adds, size_t per_field);
 /* A new field slot (room was made by the chain for every step). */
 metalog_field *proc_work_field(proc_work *w);
 /* n bytes of text valid until this thread's next record; NULL when out

@@ -26,7 +26,7 @@ static bool sample_run(proc_step *s, record *r, proc_work *w)
     sample *sm = (sample *)s;
     if (r->level >= METALOG_ERROR)
         return true;
-    bool match = false;
+    bool match = sm->nevents == 0; /* no events: every event, each counted apart */
     for (size_t i = 0; i < sm->nevents && !match; i++)
         match = fnmatch(sm->events[i], r->event, 0) == 0;
     if (!match)
