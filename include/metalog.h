@@ -198,11 +198,29 @@ METALOG_API void metalog_exception_n(const metalog_logger *logger,
                                      const char *event,
                                      const metalog_field *fields, size_t n);
 
-/* metalog_log_n and metalog_exception_n with the call's site: file, line
- * and func are the caller's __FILE__, __LINE__ and __func__, program
- * literals that are kept as pointers, never copied (file and func must
- * outlive the process's logging; NULL file: no site). The logging macros
- * call these. */
+/* Where a log call is: the caller's __FILE__, __func__ and __LINE__. The
+ * strings are kept as pointers, never copied, so they must outlive the
+ * process's logging (program literals do). */
+typedef struct metalog_site {
+    const char *file;
+    const char *func;
+    int line;
+} metalog_site;
+
+/* metalog_log_n and metalog_exception_n with the call's site (NULL: none).
+ * The logging macros call these with a site of static storage, one per
+ * call in the program, so that a call passes one pointer for all three. */
+METALOG_API void metalog_log_site(const metalog_logger *logger,
+                                  metalog_level level, const metalog_site *site,
+                                  const char *event, const metalog_field *fields,
+                                  size_t n);
+METALOG_API void metalog_exception_site(const metalog_logger *logger,
+                                        const metalog_site *site,
+                                        const char *event,
+                                        const metalog_field *fields, size_t n);
+
+/* The same with the site's parts as arguments (file NULL: no site), for
+ * bindings and wrappers that forward their own caller's site. */
 METALOG_API void metalog_log_at(const metalog_logger *logger,
                                 metalog_level level, const char *file,
                                 int line, const char *func, const char *event,
@@ -278,11 +296,13 @@ static inline bool metalog_enabled_(const metalog_logger *logger, int level)
     do {                                                                       \
         const metalog_logger *metalog_lg_ = (logger);                          \
         metalog_level metalog_lv_ = (level);                                   \
-        if (metalog_enabled_(metalog_lg_, metalog_lv_))                        \
-            METALOG_CALL_(metalog_log_at, metalog_lg_, metalog_lv_,            \
-                          __FILE__, __LINE__, __func__,                        \
-                          METALOG_FIRST_(__VA_ARGS__),                         \
+        if (metalog_enabled_(metalog_lg_, metalog_lv_)) {                      \
+            static const metalog_site metalog_site_ = {__FILE__, __func__,     \
+                                                       __LINE__};              \
+            METALOG_CALL_(metalog_log_site, metalog_lg_, metalog_lv_,          \
+                          &metalog_site_, METALOG_FIRST_(__VA_ARGS__),         \
                           METALOG_FIELDS_(METALOG_REST_(__VA_ARGS__)));        \
+        }                                                                      \
     } while (0)
 
 #define metalog_debug(logger, ...) metalog_log(logger, METALOG_DEBUG, __VA_ARGS__)
@@ -298,10 +318,13 @@ static inline bool metalog_enabled_(const metalog_logger *logger, int level)
 #define metalog_exception(logger, ...)                                         \
     do {                                                                       \
         const metalog_logger *metalog_lg_ = (logger);                          \
-        if (metalog_enabled_(metalog_lg_, METALOG_ERROR))                      \
-            METALOG_CALL_(metalog_exception_at, metalog_lg_, __FILE__,         \
-                          __LINE__, __func__, METALOG_FIRST_(__VA_ARGS__),     \
+        if (metalog_enabled_(metalog_lg_, METALOG_ERROR)) {                    \
+            static const metalog_site metalog_site_ = {__FILE__, __func__,     \
+                                                       __LINE__};              \
+            METALOG_CALL_(metalog_exception_site, metalog_lg_, &metalog_site_, \
+                          METALOG_FIRST_(__VA_ARGS__),                         \
                           METALOG_FIELDS_(METALOG_REST_(__VA_ARGS__)));        \
+        }                                                                      \
     } while (0)
 
 /* metalog_bind(parent, fields...) -> a new caller-owned logger. */

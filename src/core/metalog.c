@@ -32,8 +32,7 @@
  * record is the processors' (record_clear_filled). */
 static void dispatch_new(const pipeline *p, const metalog_logger *logger, int level,
                          const char *event, const metalog_field *fields, size_t n,
-                         void *const *frames, int nframes, const char *file, const char *func,
-                         int line)
+                         void *const *frames, int nframes, const metalog_site *site)
 {
     record r;
     r.level = level;
@@ -49,9 +48,9 @@ static void dispatch_new(const pipeline *p, const metalog_logger *logger, int le
     r.nframes = nframes;
     /* Pointers to literals: free to set. The queue keeps them only when
      * the pipeline asks for them (async_submit). */
-    r.file = file;
-    r.func = func;
-    r.line = line;
+    r.file = site != NULL ? site->file : NULL;
+    r.func = site != NULL ? site->func : NULL;
+    r.line = site != NULL ? site->line : 0;
     pipeline_count_record();
     if (pipeline_async(p)) {
         async_submit(p, &r);
@@ -69,8 +68,7 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
                                                              int level, const char *event,
                                                              const metalog_field *fields, size_t n,
                                                              void *const *frames, int nframes,
-                                                             const char *file, const char *func,
-                                                             int line)
+                                                             const metalog_site *site)
 {
     if (logger == NULL && (logger = logger_root()) == NULL) {
         pipeline_count_lost(); /* out of memory making the root logger */
@@ -92,11 +90,14 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
                       context_mine.n == 0 &&
                       (__builtin_expect(pipeline_site(p), 0)
                            ? async_log_call_site(p, logger->name, logger->name_len, level,
-                                                 event, fields, n, file, func, line)
+                                                 event, fields, n,
+                                                 site != NULL ? site->file : NULL,
+                                                 site != NULL ? site->func : NULL,
+                                                 site != NULL ? site->line : 0)
                            : async_log_call(p, logger->name, logger->name_len, level, event,
                                             fields, n));
         if (!queued)
-            dispatch_new(p, logger, level, event, fields, n, frames, nframes, file, func, line);
+            dispatch_new(p, logger, level, event, fields, n, frames, nframes, site);
     }
     pipeline_release();
 }
@@ -104,14 +105,22 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
 void metalog_log_n(const metalog_logger *logger, metalog_level level,
                    const char *event, const metalog_field *fields, size_t n)
 {
-    log_record(logger, level, event, fields, n, NULL, 0, NULL, NULL, 0);
+    log_record(logger, level, event, fields, n, NULL, 0, NULL);
+}
+
+void metalog_log_site(const metalog_logger *logger, metalog_level level,
+                      const metalog_site *site, const char *event, const metalog_field *fields,
+                      size_t n)
+{
+    log_record(logger, level, event, fields, n, NULL, 0, site);
 }
 
 void metalog_log_at(const metalog_logger *logger, metalog_level level, const char *file,
                     int line, const char *func, const char *event, const metalog_field *fields,
                     size_t n)
 {
-    log_record(logger, level, event, fields, n, NULL, 0, file, func, line);
+    metalog_site site = {file, func, line};
+    log_record(logger, level, event, fields, n, NULL, 0, file != NULL ? &site : NULL);
 }
 
 /* noinline keeps this frame, which the trace skips, from merging into the
@@ -127,7 +136,18 @@ __attribute__((noinline)) void metalog_exception_n(const metalog_logger *logger,
     int nframes = backtrace(frames, STACKTRACE_MAX_FRAMES + 1);
     /* frames[0] is this function; the trace starts at the call site. */
     log_record(logger, METALOG_ERROR, event, fields, n,
-               nframes > 1 ? frames + 1 : NULL, nframes - 1, NULL, NULL, 0);
+               nframes > 1 ? frames + 1 : NULL, nframes - 1, NULL);
+}
+
+__attribute__((noinline)) void metalog_exception_site(const metalog_logger *logger,
+                                                      const metalog_site *site,
+                                                      const char *event,
+                                                      const metalog_field *fields, size_t n)
+{
+    void *frames[STACKTRACE_MAX_FRAMES + 1];
+    int nframes = backtrace(frames, STACKTRACE_MAX_FRAMES + 1);
+    log_record(logger, METALOG_ERROR, event, fields, n,
+               nframes > 1 ? frames + 1 : NULL, nframes - 1, site);
 }
 
 __attribute__((noinline)) void metalog_exception_at(const metalog_logger *logger,
@@ -137,8 +157,9 @@ __attribute__((noinline)) void metalog_exception_at(const metalog_logger *logger
 {
     void *frames[STACKTRACE_MAX_FRAMES + 1];
     int nframes = backtrace(frames, STACKTRACE_MAX_FRAMES + 1);
+    metalog_site site = {file, func, line};
     log_record(logger, METALOG_ERROR, event, fields, n,
-               nframes > 1 ? frames + 1 : NULL, nframes - 1, file, func, line);
+               nframes > 1 ? frames + 1 : NULL, nframes - 1, file != NULL ? &site : NULL);
 }
 
 /* ---- What the library says about itself (util/diag.h) ---- */

@@ -1,0 +1,222 @@
+/*
+ * processors: end to end, through metalog_init and the logging macros,
+ * in sync and async mode: what reaches the file is what CONFIG.md says.
+ */
+#include <check.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <metalog.h>
+
+#include "testhelp.h"
+
+static char *dir;
+
+static void setup(void)
+{
+    dir = th_tmpdir();
+}
+
+static void teardown(void)
+{
+    metalog_shutdown();
+    th_tmpdir_remove(dir);
+}
+
+/* Starts metalog with one JSON file, app.log, the processors given, and
+ * async logging on or off. */
+static void init_with(const char *processors, bool async)
+{
+    char *cfg = th_config(dir,
+                          "log_level: DEBUG\nlog_to_console: false\nasync_logging: %s\n"
+                          "handlers:\n  - {type: file, path: '@D@/app.log'}\n"
+                          "processors:\n%s",
+                          async ? "true" : "false", processors);
+    ck_assert_msg(metalog_init(cfg) == 0, "init: %s", metalog_last_error());
+    free(cfg);
+}
+
+static json_object **lines_of_app(size_t *n)
+{
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = th_path(dir, "app.log");
+    json_object **v = th_json_lines(path, n);
+    free(path);
+    return v;
+}
+
+static void callsite_lands_in_the_file(bool async)
+{
+    init_with("  - callsite\n", async);
+    int line = __LINE__ + 1;
+    metalog_info(NULL, "here", ml_int("n", 1));
+    size_t n;
+    json_object **v = lines_of_app(&n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(th_jstr(v[0], "filename"), "test_processors_api.c");
+    ck_assert_str_eq(th_jstr(v[0], "func_name"), "callsite_lands_in_the_file");
+    json_object *ln;
+    ck_assert(json_object_object_get_ex(v[0], "lineno", &ln));
+    ck_assert_int_eq(json_object_get_int(ln), line);
+    /* Placed before any other context field: right after the event. */
+    const char *text = json_object_to_json_string_ext(v[0], JSON_C_TO_STRING_PLAIN);
+    ck_assert_ptr_nonnull(strstr(text, "\"event\":\"here\",\"filename\""));
+    th_json_lines_free(v, n);
+}
+
+START_TEST(callsite_sync_names_the_file_line_and_function_of_the_call)
+{
+    callsite_lands_in_the_file(false);
+}
+END_TEST
+
+START_TEST(callsite_async_names_the_file_line_and_function_of_the_call)
+{
+    callsite_lands_in_the_file(true);
+}
+END_TEST
+
+/* Without a callsite processor the record carries no site fields. */
+START_TEST(without_callsite_no_site_fields_appear)
+{
+    init_with("  - sample: {events: [never], every: 2}\n", true);
+    metalog_info(NULL, "here");
+    size_t n;
+    json_object **v = lines_of_app(&n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_ptr_null(th_jstr(v[0], "filename"));
+    th_json_lines_free(v, n);
+}
+END_TEST
+
+/* redact reaches bound and thread context as well as the call's fields,
+ * and nothing of the secret is written anywhere in the file. */
+static void redact_everywhere(bool async)
+{
+    init_with("  - redact: {keys: ['*token*'], patterns: ['[0-9]{13,19}']}\n", async);
+    metalog_logger *lg = metalog_bind(metalog_get("pay"), ml_str("api_token", "tok-bound"));
+    metalog_context_bind(ml_str("session_token", "tok-thread"));
+    metalog_info(lg, "card 4111111111111111 used", ml_str("note", "pan 4111111111111111"),
+                 ml_int("auth_token", 12345));
+    metalog_context_clear();
+    metalog_logger_free(lg);
+    size_t n;
+    json_object **v = lines_of_app(&n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(th_jstr(v[0], "api_token"), "[REDACTED]");
+    ck_assert_str_eq(th_jstr(v[0], "session_token"), "[REDACTED]");
+    ck_assert_str_eq(th_jstr(v[0], "auth_token"), "[REDACTED]");
+    ck_assert_str_eq(th_jstr(v[0], "note"), "pan [REDACTED]");
+    ck_assert_str_eq(th_jstr(v[0], "event"), "card [REDACTED] used");
+    ck_assert_str_eq(th_jstr(v[0], "logger"), "pay");
+    th_json_lines_free(v, n);
+    char *path = th_path(dir, "app.log");
+    char *all = th_read(path, NULL);
+    ck_assert_ptr_null(strstr(all, "4111"));
+    ck_assert_ptr_null(strstr(all, "tok-"));
+    free(all);
+    free(path);
+}
+
+START_TEST(redact_sync_reaches_call_bound_and_thread_fields_and_the_event)
+{
+    redact_everywhere(false);
+}
+END_TEST
+
+START_TEST(redact_async_reaches_call_bound_and_thread_fields_and_the_event)
+{
+    redact_everywhere(true);
+}
+END_TEST
+
+/* sample keeps the 1st, 4th, 7th ... of an event and every ERROR. */
+START_TEST(sample_keeps_one_in_n_and_every_error)
+{
+    init_with("  - sample: {events: ['tick*'], every: 3}\n", true);
+    for (int i = 0; i < 10; i++)
+        metalog_info(NULL, "tick", ml_int("i", i));
+    metalog_error(NULL, "tick", ml_int("i", 99));
+    metalog_info(NULL, "other");
+    size_t n;
+    json_object **v = lines_of_app(&n);
+    ck_assert_uint_eq(n, 6);
+    int want[] = {0, 3, 6, 9, 99};
+    for (size_t i = 0; i < 5; i++) {
+        json_object *f;
+        ck_assert(json_object_object_get_ex(v[i], "i", &f));
+        ck_assert_int_eq(json_object_get_int(f), want[i]);
+    }
+    ck_assert_str_eq(th_jstr(v[5], "event"), "other");
+    th_json_lines_free(v, n);
+}
+END_TEST
+
+/* rate_limit lets max records through per window; what it held back is
+ * told at shutdown as WARNING "records suppressed". */
+START_TEST(rate_limit_counts_held_back_records_at_shutdown)
+{
+    init_with("  - rate_limit: {key: event, max: 2, per_seconds: 3600}\n", false);
+    for (int i = 0; i < 5; i++)
+        metalog_info(NULL, "burst", ml_int("i", i));
+    metalog_error(NULL, "burst", ml_int("i", 99)); /* never limited */
+    metalog_shutdown();
+    char *path = th_path(dir, "app.log");
+    size_t n;
+    json_object **v = th_json_lines(path, &n);
+    free(path);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_str_eq(th_jstr(v[3], "event"), "records suppressed");
+    ck_assert_str_eq(th_jstr(v[3], "level"), "WARNING");
+    ck_assert_str_eq(th_jstr(v[3], "key"), "burst");
+    json_object *s;
+    ck_assert(json_object_object_get_ex(v[3], "suppressed", &s));
+    ck_assert_int_eq(json_object_get_int(s), 3);
+    th_json_lines_free(v, n);
+}
+END_TEST
+
+/* The next record of a key after a window with suppressions carries
+ * "suppressed": N. */
+START_TEST(rate_limit_next_window_record_carries_suppressed)
+{
+    init_with("  - rate_limit: {key: logger, max: 1, per_seconds: 1}\n", false);
+    for (int i = 0; i < 4; i++)
+        metalog_info(metalog_get("noisy"), "x", ml_int("i", i));
+    usleep(1100 * 1000);
+    metalog_info(metalog_get("noisy"), "x", ml_int("i", 4));
+    size_t n;
+    json_object **v = lines_of_app(&n);
+    ck_assert_uint_eq(n, 2);
+    json_object *s;
+    ck_assert(!json_object_object_get_ex(v[0], "suppressed", &s));
+    ck_assert(json_object_object_get_ex(v[1], "suppressed", &s));
+    ck_assert_int_eq(json_object_get_int(s), 3);
+    th_json_lines_free(v, n);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("processors_api");
+    TCase *tc = tcase_create("processors_api");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, callsite_sync_names_the_file_line_and_function_of_the_call);
+    tcase_add_test(tc, callsite_async_names_the_file_line_and_function_of_the_call);
+    tcase_add_test(tc, without_callsite_no_site_fields_appear);
+    tcase_add_test(tc, redact_sync_reaches_call_bound_and_thread_fields_and_the_event);
+    tcase_add_test(tc, redact_async_reaches_call_bound_and_thread_fields_and_the_event);
+    tcase_add_test(tc, sample_keeps_one_in_n_and_every_error);
+    tcase_add_test(tc, rate_limit_counts_held_back_records_at_shutdown);
+    tcase_add_test(tc, rate_limit_next_window_record_carries_suppressed);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return th_run_suite(suite());
+}
