@@ -143,6 +143,13 @@ static void get_match(conf_ctx *x, conf_handler *h, const conf_node *v, const ch
         conf_got(x, v, key, "expected a mapping of field keys to values");
         return;
     }
+    for (size_t i = 0; i < h->nmatch; i++) { /* a duplicate key, reported: the last wins */
+        free(h->match[i].key);
+        free(h->match[i].value);
+    }
+    free(h->match);
+    h->match = NULL;
+    h->nmatch = 0;
     conf_match *m = calloc(v->npairs, sizeof(*m));
     if (m == NULL) {
         x->e->oom = true;
@@ -425,7 +432,7 @@ void conf_handlers_block(conf_ctx *x, const conf_pair *p)
                       CONF_MAX_HANDLERS, v->nitems);
         return;
     }
-    if (c->nhandlers > 0) /* a duplicate "handlers:" key, reported: the last wins */
+    if (c->handlers != NULL) /* a duplicate "handlers:" key, reported: the first stays */
         return;
     c->handlers = calloc(v->nitems + 1, sizeof(*c->handlers));
     if (c->handlers == NULL) {
@@ -510,7 +517,8 @@ static void desugar(conf_ctx *x)
         h->level = METALOG_CRITICAL;
     }
     c->log_to_console = console;
-    memcpy(v + n, c->handlers, c->nhandlers * sizeof(*v));
+    if (c->nhandlers > 0)
+        memcpy(v + n, c->handlers, c->nhandlers * sizeof(*v));
     free(c->handlers);
     c->handlers = v;
     c->nhandlers += n;

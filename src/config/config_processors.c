@@ -109,6 +109,9 @@ static int get_strings(conf_ctx *x, const conf_node *v, const char *path, const 
         free(list);
         return -1;
     }
+    for (size_t i = 0; i < *n; i++) /* a duplicate key, reported: the last wins */
+        free((*out)[i]);
+    free(*out);
     *out = list;
     *n = k;
     return 0;
