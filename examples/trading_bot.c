@@ -1,8 +1,9 @@
 /*
  * A small trading bot that shows metalog the way an application uses it:
  * one metalog_init, bound loggers for each strategy, the "trade" logger for
- * fills (routed to their own file), thread context for the session, an
- * exception with its stack trace and a CRITICAL alert.
+ * fills (routed to their own file), thread context for the session, a
+ * secret the configuration redacts, an exception with its stack trace and
+ * a CRITICAL alert.
  *
  *   ./examples/trading_bot [config/metalog.yaml] [seconds]
  *
@@ -65,6 +66,10 @@ int main(int argc, char **argv)
     metalog_context_bind(ml_str("session", "a1b2"), ml_int("pid", (int64_t)getpid()));
 
     metalog_info(NULL, "trading bot started", ml_str("config", config));
+    /* Secrets end up in records; config/metalog.yaml's redact processor
+     * replaces this one before any handler sees it. */
+    metalog_info(NULL, "broker connected", ml_str("account", "DEMO-1042"),
+                 ml_str("api_token", "tok-7f3a9c21e5"));
     time_t end = time(NULL) + seconds;
     long order_id = 40;
     do {
