@@ -475,5 +475,17 @@ else
     echo "SKIP: permission checks (running as root)"
 fi
 
+# One existing file reached through a link by a second handler: the
+# loader cannot see it (different names), so the files are compared, as
+# metalog_init compares what it opens.
+mkdir -p "$tmp/ln"
+: >"$tmp/ln/a.log"
+ln -s a.log "$tmp/ln/b.log"
+printf 'handlers:\n  - {type: file, path: a.log}\n  - {type: file, path: b.log}\n' >"$tmp/ln/l.yaml"
+run "$tmp/ln" l.yaml
+expect_rc 1 "two handlers on one file through a link"
+printf 'l.yaml:3:18: handlers[2]: names the same file as handlers[1]; give each handler its own file\n' >"$tmp/want"
+expect_same "$err" "$tmp/want" "two handlers on one file through a link: error line"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

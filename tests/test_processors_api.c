@@ -4,6 +4,10 @@
  */
 #include <check.h>
 #include <json-c/json.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -198,6 +202,48 @@ START_TEST(rate_limit_next_window_record_carries_suppressed)
 }
 END_TEST
 
+/* fork takes the processors' locks with the library's others: a child
+ * forked while other threads are inside sample's table or a redact
+ * pattern can still log, instead of waiting for a lock whose owner it
+ * does not have. */
+static atomic_bool spinning;
+
+static void *log_in_a_loop(void *arg)
+{
+    (void)arg;
+    while (atomic_load(&spinning))
+        metalog_info(metalog_get("app"), "tick 4111111111111111");
+    return NULL;
+}
+
+START_TEST(child_forked_while_processors_run_can_log)
+{
+    init_with("  - sample: {events: ['tick*'], every: 1000000}\n"
+              "  - redact: {patterns: ['[0-9]{13,19}']}\n",
+              false);
+    atomic_store(&spinning, true);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, log_in_a_loop, NULL), 0);
+    for (int i = 0; i < 100; i++) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            alarm(2); /* a child stuck on a lock dies of SIGALRM */
+            metalog_info(metalog_get("app"), "tick 4111111111111111");
+            _exit(0);
+        }
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "fork %d: the child could not log (status %#x)", i, status);
+    }
+    atomic_store(&spinning, false);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("processors_api");
@@ -212,6 +258,7 @@ static Suite *suite(void)
     tcase_add_test(tc, sample_keeps_one_in_n_and_every_error);
     tcase_add_test(tc, rate_limit_counts_held_back_records_at_shutdown);
     tcase_add_test(tc, rate_limit_next_window_record_carries_suppressed);
+    tcase_add_test(tc, child_forked_while_processors_run_can_log);
     suite_add_tcase(s, tc);
     return s;
 }

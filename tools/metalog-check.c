@@ -146,6 +146,35 @@ static int check_files(const conf *c)
     return rc;
 }
 
+/* Two handlers on one existing file through a link: the loader compares
+ * directories and names, metalog_init compares the files it opens; here
+ * the files that exist are compared as metalog_init would. */
+static int check_same_files(const conf *c)
+{
+    int rc = 0;
+    struct stat *st = calloc(c->nhandlers + 1, sizeof(*st));
+    bool *have = calloc(c->nhandlers + 1, sizeof(*have));
+    for (size_t i = 0; st != NULL && have != NULL && i < c->nhandlers; i++) {
+        const conf_handler *h = &c->handlers[i];
+        have[i] = h->type == CONF_HANDLER_FILE && stat(h->resolved, &st[i]) == 0;
+        for (size_t j = 0; have[i] && j < i; j++) {
+            if (!have[j] || st[i].st_dev != st[j].st_dev || st[i].st_ino != st[j].st_ino)
+                continue;
+            strbuf line = STRBUF_INIT;
+            strbuf_printf(&line, "%s:%u:%u: %s: names the same file as %s; give each handler "
+                          "its own file", c->path, h->path_mark.line, h->path_mark.col,
+                          h->label, c->handlers[j].label);
+            put_line(stderr, strbuf_str(&line));
+            strbuf_free(&line);
+            rc = -1;
+            break;
+        }
+    }
+    free(st);
+    free(have);
+    return rc;
+}
+
 /* Checks one file; returns its exit status. */
 static int check_one(const char *path, bool print, bool many)
 {
@@ -157,6 +186,8 @@ static int check_one(const char *path, bool print, bool many)
     if (c == NULL)
         return io_error ? EXIT_USAGE : EXIT_INVALID;
     int status = check_files(c) < 0 ? EXIT_INVALID : EXIT_VALID;
+    if (status == EXIT_VALID && check_same_files(c) < 0)
+        status = EXIT_INVALID;
     if (print) {
         strbuf out = STRBUF_INIT;
         if (many)

@@ -253,6 +253,12 @@ static bool secret_path(const char *path, conf_node_kind node_kind)
     if (handler_key_is(path, "url") || handler_key_is(path, "headers") ||
         handler_key_is(path, "endpoint"))
         return true;
+    /* A single value where a handler's mapping goes is most likely a
+     * webhook URL, as with "webhook:". */
+    size_t n = strlen(path);
+    if (node_kind == CONF_NODE_SCALAR && strncmp(path, "handlers[", 9) == 0 && n > 0 &&
+        path[n - 1] == ']' && strchr(path, '.') == NULL)
+        return true;
     return strcmp(path, "webhook_url") == 0 || strcmp(path, "webhook.url") == 0 ||
            strcmp(path, "webhook.headers") == 0 ||
            (strcmp(path, "webhook") == 0 && node_kind == CONF_NODE_SCALAR);

@@ -139,8 +139,13 @@ static void get_match(conf_ctx *x, conf_handler *h, const conf_node *v, const ch
 {
     if (v->bad)
         return;
-    if (v->kind != CONF_NODE_MAPPING || v->npairs == 0) {
+    if (v->kind != CONF_NODE_MAPPING) {
         conf_got(x, v, key, "expected a mapping of field keys to values");
+        return;
+    }
+    if (v->npairs == 0) {
+        conf_errs_add(x->e, v->mark, key,
+                      "must not be empty (leave the key out to take records whatever their fields)");
         return;
     }
     for (size_t i = 0; i < h->nmatch; i++) { /* a duplicate key, reported: the last wins */

@@ -115,19 +115,36 @@ static void put_names(strbuf *out, const char *key, char *const *names, size_t n
     }
 }
 
+/* "indent key: " for a mapping key of any length: YAML limits an
+ * implicit key to 1024 characters, so a longer one is written as an
+ * explicit key ("? key" then ": value"), which has no limit, so that the
+ * print loads again. */
+static void put_key(strbuf *out, const char *indent, const char *key)
+{
+    strbuf name = STRBUF_INIT;
+    put_quoted(&name, key);
+    if (name.failed)
+        out->failed = true;
+    bool explicit_key = name.len > 1000;
+    strbuf_printf(out, "%s%s", indent, explicit_key ? "? " : "");
+    strbuf_append(out, strbuf_str(&name), name.len);
+    strbuf_printf(out, "%s%s", explicit_key ? "\n" : "", explicit_key ? indent : "");
+    strbuf_puts(out, ": ");
+    strbuf_free(&name);
+}
+
 /* One entry of "handlers:", every setting of its type written out. */
 static void put_handler(strbuf *out, const conf_handler *h)
 {
     static const char *const types[] = {"file", "console", "webhook"};
     static const char *const formats[] = {"json", "text", "console"};
     static const char *const colors[] = {"auto", "always", "never"};
-    if (h->name != NULL) {
-        strbuf_puts(out, "  - name: ");
-        put_quoted(out, h->name);
-        strbuf_printf(out, "\n    type: %s\n", types[h->type]);
-    } else {
-        strbuf_printf(out, "  - type: %s\n", types[h->type]);
-    }
+    /* An unnamed handler is printed under the name it goes by,
+     * "handlers[N]": among the flat keys' handlers its position changes,
+     * and errors about the print must name it as they name the file. */
+    strbuf_puts(out, "  - name: ");
+    put_quoted(out, h->name != NULL ? h->name : h->label);
+    strbuf_printf(out, "\n    type: %s\n", types[h->type]);
     strbuf_printf(out, "    format: %s\n", formats[h->format]);
     strbuf_printf(out, "    level: %s\n", level_name(h->level));
     strbuf_printf(out, "    max_level: %s\n", level_name(h->max_level));
@@ -136,9 +153,7 @@ static void put_handler(strbuf *out, const conf_handler *h)
     if (h->nmatch > 0)
         strbuf_puts(out, "    match:\n");
     for (size_t i = 0; i < h->nmatch; i++) {
-        strbuf_puts(out, "      ");
-        put_quoted(out, h->match[i].key);
-        strbuf_puts(out, ": ");
+        put_key(out, "      ", h->match[i].key);
         put_quoted(out, h->match[i].value);
         strbuf_putc(out, '\n');
     }
@@ -166,18 +181,7 @@ static void put_loggers(strbuf *out, const conf *c)
     }
     strbuf_puts(out, "loggers:\n");
     for (size_t i = 0; i < c->nloggers; i++) {
-        /* YAML limits an implicit key to 1024 characters; a longer name
-         * is written as an explicit key ("? name" then ": level"), which
-         * has no limit, so that the print loads again. */
-        strbuf name = STRBUF_INIT;
-        put_quoted(&name, c->loggers[i].name);
-        if (name.failed)
-            out->failed = true;
-        bool explicit_key = name.len > 1000;
-        strbuf_puts(out, explicit_key ? "  ? " : "  ");
-        strbuf_append(out, strbuf_str(&name), name.len);
-        strbuf_puts(out, explicit_key ? "\n  : " : ": ");
-        strbuf_free(&name);
+        put_key(out, "  ", c->loggers[i].name);
         strbuf_printf(out, "%s\n", level_name(c->loggers[i].level));
     }
 }

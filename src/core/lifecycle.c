@@ -32,9 +32,10 @@ static atomic_uint_fast64_t reload_failures;
  * The library's lock order, outermost first: lifecycle (init, reload and
  * shutdown run one at a time), install (one pipeline swap and retirement
  * at a time), the logger registry, the async writer's pass, every
- * handler's lock. Before fork they are all taken in that order, so that
- * the child starts with none held by a thread it does not have; this is
- * the library's only pthread_atfork. */
+ * handler's lock, the current pipeline's processor locks. Before fork
+ * they are all taken in that order, so that the child starts with none
+ * held by a thread it does not have; this is the library's only
+ * pthread_atfork. */
 static pthread_mutex_t lifecycle = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t install_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *config_path;  /* the file in force; NULL: the built-in default */
@@ -53,10 +54,12 @@ static void fork_prepare(void)
     logger_registry_lock();
     async_fork_prepare();
     handler_locks_acquire();
+    pipeline_fork_prepare();
 }
 
 static void fork_parent(void)
 {
+    pipeline_fork_parent();
     handler_locks_release(false);
     async_fork_parent();
     logger_registry_unlock();
@@ -68,6 +71,7 @@ static void fork_parent(void)
  * reset before any lock is let go. */
 static void fork_child(void)
 {
+    pipeline_fork_child();
     handler_locks_release(true);
     pipeline_slots_fork_child();
     flusher_fork_child();

@@ -198,6 +198,13 @@ pipeline *pipeline_swap(pipeline *p);
  * hazard); from then on, none can enter it. */
 void pipeline_retire_wait(const pipeline *old);
 
+/* pthread_atfork steps for the current pipeline's processors, whose
+ * tables and patterns have locks of their own: called after the handler
+ * locks are taken (core/lifecycle.c), while no pipeline can be swapped. */
+void pipeline_fork_prepare(void);
+void pipeline_fork_parent(void);
+void pipeline_fork_child(void);
+
 /* After fork, in the child: frees the slots of the threads it lacks. */
 void pipeline_slots_fork_child(void);
 

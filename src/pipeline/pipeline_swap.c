@@ -191,3 +191,26 @@ void pipeline_stats_add(metalog_stats *out)
         out->records += atomic_load_explicit(&s->records, memory_order_relaxed);
     out->write_errors += atomic_load_explicit(&pipeline_write_errors, memory_order_relaxed);
 }
+
+/* The pipeline whose processors' locks fork holds; only the forking
+ * thread touches it, between prepare and parent or child. */
+static pipeline *fork_held;
+
+void pipeline_fork_prepare(void)
+{
+    fork_held = atomic_load(&pipeline_current);
+    if (fork_held != NULL)
+        proc_chain_fork_lock(fork_held->chain);
+}
+
+void pipeline_fork_parent(void)
+{
+    if (fork_held != NULL)
+        proc_chain_fork_unlock(fork_held->chain);
+    fork_held = NULL;
+}
+
+void pipeline_fork_child(void)
+{
+    pipeline_fork_parent();
+}

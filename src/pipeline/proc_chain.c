@@ -4,6 +4,7 @@
  */
 #include "pipeline/proc_chain.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,4 +91,18 @@ void proc_chain_drain(proc_chain *pc, void (*emit)(void *arg, const char *key, u
     for (size_t i = 0; i < pc->n; i++)
         if (pc->steps[i]->drain != NULL)
             pc->steps[i]->drain(pc->steps[i], emit, arg);
+}
+
+void proc_chain_fork_lock(proc_chain *pc)
+{
+    for (size_t i = 0; pc != NULL && i < pc->n; i++)
+        if (pc->steps[i]->lock != NULL)
+            pthread_mutex_lock(pc->steps[i]->lock);
+}
+
+void proc_chain_fork_unlock(proc_chain *pc)
+{
+    for (size_t i = pc != NULL ? pc->n : 0; i-- > 0;)
+        if (pc->steps[i]->lock != NULL)
+            pthread_mutex_unlock(pc->steps[i]->lock);
 }

@@ -44,4 +44,11 @@ bool proc_chain_wants_site(const conf *c);
 void proc_chain_drain(proc_chain *pc, void (*emit)(void *arg, const char *key, uint64_t n),
                       void *arg);
 
+/* Around fork: takes every lock of pc's steps (in the parent, before
+ * fork, after the handlers' locks: the async writer takes a step's lock
+ * while it holds its handlers'), and lets them go in the parent and in
+ * the child after it. NULL is the empty chain. */
+void proc_chain_fork_lock(proc_chain *pc);
+void proc_chain_fork_unlock(proc_chain *pc);
+
 #endif

@@ -68,6 +68,10 @@ struct proc_step {
     void (*free)(proc_step *s);
     size_t adds;     /* fields it may add to a record */
     bool per_field;  /* may make one field per field of the record (redact) */
+    /* The one lock a step takes while it runs (NULL: none): held across
+     * fork by proc_chain_fork_lock, so that the child never starts with
+     * it, or with what it guards, taken by a thread it does not have. */
+    pthread_mutex_t *lock;
 };
 
 /* Each NULL with a line in errors when out of memory (redact: or when a

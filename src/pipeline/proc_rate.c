@@ -119,6 +119,7 @@ proc_step *proc_rate_new(const conf_processor *cp, strbuf *errors)
     rt->step.run = rate_run;
     rt->step.drain = rate_drain;
     rt->step.free = rate_free;
+    rt->step.lock = &rt->table.lock;
     rt->step.adds = 1; /* "suppressed" */
     rt->key = cp->key;
     rt->max = cp->max > 0 ? cp->max : 1;

@@ -9,9 +9,12 @@
  *
  * glibc's regexec takes a lock of the compiled pattern's own and may
  * allocate inside: threads that log through one pipeline in sync mode
- * wait for each other here, for as long as a match takes.
+ * wait for each other here, for as long as a match takes. Our own lock
+ * around it costs no more waiting, and lets fork take it (a child must
+ * not inherit glibc's lock held by a thread it does not have).
  */
 #include <fnmatch.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +29,13 @@ typedef struct redact {
     size_t npatterns;
     const char *replacement;
     size_t replacement_len;
+    pthread_mutex_t lock; /* around every regexec: see above */
 } redact;
 
 /* s (n bytes, NUL-terminated) with every match of re replaced, into
  * w->tmp; false, and w->tmp untouched, when nothing matches. */
-static bool replace_matches(const redact *rd, const regex_t *re, proc_work *w, const char *s,
-                            size_t n)
+static bool replace_matches_locked(const redact *rd, const regex_t *re, proc_work *w,
+                                   const char *s, size_t n)
 {
     regmatch_t m;
     if (regexec(re, s, 1, &m, 0) != 0)
@@ -57,6 +61,17 @@ static bool replace_matches(const redact *rd, const regex_t *re, proc_work *w, c
     if (at < n)
         strbuf_append(out, s + at, n - at);
     return true;
+}
+
+static bool replace_matches(const redact *rd, const regex_t *re, proc_work *w, const char *s,
+                            size_t n)
+{
+    /* The processor is read-only while it runs; only its lock changes. */
+    pthread_mutex_t *lock = (pthread_mutex_t *)&rd->lock;
+    pthread_mutex_lock(lock);
+    bool changed = replace_matches_locked(rd, re, w, s, n);
+    pthread_mutex_unlock(lock);
+    return changed;
 }
 
 /* s after every pattern, in order (each sees the previous one's
@@ -145,6 +160,7 @@ static void redact_free(proc_step *s)
     for (size_t i = 0; i < rd->npatterns; i++)
         regfree(&rd->patterns[i]);
     free(rd->patterns);
+    pthread_mutex_destroy(&rd->lock);
     free(rd);
 }
 
@@ -160,6 +176,8 @@ proc_step *proc_redact_new(const conf_processor *cp, strbuf *errors)
     rd->step.run = redact_run;
     rd->step.free = redact_free;
     rd->step.per_field = true;
+    pthread_mutex_init(&rd->lock, NULL);
+    rd->step.lock = &rd->lock;
     rd->keys = cp->keys;
     rd->nkeys = cp->nkeys;
     rd->replacement = cp->replacement != NULL ? cp->replacement : "[REDACTED]";

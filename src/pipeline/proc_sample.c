@@ -57,6 +57,7 @@ proc_step *proc_sample_new(const conf_processor *cp, strbuf *errors)
     }
     sm->step.run = sample_run;
     sm->step.free = sample_free;
+    sm->step.lock = &sm->table.lock;
     sm->events = cp->events;
     sm->nevents = cp->nevents;
     sm->every = cp->every > 0 ? cp->every : 1;
