@@ -71,6 +71,10 @@ long bench_enabled_count(int shape, long total);
  * without the quotes) of string i. */
 const char *bench_symbol(int i, size_t *len);
 const char *bench_symbol_json(int i);
+/* String i as a redact processor with patterns ['[0-9]{13,19}'] and the
+ * default replacement leaves it (len set): the raw bytes for all but the
+ * symbol holding a card number. */
+const char *bench_symbol_redacted(int i, size_t *len);
 const char *bench_note_text(int i, size_t *len);
 const char *bench_note_json(int i);
 extern const char *const bench_logger_names[BENCH_NLOGGERS];
@@ -103,7 +107,19 @@ typedef struct bench_case {
     /* ns per call of a disabled-level (DEBUG under INFO) call in a tight
      * loop of calls; NULL when the case has no such figure. */
     double (*disabled_ns)(const char *dir, long calls);
+    /* BENCH_CHECK_*: what the output holds beyond the record logged. */
+    unsigned check;
 } bench_case;
+
+/* How bench_validate reads a case's lines. */
+#define BENCH_CHECK_GLOG_HEADER 1u /* glog's file header lines come first */
+#define BENCH_CHECK_CALLSITE 2u    /* filename, lineno, func_name after event */
+#define BENCH_CHECK_REDACT 4u      /* symbol as bench_symbol_redacted gives it */
+
+/* The cases that add processors: or handlers: to the plain metalog ones
+ * (bench_metalog.c); vary4 only. */
+#define BENCH_NLANG 6
+extern const bench_case bench_lang_cases[BENCH_NLANG];
 
 /* The fixed content of every record: only order_id varies. */
 #define BENCH_EVENT "order placed"

@@ -15,7 +15,8 @@
  * the static archive (this binary) and with the installed shared library
  * (BENCH_SO_BIN, a second build of these sources that run.sh links through
  * pkg-config); spread (vary4 with other work between calls) for metalog
- * and spdlog, sync and async, on 1 thread.
+ * and spdlog, sync and async, on 1 thread; last, the metalog cases with
+ * processors: or handlers: added (bench_lang_cases), vary4 on 1 thread.
  *
  * Environment: BENCH_RECORDS (per thread, default 1000000), BENCH_THREADS
  * ("1 4"), BENCH_REPEAT (runs of each case, default 3: the median is
@@ -86,6 +87,9 @@ static const bench_case *find_case(const char *name)
     for (size_t i = 0; i < NCASES; i++)
         if (strcmp(cases[i]->name, name) == 0)
             return cases[i];
+    for (size_t i = 0; i < BENCH_NLANG; i++)
+        if (strcmp(bench_lang_cases[i].name, name) == 0)
+            return &bench_lang_cases[i];
     return NULL;
 }
 
@@ -259,7 +263,8 @@ static void run_once(const entry *e, long records, run_result *r)
         field_str(res, "file=", 0, path, sizeof path);
         if (field(res, "drain_rc=") != 0)
             snprintf(r->status, sizeof r->status, "FAIL: flush/shutdown reported an error");
-        if (bench_validate(path, e->shape, total, strcmp(c->name, "glog") == 0, &chk) != 0)
+        unsigned check = c->check | (strcmp(c->name, "glog") == 0 ? BENCH_CHECK_GLOG_HEADER : 0);
+        if (bench_validate(path, e->shape, total, check, &chk) != 0)
             snprintf(r->status, sizeof r->status,
                      "FAIL: %ld of %ld records valid, %ld missing, %ld duplicated, %ld bad (%s)",
                      chk.lines - chk.bad, bench_enabled_count(e->shape, total), chk.missing,
@@ -409,6 +414,10 @@ static int build_matrix(entry *list, int max, const int *tcount, int nt)
     for (size_t i = 0; i < NCASES; i++)
         if (spread_case(cases[i]))
             add(list, &n, max, cases[i], 0, BENCH_VARY4, BENCH_SPREAD, 1);
+    /* What processors: and handlers: cost: against metalog-async and
+     * metalog-sync on vary4, 1 thread, which the rows above hold. */
+    for (size_t i = 0; i < BENCH_NLANG; i++)
+        add(list, &n, max, &bench_lang_cases[i], 0, BENCH_VARY4, BENCH_BURST, 1);
     return n;
 }
 
@@ -440,6 +449,8 @@ static int drive_all(const char *tsv_path)
     fprintf(tsv, "meta\ttiming_overhead_p50_ns\t%u\n", bench_timing_overhead_ns());
     for (size_t i = 0; i < NCASES; i++)
         fprintf(tsv, "setup\t%s\t%s\n", cases[i]->name, cases[i]->setup);
+    for (size_t i = 0; i < BENCH_NLANG; i++)
+        fprintf(tsv, "setup\t%s\t%s\n", bench_lang_cases[i].name, bench_lang_cases[i].setup);
 
     /* Rounds go over every entry before the next round starts, so that a
      * burst of other work on the machine hits one run of many cases

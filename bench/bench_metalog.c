@@ -24,8 +24,11 @@ static const metalog_level ml_levels[4] = {METALOG_DEBUG, METALOG_INFO, METALOG_
                                            METALOG_ERROR};
 
 /* The config is written to a file and loaded by metalog_init, so the
- * benchmark measures the pipeline a real configuration builds. */
-static int metalog_start_with(const char *dir, const char *level, int async, int buffer_kb)
+ * benchmark measures the pipeline a real configuration builds. body holds
+ * where records go (a flat log_file, or a handlers: list) and any
+ * processors:, with "%1$s" for dir. */
+static int metalog_start_yaml(const char *dir, const char *level, int async, int buffer_kb,
+                              const char *body)
 {
     char cfg[4096];
     snprintf(cfg, sizeof cfg, "%s/metalog.yaml", dir);
@@ -40,9 +43,9 @@ static int metalog_start_with(const char *dir, const char *level, int async, int
             "rotation_size_mb: 0\n"
             "async_logging: %s\n"
             "async_overflow: block\n"
-            "file_buffer_kb: %d\n"
-            "log_file: %s/metalog.log\n",
-            level, async ? "true" : "false", buffer_kb, dir);
+            "file_buffer_kb: %d\n",
+            level, async ? "true" : "false", buffer_kb);
+    fprintf(f, body, dir);
     if (fclose(f) != 0) {
         perror(cfg);
         return -1;
@@ -55,6 +58,13 @@ static int metalog_start_with(const char *dir, const char *level, int async, int
         ml_logs[i] = metalog_get(bench_logger_names[i]);
     ml_log = ml_logs[0];
     return 0;
+}
+
+#define METALOG_PLAIN "log_file: %1$s/metalog.log\n"
+
+static int metalog_start_with(const char *dir, const char *level, int async, int buffer_kb)
+{
+    return metalog_start_yaml(dir, level, async, buffer_kb, METALOG_PLAIN);
 }
 
 static int metalog_sync_start(const char *dir, int shape, int threads, long records)
@@ -187,6 +197,150 @@ const bench_case bench_metalog_async = {
     .log = metalog_bench_log,
     .drain = metalog_bench_drain,
     .output = metalog_output,
+};
+
+/* ---- What processors: and handlers: cost ----
+ *
+ * The plain cases above with one piece of the configuration language
+ * added, run on vary4 with 1 thread next to the plain ones (bench_main.c),
+ * so that the report gives each one's cost per record as a ratio to the
+ * plain case of the same mode. Their kind, "lang-async" or "lang-sync",
+ * names that plain case. */
+
+#define LANG_CALLSITE METALOG_PLAIN "processors:\n  - callsite\n"
+
+/* vary4 has nothing the keys match; the pattern scans every string value
+ * and the event, and finds the card number of one symbol in 64
+ * (bench_shape.c), so most records pay for looking, a few for replacing. */
+#define LANG_REDACT                                                                                \
+    METALOG_PLAIN "processors:\n"                                                                  \
+                  "  - redact:\n"                                                                  \
+                  "      keys: [password, \"*token*\"]\n"                                          \
+                  "      patterns: ['[0-9]{13,19}']\n"
+
+/* Five file handlers, each with a filter: every record goes to "all",
+ * about half of them also to "hedged" (the match), none to the other
+ * three (vary4 logs INFO through the logger "bench"). Only "all" is
+ * checked line by line; lang_output checks the others' counts. */
+#define LANG_5HANDLERS                                                                             \
+    "handlers:\n"                                                                                  \
+    "  - {name: all, type: file, path: %1$s/metalog.log, level: INFO}\n"                           \
+    "  - {name: errors, type: file, path: %1$s/errors.log, level: ERROR}\n"                        \
+    "  - {name: trade, type: file, path: %1$s/trade.log, loggers: [trade]}\n"                      \
+    "  - {name: hedged, type: file, path: %1$s/hedged.log, match: {hedged: true}}\n"               \
+    "  - {name: debug, type: file, path: %1$s/debug.log, max_level: DEBUG}\n"
+
+static long lang_total; /* threads x records of the run, for lang_output */
+
+static int lang_start(const char *dir, int threads, long records, int async, const char *body)
+{
+    lang_total = (long)threads * records;
+    return metalog_start_yaml(dir, "INFO", async, async ? 0 : 64, body);
+}
+
+static int callsite_async_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return lang_start(dir, threads, records, 1, LANG_CALLSITE);
+}
+
+static int callsite_sync_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return lang_start(dir, threads, records, 0, LANG_CALLSITE);
+}
+
+static int redact_async_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return lang_start(dir, threads, records, 1, LANG_REDACT);
+}
+
+static int redact_sync_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return lang_start(dir, threads, records, 0, LANG_REDACT);
+}
+
+static int handlers_async_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return lang_start(dir, threads, records, 1, LANG_5HANDLERS);
+}
+
+static int handlers_sync_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return lang_start(dir, threads, records, 0, LANG_5HANDLERS);
+}
+
+/* Lines in dir/name; 0 when it does not exist (a handler may open its
+ * file lazily). */
+static long count_lines(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    long n = 0;
+    int c;
+    if (f == NULL)
+        return 0;
+    while ((c = getc(f)) != EOF)
+        n += c == '\n';
+    fclose(f);
+    return n;
+}
+
+/* After the clock: the side handlers got what their filters let through,
+ * or the run measured the wrong thing and fails (no file to check). */
+static int handlers_output(const char *dir, char *path, size_t size)
+{
+    long want = 0;
+    for (int64_t id = 0; id < lang_total; id++) {
+        bench_rec r;
+        bench_rec_make(BENCH_VARY4, id, &r);
+        want += r.hedged;
+    }
+    long hedged = count_lines(dir, "hedged.log");
+    long others = count_lines(dir, "errors.log") + count_lines(dir, "trade.log") +
+                  count_lines(dir, "debug.log");
+    if (hedged != want || others != 0) {
+        fprintf(stderr, "bench: hedged.log has %ld lines (want %ld), the other side files %ld "
+                        "(want 0)\n", hedged, want, others);
+        return -1;
+    }
+    return metalog_output(dir, path, size);
+}
+
+#define LANG_CASE(n, k, s, st, out, chk)                                                           \
+    {                                                                                              \
+        .name = n, .kind = k, .setup = s, .shapes = 1u << BENCH_VARY4, .check = chk,               \
+        .start = st, .log = metalog_bench_log, .drain = metalog_bench_drain, .output = out,        \
+    }
+
+const bench_case bench_lang_cases[BENCH_NLANG] = {
+    LANG_CASE("metalog-callsite-async", "lang-async",
+              "as metalog-async with processors: [callsite] (filename, lineno, func_name added "
+              "to every record)",
+              callsite_async_start, metalog_output, BENCH_CHECK_CALLSITE),
+    LANG_CASE("metalog-callsite-sync", "lang-sync", "as metalog-sync with processors: [callsite]",
+              callsite_sync_start, metalog_output, BENCH_CHECK_CALLSITE),
+    LANG_CASE("metalog-redact-async", "lang-async",
+              "as metalog-async with a redact processor: keys [password, \"*token*\"] (no vary4 "
+              "key matches), patterns ['[0-9]{13,19}'] (matches the symbol of 1 record in 64, "
+              "a card number; the other 63 have nothing to redact)",
+              redact_async_start, metalog_output, BENCH_CHECK_REDACT),
+    LANG_CASE("metalog-redact-sync", "lang-sync",
+              "as metalog-sync with the redact processor of metalog-redact-async",
+              redact_sync_start, metalog_output, BENCH_CHECK_REDACT),
+    LANG_CASE("metalog-5handlers-async", "lang-async",
+              "as metalog-async with five file handlers instead of log_file: all (level INFO), "
+              "errors (level ERROR), trade (loggers [trade]), hedged (match hedged: true), "
+              "debug (max_level DEBUG); each record goes to all, about half also to hedged",
+              handlers_async_start, handlers_output, 0),
+    LANG_CASE("metalog-5handlers-sync", "lang-sync",
+              "as metalog-sync with the five handlers of metalog-5handlers-async",
+              handlers_sync_start, handlers_output, 0),
 };
 
 /* ---- The ceilings: pre-rendered lines, raw write() ----

@@ -135,6 +135,13 @@ static double rate(const row *r)
     return r && r->elapsed_ns > 0 ? (double)r->total / (r->elapsed_ns / 1e9) : 0;
 }
 
+/* A case with processors: or handlers: added; its kind, "lang-async" or
+ * "lang-sync", names the plain case it is measured against. */
+static int lang(const row *r)
+{
+    return strncmp(r->kind, "lang-", 5) == 0;
+}
+
 static double disabled_ns(const char *name)
 {
     for (int i = 0; i < ndisabled; i++)
@@ -231,7 +238,7 @@ static void write_table(FILE *md, const char *shape, const char *mode)
     fprintf(md, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
     for (int i = 0; i < nrows; i++) {
         const row *r = &rows[i];
-        if (strcmp(r->shape, shape) != 0 || strcmp(r->mode, mode) != 0)
+        if (strcmp(r->shape, shape) != 0 || strcmp(r->mode, mode) != 0 || lang(r))
             continue;
         double rps = rate(r), secs = r->elapsed_ns / 1e9;
         const char *peer = peer_of(r);
@@ -253,6 +260,43 @@ static void write_table(FILE *md, const char *shape, const char *mode)
                 r->total ? r->cpu_ns / (double)r->total : 0, r->peak_kb / 1024.0,
                 (r->peak_kb - r->base_kb) / 1024.0, ok(r) ? "" : "**", r->status,
                 ok(r) ? "" : "**");
+    }
+    fprintf(md, "\n");
+}
+
+/* Each lang row against the plain metalog case of its mode, same shape,
+ * spacing and thread count, medians of the same rounds. */
+static void write_lang_table(FILE *md)
+{
+    fprintf(md, "### What processors: and handlers: cost (vary4, 1 thread)\n\n"
+                "Each case is the plain metalog case of its mode with one addition (see Setup), "
+                "run in the same rounds. **ns/record**: drained time per record (1 / records/s); "
+                "**CPU ns/record**: every thread's CPU time, the async writer's included; each "
+                "with its ratio to the plain case; **p50**: the caller's, and what it adds to the plain "
+                "case's (async: the work is the writer's, not the caller's).\n\n"
+                "| case | against | ns/record | × plain | CPU ns/record | × plain | p50 ns | "
+                "p50 vs plain | p99.9 ns | all runs | check |\n"
+                "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|\n");
+    for (int i = 0; i < nrows; i++) {
+        const row *r = &rows[i];
+        if (!lang(r))
+            continue;
+        char plain[32], ratio[32] = "–", cpu_ratio[32] = "–", spread[48] = "–", p50[32] = "–";
+        snprintf(plain, sizeof plain, "metalog-%s", r->kind + 5);
+        const row *p = find(plain, "", r->shape, r->mode, r->threads);
+        double ns = r->total ? r->elapsed_ns / (double)r->total : 0;
+        double cpu = r->total ? r->cpu_ns / (double)r->total : 0;
+        if (ok(p) && p->total > 0 && p->elapsed_ns > 0 && p->cpu_ns > 0) {
+            snprintf(ratio, sizeof ratio, "%.2f×", ns / (p->elapsed_ns / (double)p->total));
+            snprintf(cpu_ratio, sizeof cpu_ratio, "%.2f×", cpu / (p->cpu_ns / (double)p->total));
+            snprintf(p50, sizeof p50, "%+.0f ns", r->p50 - p->p50);
+        }
+        if (r->runs > 1 && r->fastest_ns > 0 && r->slowest_ns > 0)
+            snprintf(spread, sizeof spread, "%.0f–%.0f ns", r->fastest_ns / (double)r->total,
+                     r->slowest_ns / (double)r->total);
+        fprintf(md, "| %s | %s | %.0f | %s | %.0f | %s | %.0f | %s | %.0f | %s | %s%s%s |\n",
+                r->name, ok(p) ? plain : "– (not run)", ns, ratio, cpu, cpu_ratio, r->p50, p50,
+                r->p999, spread, ok(r) ? "" : "**", r->status, ok(r) ? "" : "**");
     }
     fprintf(md, "\n");
 }
@@ -432,7 +476,7 @@ static void write_dat(FILE *dat)
         int dup = 0;
         for (int j = 0; j < nseen; j++)
             dup |= strcmp(seen[j], rows[i].name) == 0;
-        if (dup)
+        if (dup || lang(&rows[i]))
             continue;
         seen[nseen++] = rows[i].name;
         const row *rs[8] = {
@@ -479,7 +523,8 @@ static void write_method(FILE *md)
             "- **vary4** (%.0f bytes): the same keys; `price` a computed double "
             "((1.0842 + id·1e-7)·1.37/1.3699: 16–17 significant digits for 98%% of the ids), "
             "`symbol` one of 64 strings of 1 to 40 bytes, some needing escapes (`\"`, `\\`, "
-            "newline, tab, \\x01, \\x1f) or holding UTF-8 (€, ü), `hedged` varying.\n"
+            "newline, tab, \\x01, \\x1f) or holding UTF-8 (€, ü), one a card number (what the "
+            "redact cases' pattern replaces), `hedged` varying.\n"
             "- **vary8** (%.0f bytes): vary4 plus `qty` (an integer of 1 to 19 digits, half "
             "negative), `ratio` ((id+0.5)/(id+7)), `note` (10 to 80 bytes, some escapes and "
             "UTF-8) and `seq` (an unsigned over the whole 64-bit range).\n"
@@ -561,6 +606,11 @@ int bench_report(const char *tsv, const char *md_path, const char *dat_path)
         fprintf(md, "### %s\n\n", shape_text[t]);
         write_table(md, table_shape[t], table_mode[t]);
     }
+    for (int i = 0; i < nrows; i++)
+        if (lang(&rows[i])) {
+            write_lang_table(md);
+            break;
+        }
     if (nskip > 0) {
         fprintf(md, "Not run:\n\n");
         for (int i = 0; i < nskip; i++)

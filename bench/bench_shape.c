@@ -10,6 +10,7 @@
  */
 #include "bench.h"
 
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@ static const char *const special_symbols[] = {
     "EURUSD",     "A",          "BRK.B",     "say \"hi\"", "C:\\fx\\eur", "line1\nline2",
     "tab\there",  "ctl\x01x",   "EUR\xe2\x82\xac", "M\xc3\xbcnchen", "\x1f",   "q\"\\\"q",
     "Z\xc3\xbcrich \xe2\x82\xac/CHF \"spot\"",
+    /* What a redact pattern is there for: one record in 64 carries it. */
+    "card 4111111111111111",
 };
 static const char *const special_notes[] = {
     "filled at \"best\" price",
@@ -49,6 +52,11 @@ typedef struct bench_string {
 } bench_string;
 
 static bench_string symbols[BENCH_NSTRINGS], notes[BENCH_NSTRINGS];
+
+/* The symbols as the metalog-redact cases' processor leaves them. */
+#define REDACT_PATTERN "[0-9]{13,19}"
+#define REDACT_WITH "[REDACTED]"
+static bench_string redacted[BENCH_NSTRINGS];
 
 /* JSON escaping as metalog's renderer does it (src/render/json_string.c): the
  * quote, the backslash and \n \r \t \b \f by name, every other byte below
@@ -94,6 +102,26 @@ static void set_string(bench_string *b, const char *s, size_t n)
     json_escape(b->json, s, n);
 }
 
+/* Every match of REDACT_PATTERN in b replaced, as the redact processor
+ * does (no pattern here matches the empty string). */
+static void set_redacted(bench_string *out, const bench_string *b, const regex_t *re)
+{
+    char tmp[sizeof b->raw + 64];
+    size_t o = 0, at = 0;
+    regmatch_t m;
+    int flags = 0;
+    while (at < b->len && regexec(re, b->raw + at, 1, &m, flags) == 0 && m.rm_eo > m.rm_so) {
+        memcpy(tmp + o, b->raw + at, (size_t)m.rm_so);
+        o += (size_t)m.rm_so;
+        memcpy(tmp + o, REDACT_WITH, sizeof REDACT_WITH - 1);
+        o += sizeof REDACT_WITH - 1;
+        at += (size_t)m.rm_eo;
+        flags = REG_NOTBOL;
+    }
+    memcpy(tmp + o, b->raw + at, b->len - at);
+    set_string(out, tmp, o + b->len - at);
+}
+
 void bench_shapes_init(void)
 {
     static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz";
@@ -117,12 +145,24 @@ void bench_shapes_init(void)
             set_string(&notes[i], words + from, n);
         }
     }
+    regex_t re;
+    if (regcomp(&re, REDACT_PATTERN, REG_EXTENDED) != 0)
+        abort();
+    for (int i = 0; i < BENCH_NSTRINGS; i++)
+        set_redacted(&redacted[i], &symbols[i], &re);
+    regfree(&re);
 }
 
 const char *bench_symbol(int i, size_t *len)
 {
     *len = symbols[i].len;
     return symbols[i].raw;
+}
+
+const char *bench_symbol_redacted(int i, size_t *len)
+{
+    *len = redacted[i].len;
+    return redacted[i].raw;
 }
 
 const char *bench_symbol_json(int i)

@@ -64,29 +64,59 @@ static int bool_is(json_object *v, int want)
     return json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v) == want;
 }
 
+/* The call site callsite adds: the call in bench_metalog.c. */
+static const char *site_error(json_object *const *site)
+{
+    if (!str_is(site[0], "bench_metalog.c"))
+        return "filename differs from bench_metalog.c";
+    if (!json_object_is_type(site[1], json_type_int) || json_object_get_int64(site[1]) <= 0)
+        return "lineno is not a positive integer";
+    if (!str_is(site[2], "metalog_bench_log"))
+        return "func_name differs from metalog_bench_log";
+    return NULL;
+}
+
 /* Returns NULL when the object is the record of its id, else what is
  * wrong. The id is read first; everything else is recomputed from it. */
-static const char *record_error(json_object *o, int shape, long total, unsigned char *seen,
-                                int *dup)
+static const char *record_error(json_object *o, int shape, long total, unsigned check,
+                                unsigned char *seen, int *dup)
 {
     static const char *const keys[] = {"timestamp", "level", "logger", "event", "order_id", "price",
                                        "symbol",    "hedged", "qty",   "ratio", "note",     "seq"};
-    int nkeys = shape == BENCH_VARY8 ? 12 : 8;
-    json_object *v[12];
+    static const char *const site_keys[] = {"filename", "lineno", "func_name"};
+    static char keys_error[256];
+    int nrec = shape == BENCH_VARY8 ? 12 : 8, nsite = check & BENCH_CHECK_CALLSITE ? 3 : 0;
+    int nkeys = nrec + nsite;
+    const char *want[15];
+    json_object *all[15], **v = all;
     int n = 0;
+    /* callsite places its fields first among the fields, after event. */
+    for (int i = 0; i < nkeys; i++)
+        want[i] = i < 4 ? keys[i] : i < 4 + nsite ? site_keys[i - 4] : keys[i - nsite];
     if (!json_object_is_type(o, json_type_object))
         return "not a JSON object";
     json_object_object_foreach(o, key, val)
     {
-        if (n == nkeys || strcmp(key, keys[n]) != 0)
-            return nkeys == 8 ? "keys differ from timestamp, level, logger, event, order_id, "
-                                "price, symbol, hedged (in that order)"
-                              : "keys differ from timestamp, level, logger, event, order_id, "
-                                "price, symbol, hedged, qty, ratio, note, seq (in that order)";
-        v[n++] = val;
+        if (n == nkeys || strcmp(key, want[n]) != 0) {
+            size_t at = (size_t)snprintf(keys_error, sizeof keys_error, "keys differ from");
+            for (int i = 0; i < nkeys && at < sizeof keys_error; i++)
+                at += (size_t)snprintf(keys_error + at, sizeof keys_error - at, "%s %s",
+                                       i ? "," : "", want[i]);
+            if (at < sizeof keys_error)
+                snprintf(keys_error + at, sizeof keys_error - at, " (in that order)");
+            return keys_error;
+        }
+        all[n++] = val;
     }
     if (n != nkeys)
         return "missing keys";
+    if (nsite) {
+        const char *err = site_error(all + 4);
+        if (err != NULL)
+            return err;
+        for (int i = 4; i < nrec; i++) /* v: the record's own keys, in keys' order */
+            all[i] = all[i + nsite];
+    }
     if (!json_object_is_type(v[0], json_type_string) ||
         !timestamp_ok(json_object_get_string(v[0]), (size_t)json_object_get_string_len(v[0])))
         return "timestamp is not YYYY-MM-DDTHH:MM:SS.uuuuuuZ";
@@ -109,7 +139,8 @@ static const char *record_error(json_object *o, int shape, long total, unsigned 
         return "event differs";
     if (!double_is(v[5], r.price))
         return "price differs";
-    s = bench_symbol(r.symbol, &len);
+    s = check & BENCH_CHECK_REDACT ? bench_symbol_redacted(r.symbol, &len)
+                                   : bench_symbol(r.symbol, &len);
     if (!bytes_are(v[6], s, len))
         return "symbol differs";
     if (!bool_is(v[7], r.hedged))
@@ -150,8 +181,7 @@ static void note_error(bench_check *out, long lineno, const char *what, const ch
                  line);
 }
 
-int bench_validate(const char *path, int shape, long total, int allow_glog_header,
-                   bench_check *out)
+int bench_validate(const char *path, int shape, long total, unsigned check, bench_check *out)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "r");
@@ -166,7 +196,7 @@ int bench_validate(const char *path, int shape, long total, int allow_glog_heade
     size_t cap = 0;
     ssize_t len;
     long lineno = 0;
-    int in_header = allow_glog_header;
+    int in_header = (check & BENCH_CHECK_GLOG_HEADER) != 0;
     while ((len = getline(&line, &cap, f)) > 0) {
         lineno++;
         if (in_header && is_glog_header(line)) {
@@ -188,7 +218,7 @@ int bench_validate(const char *path, int shape, long total, int allow_glog_heade
             continue;
         }
         int dup = 0;
-        const char *err = record_error(o, shape, total, seen, &dup);
+        const char *err = record_error(o, shape, total, check, seen, &dup);
         json_object_put(o);
         if (err != NULL)
             note_error(out, lineno, err, line);

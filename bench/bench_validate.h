@@ -15,9 +15,9 @@ typedef struct bench_check {
 } bench_check;
 
 /* Reads path written with records of shape (BENCH_CONST4...); total =
- * threads x records. 0 when every line is a valid record and every
- * enabled order_id appears exactly once, else -1. */
-int bench_validate(const char *path, int shape, long total, int allow_glog_header,
-                   bench_check *out);
+ * threads x records; check holds BENCH_CHECK_* flags. 0 when every line
+ * is a valid record and every enabled order_id appears exactly once,
+ * else -1. */
+int bench_validate(const char *path, int shape, long total, unsigned check, bench_check *out);
 
 #endif
