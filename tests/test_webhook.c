@@ -195,6 +195,34 @@ START_TEST(custom_headers_are_sent_with_env_variables_expanded)
 }
 END_TEST
 
+/* Two webhook handlers on one URL (different headers) each post the
+ * alert: their dedup windows are their own. */
+START_TEST(two_webhooks_on_one_url_each_post_the_alert)
+{
+    tw_start(&srv, dir, "req.log", 0, "200");
+    char *text;
+    ck_assert_int_ge(asprintf(&text,
+                              "log_to_console: false\nhandlers:\n"
+                              "  - {name: ops, type: webhook, level: CRITICAL,"
+                              " url: 'http://127.0.0.1:%d" WH_PATH "', headers: {X-Team: ops}}\n"
+                              "  - {name: desk, type: webhook, level: CRITICAL,"
+                              " url: 'http://127.0.0.1:%d" WH_PATH "', headers: {X-Team: desk}}\n",
+                              srv.port, srv.port),
+                     0);
+    char *cfg = th_write_file(dir, "metalog.yaml", text);
+    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
+    metalog_critical(NULL, "margin call");
+    ck_assert(tw_wait(&srv, 2, 10));
+    size_t n;
+    json_object **reqs = tw_requests(&srv, &n);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_ne(tw_header(reqs[0], "x-team"), tw_header(reqs[1], "x-team"));
+    tw_requests_free(reqs, n);
+    free(cfg);
+    free(text);
+}
+END_TEST
+
 START_TEST(only_critical_records_are_posted)
 {
     tw_start(&srv, dir, "req.log", 0, "200");
@@ -694,7 +722,8 @@ static Suite *webhook_suite(void)
         {"storms",
          {identical_alerts_collapse_and_the_next_after_the_window_says_how_many,
           text_alert_after_the_window_ends_with_suppressed_count,
-          different_events_or_loggers_are_not_collapsed}},
+          different_events_or_loggers_are_not_collapsed,
+          two_webhooks_on_one_url_each_post_the_alert}},
         {"never_blocking",
          {log_calls_do_not_wait_while_the_server_hangs,
           shutdown_gives_up_at_its_deadline_and_counts_the_rest_failed,

@@ -104,10 +104,12 @@ handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
 /* Writes to an already open descriptor (1 or 2); never closes it. */
 handler *consoleh_new(int fd);
 
-/* Queues CRITICAL records (rendered buf, text or JSON per json) for the
- * process-wide webhook sender; see handler_webhook.h. On failure returns
+/* Queues the records it is given (rendered buf, text or JSON per json)
+ * for the process-wide webhook sender; see handler_webhook.h. name (the
+ * handler's, in the configuration) scopes its dedup window, so that two
+ * webhooks never collapse each other's alerts. On failure returns
  * NULL and appends the reason to err. */
-handler *webhook_new(const conf_webhook *w, bool json, strbuf *err);
+handler *webhook_new(const conf_webhook *w, bool json, const char *name, strbuf *err);
 
 static inline int handler_write(handler *h, const char *buf, size_t len)
 {

@@ -173,9 +173,9 @@ static uint64_t webhook_hash(const char *s, size_t n, uint64_t h)
 /* Under webhook.lock. -1: a repeat inside the window (counted, not to be
  * sent). Else the number of repeats collapsed since this key was last
  * sent, which the alert about to be queued reports. The key is the
- * endpoint's URL, the logger and the event: two webhooks of one
- * configuration each get their first alert. key is scope NUL logger NUL
- * event, klen bytes. */
+ * handler's scope (its name and URL), the logger and the event: two
+ * webhooks of one configuration each get their first alert. key is
+ * scope NUL logger NUL event, klen bytes. */
 static long long webhook_dedup_check(const char *key, size_t klen, uint64_t now, uint64_t window)
 {
     uint64_t h = webhook_hash(key, klen, 14695981039346656037u);
@@ -211,7 +211,7 @@ static long long webhook_dedup_check(const char *key, size_t klen, uint64_t now,
     return 0;
 }
 
-/* scope NUL logger NUL event, malloc'd, into *key; NULL when out of
+/* scope NUL logger NUL event, malloc'd, its length in *klen; NULL when out of
  * memory. */
 static char *webhook_dedup_key(const char *scope, const record *r, size_t *klen)
 {
@@ -473,6 +473,7 @@ typedef struct webhook_handler {
     webhook_http_endpoint *ep; /* a reference */
     bool json;                 /* the body is a JSON object, else a text line */
     uint64_t dedup_ns;
+    char *scope; /* the handler's name and URL: whose repeats collapse together */
 } webhook_handler;
 
 /* Reports the repeats before the closing brace (JSON) or at the end of
@@ -527,7 +528,7 @@ static int webhook_write_record(handler *h, const record *r, const char *buf, si
     memcpy(it->body, buf, len);
     it->len = len;
     size_t klen = 0;
-    char *key = r != NULL && w->dedup_ns > 0 ? webhook_dedup_key(w->ep->url, r, &klen) : NULL;
+    char *key = r != NULL && w->dedup_ns > 0 ? webhook_dedup_key(w->scope, r, &klen) : NULL;
     pthread_mutex_lock(&webhook.lock);
     long long repeats = 0;
     if (key != NULL)
@@ -568,6 +569,7 @@ static void webhook_free(handler *h)
 {
     webhook_handler *w = (webhook_handler *)h;
     webhook_http_endpoint_unref(w->ep); /* queued alerts keep their own references */
+    free(w->scope);
     free(w);
 }
 
@@ -578,19 +580,23 @@ static const handler_ops webhook_ops = {
     .write_record = webhook_write_record,
 };
 
-handler *webhook_new(const conf_webhook *w, bool json, strbuf *err)
+handler *webhook_new(const conf_webhook *w, bool json, const char *name, strbuf *err)
 {
     pthread_once(&webhook_once, webhook_init);
     webhook_handler *h = calloc(1, sizeof(*h));
-    if (h == NULL || (h->ep = webhook_http_endpoint_new(w, json)) == NULL) {
+    strbuf scope = STRBUF_INIT;
+    strbuf_printf(&scope, "%s\n%s", name, w->url);
+    if (h == NULL || scope.failed || (h->ep = webhook_http_endpoint_new(w, json)) == NULL) {
         strbuf_puts(err, "out of memory building the webhook handler");
+        strbuf_free(&scope);
         free(h);
         return NULL;
     }
-    strbuf name = STRBUF_INIT;
-    strbuf_printf(&name, "webhook %s", h->ep->redacted);
+    h->scope = strbuf_detach(&scope);
+    strbuf shown = STRBUF_INIT;
+    strbuf_printf(&shown, "webhook %s", h->ep->redacted);
     h->base.ops = &webhook_ops;
-    h->base.name = strbuf_detach(&name);
+    h->base.name = strbuf_detach(&shown);
     h->json = json;
     h->dedup_ns = w->dedup_window_seconds * 1000000000u;
     pthread_mutex_lock(&webhook.lock);

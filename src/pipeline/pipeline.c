@@ -75,7 +75,7 @@ static handler *open_handler(const conf *c, const conf_handler *ch, render_kind 
     }
     case CONF_HANDLER_WEBHOOK:
         /* The handler only queues; its sender thread posts. */
-        return webhook_new(&ch->webhook, ch->format == CONF_FORMAT_JSON, why);
+        return webhook_new(&ch->webhook, ch->format == CONF_FORMAT_JSON, ch->label, why);
     }
     strbuf_puts(why, "unknown handler type");
     return NULL;
