@@ -72,6 +72,15 @@ static void suggest(const char *s, const char *const *names, size_t n, const cha
     }
 }
 
+/* "unknown key", with the closest name found by suggest, if any. */
+static void report_unknown(conf_ctx *x, const conf_node *k, const char *path, const char *best)
+{
+    if (best != NULL)
+        conf_errs_add(x->e, k->mark, path, "unknown key (did you mean '%s'?)", best);
+    else
+        conf_errs_add(x->e, k->mark, path, "unknown key");
+}
+
 static void unknown_key(conf_ctx *x, const conf_node *k, const char *path,
                         const char *const *extra, size_t nextra, bool webhook)
 {
@@ -81,10 +90,7 @@ static void unknown_key(conf_ctx *x, const conf_node *k, const char *path,
     suggest(k->text, extra, nextra, &best, &best_d);
     if (webhook)
         suggest(k->text, conf_webhook_keys, CONF_WEBHOOK_NKEYS, &best, &best_d);
-    if (best != NULL)
-        conf_errs_add(x->e, k->mark, path, "unknown key (did you mean '%s'?)", best);
-    else
-        conf_errs_add(x->e, k->mark, path, "unknown key");
+    report_unknown(x, k, path, best);
 }
 
 /* A list of non-empty logger names. An empty list is an error: "all" is
@@ -237,11 +243,7 @@ static void get_rotation(conf_ctx *x, conf_handler *h, const conf_node *v, const
             const char *best = NULL;
             size_t best_d = 3;
             suggest(name, rotation_keys, N(rotation_keys), &best, &best_d);
-            if (best != NULL)
-                conf_errs_add(x->e, p->key->mark, path, "unknown key (did you mean '%s'?)",
-                              best);
-            else
-                conf_errs_add(x->e, p->key->mark, path, "unknown key");
+            report_unknown(x, p->key, path, best);
         }
         strbuf_free(&sb);
     }
