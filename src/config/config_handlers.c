@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -196,9 +197,10 @@ static void not_built(conf_ctx *x, const conf_node *at, const char *key, const c
     conf_errs_add(x->e, at->mark, key, "%s is not built yet", what);
 }
 
+/* Value names are case-insensitive, as every choice of the language is. */
 static bool scalar_is(const conf_node *v, const char *s)
 {
-    return v->kind == CONF_NODE_SCALAR && !v->is_null && strcmp(v->text, s) == 0;
+    return v->kind == CONF_NODE_SCALAR && !v->is_null && strcasecmp(v->text, s) == 0;
 }
 
 /* "rotation:" of a file handler. Size rotation is built; the time and
