@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "util/tls.h"
 
@@ -89,6 +90,20 @@ START_TEST(threads_racing_to_make_the_key_share_one)
 }
 END_TEST
 
+/* A key left half made by a thread of another process (the parent, when
+ * fork came while one of its threads was making it) is made by the
+ * child itself, instead of being waited for forever. */
+START_TEST(key_half_made_by_a_parent_thread_is_made_in_the_child)
+{
+    static tls_key k = TLS_KEY_INIT(NULL);
+    atomic_store(&k.state, 1);
+    atomic_store(&k.maker, getpid() + 1); /* not this process */
+    int v;
+    ck_assert_int_eq(tls_key_set(&k, &v), 0);
+    ck_assert_ptr_eq(pthread_getspecific(k.key), &v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -96,6 +111,7 @@ int main(void)
     tcase_add_test(tc, value_is_released_when_its_thread_exits);
     tcase_add_test(tc, value_set_back_to_null_is_not_released);
     tcase_add_test(tc, threads_racing_to_make_the_key_share_one);
+    tcase_add_test(tc, key_half_made_by_a_parent_thread_is_made_in_the_child);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

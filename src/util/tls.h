@@ -10,6 +10,7 @@
 #define METALOG_TLS_H
 
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdatomic.h>
 
 #define TLS_FAST __attribute__((tls_model("initial-exec")))
@@ -23,6 +24,7 @@ typedef struct tls_key {
     void (*release)(void *);
     atomic_int state; /* 0: no key yet, 1: being made, 2: made, -1: none to be had */
     pthread_key_t key;
+    _Atomic pid_t maker; /* the process whose thread is making it (state 1) */
 } tls_key;
 
 #define TLS_KEY_INIT(release_fn) {.release = (release_fn)}
