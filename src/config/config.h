@@ -68,6 +68,15 @@ typedef enum conf_handler_type {
     CONF_HANDLER_WEBHOOK
 } conf_handler_type;
 
+/* rotation.every: a file's period, on clock boundaries. */
+typedef enum conf_every {
+    CONF_EVERY_NONE = 0,
+    CONF_EVERY_MINUTE,
+    CONF_EVERY_HOURLY,
+    CONF_EVERY_DAILY,  /* at midnight, or at every_at ("HH:MM") */
+    CONF_EVERY_WEEKLY  /* at midnight between Sunday and Monday */
+} conf_every;
+
 typedef enum conf_format {
     CONF_FORMAT_JSON = 0,
     CONF_FORMAT_TEXT,
@@ -105,6 +114,13 @@ typedef struct conf_handler {
     char *resolved;      /* absolute: path against the load's anchor */
     uint64_t size_mb;    /* rotation.size_mb; 0 never rotates */
     uint64_t backups;    /* rotation.backups */
+    conf_every every;    /* rotation.every */
+    unsigned every_at;   /* CONF_EVERY_DAILY: minutes after midnight ("HH:MM"; 0 for daily) */
+    bool every_at_set;   /* every was written "HH:MM" (--print writes it back so) */
+    bool utc;            /* rotation.utc: the clock of every and of dates in names; default true */
+    bool compress;       /* rotation.compress: gzip */
+    uint64_t max_age_days; /* rotation.max_age_days; 0: no limit */
+    uint64_t max_total_mb; /* rotation.max_total_mb; 0: no limit */
 
     /* console */
     conf_stream stream;
