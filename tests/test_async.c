@@ -6,6 +6,7 @@
 #include <check.h>
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include <metalog.h>
 
+#include "async/writer.h"
 #include "util/image.h"
 #include "testhelp.h"
 
@@ -258,6 +260,83 @@ START_TEST(a_thread_that_exits_loses_none_of_its_queued_records)
     ck_assert_int_eq(a.found, 8 * per_thread);
     ck_assert_int_eq(a.dups, 0);
     audit_free(&a);
+}
+END_TEST
+
+/* ---- A thread that finishes while the writer decides to free its ring ---- */
+
+#define FINISH_RECORDS 100
+
+static _Atomic(ring *) finish_ring; /* the finishing thread's ring */
+static sem_t finish_ready, finish_go;
+static atomic_bool finish_probed;
+
+/* The writer's probe (writer.h), on the writer thread, between its look at
+ * a ring's orphan flag and its look at the ring's ends: the finishing
+ * thread logs the rest of its records and exits right there. */
+static void finish_during_reap(ring *rg)
+{
+    if (rg != atomic_load(&finish_ring) || atomic_exchange(&finish_probed, true))
+        return;
+    sem_post(&finish_go);
+    /* Its ring becomes an orphan at its exit; a deadline rather than a
+     * hang should that never come (the count below then fails). */
+    for (int ms = 0; ms < 10000 && !atomic_load(&rg->orphan); ms++)
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+}
+
+static void *log_then_finish(void *arg)
+{
+    (void)arg;
+    metalog_info(NULL, "tick", ml_int("t", 0), ml_int("seq", 0));
+    atomic_store(&finish_ring, ring_mine);
+    sem_post(&finish_ready);
+    sem_wait(&finish_go);
+    for (long i = 1; i < FINISH_RECORDS; i++)
+        metalog_info(NULL, "tick", ml_int("t", 0), ml_int("seq", i));
+    return NULL;
+}
+
+static void *log_once(void *arg)
+{
+    (void)arg;
+    metalog_info(NULL, "tick", ml_int("t", 1), ml_int("seq", 0));
+    return NULL;
+}
+
+START_TEST(a_thread_that_exits_while_the_writer_frees_rings_loses_nothing)
+{
+    init_async("async_queue_size: 1024\n");
+    ck_assert_int_eq(sem_init(&finish_ready, 0, 0), 0);
+    ck_assert_int_eq(sem_init(&finish_go, 0, 0), 0);
+    pthread_t finisher, other;
+    ck_assert_int_eq(pthread_create(&finisher, NULL, log_then_finish, NULL), 0);
+    sem_wait(&finish_ready);
+    /* A ring made after the finisher's: the writer never frees the ring
+     * at the list's head, which producers push onto. */
+    ck_assert_int_eq(pthread_create(&other, NULL, log_once, NULL), 0);
+    pthread_join(other, NULL);
+    /* The finisher's ring is empty, and its thread still lives. */
+    ck_assert_int_eq(metalog_flush(), 0);
+    atomic_store(&writer_reap_probe, finish_during_reap);
+    ck_assert_int_eq(metalog_flush(), 0);
+    atomic_store(&writer_reap_probe, NULL);
+    ck_assert(atomic_load(&finish_probed));
+    pthread_join(finisher, NULL);
+    ck_assert_int_eq(metalog_flush(), 0);
+    metalog_shutdown();
+
+    audit a;
+    audit_init(&a, 2, FINISH_RECORDS);
+    char *path = app_log();
+    audit_file(&a, path);
+    free(path);
+    ck_assert_int_eq(a.bad_lines, 0);
+    ck_assert_int_eq(a.dups, 0);
+    ck_assert_int_eq(a.found, FINISH_RECORDS + 1);
+    audit_free(&a);
+    sem_destroy(&finish_ready);
+    sem_destroy(&finish_go);
 }
 END_TEST
 
@@ -864,6 +943,7 @@ static Suite *async_suite(void)
     tcase_add_test(tc, block_policy_loses_nothing_with_8_threads_and_a_tiny_queue);
     tcase_add_test(tc, drop_policy_accounts_for_every_record);
     tcase_add_test(tc, a_thread_that_exits_loses_none_of_its_queued_records);
+    tcase_add_test(tc, a_thread_that_exits_while_the_writer_frees_rings_loses_nothing);
     tcase_add_test(tc, shutdown_writes_what_is_queued);
     tcase_add_test(tc, a_normal_exit_writes_what_is_queued);
     tcase_add_test(tc, a_forked_child_logs_and_the_parent_loses_nothing);

@@ -84,8 +84,24 @@ static inline size_t writer_drain(ring *rg, const pipeline **last)
     return n;
 }
 
+_Atomic(writer_probe_fn *) writer_reap_probe;
+
 /* Frees the rings of exited threads once they are empty. The list head is
- * left alone: producers push there concurrently. */
+ * left alone: producers push there concurrently.
+ *
+ * The orphan flag is looked at before the ring's ends, never after: the
+ * thread stores its last head before it marks the ring an orphan
+ * (release), so once the flag is seen (acquire) the head is final, and a
+ * ring found empty then stays empty. Looked at the other way round, a
+ * thread could fill its ring and exit between the two looks: the ring,
+ * seen empty and then orphan, was freed with its last records in it,
+ * neither written nor counted as dropped.
+ *
+ * Nor is a ring freed with drops it has not reported. A thread that
+ * decides to drop on a tail it read before this pass's drain gave room
+ * back may store the count after that drain's report_drops, and then
+ * exit: its ring is empty, and only the next pass's drain reports the
+ * drop. After the orphan flag, the count too is final. */
 static void writer_reap(void)
 {
     pthread_mutex_lock(&ring_list_lock);
@@ -95,8 +111,12 @@ static void writer_reap(void)
         return;
     }
     for (ring *r = prev->next; r != NULL; r = prev->next) {
-        bool empty = atomic_load(&r->head) == atomic_load(&r->tail);
-        if (atomic_load_explicit(&r->orphan, memory_order_acquire) && empty) {
+        bool orphan = atomic_load_explicit(&r->orphan, memory_order_acquire);
+        writer_probe_fn *probe = atomic_load_explicit(&writer_reap_probe, memory_order_acquire);
+        if (__builtin_expect(probe != NULL, 0))
+            probe(r);
+        if (orphan && atomic_load(&r->head) == atomic_load(&r->tail) &&
+            atomic_load_explicit(&r->dropped, memory_order_relaxed) == r->dropped_reported) {
             prev->next = r->next;
             atomic_fetch_add(&ring_dropped_retired, atomic_load(&r->dropped));
             munmap(r->buf, r->cap);
