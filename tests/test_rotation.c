@@ -430,6 +430,37 @@ START_TEST(a_plain_rotated_file_left_by_a_crash_is_compressed_at_start)
 }
 END_TEST
 
+START_TEST(a_forked_child_compresses_with_an_archive_thread_of_its_own)
+{
+    fileh_rotation rot = daily;
+    rot.compress = true;
+    /* The library's fork handlers come with its lifecycle (metalog_init
+     * and the rest), which every program links; so does this test. */
+    metalog_shutdown();
+    handler *h = open_rot(rot, 0);
+    put(h, DAY0 + 1, "parent day 1");
+    put(h, DAY0 + DAY + 1, "parent day 2"); /* the parent's archive thread runs */
+    pid_t kid = fork();
+    if (kid == 0) {
+        put(h, DAY0 + 2 * DAY + 1, "child day 3");
+        for (int i = 0; i < 5000 && fileh_archive_busy(); i++)
+            usleep(1000);
+        _exit(fileh_archive_busy() ? 1 : 0);
+    }
+    int st;
+    ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child's archive never ran");
+    handler_free(h);
+    archive_idle();
+    char *one = gunzip("app.log.2026-12-06.gz"), *two = gunzip("app.log.2026-12-07.gz");
+    ck_assert_str_eq(unstamped(one), "parent day 1\n");
+    ck_assert_str_eq(unstamped(two), "parent day 2\n");
+    free(one);
+    free(two);
+    ck_assert(!present("app.log.2026-12-07"));
+}
+END_TEST
+
 static void age(const char *name, int days)
 {
     char *p = th_path(dir, name);
@@ -610,6 +641,7 @@ static Suite *rotation_suite(void)
     tcase_add_test(tc, rotated_files_are_compressed_off_the_logging_thread);
     tcase_add_test(tc, size_rotation_compresses_and_shifts_gz_backups);
     tcase_add_test(tc, a_plain_rotated_file_left_by_a_crash_is_compressed_at_start);
+    tcase_add_test(tc, a_forked_child_compresses_with_an_archive_thread_of_its_own);
     tcase_add_test(tc, retention_by_count_deletes_the_oldest_left_by_earlier_runs);
     tcase_add_test(tc, retention_by_age_deletes_files_older_than_max_age_days);
     tcase_add_test(tc, retention_by_total_size_deletes_the_oldest_beyond_it);
