@@ -659,6 +659,26 @@ START_TEST(unbuffered_file_has_each_record_when_the_call_returns)
 }
 END_TEST
 
+START_TEST(a_line_a_killed_run_left_unfinished_is_ended_before_the_first_record)
+{
+    FILE *f = fopen(logpath, "w");
+    fputs("{\"event\":\"whole\"}\n{\"event\":\"cut sh", f);
+    fclose(f);
+    init_log("");
+    metalog_info(NULL, "next run");
+    metalog_shutdown();
+    ck_assert_uint_eq(th_count_lines(logpath), 3);
+    char *text = th_read(logpath, NULL);
+    const char *next = strstr(text, "cut sh\n{");
+    ck_assert_msg(next != NULL, "%s", text);
+    json_object *j = th_json_strict(next + 7, strlen(next + 7) - 1);
+    ck_assert_ptr_nonnull(j);
+    ck_assert_str_eq(th_jstr(j, "event"), "next run");
+    json_object_put(j);
+    free(text);
+}
+END_TEST
+
 START_TEST(buffered_records_reach_the_file_within_the_interval)
 {
     init_log("file_buffer_kb: 64\nflush_interval_ms: 20\n");
@@ -1313,6 +1333,7 @@ static Suite *file_suite(void)
     tcase_add_test(buf, buffered_records_wait_in_memory_until_flush);
     tcase_add_test(buf, buffered_record_at_flush_level_is_written_with_all_before_it);
     tcase_add_test(buf, unbuffered_file_has_each_record_when_the_call_returns);
+    tcase_add_test(buf, a_line_a_killed_run_left_unfinished_is_ended_before_the_first_record);
     tcase_add_test(buf, buffered_records_reach_the_file_within_the_interval);
     tcase_add_test(buf, buffered_records_are_written_at_exit);
     tcase_add_test(buf, buffered_records_are_written_before_a_reload_swaps_the_file);

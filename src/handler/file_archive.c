@@ -254,7 +254,8 @@ static int archive_list(const char *path, kept_file **out, size_t *n)
         closedir(dir);
     free(d);
     free(b);
-    qsort(v, len, sizeof *v, kept_cmp);
+    if (len > 1)
+        qsort(v, len, sizeof *v, kept_cmp);
     *out = v;
     *n = len;
     return rc;

@@ -6,6 +6,21 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Whether the file st describes, at path, ends without a newline. */
+static bool fileh_ends_unfinished(const char *path, const struct stat *st)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    char last = '\n';
+    struct stat now;
+    if (fd < 0)
+        return false;
+    if (fstat(fd, &now) == 0 && now.st_ino == st->st_ino && now.st_dev == st->st_dev &&
+        S_ISREG(now.st_mode) && pread(fd, &last, 1, st->st_size - 1) != 1)
+        last = '\n';
+    close(fd);
+    return last != '\n';
+}
+
 /* Opens f->path for appending, creating it when it is missing, but never
  * through a symbolic link: a link to an existing file is followed (an
  * operator's choice), a link to a missing one is refused, since creating
@@ -42,7 +57,11 @@ int fileh_open_fd(fileh *f)
         struct stat st;
         f->size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
         f->fd = fd;
-        f->torn = false; /* a line left unfinished stays with the old file */
+        /* A line left unfinished stays with the old file; one this file
+         * ends with (a process killed mid-write) is ended before our
+         * first record, which would otherwise continue it. */
+        f->torn = f->size > 0 && fileh_ends_unfinished(f->path, &st);
+        f->torn_end = (off_t)f->size;
         f->per_end = 0;  /* another file: its period is learned again */
         return 0;
     }
