@@ -144,6 +144,8 @@ for name in sorted(os.listdir(d)):
     # Size-only names: app.log.1 is the newest, so it is read last.
     files.append((0, label, -n if not label_re else n, name, gz))
 files.sort()
+if not files or files[-1][0] != 1:
+    problems.append(f"no {base}: the live file is missing")
 if "--gz" in opts:
     problems += [f"{f[3]}: rotated but not compressed" for f in files if f[0] == 0 and not f[4]]
 if "--plain" in opts:
@@ -202,8 +204,9 @@ for live, label, n, name, gz in files:
 if label_re and labels:
     stray = [ts for p, ts in live_labels if p != max(labels)]
     if stray:
-        (notes if "--late-ok" in opts else problems).append(f"{base}: {len(stray)} records before the last period "
-                        f"{max(labels)}, e.g. {stray[:3]}")
+        (notes if "--late-ok" in opts else problems).append(
+            f"{base}: {len(stray)} records before the last period {max(labels)}, "
+            f"e.g. {stray[:3]}")
 dup = [k for k, c in seen.items() if c > 1]
 missing = [(t, s) for t in range(threads) for s in range(count) if (t, s) not in seen]
 if dup:
@@ -249,35 +252,38 @@ scenario() {
     verdict "$name" $?
 }
 
+# The fake clocks start hours before the boundaries they are to cross: at
+# 100000x, 30 ms of a slow program start are 50 fake minutes.
+#
 # 1. Three midnights at 100000x: a record every 600 fake seconds from
-# 23:50, about 3.1 days. The environment's time zone is 5:30 from UTC, so
+# 21:00, about 3.1 days. The environment's time zone is 5:30 from UTC, so
 # a rotation on local midnight would show.
 export TZ=XST-5:30
 for async in false true; do
     scenario "three_days_of_daily_rotation_keep_every_record_once (async_logging: $async)" \
-        'size_mb: 0, every: daily, backups: 1000' $async "$(fake $((base - 600)) 100000)" \
+        'size_mb: 0, every: daily, backups: 1000' $async "$(fake $((base - 10800)) 100000)" \
         450 600000000 43 -- daily 1 1 450 --min-periods 4 --plain --no-pieces
 done
 # utc: false: days are local (XST, 5:30 ahead of UTC).
 scenario "daily_rotation_with_utc_false_follows_local_midnight" \
     'size_mb: 0, every: daily, utc: false, backups: 1000' false \
-    "$(fake $((base - 19800 - 600)) 100000)" \
+    "$(fake $((base - 19800 - 10800)) 100000)" \
     450 600000000 43 -- daily 0 1 450 --min-periods 4 --plain --no-pieces
 export TZ=UTC
 
 # 2. The other periods: each run crosses at least two boundaries.
 scenario "hourly_files_are_named_by_the_hour_of_their_records" \
     'size_mb: 0, every: hourly, backups: 1000' false "$(fake $((base - 600)) 100000)" \
-    200 30000000 43 -- hourly 1 1 200 --min-periods 3 --no-pieces
+    300 30000000 43 -- hourly 1 1 300 --min-periods 3 --no-pieces
 scenario "minute_files_are_named_by_the_minute_of_their_records" \
     'size_mb: 0, every: minute, backups: 1000' false "$(fake $((base - 45)) 1000)" \
     200 1000000 43 -- minute 1 1 200 --min-periods 3 --no-pieces
 # "06:30": a period runs from 06:30 to 06:30 and is named by the day it
-# starts, so the records of 06:20 on day D+1 are in app.log.D.
+# starts, so the records of 03:30 to 06:30 on day D+1 are in app.log.D.
 scenario "daily_at_hh_mm_files_are_named_by_the_day_their_period_starts" \
-    'size_mb: 0, every: "06:30", backups: 1000' false "$(fake $((base + 23400 - 600)) 100000)" \
-    300 400000000 43 -- 06:30 1 1 300 --min-periods 3 --no-pieces
-# weekly: named by the Monday; from 23:50 on a Sunday through two weeks.
+    'size_mb: 0, every: "06:30", backups: 1000' false "$(fake $((base + 12600)) 100000)" \
+    400 400000000 43 -- 06:30 1 1 400 --min-periods 3 --no-pieces
+# weekly: named by the Monday; from 23:50 on a Sunday through 18 days.
 monday=$((base + ((7 - (base / DAY + 3) % 7) % 7) * DAY))
 scenario "weekly_files_are_named_by_their_monday" \
     'size_mb: 0, every: weekly, backups: 1000' false "$(fake $((monday - 600)) 1000000)" \
@@ -293,10 +299,10 @@ scenario "size_and_time_pieces_are_numbered_in_order" \
 # compression thread), every rotated file is a whole .gz, no plain rotated
 # file and no temporary file is left, and the records are there once.
 scenario "gzip_rotated_files_are_whole_gz_streams_when_the_program_exits" \
-    'size_mb: 0, every: daily, compress: gzip, backups: 1000' false "$(fake $((base - 600)) 100000)" \
+    'size_mb: 0, every: daily, compress: gzip, backups: 1000' false "$(fake $((base - 10800)) 100000)" \
     450 600000000 2000 -- daily 1 1 450 --min-periods 4 --gz --no-pieces
 scenario "gzip_rotated_files_are_whole_gz_streams_when_the_program_exits (async_logging: true)" \
-    'size_mb: 0, every: daily, compress: gzip, backups: 1000' true "$(fake $((base - 600)) 100000)" \
+    'size_mb: 0, every: daily, compress: gzip, backups: 1000' true "$(fake $((base - 10800)) 100000)" \
     450 600000000 2000 -- daily 1 1 450 --min-periods 4 --gz --no-pieces
 scenario "gzip_size_rotation_keeps_numbered_gz_files_newest_first" \
     'size_mb: 1, compress: gzip, backups: 1000' false "$(fake $base)" \
@@ -344,7 +350,7 @@ fi
 # later with a retention limit.
 setup retention_run1 'size_mb: 0, every: daily, backups: 1000'
 run1=$w
-run "$(fake $((base - 600)) 100000)" 1 450 600000000 0 43
+run "$(fake $((base - 10800)) 100000)" 1 450 600000000 0 43
 rc=$?
 if [ $rc -ne 0 ]; then
     bad "retention_across_two_runs: run 1: $(why $rc)"
