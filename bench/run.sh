@@ -25,7 +25,7 @@ CXX=${CXX:-g++}
 cflags=${BENCH_CFLAGS:--O2 -g}
 pkgs() { pkg-config "$@" 2>/dev/null || true; }
 YAML_LIBS=${YAML_LIBS:-$(pkgs --libs yaml-0.1)}
-CURL_LIBS=${CURL_LIBS:-$(pkgs --libs libcurl)}
+CURL_LIBS=${CURL_LIBS:-$(pkgs --libs libcurl) $(pkgs --libs zlib)}
 JSONC_CFLAGS=${JSONC_CFLAGS:-$(pkgs --cflags json-c)}
 JSONC_LIBS=${JSONC_LIBS:-$(pkgs --libs json-c)}
 

@@ -1186,7 +1186,7 @@ static void *hold_lock(void *arg)
 static handler *buffered_handler(void)
 {
     strbuf err = {0};
-    handler *h = fileh_open(logpath, 0640, 0, 0, 4096, METALOG_CRITICAL, &err);
+    handler *h = fileh_open(logpath, 0640, NULL, 4096, METALOG_CRITICAL, &err);
     ck_assert_msg(h != NULL, "%s", err.data ? err.data : "");
     ck_assert_int_eq(handler_write(h, "{\"event\":\"one\"}\n", 16), HANDLER_KEPT);
     ck_assert_int_eq(handler_write(h, "{\"event\":\"two\"}\n", 16), HANDLER_KEPT);

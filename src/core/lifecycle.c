@@ -19,10 +19,15 @@
 #include "async/flusher.h"
 #include "pipeline/pipeline.h"
 #include "handler/handler.h"
+#include "handler/file_archive.h"
 #include "handler/handler_webhook.h"
 #include "config/config.h"
 #include "util/diag.h"
 #include "util/error.h"
+
+/* How long metalog_shutdown waits for compressions in progress: a 100 MB
+ * log compresses in about 2 s here. */
+#define LIFECYCLE_ARCHIVE_TIMEOUT_NS (5 * 1000000000ull)
 
 static atomic_uint_fast64_t reloads;
 static atomic_uint_fast64_t reload_failures;
@@ -32,7 +37,8 @@ static atomic_uint_fast64_t reload_failures;
  * The library's lock order, outermost first: lifecycle (init, reload and
  * shutdown run one at a time), install (one pipeline swap and retirement
  * at a time), the logger registry, the async writer's pass, every
- * handler's lock, the current pipeline's processor locks. Before fork
+ * handler's lock, the current pipeline's processor locks, the archive
+ * thread's queue (file_archive.h). Before fork
  * they are all taken in that order, so that the child starts with none
  * held by a thread it does not have; this is the library's only
  * pthread_atfork. */
@@ -55,10 +61,12 @@ static void fork_prepare(void)
     async_fork_prepare();
     handler_locks_acquire();
     pipeline_fork_prepare();
+    fileh_archive_fork_prepare();
 }
 
 static void fork_parent(void)
 {
+    fileh_archive_fork_parent();
     pipeline_fork_parent();
     handler_locks_release(false);
     async_fork_parent();
@@ -71,6 +79,7 @@ static void fork_parent(void)
  * reset before any lock is let go. */
 static void fork_child(void)
 {
+    fileh_archive_fork_child();
     pipeline_fork_child();
     handler_locks_release(true);
     pipeline_slots_fork_child();
@@ -349,6 +358,9 @@ void metalog_shutdown(void)
     async_stop(); /* every queue is empty: the install flushed them */
     flusher_stop(); /* and so is every buffer */
     webhook_shutdown(); /* queued alerts, within their deadline */
+    /* Rotated files still being compressed: done, or left plain for
+     * the next start to compress, within the same kind of bound. */
+    fileh_archive_stop(LIFECYCLE_ARCHIVE_TIMEOUT_NS);
     free(config_path);
     config_path = NULL;
     free(config_anchor);

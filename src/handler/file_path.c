@@ -43,6 +43,7 @@ int fileh_open_fd(fileh *f)
         f->size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
         f->fd = fd;
         f->torn = false; /* a line left unfinished stays with the old file */
+        f->per_end = 0;  /* another file: its period is learned again */
         return 0;
     }
     errno = EEXIST;
@@ -54,20 +55,6 @@ bool fileh_same_file(int fd, const char *path)
     struct stat a, b;
     return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
            a.st_ino == b.st_ino;
-}
-
-/* Open file description locks: unlike classic fcntl locks they also
- * exclude each other within one process, which matters during a reload,
- * when the old and the new pipeline each hold the same file open. They
- * conflict with classic fcntl locks too, so other tools' locks are seen. */
-int fileh_lock_fd(int fd, short type)
-{
-    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_pid = 0};
-    int rc;
-    while ((rc = fcntl(fd, type == F_UNLCK ? F_OFD_SETLK : F_OFD_SETLKW, &fl)) != 0 &&
-           errno == EINTR)
-        ;
-    return rc;
 }
 
 /* Replaces f->fd with a new descriptor for f->path, locked. */
@@ -127,7 +114,7 @@ int fileh_check_path(fileh *f)
     }
     /* A rotating file checks its path under its lock before every write
      * (fileh_prepare), so it loses nothing in the window. */
-    if (deleted && f->max_bytes == 0)
+    if (deleted && !f->rotates)
         f->lost_window += window;
     int old = f->fd;
     if (fileh_open_fd(f) != 0) {

@@ -13,12 +13,19 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "handler/file_archive.h"
+#include "handler/file_lock.h"
+#include "handler/file_period.h"
 #include "handler/handler.h"
 
 /* A log file with size rotation:
  *   app.log -> app.log.1 -> ... -> app.log.N, the oldest dropped.
  * A file rotates before a write would take it past max_bytes, so no file
- * ever exceeds the limit unless a single record does.
+ * ever exceeds the limit unless a single record does. With time rotation
+ * (clock.every) the file also rotates when a record's timestamp passes
+ * the end of the file's period, and rotated files are named by period
+ * (file_names.h); the archive thread compresses them and applies
+ * retention (file_archive.h).
  *
  * Several processes (and, during a reload, two pipelines of one process)
  * may share a rotating file. Each write then happens under a lock on it,
@@ -30,7 +37,12 @@
  * writes, whole whoever else appends.
  *
  * The file handler in parts, each calling only those listed before it:
- *   file_path.c    this state; opening the path, following it, locking
+ *   file_lock.c    the lock every writer of the file shares
+ *   file_period.c  the periods of time rotation and their labels
+ *   file_names.c   recognising a log's rotated files
+ *   file_gzip.c    gzip with zlib
+ *   file_archive.c compressing rotated files and retention, on a thread
+ *   file_path.c    this state; opening the path, following it
  *   file_emit.c    appending whole records, never leaving a torn line
  *   file_rotate.c  rotating under the file's lock, then appending
  *   file_write.c   one write or the buffer, and counting lost records
@@ -39,8 +51,10 @@ typedef struct fileh {
     handler base;
     char *path;
     mode_t mode;
-    uint64_t max_bytes;
-    unsigned backups;
+    uint64_t max_bytes; /* 0: no size trigger */
+    fileh_clock clock;  /* the time trigger; every CONF_EVERY_NONE: none */
+    fileh_keep keep;    /* what becomes of rotated files */
+    bool rotates;       /* either trigger: writes go through file_rotate.c */
     pthread_mutex_t lock; /* the one lock a log call takes: around the write */
     int fd;
     uint64_t size; /* bytes in the file as we last knew it */
@@ -64,6 +78,16 @@ typedef struct fileh {
     bool last_ok;       /* the last write reached the file whole */
     bool created_now;   /* the last fileh_open_fd created the file */
     bool dangling;      /* ... or found a symbolic link to a missing file */
+    /* Time rotation: the period of the records in the file (per_end 0:
+     * not known yet, learned from its last record), of those in the
+     * buffer (all of one period: a write never mixes two), and the last
+     * period computed, so that the boundary is computed once per period. */
+    time_t per_start, per_end;
+    time_t buf_t;
+    time_t buf_start, buf_end;
+    time_t known_start, known_end;
+    time_t piece_of;          /* the period whose next piece index ... */
+    unsigned long piece_next; /* ... this is (app.log.<label>.<n>) */
 } fileh;
 
 /* Opens f->path into f->fd and reads its size; -1 with errno set (and
@@ -72,10 +96,6 @@ int fileh_open_fd(fileh *f);
 
 /* Whether fd is the file path names now. */
 bool fileh_same_file(int fd, const char *path);
-
-/* Takes (F_WRLCK, waiting) or lets go (F_UNLCK) the lock on the file that
- * several processes writing to it share. */
-int fileh_lock_fd(int fd, short type);
 
 /* Replaces f->fd with a new descriptor for f->path, locked; -1 (errno
  * set) keeps the old one. */

@@ -11,7 +11,7 @@
  * rules. The records that did not reach the file are added to f->lost,
  * and so are those found lost with a deleted file (the write then fails,
  * errno ENOENT, so that the loss is reported). f->lock held. */
-int fileh_write_now(fileh *f, const char *buf, size_t len, size_t nrec)
+int fileh_write_now(fileh *f, const char *buf, size_t len, size_t nrec, time_t t)
 {
     if (fileh_check_path(f) != 0) {
         int saved = errno;
@@ -21,12 +21,12 @@ int fileh_write_now(fileh *f, const char *buf, size_t len, size_t nrec)
         errno = saved;
         return HANDLER_FAILED;
     }
-    size_t done = f->max_bytes > 0 ? fileh_emit_rotating(f, buf, len) : fileh_emit(f, buf, len);
+    size_t done = f->rotates ? fileh_emit_rotating(f, buf, len, t) : fileh_emit(f, buf, len);
     int saved = errno;
     size_t lost = done < len ? fileh_count_records(buf + done, len - done) : 0;
     int rc = done < len ? HANDLER_FAILED : HANDLER_WRITTEN;
     f->last_ok = rc == HANDLER_WRITTEN;
-    if (f->max_bytes == 0)
+    if (!f->rotates)
         f->size += done;
     f->since_check += nrec - lost;
     f->lost += lost;
@@ -59,28 +59,46 @@ int fileh_drain(fileh *f)
 {
     if (f->buf_len == 0)
         return HANDLER_KEPT; /* nothing went out, nothing was learned */
-    int rc = fileh_write_now(f, f->buf, f->buf_len, f->buf_records);
+    int rc = fileh_write_now(f, f->buf, f->buf_len, f->buf_records, f->buf_t);
     f->buf_len = 0;
     f->buf_records = 0;
     return rc;
 }
 
-/* Appends a whole record to the buffer, draining first when it would not
- * fit, or writes it at once when it is larger than the buffer. f->lock held. */
-int fileh_put(fileh *f, const char *buf, size_t len)
+bool fileh_buffer_takes(fileh *f, time_t t)
+{
+    return f->clock.every == CONF_EVERY_NONE || f->buf_len == 0 ||
+           (t >= f->buf_start && t < f->buf_end);
+}
+
+void fileh_buffer_begin(fileh *f, time_t t)
+{
+    f->buf_t = t;
+    if (f->clock.every != CONF_EVERY_NONE)
+        fileh_period_of(f, t, &f->buf_start, &f->buf_end);
+}
+
+/* Appends a whole record (of time t) to the buffer, draining first when
+ * it would not fit, or writes it at once when it is larger than the
+ * buffer. f->lock held. */
+int fileh_put(fileh *f, const char *buf, size_t len, time_t t)
 {
     if (f->buf_cap == 0)
-        return fileh_write_now(f, buf, len, 1);
+        return fileh_write_now(f, buf, len, 1, t);
     int rc = HANDLER_KEPT;
     /* The limit is still checked record by record: what is buffered goes
      * out before a record that would take the file past it, so that
-     * record is the first of the next file. */
+     * record is the first of the next file; and so does it before a
+     * record of another period. */
     if (f->buf_len + len > f->buf_cap ||
-        (f->max_bytes > 0 && f->size + f->buf_len + len > f->max_bytes))
+        (f->max_bytes > 0 && f->size + f->buf_len + len > f->max_bytes) ||
+        !fileh_buffer_takes(f, t))
         rc = fileh_drain(f);
     if (len >= f->buf_cap) {
-        rc = handler_outcome(rc, fileh_write_now(f, buf, len, 1));
+        rc = handler_outcome(rc, fileh_write_now(f, buf, len, 1, t));
     } else {
+        if (f->buf_len == 0)
+            fileh_buffer_begin(f, t);
         memcpy(f->buf + f->buf_len, buf, len);
         f->buf_len += len;
         f->buf_records++;

@@ -92,14 +92,29 @@ struct handler {
     bool failing;
 };
 
+/* How a file rotates and what becomes of its rotated files: the
+ * configuration's rotation block, in bytes and seconds. */
+typedef struct fileh_rotation {
+    uint64_t max_bytes;       /* size trigger; 0: none */
+    conf_every every;         /* time trigger; CONF_EVERY_NONE: none */
+    unsigned every_at;        /* daily: minutes after midnight */
+    bool utc;                 /* the clock of every and of the names' dates */
+    unsigned backups;         /* rotated files kept at most */
+    bool compress;            /* gzip rotated files, off the logging threads */
+    uint64_t max_age_s;       /* 0: no limit */
+    uint64_t max_total_bytes; /* 0: no limit */
+} fileh_rotation;
+
 /* Opens path for appending (O_APPEND, created with mode & ~umask). The
- * parent directory must exist. max_bytes 0 never rotates. buffer > 0
- * collects whole records up to that many bytes and writes them with one
- * write at flush (never splitting a record); a record at flush_level or
- * above is written at once, with every record buffered before it. On
- * failure returns NULL and appends "cannot open ...: reason" to err. */
-handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes,
-                    unsigned backups, size_t buffer, int flush_level, strbuf *err);
+ * parent directory must exist. rot NULL (or with neither trigger) never
+ * rotates; a rotating file's rotated files are scanned for retention at
+ * once, by the archive thread. buffer > 0 collects whole records up to
+ * that many bytes and writes them with one write at flush (never
+ * splitting a record); a record at flush_level or above is written at
+ * once, with every record buffered before it. On failure returns NULL
+ * and appends "cannot open ...: reason" to err. */
+handler *fileh_open(const char *path, mode_t mode, const fileh_rotation *rot, size_t buffer,
+                    int flush_level, strbuf *err);
 
 /* Writes to an already open descriptor (1 or 2); never closes it. */
 handler *consoleh_new(int fd);

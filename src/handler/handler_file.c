@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "handler/file_emit.h"
@@ -39,13 +40,17 @@ static int fileh_render_commit(handler *h, const record *r, size_t start)
     }
     size_t len = f->render.len - start;
     int rc = HANDLER_KEPT;
+    time_t t = r->ts.tv_sec;
     if (start > 0 &&
-        (start + len > f->buf_cap || (f->max_bytes > 0 && f->size + start + len > f->max_bytes))) {
-        rc = fileh_write_now(f, f->buf, start, f->buf_records);
+        (start + len > f->buf_cap || (f->max_bytes > 0 && f->size + start + len > f->max_bytes) ||
+         !fileh_buffer_takes(f, t))) {
+        rc = fileh_write_now(f, f->buf, start, f->buf_records, f->buf_t);
         memmove(f->buf, f->buf + start, len);
         start = 0;
         f->buf_records = 0;
     }
+    if (start == 0)
+        fileh_buffer_begin(f, t);
     f->buf_len = start + len;
     f->buf_records++;
     if (f->buf_len >= f->buf_cap || r->level >= f->flush_level)
@@ -58,7 +63,7 @@ static int fileh_write(handler *h, const char *buf, size_t len)
 {
     fileh *f = (fileh *)h;
     pthread_mutex_lock(&f->lock);
-    int rc = fileh_done(f, fileh_put(f, buf, len));
+    int rc = fileh_done(f, fileh_put(f, buf, len, time(NULL)));
     int saved = errno;
     pthread_mutex_unlock(&f->lock);
     errno = saved;
@@ -70,7 +75,7 @@ static int fileh_write(handler *h, const char *buf, size_t len)
 static int fileh_write_held(handler *h, const record *r, const char *buf, size_t len)
 {
     fileh *f = (fileh *)h;
-    int rc = fileh_put(f, buf, len);
+    int rc = fileh_put(f, buf, len, r->ts.tv_sec);
     if (r->level >= f->flush_level)
         rc = handler_outcome(rc, fileh_drain(f));
     return fileh_done(f, rc);
@@ -203,8 +208,23 @@ static void fileh_describe_open_error(const char *path, int err, strbuf *out)
     }
 }
 
-handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes, unsigned backups,
-                    size_t buffer, int flush_level, strbuf *err)
+/* The rotation settings, in the form the parts of the handler use. */
+static void fileh_set_rotation(fileh *f, const fileh_rotation *rot)
+{
+    if (rot == NULL)
+        return;
+    f->max_bytes = rot->max_bytes;
+    f->clock = (fileh_clock){rot->every, rot->every_at, rot->utc};
+    f->keep = (fileh_keep){.backups = rot->backups,
+                           .compress = rot->compress,
+                           .shifted = rot->every == CONF_EVERY_NONE,
+                           .max_age_s = rot->max_age_s,
+                           .max_total_bytes = rot->max_total_bytes};
+    f->rotates = f->max_bytes > 0 || f->clock.every != CONF_EVERY_NONE;
+}
+
+handler *fileh_open(const char *path, mode_t mode, const fileh_rotation *rot, size_t buffer,
+                    int flush_level, strbuf *err)
 {
     fileh *f = calloc(1, sizeof *f);
     if (f == NULL || (f->path = strdup(path)) == NULL) {
@@ -213,8 +233,7 @@ handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes, unsigned 
         return NULL;
     }
     f->mode = mode;
-    f->max_bytes = max_bytes;
-    f->backups = backups;
+    fileh_set_rotation(f, rot);
     f->flush_level = flush_level;
     f->fd = -1;
     char *copy = strdup(path);
@@ -252,5 +271,9 @@ handler *fileh_open(const char *path, mode_t mode, uint64_t max_bytes, unsigned 
         snprintf(f->base.name, cap, "file %s", path);
     pthread_mutex_init(&f->lock, NULL);
     handler_lock_register(&f->lock, fileh_forget, f);
+    /* Rotated files left by earlier runs and other settings: retention
+     * applies to them too, and a compression a crash cut short is done. */
+    if (f->rotates)
+        fileh_archive_queue(f->path, NULL, &f->keep);
     return &f->base;
 }

@@ -61,8 +61,15 @@ static handler *open_handler(const conf *c, const conf_handler *ch, render_kind 
          * long it waits. */
         size_t buffer = c->async_logging ? PIPELINE_FILE_BUFFER : c->file_buffer_kb * 1024;
         int flush_level = c->async_logging ? INT_MAX : c->flush_level;
-        return fileh_open(ch->resolved, c->file_mode, ch->size_mb * 1024 * 1024,
-                          (unsigned)ch->backups, buffer, flush_level, why);
+        fileh_rotation rot = {.max_bytes = ch->size_mb * 1024 * 1024,
+                              .every = ch->every,
+                              .every_at = ch->every_at,
+                              .utc = ch->utc,
+                              .backups = (unsigned)ch->backups,
+                              .compress = ch->compress,
+                              .max_age_s = ch->max_age_days * 86400,
+                              .max_total_bytes = ch->max_total_mb * 1024 * 1024};
+        return fileh_open(ch->resolved, c->file_mode, &rot, buffer, flush_level, why);
     }
     case CONF_HANDLER_CONSOLE: {
         int fd = ch->stream == CONF_STREAM_STDERR ? STDERR_FILENO : STDOUT_FILENO;
