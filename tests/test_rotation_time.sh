@@ -18,8 +18,12 @@
 set -u
 : "${top_builddir:?}" "${top_srcdir:?}"
 PYTHON3=${PYTHON3:-/usr/bin/python3}
-if ! command -v faketime > /dev/null; then
-    echo "faketime is not installed (apt-get install faketime): skipping the time rotation tests"
+# libfaketime itself, not the faketime command: the command forks, so a
+# timeout or a kill -9 would reach it and not the program.
+FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 /usr/local/lib/faketime/libfaketime.so.1 \
+    /usr/lib/faketime/libfaketime.so.1 2> /dev/null | head -n 1)
+if [ -z "$FAKETIME_LIB" ]; then
+    echo "libfaketime is not installed (apt-get install faketime): skipping the time rotation tests"
     exit 77
 fi
 seqlog="$top_builddir/tests/seqlog"
@@ -28,6 +32,7 @@ export GZ_READ
 # Timeouts and the async writer's waits stay on the real clock; stat
 # reports real modification times.
 export FAKETIME_DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1
+preload="$FAKETIME_LIB${LD_PRELOAD:+:$LD_PRELOAD}"
 pass=0
 fail=0
 ok() { echo "ok: $*"; pass=$((pass + 1)); }
@@ -39,7 +44,7 @@ DAY=86400
 # The next real UTC midnight: every fake clock is placed around it.
 base=$((($(date +%s) / DAY + 1) * DAY))
 
-# fake EPOCH [SPEED]: a faketime spec whose clock reads EPOCH now and runs
+# fake EPOCH [SPEED]: a FAKETIME spec whose clock reads EPOCH now and runs
 # SPEED times as fast. An offset, not "@", so that processes started with
 # the same spec share one clock.
 fake() {
@@ -71,7 +76,8 @@ Y
 run() {
     local spec=$1
     shift
-    timeout 60 faketime -f "$spec" "$seqlog" "$w/metalog.yaml" "$@" > "$w/out" 2> "$w/err"
+    timeout 60 env LD_PRELOAD="$preload" FAKETIME="$spec" \
+        "$seqlog" "$w/metalog.yaml" "$@" > "$w/out" 2> "$w/err"
 }
 
 # why: seqlog's exit and its first error line, for a FAIL message.
@@ -90,6 +96,8 @@ why() { echo "seqlog exited $1: $(head -n 3 "$w/err" | cut -c 1-200 | sed "s|$w/
 #                    counted, not failed (another process rotated the file
 #                    between their timestamp and their write)
 #   --others-ok      files of other names are listed, not failed
+#   --torn-ok        a torn line in the live file is listed, not failed
+#                    (kill -9 can end a write at a page boundary)
 check() {
     "$PYTHON3" - "$w/logs" app.log "$@" << 'PY'
 import datetime, json, os, re, subprocess, sys
@@ -175,15 +183,16 @@ for live, label, n, name, gz in files:
         problems.append(f"{name}: {len(data)} bytes, more than {opt('--max-bytes')}")
     if b"\0" in data:
         problems.append(f"{name}: NUL bytes (a hole)")
+    torn = notes if live and "--torn-ok" in opts else problems
     if data and not data.endswith(b"\n"):
-        problems.append(f"{name}: ends inside a line")
+        torn.append(f"{name}: ends inside a line")
     wrong = []
     lines = data.split(b"\n")[:-1]
     for i, line in enumerate(lines, 1):
         try:
             rec = json.loads(line)
         except ValueError:
-            problems.append(f"{name}:{i}: not JSON: {line[:100]!r}")
+            torn.append(f"{name}:{i}: not JSON: {line[:100]!r}")
             continue
         p = period(rec["timestamp"])
         labels.add(p)
@@ -312,7 +321,8 @@ scenario "gzip_size_rotation_keeps_numbered_gz_files_newest_first" \
 # name, and the next run compresses what the killed one left plain.
 name=killed_mid_compression_leaves_no_truncated_gz_and_next_start_compresses
 setup $name 'size_mb: 1, compress: gzip, backups: 1000'
-faketime -f "$(fake $base)" "$seqlog" "$w/metalog.yaml" 1 40000 0 0 2000 > "$w/out" 2> "$w/err" &
+env LD_PRELOAD="$preload" FAKETIME="$(fake $base)" "$seqlog" "$w/metalog.yaml" 1 40000 0 0 2000 \
+    > "$w/out" 2> "$w/err" &
 pid=$!
 for _ in $(seq 400); do
     [ "$(ls "$w/logs" | wc -l)" -ge 8 ] && break
@@ -339,8 +349,11 @@ else
         bad "$name: $(why $rc)"
     else
         # The killed run's records are not all there (it was killed), so
-        # no count: every file whole, every rotated one compressed.
-        check none 1 0 0 --gz --others-ok > "$w/check"
+        # no count: every file whole, every rotated one compressed. The
+        # kernel may have ended the killed run's last write early (kill -9
+        # stops a write at a page boundary), and the next run's first
+        # record then follows the torn one on its line.
+        check none 1 0 0 --gz --others-ok --torn-ok > "$w/check"
         verdict "$name (left by the kill: $left)" $?
     fi
 fi
@@ -423,9 +436,11 @@ name=two_processes_rotate_one_file_once_per_period
 setup $name 'size_mb: 0, every: daily, backups: 1000'
 now=$(date +%s)
 spec=$(fake $(((now / DAY + 1) * DAY - 3)))
-timeout 60 faketime -f "$spec" "$seqlog" "$w/metalog.yaml" 1 300 20000 0 > "$w/out" 2> "$w/err" &
+timeout 60 env LD_PRELOAD="$preload" FAKETIME="$spec" "$seqlog" "$w/metalog.yaml" 1 300 20000 0 \
+    > "$w/out" 2> "$w/err" &
 pid0=$!
-timeout 60 faketime -f "$spec" "$seqlog" "$w/metalog.yaml" 1 300 20000 1 > "$w/out1" 2> "$w/err1" &
+timeout 60 env LD_PRELOAD="$preload" FAKETIME="$spec" "$seqlog" "$w/metalog.yaml" 1 300 20000 1 \
+    > "$w/out1" 2> "$w/err1" &
 pid1=$!
 wait $pid0
 rc0=$?
