@@ -230,6 +230,21 @@ const bench_case bench_metalog_async = {
     "  - {name: hedged, type: file, path: %1$s/hedged.log, match: {hedged: true}}\n"               \
     "  - {name: debug, type: file, path: %1$s/debug.log, max_level: DEBUG}\n"
 
+/* Rotation: the file rotates at 1 GiB (never within a run), so both
+ * cases measure what the triggers cost a record that does not rotate:
+ * size alone (the file lock and a size check per write, as today's
+ * default rotation_size_mb) against size, daily, gzip and retention
+ * (the same lock, one more comparison of the record's time). */
+#define LANG_ROTATE_SIZE                                                                           \
+    "handlers:\n"                                                                                  \
+    "  - {name: all, type: file, path: %1$s/metalog.log,\n"                                        \
+    "     rotation: {size_mb: 1024, backups: 5}}\n"
+#define LANG_ROTATE_DAILY                                                                          \
+    "handlers:\n"                                                                                  \
+    "  - {name: all, type: file, path: %1$s/metalog.log,\n"                                        \
+    "     rotation: {size_mb: 1024, every: daily, compress: gzip, backups: 7,\n"                   \
+    "                max_age_days: 30, max_total_mb: 4096}}\n"
+
 static long lang_total; /* threads x records of the run, for lang_output */
 
 static int lang_start(const char *dir, int threads, long records, int async, const char *body)
@@ -272,6 +287,30 @@ static int handlers_sync_start(const char *dir, int shape, int threads, long rec
 {
     (void)shape;
     return lang_start(dir, threads, records, 0, LANG_5HANDLERS);
+}
+
+static int size_async_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return lang_start(dir, threads, records, 1, LANG_ROTATE_SIZE);
+}
+
+static int size_sync_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return lang_start(dir, threads, records, 0, LANG_ROTATE_SIZE);
+}
+
+static int daily_async_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return lang_start(dir, threads, records, 1, LANG_ROTATE_DAILY);
+}
+
+static int daily_sync_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return lang_start(dir, threads, records, 0, LANG_ROTATE_DAILY);
 }
 
 /* Lines in dir/name; 0 when it does not exist (a handler may open its
@@ -341,6 +380,18 @@ const bench_case bench_lang_cases[BENCH_NLANG] = {
     LANG_CASE("metalog-5handlers-sync", "lang-sync",
               "as metalog-sync with the five handlers of metalog-5handlers-async",
               handlers_sync_start, handlers_output, 0),
+    LANG_CASE("metalog-size-async", "lang-async",
+              "as metalog-async with size rotation (size_mb 1024, backups 5; no rotation "
+              "within the run): the file lock and the size check per write",
+              size_async_start, metalog_output, 0),
+    LANG_CASE("metalog-size-sync", "lang-sync", "as metalog-sync with the rotation of "
+              "metalog-size-async", size_sync_start, metalog_output, 0),
+    LANG_CASE("metalog-daily-async", "lang-async",
+              "as metalog-size-async with every daily, compress gzip, backups 7, "
+              "max_age_days 30, max_total_mb 4096: what the time trigger adds per record",
+              daily_async_start, metalog_output, 0),
+    LANG_CASE("metalog-daily-sync", "lang-sync", "as metalog-sync with the rotation of "
+              "metalog-daily-async", daily_sync_start, metalog_output, 0),
 };
 
 /* ---- The ceilings: pre-rendered lines, raw write() ----

@@ -89,10 +89,6 @@ static const struct {
     const char *yaml;
     int line;
 } unbuilt[] = {
-    {"  - {type: file, path: @D@/b.log, rotation: {every: daily}}\n", 2},
-    {"  - {type: file, path: @D@/b.log, rotation: {compress: gzip}}\n", 2},
-    {"  - {type: file, path: @D@/b.log, rotation: {max_age_days: 7}}\n", 2},
-    {"  - {type: file, path: @D@/b.log, rotation: {max_total_mb: 100}}\n", 2},
     {"  - type: syslog\n    address: udp://127.0.0.1:514\n", 2},
     {"  - type: otlp\n    endpoint: http://127.0.0.1:4318/v1/logs\n", 2},
     {"  - type: journald\n", 2},

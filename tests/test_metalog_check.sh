@@ -230,6 +230,11 @@ handlers:
     rotation:
       size_mb: 10
       backups: 5
+      every: none
+      utc: true
+      compress: none
+      max_age_days: 0
+      max_total_mb: 0
   - name: "console"
     type: console
     format: console

@@ -56,9 +56,6 @@ handler_same_file.yaml          the same file is a question of directories, aske
 handler_max_level_below_level.yaml  a schema cannot order two level names
 processor_redact_bad_regex.yaml whether a POSIX regex compiles is known only to regcomp
 handler_syslog_not_built.yaml   in the language, not built yet: metalog-check says so
-handler_rotation_every_not_built.yaml     in the language, not built yet: metalog-check says so
-handler_rotation_compress_not_built.yaml  in the language, not built yet: metalog-check says so
-handler_rotation_retention_not_built.yaml in the language, not built yet: metalog-check says so
 handler_otlp_not_built.yaml     in the language, not built yet: metalog-check says so
 handler_journald_not_built.yaml in the language, not built yet: metalog-check says so
 '

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/config_rotation.h"
 #include "config/config_webhook.h"
 
 #define HANDLERS "handlers"
@@ -39,8 +40,6 @@ static const char *const console_keys[] = {"stream", "colors"};
  * that they are not called unknown, and refused. */
 static const char *const later_keys[] = {"address", "facility", "app_name", "endpoint",
                                          "resource", "socket"};
-static const char *const rotation_keys[] = {"size_mb",  "backups",      "every", "utc",
-                                            "compress", "max_age_days", "max_total_mb"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -190,72 +189,17 @@ static void get_match(conf_ctx *x, conf_handler *h, const conf_node *v, const ch
     h->nmatch = n;
 }
 
-/* A value the language has but this build does not: refused plainly,
- * never taken silently. */
-static void not_built(conf_ctx *x, const conf_node *at, const char *key, const char *what)
-{
-    conf_errs_add(x->e, at->mark, key, "%s is not built yet", what);
-}
-
 /* Value names are case-insensitive, as every choice of the language is. */
 static bool scalar_is(const conf_node *v, const char *s)
 {
     return v->kind == CONF_NODE_SCALAR && !v->is_null && strcasecmp(v->text, s) == 0;
 }
 
-/* "rotation:" of a file handler. Size rotation is built; the time and
- * retention keys are accepted only at the values that mean "off". */
-static void get_rotation(conf_ctx *x, conf_handler *h, const conf_node *v, const char *key,
-                         unsigned *set)
-{
-    if (v->bad)
-        return;
-    if (v->kind != CONF_NODE_MAPPING) {
-        conf_got(x, v, key, "expected a mapping (size_mb, backups, ...)");
-        return;
-    }
-    for (size_t i = 0; i < v->npairs; i++) {
-        const conf_pair *p = &v->pairs[i];
-        if (!conf_key_ok(x, p->key, key))
-            continue;
-        strbuf sb = STRBUF_INIT;
-        conf_key_path(&sb, key, p->key);
-        const char *path = strbuf_str(&sb), *name = p->key->text;
-        const conf_node *val = p->value;
-        uint64_t n = 0;
-        bool b;
-        if (strcmp(name, "size_mb") == 0) {
-            if (conf_get_uint(x, val, path, 0, 1048576, &h->size_mb) == 0)
-                *set |= 1;
-        } else if (strcmp(name, "backups") == 0) {
-            if (conf_get_uint(x, val, path, 0, 1000, &h->backups) == 0)
-                *set |= 2;
-        } else if (strcmp(name, "utc") == 0) {
-            conf_get_bool(x, val, path, &b);
-        } else if (strcmp(name, "every") == 0) {
-            if (!val->bad && !scalar_is(val, "none"))
-                not_built(x, val, path, "time rotation (every)");
-        } else if (strcmp(name, "compress") == 0) {
-            if (!val->bad && !scalar_is(val, "none"))
-                not_built(x, val, path, "compression of rotated files");
-        } else if (strcmp(name, "max_age_days") == 0 || strcmp(name, "max_total_mb") == 0) {
-            if (conf_get_uint(x, val, path, 0, UINT32_MAX, &n) == 0 && n != 0)
-                not_built(x, val, path, "retention by age or total size");
-        } else {
-            const char *best = NULL;
-            size_t best_d = 3;
-            suggest(name, rotation_keys, N(rotation_keys), &best, &best_d);
-            report_unknown(x, p->key, path, best);
-        }
-        strbuf_free(&sb);
-    }
-}
-
 /* ---- One entry ---- */
 
 /* What an entry said, beyond the conf_handler, for the checks after it. */
 typedef struct entry_state {
-    unsigned rotation_set; /* 1: size_mb, 2: backups */
+    unsigned rotation_set; /* CONF_ROTATION_SET_* */
     bool format_set, stream_set, colors_set;
     bool has_url, url_bad;
     bool level_set, max_set;
@@ -332,7 +276,7 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
         h->path_mark = p->key->mark;
         conf_get_string(x, v, path, "expected a file path", &h->path);
     } else if (type == CONF_HANDLER_FILE && strcmp(name, "rotation") == 0) {
-        get_rotation(x, h, v, path, &st->rotation_set);
+        conf_rotation_block(x, h, v, path, &st->rotation_set);
     } else if (type == CONF_HANDLER_CONSOLE && strcmp(name, "stream") == 0) {
         if ((i = conf_get_choice(x, v, path, stream_names, 2, "stdout or stderr")) >= 0) {
             h->stream = (conf_stream)i;
@@ -364,14 +308,16 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
     }
 }
 
-/* The defaults of a listed handler; the flat keys' settings that CONFIG.md
- * makes defaults of every handler (rotation, console stream and colors)
+/* The defaults of every handler, listed or made from a flat key (so utc is
+ * true for both). The flat keys' settings that CONFIG.md makes defaults of
+ * every handler (rotation size_mb and backups, console stream and colors)
  * are filled in by conf_handlers_finish, once the whole file is read. */
 static void entry_defaults(conf_handler *h)
 {
     memset(h, 0, sizeof(*h));
     h->level = METALOG_DEBUG;
     h->max_level = METALOG_CRITICAL;
+    conf_rotation_defaults(h);
     conf_webhook_defaults(&h->webhook);
 }
 
@@ -416,8 +362,8 @@ static void one_entry(conf_ctx *x, const conf_node *v, size_t index, conf_handle
     if (type == CONF_HANDLER_WEBHOOK)
         conf_webhook_need_url(x, &h->webhook, v->mark, strbuf_str(&label), "webhook handler",
                               st.has_url, st.url_bad);
-    h->written = (st.rotation_set & 1 ? CONF_WROTE_SIZE : 0u) |
-                 (st.rotation_set & 2 ? CONF_WROTE_BACKUPS : 0u) |
+    h->written = (st.rotation_set & CONF_ROTATION_SET_SIZE ? CONF_WROTE_SIZE : 0u) |
+                 (st.rotation_set & CONF_ROTATION_SET_BACKUPS ? CONF_WROTE_BACKUPS : 0u) |
                  (st.stream_set ? CONF_WROTE_STREAM : 0u) | (st.colors_set ? CONF_WROTE_COLORS : 0u);
     h->name_mark = st.name_mark;
     strbuf_free(&st_max_key);

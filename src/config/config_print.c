@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "config/config_errs.h"
 #include "config/config_processors.h"
+#include "config/config_rotation.h"
 #include "record/level.h"
 #include "util/escape.h"
 
@@ -161,8 +162,8 @@ static void put_handler(strbuf *out, const conf_handler *h)
     case CONF_HANDLER_FILE:
         strbuf_puts(out, "    path: ");
         put_quoted(out, h->path);
-        strbuf_printf(out, "\n    rotation:\n      size_mb: %llu\n      backups: %llu\n",
-                      (unsigned long long)h->size_mb, (unsigned long long)h->backups);
+        strbuf_putc(out, '\n');
+        conf_rotation_print(h, out);
         break;
     case CONF_HANDLER_CONSOLE:
         strbuf_printf(out, "    stream: %s\n    colors: %s\n",

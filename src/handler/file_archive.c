@@ -29,14 +29,12 @@ typedef struct archive_job {
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake; /* work queued, or stop asked */
-    pthread_cond_t idle; /* the queue emptied */
     archive_job *head, *tail;
     bool working; /* the thread is doing a job it took off the queue */
     bool running, stopping;
     pthread_t thread;
 } archive = {.lock = PTHREAD_MUTEX_INITIALIZER,
-             .wake = PTHREAD_COND_INITIALIZER,
-             .idle = PTHREAD_COND_INITIALIZER};
+             .wake = PTHREAD_COND_INITIALIZER};
 
 /* CLOCK_MONOTONIC ns past which work in progress is given up; 0: none. */
 static _Atomic uint64_t archive_deadline;
@@ -327,10 +325,7 @@ static void *archive_main(void *arg)
         job_free(j);
         pthread_mutex_lock(&archive.lock);
         archive.working = false;
-        if (archive.head == NULL)
-            pthread_cond_broadcast(&archive.idle);
     }
-    pthread_cond_broadcast(&archive.idle);
     pthread_mutex_unlock(&archive.lock);
     return NULL;
 }
@@ -433,6 +428,5 @@ void fileh_archive_fork_child(void)
     archive.head = archive.tail = NULL;
     archive.working = archive.running = archive.stopping = false;
     pthread_cond_init(&archive.wake, NULL);
-    pthread_cond_init(&archive.idle, NULL);
     pthread_mutex_unlock(&archive.lock);
 }
