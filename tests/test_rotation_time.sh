@@ -329,9 +329,12 @@ for _ in $(seq 400); do
     kill -0 $pid 2> /dev/null || break
     sleep 0.02
 done
-kill -9 $pid 2> /dev/null
-wait $pid 2> /dev/null
-rc=$?
+# (bash reports a killed job on the shell's stderr when it reaps it)
+{
+    kill -9 $pid
+    wait $pid
+    rc=$?
+} 2> /dev/null
 left=$(ls "$w/logs" | tr '\n' ' ')
 torn=""
 for f in "$w"/logs/*.gz; do
