@@ -316,6 +316,12 @@ scenario "gzip_rotated_files_are_whole_gz_streams_when_the_program_exits (async_
 scenario "gzip_size_rotation_keeps_numbered_gz_files_newest_first" \
     'size_mb: 1, compress: gzip, backups: 1000' false "$(fake $base)" \
     3000 0 1000 -- none 1 1 3000 --gz --max-bytes 1048576
+# The last record rotates a 15 MiB file (1 MiB records, 16 MiB files)
+# and the program exits at once: metalog_shutdown returns only after that
+# file is compressed.
+scenario "shutdown_waits_for_the_compression_of_the_last_rotation" \
+    'size_mb: 16, compress: gzip, backups: 1000' false "$(fake $base)" \
+    16 0 1048576 -- none 1 1 16 --gz --rotated 1
 
 # A process killed while compressing leaves no truncated .gz under a final
 # name, and the next run compresses what the killed one left plain.
@@ -393,7 +399,7 @@ else
         plant other.log.2026-01-01 2048 50
         plant app.log.notes 2048 50
         plant app.log.2026-13-45x 2048 50
-        run "$(fake $((base + 5 * DAY + 43200)))" 1 20 0 1
+        run "$(fake $run2_at)" 1 20 0 1
         local rc=$? want got
         if [ $rc -ne 0 ]; then
             bad "retention_across_two_runs ($label): run 2: $(why $rc)"
@@ -412,6 +418,8 @@ else
     set -- $run1_days
     n=$#
     newest_run1=${!n}
+    # Run 2 starts days after run 1's last day, and so rolls it first.
+    run2_at=$((base + 5 * DAY + 43200))
     # backups: 2 keeps the two newest: run 1's last rotated day and the
     # day run 2 rolled.
     variant backups 'size_mb: 0, every: daily, backups: 2' "$newest_run1" "app.log.$last_day"
@@ -431,6 +439,12 @@ else
     # the two planted ones, the oldest, brings it under 1 MiB.
     variant max_total_mb 'size_mb: 0, every: daily, backups: 1000, max_total_mb: 1' \
         $run1_days "app.log.$last_day"
+    # Run 2 starts on run 1's last day, after its last record: nothing
+    # rotates, and retention still applies at the start.
+    run2_at=$(date -u -d "$last_day 23:00" +%s)
+    set -- $run1_days
+    variant "backups, at start without a rotation" 'size_mb: 0, every: daily, backups: 2' \
+        "${@: -2}"
 fi
 
 # 6. Two processes on one file, one clock (the same offset, real speed)
