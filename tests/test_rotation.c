@@ -247,6 +247,37 @@ START_TEST(records_go_to_the_file_of_their_day)
 }
 END_TEST
 
+START_TEST(a_late_record_of_the_day_before_goes_to_that_days_file)
+{
+    /* An async writer may drain one thread's records of 23:59:59 after
+     * another's of 00:00:00 rotated the file. */
+    handler *h = open_rot(daily, 0);
+    put(h, DAY0 + 10, "a");
+    put(h, DAY0 + DAY + 1, "c");
+    put(h, DAY0 + DAY - 1, "b (late)");
+    put(h, DAY0 + DAY + 2, "d");
+    handler_free(h);
+    file_is("app.log.2026-12-06", "a\nb (late)\n");
+    file_is("app.log", "c\nd\n");
+}
+END_TEST
+
+START_TEST(a_late_record_whose_days_file_is_gone_stays_in_the_current_file)
+{
+    handler *h = open_rot(daily, 0);
+    put(h, DAY0 + 10, "a");
+    put(h, DAY0 + DAY + 1, "c");
+    char *p = th_path(dir, "app.log.2026-12-06");
+    ck_assert_int_eq(unlink(p), 0); /* retention took it: the late record stays here */
+    free(p);
+    put(h, DAY0 + DAY - 1, "b (late)");
+    put(h, DAY0 + DAY + 2, "d");
+    handler_free(h);
+    file_is("app.log", "c\nb (late)\nd\n");
+    ck_assert_int_eq(entries(), 1);
+}
+END_TEST
+
 START_TEST(buffered_records_of_two_days_are_written_to_two_files)
 {
     handler *h = open_rot(daily, 4096);
@@ -569,6 +600,8 @@ static Suite *rotation_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, records_go_to_the_file_of_their_day);
+    tcase_add_test(tc, a_late_record_of_the_day_before_goes_to_that_days_file);
+    tcase_add_test(tc, a_late_record_whose_days_file_is_gone_stays_in_the_current_file);
     tcase_add_test(tc, buffered_records_of_two_days_are_written_to_two_files);
     tcase_add_test(tc, a_file_left_from_an_ended_period_rolls_before_the_first_write);
     tcase_add_test(tc, a_file_of_the_current_period_is_continued);

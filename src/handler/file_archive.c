@@ -103,15 +103,26 @@ static char *archive_find(const char *path, const char *src, const fileh_keep *k
     return NULL;
 }
 
-/* Makes the compressed copy tmp (complete and synced) the rotated file:
- * under the lock rotations take on the live log, so that no rotation
- * renames the plain file between finding it and removing it. */
-static void archive_commit(const char *path, const char *src, const char *tmp,
-                           const fileh_keep *k, const struct stat *st)
+/* Makes the compressed copy tmp (complete and synced, of the first
+ * `compressed` bytes of the file in) the rotated file: under the lock
+ * rotations take on the live log, so that no rotation renames the plain
+ * file between finding it and removing it, and no late record is
+ * appended to it meanwhile (file_rotate.c). -1 when the file grew since
+ * it was read: it is then compressed again. */
+static int archive_commit(const char *path, const char *src, const char *tmp,
+                          const fileh_keep *k, int in, off_t compressed)
 {
     int lfd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (lfd >= 0)
         fileh_lock_fd(lfd, F_WRLCK);
+    struct stat now;
+    if (fstat(in, &now) != 0 || now.st_size != compressed) {
+        unlink(tmp);
+        if (lfd >= 0)
+            close(lfd);
+        return -1;
+    }
+    const struct stat *st = &now;
     char *plain = archive_find(path, src, k, st);
     char *gz = plain != NULL ? cat2(plain, ".gz") : NULL;
     if (gz != NULL && rename(tmp, gz) == 0)
@@ -122,6 +133,7 @@ static void archive_commit(const char *path, const char *src, const char *tmp,
     free(plain);
     if (lfd >= 0)
         close(lfd); /* lets the lock go */
+    return 0;
 }
 
 /* Compresses the rotated file src of the log at path into src.gz. */
@@ -138,22 +150,32 @@ static void archive_compress(const char *path, const char *src, const fileh_keep
     char suffix[32];
     snprintf(suffix, sizeof suffix, ".gz.tmp.%ld", (long)getpid());
     char *tmp = cat2(src, suffix), *copy = strdup(src);
-    int out = tmp != NULL ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                                 st.st_mode & 0777)
-                          : -1;
-    if (out >= 0) {
-        int rc = fileh_gzip(in, out, copy != NULL ? basename(copy) : "", st.st_mtime,
-                            archive_past_deadline);
+    /* A file that grows while it is compressed (a late record) is
+     * compressed again; a few tries, then it stays plain for the next scan. */
+    for (int attempt = 0; attempt < 3 && tmp != NULL && copy != NULL; attempt++) {
+        int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                       st.st_mode & 0777);
+        if (out < 0 || lseek(in, 0, SEEK_SET) != 0) {
+            if (out >= 0)
+                close(out);
+            break;
+        }
+        int rc = fileh_gzip(in, out, basename(copy), st.st_mtime, archive_past_deadline);
+        off_t compressed = lseek(in, 0, SEEK_CUR);
         /* The .gz keeps the plain file's times: retention's age is its
          * records' age, not the compression's. */
-        struct timespec times[2] = {st.st_atim, st.st_mtim};
-        if (rc == 0 && fsync(out) == 0 && futimens(out, times) == 0 && close(out) == 0) {
-            archive_commit(path, src, tmp, k, &st);
-        } else {
-            if (rc != 0)
-                close(out);
-            unlink(tmp);
+        struct stat last;
+        if (rc == 0 && fstat(in, &last) == 0) {
+            struct timespec times[2] = {last.st_atim, last.st_mtim};
+            rc = futimens(out, times);
         }
+        bool ok = rc == 0 && fsync(out) == 0;
+        if (close(out) != 0 || !ok) {
+            unlink(tmp);
+            break;
+        }
+        if (archive_commit(path, src, tmp, k, in, compressed) == 0)
+            break;
     }
     close(in);
     free(copy);

@@ -57,15 +57,28 @@ bool fileh_same_file(int fd, const char *path)
            a.st_ino == b.st_ino;
 }
 
-/* Replaces f->fd with a new descriptor for f->path, locked. */
+/* Replaces f->fd with a new descriptor for f->path, locked. With time
+ * rotation the old descriptor is kept, unlocked, as f->prev_fd: records
+ * of the old period that arrive late (an async writer drains one
+ * thread's queue after another's) still reach the file of their period. */
 int fileh_reopen_locked(fileh *f)
 {
     int old = f->fd;
+    time_t start = f->per_start, end = f->per_end;
     if (fileh_open_fd(f) != 0) {
         f->fd = old; /* keep writing to the old file rather than nowhere */
         return -1;
     }
-    close(old); /* also releases our lock on it */
+    if (f->clock.every != CONF_EVERY_NONE && end != 0) {
+        fileh_lock_fd(old, F_UNLCK);
+        if (f->prev_fd >= 0)
+            close(f->prev_fd);
+        f->prev_fd = old;
+        f->prev_start = start;
+        f->prev_end = end;
+    } else {
+        close(old); /* also releases our lock on it */
+    }
     fileh_lock_fd(f->fd, F_WRLCK);
     return 0;
 }

@@ -86,6 +86,8 @@ typedef struct fileh {
     time_t buf_t;
     time_t buf_start, buf_end;
     time_t known_start, known_end;
+    int prev_fd;              /* the file of the period before, -1: none ... */
+    time_t prev_start, prev_end; /* ... and that period */
     time_t piece_of;          /* the period whose next piece index ... */
     unsigned long piece_next; /* ... this is (app.log.<label>.<n>) */
 } fileh;

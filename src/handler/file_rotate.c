@@ -195,7 +195,9 @@ static int fileh_prepare(fileh *f, size_t len, time_t t)
             return -1;
         }
         if (f->size == 0) {
-            if (timed) /* an empty file is of the period of its first record */
+            /* An empty file is of the period of its first record, unless
+             * that is a late record of the period before (prev_fd). */
+            if (timed && (f->per_end == 0 || t >= f->per_end))
                 fileh_period_of(f, t, &f->per_start, &f->per_end);
             break;
         }
@@ -206,8 +208,23 @@ static int fileh_prepare(fileh *f, size_t len, time_t t)
             break;
         if (rotate(f) != 0 || fileh_reopen_locked(f) != 0)
             break; /* keep writing to the old file rather than nowhere */
+        if (timed) /* the new file is of the period of the record that rotated it */
+            fileh_period_of(f, t, &f->per_start, &f->per_end);
     }
     return 0;
+}
+
+/* Under the file's lock: whether records of time t belong to the period
+ * before the file's and that period's file can still take them. It is
+ * still linked while no compression has committed (compressions commit
+ * under the same lock, and compress again a file that grew meanwhile)
+ * and retention has not deleted it; otherwise they go to the file we
+ * hold. */
+static bool late_for_prev(const fileh *f, time_t t)
+{
+    struct stat st;
+    return f->prev_fd >= 0 && f->per_end != 0 && t < f->per_start && t >= f->prev_start &&
+           t < f->prev_end && fstat(f->prev_fd, &st) == 0 && st.st_nlink > 0;
 }
 
 /* A rotating file: the records in pieces that each fit the room left in
@@ -224,6 +241,11 @@ size_t fileh_emit_rotating(fileh *f, const char *buf, size_t len, time_t t)
         size_t first = nl != NULL ? (size_t)(nl - p) + 1 : rest;
         if (fileh_prepare(f, first, t) != 0)
             break;
+        if (late_for_prev(f, t) && handler_write_all(f->prev_fd, p, rest) == 0) {
+            fileh_lock_fd(f->fd, F_UNLCK);
+            done = len;
+            break;
+        }
         size_t piece = rest;
         if (f->max_bytes > 0 && f->size + rest > f->max_bytes) {
             /* prepare left room for the first record unless the file is

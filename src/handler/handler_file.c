@@ -161,6 +161,8 @@ static void fileh_free(handler *h)
     free(f->dir);
     if (f->fd >= 0)
         close(f->fd);
+    if (f->prev_fd >= 0)
+        close(f->prev_fd);
     pthread_mutex_destroy(&f->lock);
     free(f->path);
     free(f);
@@ -236,6 +238,7 @@ handler *fileh_open(const char *path, mode_t mode, const fileh_rotation *rot, si
     fileh_set_rotation(f, rot);
     f->flush_level = flush_level;
     f->fd = -1;
+    f->prev_fd = -1;
     char *copy = strdup(path);
     f->dir = copy ? strdup(dirname(copy)) : NULL;
     free(copy);
