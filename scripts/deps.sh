@@ -2,11 +2,12 @@
 # missing, and nothing when all are present (so it needs root only once).
 
 metalog_build_deps="build-essential autoconf automake libtool pkg-config
-  libyaml-dev libjson-c-dev libcurl4-openssl-dev check"
+  libyaml-dev libjson-c-dev libcurl4-openssl-dev check zlib1g-dev"
 # nodejs and npm: tests/test_schema.sh installs ajv from npm to check the
-# JSON Schema the way editors do.
+# JSON Schema the way editors do. faketime: tests/test_rotation_time.sh
+# runs programs through days of a fast clock.
 metalog_test_deps="clang libclang-rt-14-dev valgrind python3 python3-jsonschema
-  python3-yaml logrotate nodejs npm"
+  python3-yaml logrotate nodejs npm faketime"
 
 metalog_install_missing() {
     missing=""
