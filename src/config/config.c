@@ -333,6 +333,7 @@ static void conf_handler_free(conf_handler *h)
     free(h->path);
     free(h->resolved);
     conf_webhook_free(&h->webhook);
+    free(h->socket_path);
 }
 
 void conf_free(conf *c)

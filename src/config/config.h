@@ -65,7 +65,8 @@ typedef struct conf_webhook {
 typedef enum conf_handler_type {
     CONF_HANDLER_FILE = 0,
     CONF_HANDLER_CONSOLE,
-    CONF_HANDLER_WEBHOOK
+    CONF_HANDLER_WEBHOOK,
+    CONF_HANDLER_JOURNALD
 } conf_handler_type;
 
 /* rotation.every: a file's period, on clock boundaries. */
@@ -129,8 +130,11 @@ typedef struct conf_handler {
     /* webhook */
     conf_webhook webhook;
 
+    /* journald */
+    char *socket_path; /* the journal's native socket, absolute; set by the loader */
+
     conf_mark mark;      /* the entry (a flat handler: its key) */
-    conf_mark path_mark; /* the key naming the file or URL */
+    conf_mark path_mark; /* the key naming the file, URL or socket */
     conf_mark name_mark; /* the name's value */
     unsigned written;    /* CONF_WROTE_*: settings the entry gave itself */
 } conf_handler;

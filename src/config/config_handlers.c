@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/config_journald.h"
 #include "config/config_rotation.h"
 #include "config/config_webhook.h"
 
@@ -43,8 +44,8 @@ static const char *const later_keys[] = {"address", "facility", "app_name", "end
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const type_names[] = {"file", "console", "webhook"};
-static const char *const later_types[] = {"syslog", "otlp", "journald"};
+static const char *const type_names[] = {"file", "console", "webhook", "journald"};
+static const char *const later_types[] = {"syslog", "otlp"};
 static const char *const format_names[] = {"json", "text", "console"};
 /* In the order of conf_colors and conf_stream. */
 static const char *const colors_names[] = {"auto", "always", "never"};
@@ -219,19 +220,19 @@ static int entry_type(conf_ctx *x, const conf_node *v, const char *label)
     strbuf_printf(&key, "%s.type", label);
     int type = -1;
     if (t == NULL) {
-        conf_errs_add(x->e, v->mark, label, "type is required (file, console or webhook)");
+        conf_errs_add(x->e, v->mark, label, "type is required (file, console, webhook or journald)");
     } else if (!t->bad) {
         for (size_t i = 0; i < N(later_types) && type < 0; i++) {
             if (scalar_is(t, later_types[i])) {
                 conf_errs_add(x->e, t->mark, strbuf_str(&key),
-                              "the %s handler is not built yet (file, console and webhook are)",
+                              "the %s handler is not built yet (file, console, webhook and journald are)",
                               later_types[i]);
                 type = -2;
             }
         }
         if (type == -1)
-            type = conf_get_choice(x, t, strbuf_str(&key), type_names, 3,
-                                   "file, console or webhook");
+            type = conf_get_choice(x, t, strbuf_str(&key), type_names, 4,
+                                   "file, console, webhook or journald");
     }
     strbuf_free(&key);
     return type < 0 ? -1 : type;
@@ -292,18 +293,23 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
         if (strcmp(name, "url") == 0)
             h->path_mark = p->key->mark;
         st->url_bad |= i < 0;
+    } else if (type == CONF_HANDLER_JOURNALD && conf_journald_key(x, h, p, path)) {
+        return;
     } else if (in_list(name, file_keys, N(file_keys)) ||
                in_list(name, console_keys, N(console_keys)) ||
                in_list(name, conf_webhook_keys, CONF_WEBHOOK_NKEYS) ||
+               in_list(name, conf_journald_keys, CONF_JOURNALD_NKEYS) ||
                in_list(name, later_keys, N(later_keys))) {
         conf_errs_add(x->e, p->key->mark, path, "not a key of %s handlers", type_names[type]);
     } else {
-        const char *const *own = type == CONF_HANDLER_FILE      ? file_keys
-                                 : type == CONF_HANDLER_CONSOLE ? console_keys
-                                                                : NULL;
-        size_t nown = type == CONF_HANDLER_FILE      ? N(file_keys)
-                      : type == CONF_HANDLER_CONSOLE ? N(console_keys)
-                                                     : 0;
+        const char *const *own = type == CONF_HANDLER_FILE       ? file_keys
+                                 : type == CONF_HANDLER_CONSOLE  ? console_keys
+                                 : type == CONF_HANDLER_JOURNALD ? conf_journald_keys
+                                                                 : NULL;
+        size_t nown = type == CONF_HANDLER_FILE       ? N(file_keys)
+                      : type == CONF_HANDLER_CONSOLE  ? N(console_keys)
+                      : type == CONF_HANDLER_JOURNALD ? CONF_JOURNALD_NKEYS
+                                                      : 0;
         unknown_key(x, p->key, path, own, nown, type == CONF_HANDLER_WEBHOOK);
     }
 }
@@ -362,6 +368,8 @@ static void one_entry(conf_ctx *x, const conf_node *v, size_t index, conf_handle
     if (type == CONF_HANDLER_WEBHOOK)
         conf_webhook_need_url(x, &h->webhook, v->mark, strbuf_str(&label), "webhook handler",
                               st.has_url, st.url_bad);
+    if (type == CONF_HANDLER_JOURNALD)
+        conf_journald_finish(x, h);
     h->written = (st.rotation_set & CONF_ROTATION_SET_SIZE ? CONF_WROTE_SIZE : 0u) |
                  (st.rotation_set & CONF_ROTATION_SET_BACKUPS ? CONF_WROTE_BACKUPS : 0u) |
                  (st.stream_set ? CONF_WROTE_STREAM : 0u) | (st.colors_set ? CONF_WROTE_COLORS : 0u);

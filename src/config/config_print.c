@@ -137,7 +137,7 @@ static void put_key(strbuf *out, const char *indent, const char *key)
 /* One entry of "handlers:", every setting of its type written out. */
 static void put_handler(strbuf *out, const conf_handler *h)
 {
-    static const char *const types[] = {"file", "console", "webhook"};
+    static const char *const types[] = {"file", "console", "webhook", "journald"};
     static const char *const formats[] = {"json", "text", "console"};
     static const char *const colors[] = {"auto", "always", "never"};
     /* An unnamed handler is printed under the name it goes by,
@@ -171,6 +171,11 @@ static void put_handler(strbuf *out, const conf_handler *h)
                       colors[(unsigned)h->colors < 3 ? h->colors : 0]);
         break;
     case CONF_HANDLER_WEBHOOK: put_webhook(out, &h->webhook, "    "); break;
+    case CONF_HANDLER_JOURNALD:
+        strbuf_puts(out, "    socket: ");
+        put_quoted(out, h->socket_path);
+        strbuf_putc(out, '\n');
+        break;
     }
 }
 

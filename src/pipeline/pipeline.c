@@ -11,6 +11,7 @@
 #include "util/clock.h"
 #include "util/diag.h"
 #include "util/image.h"
+#include "handler/handler_journald.h"
 #include "pipeline/pipeline_internal.h"
 
 /* ---- Building ---- */
@@ -83,6 +84,10 @@ static handler *open_handler(const conf *c, const conf_handler *ch, render_kind 
     case CONF_HANDLER_WEBHOOK:
         /* The handler only queues; its sender thread posts. */
         return webhook_new(&ch->webhook, ch->format == CONF_FORMAT_JSON, ch->label, why);
+    case CONF_HANDLER_JOURNALD:
+        /* Sends at once, never waiting: journald_payload builds the entry
+         * from the record's fields, whatever the format. */
+        return journaldh_new(ch->socket_path, why);
     }
     strbuf_puts(why, "unknown handler type");
     return NULL;
