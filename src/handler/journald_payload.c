@@ -25,7 +25,10 @@ static const char *const own_names[] = {"MESSAGE",   "PRIORITY",  "SYSLOG_IDENTI
 size_t journald_field_name(const char *key, char *name)
 {
     size_t n = 0;
-    bool prefix = key[0] == '_' || (key[0] >= '0' && key[0] <= '9') || key[0] == '\0';
+    /* Whatever does not start with a letter would start with '_' or a
+     * digit once sanitised. */
+    char c0 = key[0];
+    bool prefix = !((c0 >= 'a' && c0 <= 'z') || (c0 >= 'A' && c0 <= 'Z'));
     if (prefix) {
         name[n++] = 'F';
         name[n++] = '_';
