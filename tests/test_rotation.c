@@ -112,6 +112,28 @@ START_TEST(local_days_keep_midnight_across_daylight_saving_changes)
 }
 END_TEST
 
+START_TEST(a_local_time_of_day_keeps_one_period_per_day_across_clock_changes)
+{
+    setenv("TZ", "America/New_York", 1);
+    tzset();
+    /* 01:30 happens twice on 2026-11-01: the day starts at the first. */
+    fileh_clock c = {CONF_EVERY_DAILY, 90, false};
+    time_t first = utc(2026, 11, 1, 5, 30, 0); /* 01:30 EDT */
+    time_t next = utc(2026, 11, 2, 6, 30, 0);  /* 01:30 EST */
+    period_is(c, first + 600, first, next, "2026-11-01");
+    period_is(c, first + 3600 + 600, first, next, "2026-11-01"); /* 01:40 EST */
+    period_is(c, first - 60, utc(2026, 10, 31, 5, 30, 0), first, "2026-10-31");
+    /* 02:30 never happens on 2026-03-08: that day starts past the gap,
+     * at 03:30 EDT (the instant 02:30 EST would have been). */
+    fileh_clock s2 = {CONF_EVERY_DAILY, 150, false};
+    time_t skipped = utc(2026, 3, 8, 7, 30, 0);
+    period_is(s2, skipped - 60, utc(2026, 3, 7, 7, 30, 0), skipped, "2026-03-07");
+    period_is(s2, skipped, skipped, utc(2026, 3, 9, 6, 30, 0), "2026-03-08");
+    unsetenv("TZ");
+    tzset();
+}
+END_TEST
+
 START_TEST(rotated_names_are_recognised_and_nothing_else)
 {
     static const char *const yes[] = {
@@ -139,14 +161,25 @@ END_TEST
 
 START_TEST(a_files_period_is_read_from_its_last_whole_record)
 {
-    const char tail[] = "{\"timestamp\": \"2026-12-05T23:59:59.999999Z\", \"event\": \"a\"}\n"
-                        "2026-12-06T10:00:01.000001Z INFO app b n=2026-01-01T00:00:00Z\n"
-                        "{\"timestamp\": \"2026-12-07T0";
-    ck_assert_int_eq(fileh_period_last_stamp(tail, sizeof tail - 1), DAY0 + 10 * HOUR + 1);
+    const char json[] = "{\"timestamp\":\"2026-12-05T23:59:59.999999Z\",\"event\":\"a\"}\n"
+                        "{\"timestamp\":\"2026-12-06T10:00:01.000001Z\",\"level\":\"INFO\"}\n"
+                        "{\"timestamp\":\"2026-12-07T0";
+    ck_assert_int_eq(fileh_period_last_stamp(json, sizeof json - 1, true), DAY0 + 10 * HOUR + 1);
+    const char text[] = "timestamp=2026-12-06T10:00:01.000001Z level=INFO event=b\n";
+    ck_assert_int_eq(fileh_period_last_stamp(text, sizeof text - 1, true), DAY0 + 10 * HOUR + 1);
     const char none[] = "no stamp here\n";
-    ck_assert_int_eq(fileh_period_last_stamp(none, sizeof none - 1), -1);
-    const char local[] = "2026-12-06T10:00:01.000001 INFO app b\n";
-    ck_assert_int_eq(fileh_period_last_stamp(local, sizeof local - 1), -1);
+    ck_assert_int_eq(fileh_period_last_stamp(none, sizeof none - 1, true), -1);
+}
+END_TEST
+
+START_TEST(a_stamp_inside_a_value_is_not_the_records_time)
+{
+    /* The line starts before the tail: what looks like a stamp in it
+     * may be any field's value. */
+    const char cut[] = "x\",\"expires_at\":\"2030-01-01T00:00:00Z\"}\n";
+    ck_assert_int_eq(fileh_period_last_stamp(cut, sizeof cut - 1, false), -1);
+    const char inside[] = "{\"event\":\"e\",\"at\":\"2030-01-01T00:00:00Z\"}\n";
+    ck_assert_int_eq(fileh_period_last_stamp(inside, sizeof inside - 1, true), -1);
 }
 END_TEST
 
@@ -161,15 +194,15 @@ static handler *open_rot(fileh_rotation rot, size_t buffer)
     return h;
 }
 
-/* A record of time t, written as the text format writes it: the stamp
- * first (a reopened file's period is read from it). */
+/* A record of time t in the text format's layout: the stamp first (a
+ * reopened file's period is read from it). */
 static void put(handler *h, time_t t, const char *text)
 {
     record r = {.ts = {t, 0}, .level = METALOG_INFO};
     char line[128];
     struct tm tm;
     gmtime_r(&t, &tm);
-    size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S.000000Z ", &tm);
+    size_t n = strftime(line, sizeof line, "timestamp=%Y-%m-%dT%H:%M:%S.000000Z ", &tm);
     n += (size_t)snprintf(line + n, sizeof line - n, "%s\n", text);
     int rc = handler_write_record(h, &r, line, n);
     ck_assert_int_ne(rc, HANDLER_FAILED);
@@ -183,7 +216,7 @@ static char *unstamped(char *text)
     for (char *line = text; *line != '\0';) {
         char *nl = strchr(line, '\n');
         size_t len = nl != NULL ? (size_t)(nl - line) + 1 : strlen(line);
-        size_t skip = len > 28 && line[27] == ' ' && line[26] == 'Z' ? 28 : 0;
+        size_t skip = len > 38 && line[37] == ' ' && line[36] == 'Z' ? 38 : 0;
         memmove(w, line + skip, len - skip);
         w += len - skip;
         line += len;
@@ -294,24 +327,24 @@ END_TEST
 
 START_TEST(a_file_left_from_an_ended_period_rolls_before_the_first_write)
 {
-    th_write_file(dir, "app.log",
-                  "{\"timestamp\": \"2026-12-05T22:00:00.000000Z\", \"event\": \"old\"}\n");
+    free(th_write_file(dir, "app.log",
+                       "{\"timestamp\":\"2026-12-05T22:00:00.000000Z\",\"event\":\"old\"}\n"));
     handler *h = open_rot(daily, 0);
     put(h, DAY0 + 60, "new");
     handler_free(h);
     file_is("app.log.2026-12-05",
-            "{\"timestamp\": \"2026-12-05T22:00:00.000000Z\", \"event\": \"old\"}\n");
+            "{\"timestamp\":\"2026-12-05T22:00:00.000000Z\",\"event\":\"old\"}\n");
     file_is("app.log", "new\n");
 }
 END_TEST
 
 START_TEST(a_file_of_the_current_period_is_continued)
 {
-    th_write_file(dir, "app.log", "{\"timestamp\": \"2026-12-06T01:00:00.000000Z\"}\n");
+    free(th_write_file(dir, "app.log", "{\"timestamp\":\"2026-12-06T01:00:00.000000Z\"}\n"));
     handler *h = open_rot(daily, 0);
     put(h, DAY0 + 2 * HOUR, "more");
     handler_free(h);
-    file_is("app.log", "{\"timestamp\": \"2026-12-06T01:00:00.000000Z\"}\nmore\n");
+    file_is("app.log", "{\"timestamp\":\"2026-12-06T01:00:00.000000Z\"}\nmore\n");
     ck_assert_int_eq(entries(), 1);
 }
 END_TEST
@@ -319,7 +352,7 @@ END_TEST
 START_TEST(size_pieces_within_a_period_are_numbered_in_order)
 {
     fileh_rotation rot = daily;
-    rot.max_bytes = 60; /* two records of 30 bytes */
+    rot.max_bytes = 80; /* two records of 40 bytes */
     handler *h = open_rot(rot, 0);
     const char *text[] = {"1", "2", "3", "4", "5", "6", "7"};
     for (int i = 0; i < 7; i++)
@@ -336,8 +369,8 @@ END_TEST
 
 START_TEST(a_period_name_already_taken_gets_the_next_piece)
 {
-    th_write_file(dir, "app.log.2026-12-06", "earlier run\n");
-    th_write_file(dir, "app.log.2026-12-06.1.gz", "");
+    free(th_write_file(dir, "app.log.2026-12-06", "earlier run\n"));
+    free(th_write_file(dir, "app.log.2026-12-06.1.gz", ""));
     handler *h = open_rot(daily, 0);
     put(h, DAY0 + 1, "a");
     put(h, DAY0 + DAY + 1, "b");
@@ -415,8 +448,8 @@ END_TEST
 
 START_TEST(a_plain_rotated_file_left_by_a_crash_is_compressed_at_start)
 {
-    th_write_file(dir, "app.log.2026-12-01", "cut short\n");
-    th_write_file(dir, "app.log.2026-12-01.gz.tmp.999999999", "half");
+    free(th_write_file(dir, "app.log.2026-12-01", "cut short\n"));
+    free(th_write_file(dir, "app.log.2026-12-01.gz.tmp.999999999", "half"));
     fileh_rotation rot = daily;
     rot.compress = true;
     handler *h = open_rot(rot, 0);
@@ -472,9 +505,9 @@ static void age(const char *name, int days)
 /* Files beside the log that are not its rotated files. */
 static void plant_strangers(void)
 {
-    th_write_file(dir, "other.log.2026-01-01", "x\n");
-    th_write_file(dir, "app.log.notes", "x\n");
-    th_write_file(dir, "app.log.2026-13-45x", "x\n");
+    free(th_write_file(dir, "other.log.2026-01-01", "x\n"));
+    free(th_write_file(dir, "app.log.notes", "x\n"));
+    free(th_write_file(dir, "app.log.2026-13-45x", "x\n"));
     age("other.log.2026-01-01", 400);
     age("app.log.notes", 400);
     age("app.log.2026-13-45x", 400);
@@ -493,7 +526,7 @@ START_TEST(retention_by_count_deletes_the_oldest_left_by_earlier_runs)
     const char *old[] = {"app.log.2026-01-01", "app.log.7", "app.log.2026-12-01.gz",
                          "app.log.2026-12-02"};
     for (int i = 0; i < 4; i++) {
-        th_write_file(dir, old[i], "r\n");
+        free(th_write_file(dir, old[i], "r\n"));
         age(old[i], 40 - i * 10);
     }
     fileh_rotation rot = daily;
@@ -512,8 +545,8 @@ END_TEST
 START_TEST(retention_by_age_deletes_files_older_than_max_age_days)
 {
     plant_strangers();
-    th_write_file(dir, "app.log.2026-11-01", "r\n");
-    th_write_file(dir, "app.log.2026-11-20", "r\n");
+    free(th_write_file(dir, "app.log.2026-11-01", "r\n"));
+    free(th_write_file(dir, "app.log.2026-11-20", "r\n"));
     age("app.log.2026-11-01", 9);
     age("app.log.2026-11-20", 6);
     fileh_rotation rot = daily;
@@ -535,7 +568,7 @@ START_TEST(retention_by_total_size_deletes_the_oldest_beyond_it)
     mib[sizeof mib - 2] = '\n';
     const char *names[] = {"app.log.2026-11-01", "app.log.2026-11-02", "app.log.2026-11-03"};
     for (int i = 0; i < 3; i++) {
-        th_write_file(dir, names[i], mib);
+        free(th_write_file(dir, names[i], mib));
         age(names[i], 30 - i);
     }
     fileh_rotation rot = daily;
@@ -553,8 +586,8 @@ END_TEST
 START_TEST(a_file_that_does_not_rotate_never_scans_its_directory)
 {
     /* logrotate's files beside a log metalog does not rotate are logrotate's */
-    th_write_file(dir, "app.log.1", "r\n");
-    th_write_file(dir, "app.log.2.gz", "r\n");
+    free(th_write_file(dir, "app.log.1", "r\n"));
+    free(th_write_file(dir, "app.log.2.gz", "r\n"));
     fileh_rotation rot = {.utc = true, .backups = 0};
     handler *h = open_rot(rot, 0);
     put(h, DAY0, "a");
@@ -626,6 +659,8 @@ static Suite *rotation_suite(void)
     tcase_add_test(pure, local_days_keep_midnight_across_daylight_saving_changes);
     tcase_add_test(pure, rotated_names_are_recognised_and_nothing_else);
     tcase_add_test(pure, a_files_period_is_read_from_its_last_whole_record);
+    tcase_add_test(pure, a_stamp_inside_a_value_is_not_the_records_time);
+    tcase_add_test(pure, a_local_time_of_day_keeps_one_period_per_day_across_clock_changes);
     suite_add_tcase(s, pure);
     TCase *tc = tcase_create("files");
     tcase_add_checked_fixture(tc, setup, teardown);

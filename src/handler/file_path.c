@@ -121,6 +121,11 @@ int fileh_reopen_locked(fileh *f)
  * Returns -1 with errno set while writes fail. f->lock held. */
 int fileh_check_path(fileh *f)
 {
+    /* A rotating file follows its path under its lock before every write
+     * (file_rotate.c), keeping the previous period's file for late
+     * records; following here would close it. */
+    if (f->rotates)
+        return 0;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
     if (now.tv_sec == f->checked) {
@@ -144,9 +149,7 @@ int fileh_check_path(fileh *f)
             return -1;
         }
     }
-    /* A rotating file checks its path under its lock before every write
-     * (fileh_prepare), so it loses nothing in the window. */
-    if (deleted && !f->rotates)
+    if (deleted)
         f->lost_window += window;
     int old = f->fd;
     if (fileh_open_fd(f) != 0) {

@@ -3,17 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A broken-down time back to seconds, in the clock's time. Local times
- * that do not exist (the hour skipped in spring) come out as the next
- * one that does; mktime normalises days and hours that overflow. */
-static time_t clock_mk(const fileh_clock *c, struct tm *tm)
-{
-    if (c->utc)
-        return timegm(tm);
-    tm->tm_isdst = -1;
-    return mktime(tm);
-}
-
 static void clock_split(const fileh_clock *c, time_t t, struct tm *tm)
 {
     if (c->utc)
@@ -22,51 +11,76 @@ static void clock_split(const fileh_clock *c, time_t t, struct tm *tm)
         localtime_r(&t, tm);
 }
 
-/* The start of the period holding t and the start of the next one,
- * counted in broken-down fields so that local days of 23 or 25 hours
- * keep their boundaries at midnight. */
+/* The first instant of the calendar day y-mon-mday (normalised) at which
+ * the clock reads at (minutes after midnight) or later. In local time an
+ * hour repeated in autumn holds that reading twice: the earlier counts.
+ * In an hour skipped in spring, the first instant after the gap. */
+static time_t day_boundary(const fileh_clock *c, int year, int mon, int mday, unsigned at)
+{
+    struct tm tm = {.tm_year = year, .tm_mon = mon, .tm_mday = mday,
+                    .tm_hour = (int)(at / 60), .tm_min = (int)(at % 60)};
+    if (c->utc)
+        return timegm(&tm);
+    time_t best = -1;
+    for (int dst = 0; dst <= 1; dst++) {
+        struct tm try = tm, back;
+        try.tm_isdst = dst;
+        time_t t = mktime(&try);
+        /* Only a reading the clock really shows at t counts. */
+        if (t != -1 && localtime_r(&t, &back) != NULL && back.tm_hour == tm.tm_hour &&
+            back.tm_min == tm.tm_min && back.tm_isdst == dst && (best == -1 || t < best))
+            best = t;
+    }
+    if (best == -1) { /* skipped: mktime carries it past the gap */
+        struct tm try = tm;
+        try.tm_isdst = -1;
+        best = mktime(&try);
+    }
+    return best;
+}
+
+/* Days: [boundary of the day t's date names, of the next day), or of
+ * the day before when t comes before its own date's boundary. Weeks: the
+ * same from Mondays. Each boundary is computed from its own date, so
+ * periods never overlap nor leave gaps, whatever the clock changes. */
+static void period_days(const fileh_clock *c, time_t t, int days, time_t *start, time_t *end)
+{
+    struct tm tm;
+    clock_split(c, t, &tm);
+    unsigned at = days == 7 ? 0 : c->at;
+    int mday = tm.tm_mday - (days == 7 ? (tm.tm_wday + 6) % 7 : 0);
+    *start = day_boundary(c, tm.tm_year, tm.tm_mon, mday, at);
+    if (t < *start) {
+        mday -= days;
+        *start = day_boundary(c, tm.tm_year, tm.tm_mon, mday, at);
+    }
+    *end = day_boundary(c, tm.tm_year, tm.tm_mon, mday + days, at);
+}
+
+/* Minutes and hours are counted back from t itself, so that each of the
+ * two local hours an autumn night repeats is a period of its own. */
 void fileh_period(const fileh_clock *c, time_t t, time_t *start, time_t *end)
 {
-    struct tm tm, next;
-    clock_split(c, t, &tm);
-    tm.tm_sec = 0;
+    struct tm tm;
     switch (c->every) {
     case CONF_EVERY_MINUTE:
-        next = tm;
-        next.tm_min++;
-        break;
+        clock_split(c, t, &tm);
+        *start = t - tm.tm_sec;
+        *end = *start + 60;
+        return;
     case CONF_EVERY_HOURLY:
-        tm.tm_min = 0;
-        next = tm;
-        next.tm_hour++;
-        break;
+        clock_split(c, t, &tm);
+        *start = t - tm.tm_min * 60 - tm.tm_sec;
+        *end = *start + 3600;
+        return;
     case CONF_EVERY_WEEKLY:
-        tm.tm_min = tm.tm_hour = 0;
-        tm.tm_mday -= (tm.tm_wday + 6) % 7; /* back to Monday */
-        next = tm;
-        next.tm_mday += 7;
-        break;
+        period_days(c, t, 7, start, end);
+        return;
     case CONF_EVERY_DAILY:
-    default: {
-        int minute = tm.tm_hour * 60 + tm.tm_min;
-        tm.tm_hour = (int)(c->at / 60);
-        tm.tm_min = (int)(c->at % 60);
-        if (minute < (int)c->at)
-            tm.tm_mday--; /* before today's start: yesterday's period */
-        next = tm;
-        next.tm_mday++;
-        break;
+    default:
+        period_days(c, t, 1, start, end);
+        return;
     }
-    }
-    *start = clock_mk(c, &tm);
-    *end = clock_mk(c, &next);
-    /* A repeated local hour (autumn) or a skipped one (spring) can put
-     * the computed bounds on the wrong side of t; the period then runs
-     * from t's own minute, never backwards. */
-    if (*start > t)
-        *start = t - t % 60;
-    if (*end <= t)
-        *end = t - t % 60 + 60;
 }
 
 void fileh_period_label(const fileh_clock *c, time_t start, char out[FILEH_LABEL_MAX])
@@ -119,23 +133,25 @@ static time_t stamp_at(const char *s, const char *end)
     return timegm(&tm);
 }
 
-time_t fileh_period_last_stamp(const char *tail, size_t len)
+time_t fileh_period_last_stamp(const char *tail, size_t len, bool whole)
 {
-    /* The last whole line: the file may end in the middle of one. */
+    /* The last whole line, when all of it is in the tail: the file may
+     * end in the middle of one, and a line the tail starts inside may
+     * hold anything stamp-like in its values. */
     const char *end = memrchr(tail, '\n', len);
     if (end == NULL)
         return -1;
-    const char *line = memrchr(tail, '\n', (size_t)(end - tail));
-    line = line != NULL ? line + 1 : tail;
-    for (const char *p = line; p + 20 <= end; p++) {
-        p = memchr(p, '-', (size_t)(end - p));
-        if (p == NULL)
-            break;
-        if (p - line >= 4) {
-            time_t t = stamp_at(p - 4, end);
-            if (t != -1)
-                return t;
-        }
+    const char *nl = memrchr(tail, '\n', (size_t)(end - tail));
+    if (nl == NULL && !whole)
+        return -1;
+    const char *line = nl != NULL ? nl + 1 : tail;
+    /* Only where metalog writes the record's own stamp: first on the
+     * line, in JSON or in the text format. */
+    static const char *const leads[] = {"{\"timestamp\":\"", "timestamp="};
+    for (size_t i = 0; i < sizeof leads / sizeof *leads; i++) {
+        size_t n = strlen(leads[i]);
+        if ((size_t)(end - line) > n && memcmp(line, leads[i], n) == 0)
+            return stamp_at(line + n, end);
     }
     return -1;
 }

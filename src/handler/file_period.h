@@ -32,9 +32,11 @@ void fileh_period(const fileh_clock *c, time_t t, time_t *start, time_t *end);
  * and other systems' file names. */
 void fileh_period_label(const fileh_clock *c, time_t start, char out[FILEH_LABEL_MAX]);
 
-/* The timestamp of the last whole record in the len bytes of a log
- * file's tail, as metalog writes it ("2026-12-06T14:05:09.123456Z", the
- * first such text on the line); -1 when the line has none. */
-time_t fileh_period_last_stamp(const char *tail, size_t len);
+/* The timestamp of the last whole line in the len bytes of a log file's
+ * tail, where metalog writes a record's own stamp: first on the line, in
+ * JSON ({"timestamp":"2026-12-06T14:05:09.123456Z", ...) or the text
+ * format (timestamp=2026-...Z ...); -1 when the line has none there or
+ * does not start inside the tail (whole: the tail is the whole file). */
+time_t fileh_period_last_stamp(const char *tail, size_t len, bool whole);
 
 #endif

@@ -43,12 +43,15 @@ static void shift_one(const char *path, unsigned from, unsigned to, char *a, cha
  * the live file now has, NULL when none is kept or memory ran out. */
 static char *rotate_shift(const fileh *f)
 {
+    if (f->keep.backups == 0) {
+        unlink(f->path);
+        return NULL;
+    }
     size_t cap = strlen(f->path) + 24;
     char *a = malloc(cap), *b = malloc(cap);
-    if (a == NULL || b == NULL || f->keep.backups == 0) {
+    if (a == NULL || b == NULL) { /* the file stays and grows: rotate() sees it is ours */
         free(a);
         free(b);
-        unlink(f->path);
         return NULL;
     }
     unsigned n = f->keep.backups;
@@ -156,12 +159,12 @@ static void learn_period(fileh *f, const struct stat *held)
         off_t from = st.st_size > (off_t)sizeof tail ? st.st_size - (off_t)sizeof tail : 0;
         ssize_t n = pread(fd, tail, sizeof tail, from);
         if (n > 0)
-            t = fileh_period_last_stamp(tail, (size_t)n);
+            t = fileh_period_last_stamp(tail, (size_t)n, from == 0);
     }
     if (fd >= 0)
         close(fd);
-    if (t == -1)
-        t = held->st_mtime;
+    if (t == -1 || t > time(NULL) + 7 * 86400)
+        t = held->st_mtime; /* no stamp of ours, or one no clock has reached */
     fileh_period(&f->clock, t, &f->per_start, &f->per_end);
 }
 
@@ -203,8 +206,10 @@ static int fileh_prepare(fileh *f, size_t len, time_t t)
         }
         if (timed && f->per_end == 0)
             learn_period(f, &held);
-        bool late = timed && t >= f->per_end; /* a record older than the file stays here */
-        if (!late && (f->max_bytes == 0 || f->size + len <= f->max_bytes))
+        if (timed && t < f->per_start)
+            break; /* a late record: never a reason to rotate (late_for_prev) */
+        bool later = timed && t >= f->per_end; /* of a later period than the file's */
+        if (!later && (f->max_bytes == 0 || f->size + len <= f->max_bytes))
             break;
         if (rotate(f) != 0 || fileh_reopen_locked(f) != 0)
             break; /* keep writing to the old file rather than nowhere */
