@@ -583,6 +583,60 @@ START_TEST(retention_by_total_size_deletes_the_oldest_beyond_it)
 }
 END_TEST
 
+/* The numbers of the "seq N" records in the file at name (gzip or plain),
+ * marked in seen. */
+static void mark_seqs(const char *name, bool *seen, int max)
+{
+    size_t n = strlen(name);
+    char *text;
+    if (n > 3 && strcmp(name + n - 3, ".gz") == 0) {
+        text = gunzip(name);
+    } else {
+        char *p = th_path(dir, name);
+        text = th_read(p, NULL);
+        free(p);
+    }
+    for (const char *q = text; q != NULL && (q = strstr(q, "seq ")) != NULL; q += 4) {
+        int i = atoi(q + 4);
+        if (i >= 0 && i < max)
+            seen[i] = true;
+    }
+    free(text);
+}
+
+START_TEST(retention_never_deletes_a_newer_file_renamed_under_it)
+{
+    /* Size rotation renames app.log.<k> to .<k+1> while the archive
+     * thread compresses and deletes: what survives must be the newest
+     * records, without holes. */
+    enum { N = 60000 };
+    fileh_rotation rot = {.max_bytes = 8192, .utc = true, .backups = 1000, .compress = true,
+                          .max_total_bytes = 200 * 1000};
+    handler *h = open_rot(rot, 0);
+    for (int i = 0; i < N; i++) {
+        char text[96];
+        snprintf(text, sizeof text, "seq %d %060d", i, 0);
+        put(h, DAY0, text);
+    }
+    handler_free(h);
+    archive_idle();
+    static bool seen[N];
+    memset(seen, 0, sizeof seen);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, "app.log", 7) == 0)
+            mark_seqs(e->d_name, seen, N);
+    closedir(d);
+    int first = 0;
+    while (first < N && !seen[first])
+        first++;
+    ck_assert_int_lt(first, N - 100); /* something was kept */
+    for (int i = first; i < N; i++)
+        ck_assert_msg(seen[i], "record %d missing, %d..%d kept", i, first, N - 1);
+}
+END_TEST
+
 START_TEST(a_file_that_does_not_rotate_never_scans_its_directory)
 {
     /* logrotate's files beside a log metalog does not rotate are logrotate's */
@@ -680,6 +734,7 @@ static Suite *rotation_suite(void)
     tcase_add_test(tc, retention_by_count_deletes_the_oldest_left_by_earlier_runs);
     tcase_add_test(tc, retention_by_age_deletes_files_older_than_max_age_days);
     tcase_add_test(tc, retention_by_total_size_deletes_the_oldest_beyond_it);
+    tcase_add_test(tc, retention_never_deletes_a_newer_file_renamed_under_it);
     tcase_add_test(tc, a_file_that_does_not_rotate_never_scans_its_directory);
     tcase_add_test(tc, two_processes_rotate_a_shared_file_once_per_period);
     suite_add_tcase(s, tc);

@@ -27,13 +27,18 @@ typedef struct archive_job {
 } archive_job;
 
 static struct {
+    /* Held while this process holds a log's lock from the archive thread
+     * (open to close of the descriptor): fork takes it, or a child could
+     * inherit the open file description, and with it the lock, for ever. */
+    pthread_mutex_t live;
     pthread_mutex_t lock;
     pthread_cond_t wake; /* work queued, or stop asked */
     archive_job *head, *tail;
     bool working; /* the thread is doing a job it took off the queue */
     bool running, stopping;
     pthread_t thread;
-} archive = {.lock = PTHREAD_MUTEX_INITIALIZER,
+} archive = {.live = PTHREAD_MUTEX_INITIALIZER,
+             .lock = PTHREAD_MUTEX_INITIALIZER,
              .wake = PTHREAD_COND_INITIALIZER};
 
 /* CLOCK_MONOTONIC ns past which work in progress is given up; 0: none. */
@@ -71,6 +76,39 @@ static char *cat2(const char *a, const char *b)
         memcpy(s + na, b, nb + 1);
     }
     return s;
+}
+
+/* ---- The live log's lock ---- */
+
+/* Takes the lock rotations take on the log at path, on the file the path
+ * names once it is held (a rotation may rename the file between our open
+ * and our lock: its lock would then not exclude the next rotation).
+ * Returns the descriptor holding it, with archive.live held; -1 when
+ * there is no live file, and then nothing renames rotated files. */
+static int live_lock(const char *path)
+{
+    pthread_mutex_lock(&archive.live);
+    for (int i = 0; i < 8; i++) {
+        int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0)
+            break;
+        fileh_lock_fd(fd, F_WRLCK);
+        struct stat held, now;
+        if (fstat(fd, &held) == 0 && stat(path, &now) == 0 && held.st_dev == now.st_dev &&
+            held.st_ino == now.st_ino)
+            return fd;
+        close(fd); /* renamed away meanwhile: lock the new one */
+    }
+    pthread_mutex_unlock(&archive.live);
+    return -1;
+}
+
+static void live_unlock(int fd)
+{
+    if (fd < 0)
+        return;
+    close(fd); /* lets the lock go */
+    pthread_mutex_unlock(&archive.live);
 }
 
 /* ---- Compression ---- */
@@ -112,14 +150,11 @@ static char *archive_find(const char *path, const char *src, const fileh_keep *k
 static int archive_commit(const char *path, const char *src, const char *tmp,
                           const fileh_keep *k, int in, off_t compressed)
 {
-    int lfd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (lfd >= 0)
-        fileh_lock_fd(lfd, F_WRLCK);
+    int lfd = live_lock(path);
     struct stat now;
     if (fstat(in, &now) != 0 || now.st_size != compressed) {
         unlink(tmp);
-        if (lfd >= 0)
-            close(lfd);
+        live_unlock(lfd);
         return -1;
     }
     const struct stat *st = &now;
@@ -131,8 +166,7 @@ static int archive_commit(const char *path, const char *src, const char *tmp,
         unlink(tmp); /* the plain file stays, or nothing is left to keep */
     free(gz);
     free(plain);
-    if (lfd >= 0)
-        close(lfd); /* lets the lock go */
+    live_unlock(lfd);
     return 0;
 }
 
@@ -186,6 +220,8 @@ static void archive_compress(const char *path, const char *src, const fileh_keep
 
 typedef struct kept_file {
     char *name; /* the full path */
+    dev_t dev;  /* the file it named when listed */
+    ino_t ino;
     time_t mtime;
     uint64_t size;
     fileh_name parsed;
@@ -247,7 +283,7 @@ static int archive_list(const char *path, kept_file **out, size_t *n)
             }
             v = bigger;
         }
-        v[len++] = (kept_file){full, st.st_mtime, (uint64_t)st.st_size, pn};
+        v[len++] = (kept_file){full, st.st_dev, st.st_ino, st.st_mtime, (uint64_t)st.st_size, pn};
     }
     int rc = dir != NULL ? 0 : -1;
     if (dir != NULL)
@@ -295,15 +331,27 @@ static void archive_retain(const char *path, const fileh_keep *k)
     for (size_t i = 0; i < n; i++)
         total += v[i].size;
     time_t now = time(NULL);
+    /* Under the log's lock, and only the file listed: size rotation
+     * renames app.log.<k> to .<k+1> under it, and the name may meanwhile
+     * belong to a newer file. */
+    int lfd = -1;
+    bool locked = false;
     for (size_t i = 0, left = n; i < n; i++, left--) {
         bool old = k->max_age_s > 0 && now > v[i].mtime &&
                    (uint64_t)(now - v[i].mtime) > k->max_age_s;
         bool big = k->max_total_bytes > 0 && total > k->max_total_bytes;
         if (left <= k->backups && !old && !big)
             break;
-        if (unlink(v[i].name) == 0 || errno == ENOENT)
-            total -= v[i].size;
+        if (!locked) {
+            lfd = live_lock(path);
+            locked = true;
+        }
+        struct stat st;
+        if (lstat(v[i].name, &st) != 0 || st.st_ino != v[i].ino || st.st_dev != v[i].dev ||
+            unlink(v[i].name) == 0 || errno == ENOENT)
+            total -= v[i].size; /* gone, or moved on: either way not here */
     }
+    live_unlock(lfd);
     kept_free(v, n);
 }
 
@@ -432,12 +480,14 @@ bool fileh_archive_busy(void)
 
 void fileh_archive_fork_prepare(void)
 {
+    pthread_mutex_lock(&archive.live);
     pthread_mutex_lock(&archive.lock);
 }
 
 void fileh_archive_fork_parent(void)
 {
     pthread_mutex_unlock(&archive.lock);
+    pthread_mutex_unlock(&archive.live);
 }
 
 void fileh_archive_fork_child(void)
@@ -452,4 +502,5 @@ void fileh_archive_fork_child(void)
     archive.working = archive.running = archive.stopping = false;
     pthread_cond_init(&archive.wake, NULL);
     pthread_mutex_unlock(&archive.lock);
+    pthread_mutex_unlock(&archive.live);
 }
