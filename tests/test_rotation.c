@@ -23,7 +23,7 @@
 #include <metalog.h>
 
 #include "handler/file_archive.h"
-#include "handler/file_names.h"
+#include "util/rotated_name.h"
 #include "handler/file_period.h"
 #include "handler/handler.h"
 #include "testhelp.h"
@@ -146,15 +146,15 @@ START_TEST(rotated_names_are_recognised_and_nothing_else)
         "app.log.2026-12-06T1460", "app.log.2026-13-45x", "app.log.2026-12-06x",
         "other.log.2026-12-06", "app.logx.1", "app.log.1.gz.tmp", "app.log.1.tmp.5",
         "app.log.1234567890"};
-    fileh_name n;
+    rotated_name n;
     for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
-        ck_assert_msg(fileh_name_parse("app.log", yes[i], &n), "%s refused", yes[i]);
+        ck_assert_msg(rotated_name_parse("app.log", yes[i], &n), "%s refused", yes[i]);
     for (size_t i = 0; i < sizeof no / sizeof *no; i++)
-        ck_assert_msg(!fileh_name_parse("app.log", no[i], &n), "%s taken", no[i]);
-    ck_assert(fileh_name_parse("app.log", "app.log.2026-12-06T1405.2.gz", &n));
+        ck_assert_msg(!rotated_name_parse("app.log", no[i], &n), "%s taken", no[i]);
+    ck_assert(rotated_name_parse("app.log", "app.log.2026-12-06T1405.2.gz", &n));
     ck_assert(n.labelled && n.gz && n.index == 2 && n.tmp_pid == 0);
     ck_assert_str_eq(n.label, "2026-12-06T1405");
-    ck_assert(fileh_name_parse("app.log", "app.log.2026-12-06.gz.tmp.4242", &n));
+    ck_assert(rotated_name_parse("app.log", "app.log.2026-12-06.gz.tmp.4242", &n));
     ck_assert_int_eq(n.tmp_pid, 4242);
 }
 END_TEST

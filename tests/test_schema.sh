@@ -53,6 +53,7 @@ unopenable_parent_is_file.yaml  file-system state: found by metalog-check when o
 handler_duplicate_name.yaml     a schema cannot compare one list entry with another
 handler_name_flat_key.yaml      a schema cannot compare handler names with the flat keys set
 handler_same_file.yaml          the same file is a question of directories, asked when loading
+handler_rotated_name_of_another.yaml    which names are rotated files of another log is a question of file names and rotation, asked when loading
 handler_max_level_below_level.yaml  a schema cannot order two level names
 processor_redact_bad_regex.yaml whether a POSIX regex compiles is known only to regcomp
 handler_syslog_not_built.yaml   in the language, not built yet: metalog-check says so

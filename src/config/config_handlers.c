@@ -29,6 +29,7 @@
 #include "config/config_journald.h"
 #include "config/config_rotation.h"
 #include "config/config_webhook.h"
+#include "util/rotated_name.h"
 
 #define HANDLERS "handlers"
 
@@ -619,6 +620,21 @@ static bool same_file(const file_id *a, const file_id *b)
     return strcmp(a->dir, b->dir) == 0;
 }
 
+static bool rotates(const conf_handler *h)
+{
+    return h->size_mb > 0 || h->every != CONF_EVERY_NONE;
+}
+
+/* Whether the file of b would be taken for a rotated file of a's log:
+ * retention would compress or delete it. */
+static bool rotated_of(const file_id *a, const conf_handler *ha, const file_id *b)
+{
+    rotated_name n;
+    file_id same_dir = *b;
+    same_dir.base = a->base;
+    return rotates(ha) && same_file(a, &same_dir) && rotated_name_parse(a->base, b->base, &n);
+}
+
 /* Reported at the later of the two entries, naming the earlier. */
 static void check_files(conf_ctx *x)
 {
@@ -656,6 +672,22 @@ static void check_files(conf_ctx *x)
                 strbuf_printf(&key, "%s.path", a->label);
             conf_errs_add(x->e, a->path_mark, strbuf_str(&key),
                           "names the same file as %s (line %u); give each handler its own file",
+                          b->label, b->path_mark.line);
+            strbuf_free(&key);
+            break;
+        }
+        for (size_t j = 0; j < c->nhandlers; j++) {
+            if (j == i || ids[j].dir == NULL || !rotated_of(&ids[j], &c->handlers[j], &ids[i]))
+                continue;
+            const conf_handler *a = &c->handlers[i], *b = &c->handlers[j];
+            strbuf key = STRBUF_INIT;
+            if (a->flat)
+                strbuf_puts(&key, a->label);
+            else
+                strbuf_printf(&key, "%s.path", a->label);
+            conf_errs_add(x->e, a->path_mark, strbuf_str(&key),
+                          "is named like a rotated file of %s (line %u), whose retention would "
+                          "compress or delete it; give it another name",
                           b->label, b->path_mark.line);
             strbuf_free(&key);
             break;

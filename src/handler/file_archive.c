@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "handler/file_gzip.h"
-#include "handler/file_names.h"
+#include "util/rotated_name.h"
 #include "handler/file_lock.h"
 #include "util/thread.h"
 
@@ -224,7 +224,7 @@ typedef struct kept_file {
     ino_t ino;
     time_t mtime;
     uint64_t size;
-    fileh_name parsed;
+    rotated_name parsed;
 } kept_file;
 
 /* Oldest first: by modification time, then by what the names say
@@ -261,8 +261,8 @@ static int archive_list(const char *path, kept_file **out, size_t *n)
     kept_file *v = NULL;
     struct dirent *e;
     while (dir != NULL && (e = readdir(dir)) != NULL) {
-        fileh_name pn;
-        if (!fileh_name_parse(base, e->d_name, &pn))
+        rotated_name pn;
+        if (!rotated_name_parse(base, e->d_name, &pn))
             continue;
         char *full = malloc(strlen(d) + strlen(e->d_name) + 2);
         if (full == NULL)

@@ -2,7 +2,7 @@
  * What happens to a log's rotated files after rotation, on a thread of
  * its own so that no logging thread ever compresses a file or scans a
  * directory: gzip compression, and retention by count, age and total
- * size over every rotated file of the log (file_names.h), those left by
+ * size over every rotated file of the log (util/rotated_name.h), those left by
  * earlier runs and other processes included.
  *
  * Compression never loses a file: it writes "<rotated>.gz.tmp.<pid>",

@@ -24,7 +24,7 @@
  * ever exceeds the limit unless a single record does. With time rotation
  * (clock.every) the file also rotates when a record's timestamp passes
  * the end of the file's period, and rotated files are named by period
- * (file_names.h); the archive thread compresses them and applies
+ * (util/rotated_name.h); the archive thread compresses them and applies
  * retention (file_archive.h).
  *
  * Several processes (and, during a reload, two pipelines of one process)
@@ -39,7 +39,6 @@
  * The file handler in parts, each calling only those listed before it:
  *   file_lock.c    the lock every writer of the file shares
  *   file_period.c  the periods of time rotation and their labels
- *   file_names.c   recognising a log's rotated files
  *   file_gzip.c    gzip with zlib
  *   file_archive.c compressing rotated files and retention, on a thread
  *   file_path.c    this state; opening the path, following it

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "handler/file_emit.h"
-#include "handler/file_names.h"
+#include "util/rotated_name.h"
 
 void fileh_period_of(fileh *f, time_t t, time_t *start, time_t *end)
 {
@@ -79,8 +79,8 @@ static unsigned long pieces_after(const fileh *f, const char *label)
     unsigned long next = 0;
     struct dirent *e;
     while (copy != NULL && d != NULL && (e = readdir(d)) != NULL) {
-        fileh_name n;
-        if (fileh_name_parse(basename(copy), e->d_name, &n) && n.tmp_pid == 0 && n.labelled &&
+        rotated_name n;
+        if (rotated_name_parse(basename(copy), e->d_name, &n) && n.tmp_pid == 0 && n.labelled &&
             strcmp(n.label, label) == 0 && n.index + 1 > next)
             next = n.index + 1;
     }

@@ -1,4 +1,4 @@
-#include "handler/file_names.h"
+#include "util/rotated_name.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,13 +46,13 @@ static size_t index_at(const char *s, unsigned long *out)
     return n;
 }
 
-bool fileh_name_parse(const char *base, const char *name, fileh_name *out)
+bool rotated_name_parse(const char *base, const char *name, rotated_name *out)
 {
     size_t blen = strlen(base);
     if (strncmp(name, base, blen) != 0 || name[blen] != '.')
         return false;
     const char *s = name + blen + 1;
-    *out = (fileh_name){0};
+    *out = (rotated_name){0};
     size_t n = label_at(s);
     if (n > 0) {
         out->labelled = true;
