@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "config/config_rotation.h"
+#include "config/config_syslog.h"
 #include "config/config_webhook.h"
 
 #define HANDLERS "handlers"
@@ -38,13 +39,12 @@ static const char *const file_keys[] = {"path", "rotation"};
 static const char *const console_keys[] = {"stream", "colors"};
 /* Keys of the types CONFIG.md describes that are not built yet: known, so
  * that they are not called unknown, and refused. */
-static const char *const later_keys[] = {"address", "facility", "app_name", "endpoint",
-                                         "resource", "socket"};
+static const char *const later_keys[] = {"endpoint", "resource", "socket"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const type_names[] = {"file", "console", "webhook"};
-static const char *const later_types[] = {"syslog", "otlp", "journald"};
+static const char *const type_names[] = {"file", "console", "webhook", "syslog"};
+static const char *const later_types[] = {"otlp", "journald"};
 static const char *const format_names[] = {"json", "text", "console"};
 /* In the order of conf_colors and conf_stream. */
 static const char *const colors_names[] = {"auto", "always", "never"};
@@ -219,19 +219,19 @@ static int entry_type(conf_ctx *x, const conf_node *v, const char *label)
     strbuf_printf(&key, "%s.type", label);
     int type = -1;
     if (t == NULL) {
-        conf_errs_add(x->e, v->mark, label, "type is required (file, console or webhook)");
+        conf_errs_add(x->e, v->mark, label, "type is required (file, console, webhook or syslog)");
     } else if (!t->bad) {
         for (size_t i = 0; i < N(later_types) && type < 0; i++) {
             if (scalar_is(t, later_types[i])) {
                 conf_errs_add(x->e, t->mark, strbuf_str(&key),
-                              "the %s handler is not built yet (file, console and webhook are)",
+                              "the %s handler is not built yet (file, console, webhook and syslog are)",
                               later_types[i]);
                 type = -2;
             }
         }
         if (type == -1)
-            type = conf_get_choice(x, t, strbuf_str(&key), type_names, 3,
-                                   "file, console or webhook");
+            type = conf_get_choice(x, t, strbuf_str(&key), type_names, N(type_names),
+                                   "file, console, webhook or syslog");
     }
     strbuf_free(&key);
     return type < 0 ? -1 : type;
@@ -250,10 +250,14 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
         h->name = NULL;
         st->name_mark = v->mark;
         conf_get_string(x, v, path, "expected a handler name", &h->name);
+    } else if (strcmp(name, "format") == 0 && type == CONF_HANDLER_SYSLOG) {
+        conf_errs_add(x->e, p->key->mark, path,
+                      "not a key of syslog handlers (they send RFC 5424 messages)");
     } else if (strcmp(name, "format") == 0) {
         if ((i = conf_get_choice(x, v, path, format_names, 3, "json, text or console")) >= 0) {
             if (type == CONF_HANDLER_WEBHOOK && i == CONF_FORMAT_CONSOLE) {
                 conf_errs_add(x->e, v->mark, path, "a webhook posts json or text");
+
             } else {
                 h->format = (conf_format)i;
                 st->format_set = true;
@@ -292,17 +296,23 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
         if (strcmp(name, "url") == 0)
             h->path_mark = p->key->mark;
         st->url_bad |= i < 0;
+    } else if (type == CONF_HANDLER_SYSLOG &&
+               conf_syslog_key(x, &h->syslog, p, path, &h->path_mark) != 0) {
+        return;
     } else if (in_list(name, file_keys, N(file_keys)) ||
                in_list(name, console_keys, N(console_keys)) ||
                in_list(name, conf_webhook_keys, CONF_WEBHOOK_NKEYS) ||
+               in_list(name, conf_syslog_keys, CONF_SYSLOG_NKEYS) ||
                in_list(name, later_keys, N(later_keys))) {
         conf_errs_add(x->e, p->key->mark, path, "not a key of %s handlers", type_names[type]);
     } else {
         const char *const *own = type == CONF_HANDLER_FILE      ? file_keys
                                  : type == CONF_HANDLER_CONSOLE ? console_keys
+                                 : type == CONF_HANDLER_SYSLOG  ? conf_syslog_keys
                                                                 : NULL;
         size_t nown = type == CONF_HANDLER_FILE      ? N(file_keys)
                       : type == CONF_HANDLER_CONSOLE ? N(console_keys)
+                      : type == CONF_HANDLER_SYSLOG  ? CONF_SYSLOG_NKEYS
                                                      : 0;
         unknown_key(x, p->key, path, own, nown, type == CONF_HANDLER_WEBHOOK);
     }
@@ -319,6 +329,7 @@ static void entry_defaults(conf_handler *h)
     h->max_level = METALOG_CRITICAL;
     conf_rotation_defaults(h);
     conf_webhook_defaults(&h->webhook);
+    conf_syslog_defaults(&h->syslog);
 }
 
 static void one_entry(conf_ctx *x, const conf_node *v, size_t index, conf_handler *h)

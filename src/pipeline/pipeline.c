@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "handler/handler_syslog.h"
 #include "render/number.h"
 #include "util/clock.h"
 #include "util/diag.h"
@@ -83,6 +84,9 @@ static handler *open_handler(const conf *c, const conf_handler *ch, render_kind 
     case CONF_HANDLER_WEBHOOK:
         /* The handler only queues; its sender thread posts. */
         return webhook_new(&ch->webhook, ch->format == CONF_FORMAT_JSON, ch->label, why);
+    case CONF_HANDLER_SYSLOG:
+        /* Formats RFC 5424 from the record itself; its sender thread sends. */
+        return syslogh_new(&ch->syslog, why);
     }
     strbuf_puts(why, "unknown handler type");
     return NULL;
