@@ -55,7 +55,7 @@ handler_name_flat_key.yaml      a schema cannot compare handler names with the f
 handler_same_file.yaml          the same file is a question of directories, asked when loading
 handler_max_level_below_level.yaml  a schema cannot order two level names
 processor_redact_bad_regex.yaml whether a POSIX regex compiles is known only to regcomp
-handler_syslog_not_built.yaml   in the language, not built yet: metalog-check says so
+handler_syslog_tls_not_built.yaml  syslog over tls:// is in the language, not built yet: metalog-check says so
 handler_otlp_not_built.yaml     in the language, not built yet: metalog-check says so
 handler_journald_not_built.yaml in the language, not built yet: metalog-check says so
 '
