@@ -11,6 +11,10 @@
  *   syslog_probe CONFIG phases N1 N2 DIR
  *       logs seq 0..N1-1, prints "phase1", waits for DIR/go1, logs
  *       N1..N1+N2-1, prints "phase2", waits for DIR/go2, shuts down
+ *   syslog_probe CONFIG fork N
+ *       logs seq 0..N-1, forks; the child logs N..2N-1 and shuts down,
+ *       then the parent logs 2N..3N-1 (its queue may still hold records
+ *       when it forks: the child must not send them again)
  *   syslog_probe CONFIG flood N BATCH
  *       logs N records in batches of BATCH, timing each; prints the
  *       slowest batch in microseconds and metalog_stats.write_errors
@@ -22,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static long now_us(void)
@@ -93,6 +98,20 @@ int main(int argc, char **argv)
         seq(log, n1, n1 + n2, 0);
         say("phase2");
         wait_for(argv[5], "go2");
+    } else if (strcmp(mode, "fork") == 0 && argc == 4) {
+        long n = atol(argv[3]);
+        seq(log, 0, n, 0);
+        pid_t child = fork();
+        if (child == 0) {
+            seq(log, n, 2 * n, 0);
+            metalog_shutdown();
+            _exit(0);
+        }
+        int st = 0;
+        waitpid(child, &st, 0);
+        seq(log, 2 * n, 3 * n, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            return 1;
     } else if (strcmp(mode, "flood") == 0 && argc == 5) {
         long n = atol(argv[3]), batch = atol(argv[4]), slowest = 0;
         for (long i = 0; i < n; i += batch) {

@@ -4,6 +4,7 @@
 # and TCP ports, writing what its RFC 5424 parser found to files:
 #
 #   - N numbered records arrive exactly once over unix, udp and tcp;
+#   - a forked child sends its own records, and the parent's only once;
 #   - PRI is facility * 8 + severity for every level;
 #   - hostile structured-data values come back unchanged from rsyslog's
 #     own SD parser (mmpstrucdata);
@@ -144,7 +145,7 @@ for t in unix udp tcp; do
     tcp) addr=tcp://127.0.0.1:$tcp_port pause=0 ;;
     esac
     cfg=$(config "once-$t" "$addr")
-    "$probe" "$cfg" seq $n $pause >"$tmp/probe.out" 2>&1 || cat "$tmp/probe.out"
+    timeout 60 "$probe" "$cfg" seq $n $pause >"$tmp/probe.out" 2>&1 || cat "$tmp/probe.out"
     wait_count "once-$t" $n
     if exactly_once "once-$t" $n; then
         pass "$n numbered records arrive exactly once over $t"
@@ -153,12 +154,22 @@ for t in unix udp tcp; do
     fi
 done
 
+# ---- fork: the child sends its own records, not the parent's queue ----
+cfg=$(config fork "tcp://127.0.0.1:$tcp_port")
+timeout 60 "$probe" "$cfg" fork 2000 >/dev/null 2>&1 || fail "fork: the probe failed"
+wait_count fork 6000
+if exactly_once fork 6000; then
+    pass "a forked child delivers its own records over its own connection; nothing twice"
+else
+    fail "fork: got $(wc -l <"$tmp/got") of 6000 records, $(sort "$tmp/got" | uniq -d | wc -l) duplicated"
+fi
+
 # ---- PRI per level and facility ----
 for fac in "local3 19" "daemon 3"; do
     set -- $fac
     cfg=$(config "pri-$1" "tcp://127.0.0.1:$tcp_port" "    facility: $1
 ")
-    "$probe" "$cfg" levels >/dev/null 2>&1
+    timeout 60 "$probe" "$cfg" levels >/dev/null 2>&1
     i=0
     while [ $i -lt 50 ] && [ "$(awk -F'|' -v a="pri-$1" '$5 == a' "$tmp/out.log" | wc -l)" -lt 5 ]; do
         sleep 0.1
@@ -176,7 +187,7 @@ done
 
 # ---- Hostile SD values through rsyslog's SD parser ----
 cfg=$(config hostile "unix://$tmp/log.sock")
-"$probe" "$cfg" hostile >/dev/null 2>&1
+timeout 60 "$probe" "$cfg" hostile >/dev/null 2>&1
 sleep 0.5
 if python3 - "$tmp/sd.log" <<'EOP'; then
 import json, sys
@@ -212,7 +223,7 @@ cfg=$(config restart "tcp://127.0.0.1:$tcp_port" "    shutdown_timeout_seconds: 
 ")
 mkdir "$tmp/marks"
 mkfifo "$tmp/probe.fifo"
-"$probe" "$cfg" phases 500 500 "$tmp/marks" >"$tmp/probe.fifo" 2>&1 &
+timeout 60 "$probe" "$cfg" phases 500 500 "$tmp/marks" >"$tmp/probe.fifo" 2>&1 &
 probe_pid=$!
 exec 3<"$tmp/probe.fifo"
 read -r line <&3 # phase1
@@ -251,7 +262,7 @@ cfg=$(config hung "tcp://127.0.0.1:$hung_port" "    queue_size: 1000
     shutdown_timeout_seconds: 1
 ")
 start=$(date +%s)
-"$probe" "$cfg" flood 100000 1000 >"$tmp/flood.out" 2>&1
+timeout 60 "$probe" "$cfg" flood 100000 1000 >"$tmp/flood.out" 2>&1
 end=$(date +%s)
 slowest=$(awk '$1 == "slowest_batch_us" { print $2 }' "$tmp/flood.out")
 lost=$(awk '$1 == "write_errors" { print $2 }' "$tmp/flood.out")

@@ -274,6 +274,16 @@ static int syslogh_flush(handler *base)
 
 /* ---- Lifecycle ---- */
 
+/* The wake-up runs on CLOCK_MONOTONIC, as every deadline here does. */
+static void cond_init(syslog_handler *h)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->wake, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
 static void drop_queue_locked(syslog_handler *h)
 {
     while (h->head != NULL) {
@@ -292,6 +302,10 @@ static void syslogh_fork_child(void *arg)
     syslog_handler *h = arg;
     drop_queue_locked(h);
     h->running = false;
+    /* The parent's sender may have been waiting on it: its state counts
+     * a waiter the child does not have, and a signal would wait for it
+     * for ever. Nothing waits on it here. */
+    cond_init(h);
     if (h->conn.fd >= 0)
         close(h->conn.fd);
     h->conn = (syslog_conn){-1, false};
@@ -381,12 +395,8 @@ handler *syslogh_new(const conf_syslog *s, strbuf *why)
     h->shutdown_ns = s->shutdown_timeout_seconds * 1000000000u;
     h->queue_max = (size_t)s->queue_size;
     h->base.ops = &syslogh_ops;
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&h->lock, NULL);
-    pthread_cond_init(&h->wake, &ca);
-    pthread_condattr_destroy(&ca);
+    cond_init(h);
     int rc = oom ? ENOMEM : 0;
     if (rc == 0) {
         pthread_mutex_lock(&h->lock);
