@@ -5,9 +5,10 @@ metalog_build_deps="build-essential autoconf automake libtool pkg-config
   libyaml-dev libjson-c-dev libcurl4-openssl-dev check zlib1g-dev"
 # nodejs and npm: tests/test_schema.sh installs ajv from npm to check the
 # JSON Schema the way editors do. faketime: tests/test_rotation_time.sh
-# runs programs through days of a fast clock.
+# runs programs through days of a fast clock. rsyslog: tests/test_syslog.sh
+# sends to a private rsyslogd.
 metalog_test_deps="clang libclang-rt-14-dev valgrind python3 python3-jsonschema
-  python3-yaml logrotate nodejs npm faketime"
+  python3-yaml logrotate nodejs npm faketime rsyslog"
 
 metalog_install_missing() {
     missing=""

@@ -19,6 +19,7 @@
 #include "config/config_check.h"
 #include "config/config_handlers.h"
 #include "config/config_processors.h"
+#include "config/config_syslog.h"
 #include "config/config_webhook.h"
 #include "config/config_yaml.h"
 
@@ -334,6 +335,7 @@ static void conf_handler_free(conf_handler *h)
     free(h->resolved);
     conf_webhook_free(&h->webhook);
     free(h->socket_path);
+    conf_syslog_free(&h->syslog);
 }
 
 void conf_free(conf *c)

@@ -60,12 +60,33 @@ typedef struct conf_webhook {
     conf_mark mark;                    /* the key that set url */
 } conf_webhook;
 
+/* A syslog handler's destination and queue (config_syslog.c). */
+typedef enum conf_syslog_transport {
+    CONF_SYSLOG_UNIX = 0, /* a datagram socket, as /dev/log */
+    CONF_SYSLOG_UDP,
+    CONF_SYSLOG_TCP       /* octet-counting framing (RFC 6587 3.4.1) */
+} conf_syslog_transport;
+
+typedef struct conf_syslog {
+    char *address;   /* as written; NULL: the default, unix:///dev/log */
+    conf_syslog_transport transport;
+    char *host;      /* udp, tcp: the host, without IPv6 brackets */
+    unsigned port;   /* udp, tcp */
+    char *socket;    /* unix: the path, resolved against the anchor */
+    int facility;    /* RFC 5424 code, 0..23; default 1 (user) */
+    char *app_name;  /* NULL: the program's name */
+    uint64_t queue_size;               /* messages waiting; default 10000 */
+    uint64_t timeout_seconds;          /* one connect or send; default 5 */
+    uint64_t shutdown_timeout_seconds; /* draining at free; default 5 */
+} conf_syslog;
+
 /* ---- handlers: ---- */
 
 typedef enum conf_handler_type {
     CONF_HANDLER_FILE = 0,
     CONF_HANDLER_CONSOLE,
     CONF_HANDLER_WEBHOOK,
+    CONF_HANDLER_SYSLOG,
     CONF_HANDLER_JOURNALD
 } conf_handler_type;
 
@@ -129,6 +150,9 @@ typedef struct conf_handler {
 
     /* webhook */
     conf_webhook webhook;
+
+    /* syslog */
+    conf_syslog syslog;
 
     /* journald */
     char *socket_path; /* the journal's native socket, absolute; set by the loader */

@@ -28,6 +28,7 @@
 
 #include "config/config_journald.h"
 #include "config/config_rotation.h"
+#include "config/config_syslog.h"
 #include "config/config_webhook.h"
 #include "util/rotated_name.h"
 
@@ -40,13 +41,12 @@ static const char *const file_keys[] = {"path", "rotation"};
 static const char *const console_keys[] = {"stream", "colors"};
 /* Keys of the types CONFIG.md describes that are not built yet: known, so
  * that they are not called unknown, and refused. */
-static const char *const later_keys[] = {"address", "facility", "app_name", "endpoint",
-                                         "resource", "socket"};
+static const char *const later_keys[] = {"endpoint", "resource"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const type_names[] = {"file", "console", "webhook", "journald"};
-static const char *const later_types[] = {"syslog", "otlp"};
+static const char *const type_names[] = {"file", "console", "webhook", "syslog", "journald"};
+static const char *const later_types[] = {"otlp"};
 static const char *const format_names[] = {"json", "text", "console"};
 /* In the order of conf_colors and conf_stream. */
 static const char *const colors_names[] = {"auto", "always", "never"};
@@ -221,19 +221,21 @@ static int entry_type(conf_ctx *x, const conf_node *v, const char *label)
     strbuf_printf(&key, "%s.type", label);
     int type = -1;
     if (t == NULL) {
-        conf_errs_add(x->e, v->mark, label, "type is required (file, console, webhook or journald)");
+        conf_errs_add(x->e, v->mark, label,
+                      "type is required (file, console, webhook, syslog or journald)");
     } else if (!t->bad) {
         for (size_t i = 0; i < N(later_types) && type < 0; i++) {
             if (scalar_is(t, later_types[i])) {
                 conf_errs_add(x->e, t->mark, strbuf_str(&key),
-                              "the %s handler is not built yet (file, console, webhook and journald are)",
+                              "the %s handler is not built yet (file, console, webhook, "
+                              "syslog and journald are)",
                               later_types[i]);
                 type = -2;
             }
         }
         if (type == -1)
-            type = conf_get_choice(x, t, strbuf_str(&key), type_names, 4,
-                                   "file, console, webhook or journald");
+            type = conf_get_choice(x, t, strbuf_str(&key), type_names, N(type_names),
+                                   "file, console, webhook, syslog or journald");
     }
     strbuf_free(&key);
     return type < 0 ? -1 : type;
@@ -252,10 +254,14 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
         h->name = NULL;
         st->name_mark = v->mark;
         conf_get_string(x, v, path, "expected a handler name", &h->name);
+    } else if (strcmp(name, "format") == 0 && type == CONF_HANDLER_SYSLOG) {
+        conf_errs_add(x->e, p->key->mark, path,
+                      "not a key of syslog handlers (they send RFC 5424 messages)");
     } else if (strcmp(name, "format") == 0) {
         if ((i = conf_get_choice(x, v, path, format_names, 3, "json, text or console")) >= 0) {
             if (type == CONF_HANDLER_WEBHOOK && i == CONF_FORMAT_CONSOLE) {
                 conf_errs_add(x->e, v->mark, path, "a webhook posts json or text");
+
             } else {
                 h->format = (conf_format)i;
                 st->format_set = true;
@@ -294,21 +300,27 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
         if (strcmp(name, "url") == 0)
             h->path_mark = p->key->mark;
         st->url_bad |= i < 0;
+    } else if (type == CONF_HANDLER_SYSLOG &&
+               conf_syslog_key(x, &h->syslog, p, path, &h->path_mark) != 0) {
+        return;
     } else if (type == CONF_HANDLER_JOURNALD && conf_journald_key(x, h, p, path)) {
         return;
     } else if (in_list(name, file_keys, N(file_keys)) ||
                in_list(name, console_keys, N(console_keys)) ||
                in_list(name, conf_webhook_keys, CONF_WEBHOOK_NKEYS) ||
+               in_list(name, conf_syslog_keys, CONF_SYSLOG_NKEYS) ||
                in_list(name, conf_journald_keys, CONF_JOURNALD_NKEYS) ||
                in_list(name, later_keys, N(later_keys))) {
         conf_errs_add(x->e, p->key->mark, path, "not a key of %s handlers", type_names[type]);
     } else {
         const char *const *own = type == CONF_HANDLER_FILE       ? file_keys
                                  : type == CONF_HANDLER_CONSOLE  ? console_keys
+                                 : type == CONF_HANDLER_SYSLOG   ? conf_syslog_keys
                                  : type == CONF_HANDLER_JOURNALD ? conf_journald_keys
                                                                  : NULL;
         size_t nown = type == CONF_HANDLER_FILE       ? N(file_keys)
                       : type == CONF_HANDLER_CONSOLE  ? N(console_keys)
+                      : type == CONF_HANDLER_SYSLOG   ? CONF_SYSLOG_NKEYS
                       : type == CONF_HANDLER_JOURNALD ? CONF_JOURNALD_NKEYS
                                                       : 0;
         unknown_key(x, p->key, path, own, nown, type == CONF_HANDLER_WEBHOOK);
@@ -326,6 +338,7 @@ static void entry_defaults(conf_handler *h)
     h->max_level = METALOG_CRITICAL;
     conf_rotation_defaults(h);
     conf_webhook_defaults(&h->webhook);
+    conf_syslog_defaults(&h->syslog);
 }
 
 static void one_entry(conf_ctx *x, const conf_node *v, size_t index, conf_handler *h)

@@ -13,6 +13,7 @@
 #include "config/config_errs.h"
 #include "config/config_processors.h"
 #include "config/config_rotation.h"
+#include "config/config_syslog.h"
 #include "record/level.h"
 #include "util/escape.h"
 
@@ -137,7 +138,7 @@ static void put_key(strbuf *out, const char *indent, const char *key)
 /* One entry of "handlers:", every setting of its type written out. */
 static void put_handler(strbuf *out, const conf_handler *h)
 {
-    static const char *const types[] = {"file", "console", "webhook", "journald"};
+    static const char *const types[] = {"file", "console", "webhook", "syslog", "journald"};
     static const char *const formats[] = {"json", "text", "console"};
     static const char *const colors[] = {"auto", "always", "never"};
     /* An unnamed handler is printed under the name it goes by,
@@ -146,7 +147,8 @@ static void put_handler(strbuf *out, const conf_handler *h)
     strbuf_puts(out, "  - name: ");
     put_quoted(out, h->name != NULL ? h->name : h->label);
     strbuf_printf(out, "\n    type: %s\n", types[h->type]);
-    strbuf_printf(out, "    format: %s\n", formats[h->format]);
+    if (h->type != CONF_HANDLER_SYSLOG) /* RFC 5424, whatever the format */
+        strbuf_printf(out, "    format: %s\n", formats[h->format]);
     strbuf_printf(out, "    level: %s\n", level_name(h->level));
     strbuf_printf(out, "    max_level: %s\n", level_name(h->max_level));
     put_names(out, "loggers", h->loggers, h->nloggers);
@@ -176,6 +178,7 @@ static void put_handler(strbuf *out, const conf_handler *h)
         put_quoted(out, h->socket_path);
         strbuf_putc(out, '\n');
         break;
+    case CONF_HANDLER_SYSLOG: conf_syslog_print(&h->syslog, out, "    ", put_quoted); break;
     }
 }
 

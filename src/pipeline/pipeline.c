@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "handler/handler_syslog.h"
 #include "render/number.h"
 #include "util/clock.h"
 #include "util/diag.h"
@@ -88,6 +89,9 @@ static handler *open_handler(const conf *c, const conf_handler *ch, render_kind 
         /* Sends at once, never waiting: journald_payload builds the entry
          * from the record's fields, whatever the format. */
         return journaldh_new(ch->socket_path, why);
+    case CONF_HANDLER_SYSLOG:
+        /* Formats RFC 5424 from the record itself; its sender thread sends. */
+        return syslogh_new(&ch->syslog, why);
     }
     strbuf_puts(why, "unknown handler type");
     return NULL;

@@ -1,0 +1,292 @@
+/*
+ * The syslog handler's keys: where messages go (address), the facility of
+ * their PRI, the APP-NAME, and the sender's queue and deadlines. Every
+ * check reports at the value's line and column and the walk goes on.
+ */
+#include "config/config_syslog.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/un.h>
+#include <ctype.h>
+
+#include "config/config_errs.h"
+
+const char *const conf_syslog_keys[CONF_SYSLOG_NKEYS] = {
+    "address",    "facility",        "app_name",
+    "queue_size", "timeout_seconds", "shutdown_timeout_seconds",
+};
+
+/* RFC 5424 table 1, by code. */
+static const char *const facility_names[] = {
+    "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
+    "uucp",   "cron",   "authpriv", "ftp",  "ntp",    "audit",  "alert",  "clock",
+    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
+};
+#define NFACILITIES ((int)(sizeof(facility_names) / sizeof(facility_names[0])))
+
+/* APP-NAME is at most 48 printable US-ASCII characters (RFC 5424 6.2.5). */
+#define APP_NAME_MAX 48
+
+static const struct {
+    const char *name;
+    size_t off;
+    uint64_t min, max;
+} numbers[] = {
+    {"queue_size", offsetof(conf_syslog, queue_size), 1, 100000},
+    {"timeout_seconds", offsetof(conf_syslog, timeout_seconds), 1, 300},
+    {"shutdown_timeout_seconds", offsetof(conf_syslog, shutdown_timeout_seconds), 0, 300},
+};
+
+void conf_syslog_defaults(conf_syslog *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->transport = CONF_SYSLOG_UNIX;
+    s->facility = 1;
+    s->queue_size = 10000;
+    s->timeout_seconds = 5;
+    s->shutdown_timeout_seconds = 5;
+}
+
+void conf_syslog_free(conf_syslog *s)
+{
+    free(s->address);
+    free(s->host);
+    free(s->socket);
+    free(s->app_name);
+    s->address = s->host = s->socket = s->app_name = NULL;
+}
+
+const char *conf_syslog_facility_name(int code)
+{
+    return code >= 0 && code < NFACILITIES ? facility_names[code] : "?";
+}
+
+static void bad_value(conf_ctx *x, const conf_node *v, const char *path, const char *what)
+{
+    strbuf d = STRBUF_INIT;
+    conf_quote(&d, v->text, v->len);
+    conf_errs_add(x->e, v->mark, path, "%s, got %s", what, strbuf_str(&d));
+    strbuf_free(&d);
+}
+
+#define ADDRESS_FORMS "unix://PATH, udp://HOST:PORT or tcp://HOST:PORT"
+
+/* A host as the schema takes it: a name or IPv4 address without the
+ * characters that delimit a URL, or an IPv6 address in brackets. */
+static bool host_ok(const char *h, size_t n)
+{
+    if (n == 0)
+        return false;
+    if (h[0] == '[') {
+        if (n < 3 || h[n - 1] != ']')
+            return false;
+        for (size_t i = 1; i + 1 < n; i++)
+            if (strchr("0123456789abcdefABCDEF:.", h[i]) == NULL || h[i] == '\0')
+                return false;
+        return true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)h[i];
+        if (c <= 0x20 || c == 0x7f || strchr("/?#:@[]", c) != NULL)
+            return false;
+    }
+    return true;
+}
+
+/* 1..65535, decimal, no leading zero. */
+static bool port_ok(const char *p, unsigned *out)
+{
+    if (p[0] < '1' || p[0] > '9' || strlen(p) > 5)
+        return false;
+    unsigned v = 0;
+    for (const char *q = p; *q != '\0'; q++) {
+        if (*q < '0' || *q > '9')
+            return false;
+        v = v * 10 + (unsigned)(*q - '0');
+    }
+    if (v > 65535)
+        return false;
+    *out = v;
+    return true;
+}
+
+static char *resolve_socket(const char *anchor, const char *path)
+{
+    if (path[0] == '/' || anchor == NULL)
+        return strdup(path);
+    size_t a = strlen(anchor), p = strlen(path);
+    char *out = malloc(a + 1 + p + 1);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, anchor, a);
+    size_t n = a;
+    if (n == 0 || out[n - 1] != '/')
+        out[n++] = '/';
+    memcpy(out + n, path, p + 1);
+    return out;
+}
+
+static void get_address(conf_ctx *x, conf_syslog *s, const conf_node *v, const char *path)
+{
+    char *text = NULL;
+    if (conf_get_string(x, v, path, "expected an address (" ADDRESS_FORMS ")", &text) < 0 ||
+        text == NULL)
+        return;
+    const char *sep = strstr(text, "://");
+    size_t slen = sep != NULL ? (size_t)(sep - text) : 0;
+    const char *rest = sep != NULL ? sep + 3 : NULL;
+    conf_syslog parsed = {0};
+    if (sep != NULL && slen == 3 && strncasecmp(text, "tls", 3) == 0) {
+        conf_errs_add(x->e, v->mark, path,
+                      "the tls:// transport is not built yet (unix://, udp:// and tcp:// are)");
+    } else if (sep != NULL && slen == 4 && strncasecmp(text, "unix", 4) == 0) {
+        bool ctl = false;
+        for (const char *q = rest; *q != '\0'; q++)
+            ctl |= (unsigned char)*q < 0x20 || *q == 0x7f;
+        if (rest[0] == '\0' || ctl) {
+            bad_value(x, v, path, "expected unix://PATH with a socket path");
+        } else if (strlen(rest) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+            conf_errs_add(x->e, v->mark, path, "a socket path is at most %zu bytes",
+                          sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+        } else {
+            parsed.transport = CONF_SYSLOG_UNIX;
+            if ((parsed.socket = resolve_socket(x->c->anchor, rest)) == NULL)
+                x->e->oom = true;
+            else if (strlen(parsed.socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+                conf_errs_add(x->e, v->mark, path,
+                              "the socket path, resolved against the directory at start, is "
+                              "over %zu bytes",
+                              sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+            else
+                goto accept;
+        }
+    } else if (sep != NULL && slen == 3 &&
+               (strncasecmp(text, "udp", 3) == 0 || strncasecmp(text, "tcp", 3) == 0)) {
+        const char *colon = strrchr(rest, ':');
+        unsigned port = 0;
+        if (colon == NULL || !host_ok(rest, (size_t)(colon - rest))) {
+            bad_value(x, v, path, "expected HOST:PORT after the scheme (IPv6 in brackets)");
+        } else if (!port_ok(colon + 1, &port)) {
+            bad_value(x, v, path, "expected a port from 1 to 65535 after the host");
+        } else {
+            parsed.transport = tolower((unsigned char)text[0]) == 'u' ? CONF_SYSLOG_UDP
+                                                                      : CONF_SYSLOG_TCP;
+            parsed.port = port;
+            const char *h = rest;
+            size_t hn = (size_t)(colon - rest);
+            if (h[0] == '[') {
+                h++;
+                hn -= 2;
+            }
+            if ((parsed.host = strndup(h, hn)) == NULL)
+                x->e->oom = true;
+            else
+                goto accept;
+        }
+    } else {
+        bad_value(x, v, path, "expected " ADDRESS_FORMS);
+    }
+    conf_syslog_free(&parsed);
+    free(text);
+    return;
+accept:
+    conf_syslog_free(&(conf_syslog){.address = s->address, .host = s->host, .socket = s->socket});
+    s->address = text;
+    s->transport = parsed.transport;
+    s->host = parsed.host;
+    s->port = parsed.port;
+    s->socket = parsed.socket;
+}
+
+static void get_facility(conf_ctx *x, conf_syslog *s, const conf_node *v, const char *path)
+{
+    if ((v = conf_want_scalar(x, v, path, "expected a facility name (user, local0, ...)")) == NULL)
+        return;
+    const char *best = NULL;
+    size_t best_d = 3; /* suggest only within two edits */
+    for (int i = 0; i < NFACILITIES; i++) {
+        if (strcasecmp(v->text, facility_names[i]) == 0 && strlen(v->text) == v->len) {
+            s->facility = i;
+            return;
+        }
+        size_t d = conf_name_distance(v->text, facility_names[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = facility_names[i];
+        }
+    }
+    strbuf d = STRBUF_INIT;
+    conf_quote(&d, v->text, v->len);
+    if (best != NULL)
+        conf_errs_add(x->e, v->mark, path, "unknown facility %s (did you mean '%s'?)",
+                      strbuf_str(&d), best);
+    else
+        conf_errs_add(x->e, v->mark, path,
+                      "unknown facility %s (expected kern, user, mail, daemon, auth, syslog, "
+                      "lpr, news, uucp, cron, authpriv, ftp, ntp, audit, alert, clock or "
+                      "local0 to local7)",
+                      strbuf_str(&d));
+    strbuf_free(&d);
+}
+
+static void get_app_name(conf_ctx *x, conf_syslog *s, const conf_node *v, const char *path)
+{
+    char *text = NULL;
+    if (conf_get_string(x, v, path, "expected an application name", &text) < 0)
+        return;
+    bool ok = text == NULL || (strlen(text) >= 1 && strlen(text) <= APP_NAME_MAX);
+    for (const char *q = text; ok && *q != '\0'; q++)
+        ok = *q >= '!' && *q <= '~';
+    if (!ok) {
+        bad_value(x, v, path,
+                  "an app_name is 1 to 48 printable ASCII characters, without spaces");
+        free(text);
+        return;
+    }
+    free(s->app_name);
+    s->app_name = text;
+}
+
+int conf_syslog_key(conf_ctx *x, conf_syslog *s, const conf_pair *p, const char *path,
+                    conf_mark *addr_mark)
+{
+    const char *name = p->key->text;
+    const conf_node *v = p->value;
+    if (strcmp(name, "address") == 0) {
+        *addr_mark = p->key->mark;
+        get_address(x, s, v, path);
+    } else if (strcmp(name, "facility") == 0) {
+        get_facility(x, s, v, path);
+    } else if (strcmp(name, "app_name") == 0) {
+        get_app_name(x, s, v, path);
+    } else {
+        for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+            if (strcmp(name, numbers[i].name) == 0) {
+                uint64_t *field = (uint64_t *)(void *)((char *)s + numbers[i].off);
+                conf_get_uint(x, v, path, numbers[i].min, numbers[i].max, field);
+                return 1;
+            }
+        }
+        return 0;
+    }
+    return 1;
+}
+
+void conf_syslog_print(const conf_syslog *s, strbuf *out, const char *in,
+                       void (*quote)(strbuf *, const char *))
+{
+    strbuf_printf(out, "%saddress: ", in);
+    quote(out, s->address != NULL ? s->address : CONF_SYSLOG_DEFAULT_ADDRESS);
+    strbuf_printf(out, "\n%sfacility: %s\n", in, conf_syslog_facility_name(s->facility));
+    if (s->app_name != NULL) {
+        strbuf_printf(out, "%sapp_name: ", in);
+        quote(out, s->app_name);
+        strbuf_putc(out, '\n');
+    }
+    strbuf_printf(out, "%squeue_size: %llu\n", in, (unsigned long long)s->queue_size);
+    strbuf_printf(out, "%stimeout_seconds: %llu\n", in, (unsigned long long)s->timeout_seconds);
+    strbuf_printf(out, "%sshutdown_timeout_seconds: %llu\n", in,
+                  (unsigned long long)s->shutdown_timeout_seconds);
+}

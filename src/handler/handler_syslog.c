@@ -1,0 +1,415 @@
+/*
+ * The syslog handler and its sender thread (handler_syslog.h).
+ *
+ * Log call side (syslogh_write_record, any thread): render the message
+ * into a new item (framed for TCP), then under h->lock append it to the
+ * queue, or refuse it when the queue is full, and wake the sender.
+ *
+ * Sender side (syslogh_main): the oldest item stays at the head of the
+ * queue until it is sent, so a failure retries it on the next connection
+ * and nothing is delivered twice by us (a message the kernel took before
+ * the server died may still be lost with the connection: TCP syslog
+ * without application acknowledgements cannot know). Before each send on
+ * a stream it checks that the server has not closed the connection, which
+ * turns a server restart into a reconnect instead of a lost message.
+ *
+ * Lock: h->lock guards the queue and the thread's lifecycle; it is never
+ * held during I/O or while a note is reported. It is registered for fork:
+ * the child, which has no sender, forgets the queue (the parent delivers
+ * it) and the parent's connection, and starts a sender of its own with
+ * its first message.
+ */
+#include "handler/handler_syslog.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config_syslog.h"
+#include "handler/syslog_net.h"
+#include "render/render_syslog.h"
+#include "util/diag.h"
+#include "util/thread.h"
+
+#define BACKOFF_MIN_NS (100 * 1000000ull)
+#define BACKOFF_MAX_NS (30 * 1000000000ull)
+#define FRAME_MAX 12 /* "65536 " and room to spare */
+
+typedef struct syslog_item {
+    struct syslog_item *next;
+    size_t off; /* the bytes to send start this far into the item */
+    size_t len;
+} syslog_item;
+
+static const char *item_data(const syslog_item *it)
+{
+    return (const char *)it + it->off;
+}
+
+typedef struct syslog_handler {
+    handler base;
+    syslog_fmt fmt;
+    char *hostname, *app_name, *address; /* owned */
+    syslog_dest dest;
+    char *host, *socket; /* owned: what dest points to */
+    uint64_t timeout_ns, shutdown_ns;
+    size_t queue_max;
+
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* an item, or stop */
+    syslog_item *head, *tail;
+    size_t count;
+    bool running, stopping;
+    pthread_t thread;
+    /* The drain deadline of free (CLOCK_MONOTONIC ns), 0 while none:
+     * read by a connect or send in progress, which gives up at it. */
+    _Atomic uint64_t stop_ns;
+
+    /* The sender's own: the connection and the outage being reported. */
+    syslog_conn conn;
+    bool down;
+} syslog_handler;
+
+static const handler_ops syslogh_ops;
+
+/* ---- Notes (sender thread, outside the lock) ---- */
+
+static void syslogh_note(syslog_handler *h, int level, const char *event, const char *reason,
+                         uint64_t n)
+{
+    metalog_field f[3] = {ml_str("handler", h->base.name), ml_str("address", h->address),
+                          ml_str("reason", reason)};
+    if (n > 0)
+        f[2] = ml_uint("records", n);
+    diag_report(&(diag_note){.level = level, .event = event, .fields = f,
+                             .nfields = reason != NULL || n > 0 ? 3 : 2, .from = h,
+                             .always = true});
+}
+
+/* ---- The sender ---- */
+
+static bool stopping(syslog_handler *h)
+{
+    pthread_mutex_lock(&h->lock);
+    bool s = h->stopping;
+    pthread_mutex_unlock(&h->lock);
+    return s;
+}
+
+/* One attempt at the head item: connect if needed, send. 0, -1 (retry
+ * later), -2 (never sendable). */
+static int deliver(syslog_handler *h, const syslog_item *it, char *why, size_t n)
+{
+    uint64_t deadline = syslog_net_now_ns() + h->timeout_ns;
+    if (h->conn.fd >= 0 && syslog_net_peer_gone(&h->conn))
+        syslog_net_close(&h->conn);
+    if (h->conn.fd < 0 &&
+        syslog_net_open(&h->conn, &h->dest, deadline, &h->stop_ns, why, n) < 0)
+        return -1;
+    int rc = syslog_net_send(&h->conn, h->dest.transport == CONF_SYSLOG_UNIX, item_data(it),
+                             it->len, deadline, &h->stop_ns, why, n);
+    if (rc == -1)
+        syslog_net_close(&h->conn); /* a stream may hold half a frame */
+    return rc;
+}
+
+/* Under h->lock: waits delay_ns, or less when free sets its deadline
+ * (then no longer than that). */
+static void backoff_locked(syslog_handler *h, uint64_t delay_ns)
+{
+    uint64_t until = syslog_net_now_ns() + delay_ns;
+    for (;;) {
+        uint64_t stop = atomic_load(&h->stop_ns);
+        uint64_t dl = stop != 0 && stop < until ? stop : until;
+        if (syslog_net_now_ns() >= dl)
+            return;
+        struct timespec ts = {(time_t)(dl / 1000000000u), (long)(dl % 1000000000u)};
+        pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+    }
+}
+
+static bool deadline_passed(syslog_handler *h)
+{
+    uint64_t stop = atomic_load(&h->stop_ns);
+    return stop != 0 && syslog_net_now_ns() >= stop;
+}
+
+static void *syslogh_main(void *arg)
+{
+    syslog_handler *h = arg;
+    unsigned failures = 0;
+    char why[200];
+    pthread_mutex_lock(&h->lock);
+    for (;;) {
+        while (h->head == NULL && !h->stopping)
+            pthread_cond_wait(&h->wake, &h->lock);
+        if (h->head == NULL || (h->stopping && deadline_passed(h)))
+            break;
+        syslog_item *it = h->head;
+        pthread_mutex_unlock(&h->lock);
+        why[0] = '\0';
+        int rc = deliver(h, it, why, sizeof why);
+        bool quiet = stopping(h); /* free reports what it gives up */
+        if (rc == 0 && h->down) {
+            h->down = false;
+            if (!quiet)
+                syslogh_note(h, METALOG_INFO, "syslog delivery recovered", NULL, 0);
+        } else if (rc == -2) {
+            handler_count_lost(1);
+            if (!quiet)
+                syslogh_note(h, METALOG_ERROR, "syslog message dropped", why, 0);
+        } else if (rc == -1 && !h->down) {
+            h->down = true;
+            if (!quiet)
+                syslogh_note(h, METALOG_ERROR, "syslog delivery failed", why, 0);
+        }
+        pthread_mutex_lock(&h->lock);
+        if (rc == -1) {
+            uint64_t d = BACKOFF_MIN_NS << (failures < 9 ? failures : 9);
+            failures++;
+            backoff_locked(h, d < BACKOFF_MAX_NS ? d : BACKOFF_MAX_NS);
+            continue;
+        }
+        failures = 0;
+        h->head = it->next;
+        if (h->head == NULL)
+            h->tail = NULL;
+        h->count--;
+        free(it);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+/* Under h->lock. The thread starts with every signal blocked (thread.h). */
+static int start_locked(syslog_handler *h)
+{
+    if (h->running)
+        return 0;
+    int rc = thread_start(&h->thread, "metalog-syslog", syslogh_main, h);
+    if (rc == 0)
+        h->running = true;
+    return rc;
+}
+
+/* ---- The log call ---- */
+
+/* The message for r in one allocation: the item, then (TCP) the octet
+ * count and a space, then the message. NULL when out of memory. */
+static syslog_item *make_item(syslog_handler *h, const record *r)
+{
+    strbuf sb = STRBUF_INIT;
+    static const char room[sizeof(syslog_item) + FRAME_MAX];
+    strbuf_reserve(&sb, 1024);
+    strbuf_append(&sb, room, sizeof room);
+    render_syslog(&h->fmt, (long)getpid(), r, &sb);
+    if (sb.failed) {
+        strbuf_free(&sb);
+        return NULL;
+    }
+    syslog_item *it = (syslog_item *)(void *)sb.data; /* malloc'd: aligned */
+    size_t len = sb.len - sizeof room;
+    it->next = NULL;
+    it->off = sizeof room;
+    it->len = len;
+    if (h->dest.transport == CONF_SYSLOG_TCP) {
+        char frame[FRAME_MAX + 1];
+        int k = snprintf(frame, sizeof frame, "%zu ", len);
+        it->off -= (size_t)k;
+        it->len += (size_t)k;
+        memcpy(sb.data + it->off, frame, (size_t)k);
+    }
+    return it;
+}
+
+static int syslogh_write_record(handler *base, const record *r, const char *buf, size_t len)
+{
+    (void)buf;
+    (void)len;
+    syslog_handler *h = (syslog_handler *)base;
+    if (r == NULL) {
+        errno = EINVAL; /* a syslog message is made from the record */
+        return HANDLER_FAILED;
+    }
+    syslog_item *it = make_item(h, r);
+    if (it == NULL) {
+        errno = ENOMEM;
+        return HANDLER_FAILED;
+    }
+    pthread_mutex_lock(&h->lock);
+    if (h->count >= h->queue_max) {
+        pthread_mutex_unlock(&h->lock);
+        free(it);
+        errno = ENOBUFS; /* counted and reported once by the pipeline */
+        return HANDLER_FAILED;
+    }
+    if (h->tail != NULL)
+        h->tail->next = it;
+    else
+        h->head = it;
+    h->tail = it;
+    h->count++;
+    if (!h->stopping)
+        start_locked(h); /* after fork: the child's own sender; a failure retries next time */
+    pthread_cond_signal(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+    return HANDLER_WRITTEN;
+}
+
+static int syslogh_write(handler *base, const char *buf, size_t len)
+{
+    return syslogh_write_record(base, NULL, buf, len);
+}
+
+static int syslogh_flush(handler *base)
+{
+    (void)base;
+    /* metalog_flush promises records queued, which they are; the sender
+     * reports its own failures. */
+    return HANDLER_KEPT;
+}
+
+/* ---- Lifecycle ---- */
+
+/* The wake-up runs on CLOCK_MONOTONIC, as every deadline here does. */
+static void cond_init(syslog_handler *h)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->wake, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+static void drop_queue_locked(syslog_handler *h)
+{
+    while (h->head != NULL) {
+        syslog_item *it = h->head;
+        h->head = it->next;
+        free(it);
+    }
+    h->tail = NULL;
+    h->count = 0;
+}
+
+/* In the child of a fork, with h->lock held: the parent's sender and its
+ * connection stay the parent's. */
+static void syslogh_fork_child(void *arg)
+{
+    syslog_handler *h = arg;
+    drop_queue_locked(h);
+    h->running = false;
+    /* The parent's sender may have been waiting on it: its state counts
+     * a waiter the child does not have, and a signal would wait for it
+     * for ever. Nothing waits on it here. */
+    cond_init(h);
+    if (h->conn.fd >= 0)
+        close(h->conn.fd);
+    h->conn = (syslog_conn){-1, false};
+    h->down = false;
+}
+
+static void syslogh_free(handler *base)
+{
+    syslog_handler *h = (syslog_handler *)base;
+    pthread_mutex_lock(&h->lock);
+    h->stopping = true;
+    atomic_store(&h->stop_ns, syslog_net_now_ns() + h->shutdown_ns + 1);
+    pthread_cond_broadcast(&h->wake);
+    bool running = h->running;
+    pthread_mutex_unlock(&h->lock);
+    if (running)
+        pthread_join(h->thread, NULL);
+    handler_lock_unregister(&h->lock);
+    size_t left = h->count;
+    if (left > 0) {
+        handler_count_lost(left);
+        syslogh_note(h, METALOG_WARNING, "syslog records given up at the deadline", NULL, left);
+    }
+    drop_queue_locked(h);
+    syslog_net_close(&h->conn);
+    pthread_cond_destroy(&h->wake);
+    pthread_mutex_destroy(&h->lock);
+    free(h->hostname);
+    free(h->app_name);
+    free(h->address);
+    free(h->host);
+    free(h->socket);
+    free(h);
+}
+
+static const handler_ops syslogh_ops = {
+    .write = syslogh_write,
+    .flush = syslogh_flush,
+    .free = syslogh_free,
+    .write_record = syslogh_write_record,
+};
+
+static char *own_hostname(void)
+{
+    char name[256];
+    if (gethostname(name, sizeof name) != 0)
+        return strdup("-");
+    name[sizeof name - 1] = '\0';
+    return strdup(name[0] != '\0' ? name : "-");
+}
+
+handler *syslogh_new(const conf_syslog *s, strbuf *why)
+{
+    syslog_handler *h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        strbuf_puts(why, "out of memory building the syslog handler");
+        return NULL;
+    }
+    h->conn.fd = -1;
+    h->dest.transport = s->transport;
+    const char *address = s->address != NULL ? s->address : CONF_SYSLOG_DEFAULT_ADDRESS;
+    bool oom = false;
+    if (s->transport == CONF_SYSLOG_UNIX) {
+        h->socket = strdup(s->socket != NULL ? s->socket : "/dev/log");
+        oom |= h->socket == NULL;
+        h->dest.socket = h->socket;
+    } else {
+        h->host = strdup(s->host);
+        oom |= h->host == NULL;
+        h->dest.host = h->host;
+        snprintf(h->dest.port, sizeof h->dest.port, "%u", s->port);
+    }
+    h->hostname = own_hostname();
+    h->app_name = strdup(s->app_name != NULL ? s->app_name : program_invocation_short_name);
+    h->address = strdup(address);
+    strbuf name = STRBUF_INIT;
+    strbuf_printf(&name, "syslog %s", address);
+    h->base.name = strbuf_detach(&name);
+    oom |= h->hostname == NULL || h->app_name == NULL || h->address == NULL ||
+           h->base.name == NULL;
+    h->fmt = (syslog_fmt){.facility = s->facility,
+                          .hostname = h->hostname,
+                          .app_name = h->app_name,
+                          .max_len = s->transport == CONF_SYSLOG_UDP ? SYSLOGH_UDP_MAX
+                                                                     : SYSLOGH_STREAM_MAX};
+    h->timeout_ns = s->timeout_seconds * 1000000000u;
+    h->shutdown_ns = s->shutdown_timeout_seconds * 1000000000u;
+    h->queue_max = (size_t)s->queue_size;
+    h->base.ops = &syslogh_ops;
+    pthread_mutex_init(&h->lock, NULL);
+    cond_init(h);
+    int rc = oom ? ENOMEM : 0;
+    if (rc == 0) {
+        pthread_mutex_lock(&h->lock);
+        rc = start_locked(h);
+        pthread_mutex_unlock(&h->lock);
+    }
+    if (rc != 0) {
+        strbuf_printf(why, "cannot start the syslog handler: %s", strerror(rc));
+        free(h->base.name);
+        h->base.name = NULL;
+        syslogh_free(&h->base);
+        return NULL;
+    }
+    handler_lock_register(&h->lock, syslogh_fork_child, h);
+    return &h->base;
+}

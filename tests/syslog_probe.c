@@ -1,0 +1,136 @@
+/*
+ * Drives the syslog handler for tests/test_syslog.sh, through whatever
+ * configuration CONFIG gives:
+ *
+ *   syslog_probe CONFIG seq N PAUSE_US
+ *       logs records "rec" seq=0..N-1 (logger "probe"), then shuts down
+ *   syslog_probe CONFIG levels
+ *       one record per level, field lvl=<its name>
+ *   syslog_probe CONFIG hostile
+ *       one record per hostile value (field v), numbered by field i
+ *   syslog_probe CONFIG phases N1 N2 DIR
+ *       logs seq 0..N1-1, prints "phase1", waits for DIR/go1, logs
+ *       N1..N1+N2-1, prints "phase2", waits for DIR/go2, shuts down
+ *   syslog_probe CONFIG fork N
+ *       logs seq 0..N-1, forks; the child logs N..2N-1 and shuts down,
+ *       then the parent logs 2N..3N-1 (its queue may still hold records
+ *       when it forks: the child must not send them again)
+ *   syslog_probe CONFIG flood N BATCH
+ *       logs N records in batches of BATCH, timing each; prints the
+ *       slowest batch in microseconds and metalog_stats.write_errors
+ *
+ * Prints "done" after metalog_shutdown returns.
+ */
+#include <metalog.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static long now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+static void say(const char *s)
+{
+    printf("%s\n", s);
+    fflush(stdout);
+}
+
+static void wait_for(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    while (access(path, F_OK) != 0)
+        usleep(20000);
+}
+
+static void seq(metalog_logger *log, long from, long to, long pause_us)
+{
+    for (long i = from; i < to; i++) {
+        metalog_info(log, "rec", ml_int("seq", i));
+        if (pause_us > 0)
+            usleep((useconds_t)pause_us);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: syslog_probe CONFIG MODE ARGS...\n");
+        return 2;
+    }
+    if (metalog_init(argv[1]) != 0) {
+        fprintf(stderr, "%s\n", metalog_last_error());
+        return 1;
+    }
+    metalog_logger *log = metalog_get("probe");
+    const char *mode = argv[2];
+    if (strcmp(mode, "seq") == 0 && argc == 5) {
+        seq(log, 0, atol(argv[3]), atol(argv[4]));
+    } else if (strcmp(mode, "levels") == 0) {
+        metalog_debug(log, "lvl", ml_str("lvl", "DEBUG"));
+        metalog_info(log, "lvl", ml_str("lvl", "INFO"));
+        metalog_warning(log, "lvl", ml_str("lvl", "WARNING"));
+        metalog_error(log, "lvl", ml_str("lvl", "ERROR"));
+        metalog_critical(log, "lvl", ml_str("lvl", "CRITICAL"));
+    } else if (strcmp(mode, "hostile") == 0) {
+        static const char *const values[] = {
+            "plain",        "a\"quote",    "back\\slash", "close]bracket", "all\"\\]three",
+            "]\"\\",        "eq=sign",     "sp ace",      "caf\xc3\xa9",   "\\]",
+        };
+        for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+            metalog_info(log, "hostile", ml_int("i", (int64_t)i), ml_str("v", values[i]));
+        metalog_info(log, "keys", ml_str("a=b", "1"), ml_str("c]d", "2"), ml_str("e\"f", "3"),
+                     ml_str("g h", "4"));
+        metalog_info(log, "types", ml_bool("t", true), ml_bool("f", false), ml_f64("d", 0.1),
+                     ml_f64("e", 1e21), ml_int("n", -5), ml_null("z"));
+    } else if (strcmp(mode, "phases") == 0 && argc == 6) {
+        long n1 = atol(argv[3]), n2 = atol(argv[4]);
+        seq(log, 0, n1, 0);
+        say("phase1");
+        wait_for(argv[5], "go1");
+        seq(log, n1, n1 + n2, 0);
+        say("phase2");
+        wait_for(argv[5], "go2");
+    } else if (strcmp(mode, "fork") == 0 && argc == 4) {
+        long n = atol(argv[3]);
+        seq(log, 0, n, 0);
+        pid_t child = fork();
+        if (child == 0) {
+            seq(log, n, 2 * n, 0);
+            metalog_shutdown();
+            _exit(0);
+        }
+        int st = 0;
+        waitpid(child, &st, 0);
+        seq(log, 2 * n, 3 * n, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            return 1;
+    } else if (strcmp(mode, "flood") == 0 && argc == 5) {
+        long n = atol(argv[3]), batch = atol(argv[4]), slowest = 0;
+        for (long i = 0; i < n; i += batch) {
+            long t0 = now_us();
+            for (long j = i; j < i + batch && j < n; j++)
+                metalog_info(log, "rec", ml_int("seq", j));
+            long dt = now_us() - t0;
+            if (dt > slowest)
+                slowest = dt;
+        }
+        metalog_stats st;
+        metalog_get_stats(&st);
+        printf("slowest_batch_us %ld\nwrite_errors %llu\n", slowest,
+               (unsigned long long)st.write_errors);
+    } else {
+        fprintf(stderr, "syslog_probe: bad mode or arguments\n");
+        return 2;
+    }
+    metalog_shutdown();
+    say("done");
+    return 0;
+}
