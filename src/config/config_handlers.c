@@ -548,24 +548,6 @@ static void check_names(conf_ctx *x)
     }
 }
 
-/* path against the anchor, once, at load: a program that chdir()s later
- * keeps writing where it started. */
-static char *resolve(const char *anchor, const char *path)
-{
-    if (path[0] == '/')
-        return strdup(path);
-    size_t a = strlen(anchor), p = strlen(path);
-    char *out = malloc(a + 1 + p + 1);
-    if (out == NULL)
-        return NULL;
-    memcpy(out, anchor, a);
-    size_t n = a;
-    if (n == 0 || out[n - 1] != '/')
-        out[n++] = '/';
-    memcpy(out + n, path, p + 1);
-    return out;
-}
-
 /* Where a file handler writes, as the directory's identity and the final
  * name: two handlers on one file would write it twice over and rotate it
  * twice. Found without creating anything, so metalog-check finds it too.
@@ -633,6 +615,20 @@ static bool same_file(const file_id *a, const file_id *b)
     return strcmp(a->dir, b->dir) == 0;
 }
 
+/* An error at a's path key, about another handler b: why takes b's
+ * label and the line of b's path. */
+__attribute__((format(printf, 4, 0))) static void
+path_error(conf_ctx *x, const conf_handler *a, const conf_handler *b, const char *why)
+{
+    strbuf key = STRBUF_INIT;
+    if (a->flat)
+        strbuf_puts(&key, a->label);
+    else
+        strbuf_printf(&key, "%s.path", a->label);
+    conf_errs_add(x->e, a->path_mark, strbuf_str(&key), why, b->label, b->path_mark.line);
+    strbuf_free(&key);
+}
+
 static bool rotates(const conf_handler *h)
 {
     return h->size_mb > 0 || h->every != CONF_EVERY_NONE;
@@ -678,31 +674,15 @@ static void check_files(conf_ctx *x)
                             b->path_mark.col < a->path_mark.col);
             if (!b_first)
                 continue;
-            strbuf key = STRBUF_INIT;
-            if (a->flat)
-                strbuf_puts(&key, a->label);
-            else
-                strbuf_printf(&key, "%s.path", a->label);
-            conf_errs_add(x->e, a->path_mark, strbuf_str(&key),
-                          "names the same file as %s (line %u); give each handler its own file",
-                          b->label, b->path_mark.line);
-            strbuf_free(&key);
+            path_error(x, a, b, "names the same file as %s (line %u); give each handler its own file");
             break;
         }
         for (size_t j = 0; j < c->nhandlers; j++) {
             if (j == i || ids[j].dir == NULL || !rotated_of(&ids[j], &c->handlers[j], &ids[i]))
                 continue;
-            const conf_handler *a = &c->handlers[i], *b = &c->handlers[j];
-            strbuf key = STRBUF_INIT;
-            if (a->flat)
-                strbuf_puts(&key, a->label);
-            else
-                strbuf_printf(&key, "%s.path", a->label);
-            conf_errs_add(x->e, a->path_mark, strbuf_str(&key),
-                          "is named like a rotated file of %s (line %u), whose retention would "
-                          "compress or delete it; give it another name",
-                          b->label, b->path_mark.line);
-            strbuf_free(&key);
+            path_error(x, &c->handlers[i], &c->handlers[j],
+                       "is named like a rotated file of %s (line %u), whose retention would "
+                       "compress or delete it; give it another name");
             break;
         }
     }
@@ -720,7 +700,7 @@ void conf_handlers_finish(conf_ctx *x)
     for (size_t i = 0; i < c->nhandlers; i++) {
         conf_handler *h = &c->handlers[i];
         fill_defaults(c, h);
-        if (h->path != NULL && (h->resolved = resolve(c->anchor, h->path)) == NULL)
+        if (h->path != NULL && (h->resolved = conf_resolve(c->anchor, h->path)) == NULL)
             x->e->oom = true;
     }
     check_names(x);

@@ -51,3 +51,19 @@ void conf_key_path(strbuf *out, const char *parent, const conf_node *key)
     else
         strbuf_putc(out, '?');
 }
+
+char *conf_resolve(const char *anchor, const char *path)
+{
+    if (path[0] == '/' || anchor == NULL)
+        return strdup(path);
+    size_t a = strlen(anchor), p = strlen(path);
+    char *out = malloc(a + 1 + p + 1);
+    if (out == NULL)
+        return NULL;
+    memcpy(out, anchor, a);
+    size_t n = a;
+    if (n == 0 || out[n - 1] != '/')
+        out[n++] = '/';
+    memcpy(out + n, path, p + 1);
+    return out;
+}

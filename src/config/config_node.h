@@ -69,4 +69,9 @@ void conf_node_describe(const conf_node *n, strbuf *out);
  * secret (a header name may be a token). */
 void conf_key_path(strbuf *out, const char *parent, const conf_node *key);
 
+/* path against the directory anchor (absolute, or NULL: unknown), in a
+ * new string; NULL when memory ran out. Resolved once, at load: a program
+ * that chdir()s later keeps writing where it started. */
+char *conf_resolve(const char *anchor, const char *path);
+
 #endif

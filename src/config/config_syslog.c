@@ -12,6 +12,7 @@
 #include <ctype.h>
 
 #include "config/config_errs.h"
+#include "config/config_node.h"
 
 const char *const conf_syslog_keys[CONF_SYSLOG_NKEYS] = {
     "address",    "facility",        "app_name",
@@ -112,22 +113,6 @@ static bool port_ok(const char *p, unsigned *out)
     return true;
 }
 
-static char *resolve_socket(const char *anchor, const char *path)
-{
-    if (path[0] == '/' || anchor == NULL)
-        return strdup(path);
-    size_t a = strlen(anchor), p = strlen(path);
-    char *out = malloc(a + 1 + p + 1);
-    if (out == NULL)
-        return NULL;
-    memcpy(out, anchor, a);
-    size_t n = a;
-    if (n == 0 || out[n - 1] != '/')
-        out[n++] = '/';
-    memcpy(out + n, path, p + 1);
-    return out;
-}
-
 static void get_address(conf_ctx *x, conf_syslog *s, const conf_node *v, const char *path)
 {
     char *text = NULL;
@@ -152,7 +137,7 @@ static void get_address(conf_ctx *x, conf_syslog *s, const conf_node *v, const c
                           sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
         } else {
             parsed.transport = CONF_SYSLOG_UNIX;
-            if ((parsed.socket = resolve_socket(x->c->anchor, rest)) == NULL)
+            if ((parsed.socket = conf_resolve(x->c->anchor, rest)) == NULL)
                 x->e->oom = true;
             else if (strlen(parsed.socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
                 conf_errs_add(x->e, v->mark, path,
