@@ -323,19 +323,28 @@ static void archive_catch_up(const char *path, const fileh_keep *k)
  * max_total. Oldest first, so each condition, once met, stays met. */
 static void archive_retain(const char *path, const fileh_keep *k)
 {
+    /* Under the log's lock, listed and deleted at once when size
+     * rotation alone renames app.log.<k> to .<k+1>: a listing made while
+     * names move may see a newer file under an older file's index, and
+     * the order would delete it first. Period names never move, so they
+     * are listed without it; a deletion still takes it, and removes a
+     * name only while it holds the inode listed. */
+    int lfd = -1;
+    bool locked = false;
+    if (k->shifted) {
+        lfd = live_lock(path);
+        locked = true;
+    }
     kept_file *v;
     size_t n;
-    if (archive_list(path, &v, &n) != 0)
+    if (archive_list(path, &v, &n) != 0) {
+        live_unlock(lfd);
         return;
+    }
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++)
         total += v[i].size;
     time_t now = time(NULL);
-    /* Under the log's lock, and only the file listed: size rotation
-     * renames app.log.<k> to .<k+1> under it, and the name may meanwhile
-     * belong to a newer file. */
-    int lfd = -1;
-    bool locked = false;
     for (size_t i = 0, left = n; i < n; i++, left--) {
         bool old = k->max_age_s > 0 && now > v[i].mtime &&
                    (uint64_t)(now - v[i].mtime) > k->max_age_s;
