@@ -91,6 +91,15 @@ typedef struct fileh {
     unsigned long piece_next; /* ... this is (app.log.<label>.<n>) */
 } fileh;
 
+/* Whether rotated files need the archive thread: compression, age or
+ * total-size retention, or period names (which no rename bounds). Size
+ * rotation alone keeps its count by renaming and needs no thread. */
+static inline bool fileh_archives(const fileh *f)
+{
+    return f->keep.compress || f->keep.max_age_s > 0 || f->keep.max_total_bytes > 0 ||
+           f->clock.every != CONF_EVERY_NONE;
+}
+
 /* Opens f->path into f->fd and reads its size; -1 with errno set (and
  * f->dangling when the path is a link to a missing file). */
 int fileh_open_fd(fileh *f);

@@ -140,7 +140,8 @@ static int rotate(fileh *f)
     char *rotated = dated ? rotate_dated(f) : rotate_shift(f);
     if (rotated == NULL && exists(f->path) && fileh_same_file(f->fd, f->path))
         return -1; /* still ours: keep writing to it */
-    fileh_archive_queue(f->path, rotated, &f->keep);
+    if (fileh_archives(f))
+        fileh_archive_queue(f->path, rotated, &f->keep);
     free(rotated);
     return 0;
 }

@@ -275,8 +275,11 @@ handler *fileh_open(const char *path, mode_t mode, const fileh_rotation *rot, si
     pthread_mutex_init(&f->lock, NULL);
     handler_lock_register(&f->lock, fileh_forget, f);
     /* Rotated files left by earlier runs and other settings: retention
-     * applies to them too, and a compression a crash cut short is done. */
-    if (f->rotates)
+     * applies to them too, and a compression a crash cut short is done.
+     * Only for a regular file: /dev/full or a FIFO has no rotated files
+     * beside it, and its directory is not ours to scan. */
+    struct stat st;
+    if (fileh_archives(f) && fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode))
         fileh_archive_queue(f->path, NULL, &f->keep);
     return &f->base;
 }
