@@ -19,6 +19,7 @@
 #include "config/config_check.h"
 #include "config/config_handlers.h"
 #include "config/config_processors.h"
+#include "config/config_otlp.h"
 #include "config/config_syslog.h"
 #include "config/config_webhook.h"
 #include "config/config_yaml.h"
@@ -336,6 +337,7 @@ static void conf_handler_free(conf_handler *h)
     conf_webhook_free(&h->webhook);
     free(h->socket_path);
     conf_syslog_free(&h->syslog);
+    conf_otlp_free(&h->otlp);
 }
 
 void conf_free(conf *c)

@@ -80,6 +80,31 @@ typedef struct conf_syslog {
     uint64_t shutdown_timeout_seconds; /* draining at free; default 5 */
 } conf_syslog;
 
+/* A resource attribute of an otlp handler, typed as the YAML scalar was
+ * written: unquoted integers, doubles and booleans keep their type. */
+typedef enum conf_attr_kind {
+    CONF_ATTR_STRING = 0,
+    CONF_ATTR_INT,
+    CONF_ATTR_DOUBLE,
+    CONF_ATTR_BOOL
+} conf_attr_kind;
+
+typedef struct conf_attr {
+    char *key;
+    char *value; /* the text; for a bool "true" or "false" */
+    conf_attr_kind kind;
+} conf_attr;
+
+/* An otlp handler's own settings (config_otlp.c). Its endpoint, headers,
+ * timeout, retries, queue and shutdown deadline are a webhook's: they live
+ * in the handler's conf_webhook. */
+typedef struct conf_otlp {
+    conf_attr *resource; /* in file order */
+    size_t nresource;
+    uint64_t batch_size;        /* records per request; default 512 */
+    uint64_t batch_interval_ms; /* longest wait of a partial batch; default 1000 */
+} conf_otlp;
+
 /* ---- handlers: ---- */
 
 typedef enum conf_handler_type {
@@ -87,7 +112,8 @@ typedef enum conf_handler_type {
     CONF_HANDLER_CONSOLE,
     CONF_HANDLER_WEBHOOK,
     CONF_HANDLER_SYSLOG,
-    CONF_HANDLER_JOURNALD
+    CONF_HANDLER_JOURNALD,
+    CONF_HANDLER_OTLP
 } conf_handler_type;
 
 /* rotation.every: a file's period, on clock boundaries. */
@@ -153,6 +179,9 @@ typedef struct conf_handler {
 
     /* syslog */
     conf_syslog syslog;
+
+    /* otlp (with the webhook block above for the HTTP side) */
+    conf_otlp otlp;
 
     /* journald */
     char *socket_path; /* the journal's native socket, absolute; set by the loader */

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "config/config_journald.h"
+#include "config/config_otlp.h"
 #include "config/config_rotation.h"
 #include "config/config_syslog.h"
 #include "config/config_webhook.h"
@@ -39,14 +40,12 @@ static const char *const common_keys[] = {"name",    "type",            "format"
                                           "max_level", "loggers", "exclude_loggers", "match"};
 static const char *const file_keys[] = {"path", "rotation"};
 static const char *const console_keys[] = {"stream", "colors"};
-/* Keys of the types CONFIG.md describes that are not built yet: known, so
- * that they are not called unknown, and refused. */
-static const char *const later_keys[] = {"endpoint", "resource"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const type_names[] = {"file", "console", "webhook", "syslog", "journald"};
-static const char *const later_types[] = {"otlp"};
+static const char *const type_names[] = {"file",   "console",  "webhook",
+                                         "syslog", "journald", "otlp"};
+#define TYPE_LIST "file, console, webhook, syslog, journald or otlp"
 static const char *const format_names[] = {"json", "text", "console"};
 /* In the order of conf_colors and conf_stream. */
 static const char *const colors_names[] = {"auto", "always", "never"};
@@ -191,12 +190,6 @@ static void get_match(conf_ctx *x, conf_handler *h, const conf_node *v, const ch
     h->nmatch = n;
 }
 
-/* Value names are case-insensitive, as every choice of the language is. */
-static bool scalar_is(const conf_node *v, const char *s)
-{
-    return v->kind == CONF_NODE_SCALAR && !v->is_null && strcasecmp(v->text, s) == 0;
-}
-
 /* ---- One entry ---- */
 
 /* What an entry said, beyond the conf_handler, for the checks after it. */
@@ -220,23 +213,10 @@ static int entry_type(conf_ctx *x, const conf_node *v, const char *label)
     strbuf key = STRBUF_INIT;
     strbuf_printf(&key, "%s.type", label);
     int type = -1;
-    if (t == NULL) {
-        conf_errs_add(x->e, v->mark, label,
-                      "type is required (file, console, webhook, syslog or journald)");
-    } else if (!t->bad) {
-        for (size_t i = 0; i < N(later_types) && type < 0; i++) {
-            if (scalar_is(t, later_types[i])) {
-                conf_errs_add(x->e, t->mark, strbuf_str(&key),
-                              "the %s handler is not built yet (file, console, webhook, "
-                              "syslog and journald are)",
-                              later_types[i]);
-                type = -2;
-            }
-        }
-        if (type == -1)
-            type = conf_get_choice(x, t, strbuf_str(&key), type_names, N(type_names),
-                                   "file, console, webhook, syslog or journald");
-    }
+    if (t == NULL)
+        conf_errs_add(x->e, v->mark, label, "type is required (" TYPE_LIST ")");
+    else if (!t->bad)
+        type = conf_get_choice(x, t, strbuf_str(&key), type_names, N(type_names), TYPE_LIST);
     strbuf_free(&key);
     return type < 0 ? -1 : type;
 }
@@ -257,6 +237,9 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
     } else if (strcmp(name, "format") == 0 && type == CONF_HANDLER_SYSLOG) {
         conf_errs_add(x->e, p->key->mark, path,
                       "not a key of syslog handlers (they send RFC 5424 messages)");
+    } else if (strcmp(name, "format") == 0 && type == CONF_HANDLER_OTLP) {
+        conf_errs_add(x->e, p->key->mark, path,
+                      "not a key of otlp handlers (they send OTLP's JSON encoding)");
     } else if (strcmp(name, "format") == 0) {
         if ((i = conf_get_choice(x, v, path, format_names, 3, "json, text or console")) >= 0) {
             if (type == CONF_HANDLER_WEBHOOK && i == CONF_FORMAT_CONSOLE) {
@@ -305,23 +288,27 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
         return;
     } else if (type == CONF_HANDLER_JOURNALD && conf_journald_key(x, h, p, path)) {
         return;
+    } else if (type == CONF_HANDLER_OTLP && conf_otlp_key(x, h, p, path)) {
+        return;
     } else if (in_list(name, file_keys, N(file_keys)) ||
                in_list(name, console_keys, N(console_keys)) ||
                in_list(name, conf_webhook_keys, CONF_WEBHOOK_NKEYS) ||
                in_list(name, conf_syslog_keys, CONF_SYSLOG_NKEYS) ||
                in_list(name, conf_journald_keys, CONF_JOURNALD_NKEYS) ||
-               in_list(name, later_keys, N(later_keys))) {
+               in_list(name, conf_otlp_keys, CONF_OTLP_NKEYS)) {
         conf_errs_add(x->e, p->key->mark, path, "not a key of %s handlers", type_names[type]);
     } else {
         const char *const *own = type == CONF_HANDLER_FILE       ? file_keys
                                  : type == CONF_HANDLER_CONSOLE  ? console_keys
                                  : type == CONF_HANDLER_SYSLOG   ? conf_syslog_keys
                                  : type == CONF_HANDLER_JOURNALD ? conf_journald_keys
+                                 : type == CONF_HANDLER_OTLP     ? conf_otlp_keys
                                                                  : NULL;
         size_t nown = type == CONF_HANDLER_FILE       ? N(file_keys)
                       : type == CONF_HANDLER_CONSOLE  ? N(console_keys)
                       : type == CONF_HANDLER_SYSLOG   ? CONF_SYSLOG_NKEYS
                       : type == CONF_HANDLER_JOURNALD ? CONF_JOURNALD_NKEYS
+                      : type == CONF_HANDLER_OTLP     ? CONF_OTLP_NKEYS
                                                       : 0;
         unknown_key(x, p->key, path, own, nown, type == CONF_HANDLER_WEBHOOK);
     }
@@ -362,6 +349,8 @@ static void one_entry(conf_ctx *x, const conf_node *v, size_t index, conf_handle
     h->type = (conf_handler_type)type;
     if (type == CONF_HANDLER_CONSOLE)
         h->format = CONF_FORMAT_CONSOLE;
+    if (type == CONF_HANDLER_OTLP)
+        conf_otlp_defaults(h);
     entry_state st = {0};
     for (size_t i = 0; i < v->npairs; i++) {
         const conf_pair *p = &v->pairs[i];
@@ -384,6 +373,8 @@ static void one_entry(conf_ctx *x, const conf_node *v, size_t index, conf_handle
                               st.has_url, st.url_bad);
     if (type == CONF_HANDLER_JOURNALD)
         conf_journald_finish(x, h);
+    if (type == CONF_HANDLER_OTLP)
+        conf_otlp_finish(x, h, strbuf_str(&label));
     h->written = (st.rotation_set & CONF_ROTATION_SET_SIZE ? CONF_WROTE_SIZE : 0u) |
                  (st.rotation_set & CONF_ROTATION_SET_BACKUPS ? CONF_WROTE_BACKUPS : 0u) |
                  (st.stream_set ? CONF_WROTE_STREAM : 0u) | (st.colors_set ? CONF_WROTE_COLORS : 0u);

@@ -37,6 +37,7 @@ struct conf_node {
     char *text;
     size_t len;
     bool is_null; /* a plain null, Null, NULL, ~ or nothing */
+    bool plain;   /* written unquoted and untagged: a number or bool may be one */
     bool bad;     /* expansion failed and was reported: do not judge it */
     bool alias;   /* a *name alias: reported, never judged (implies bad) */
     /* May hold a credential (see conf_secret_fn): no message shows any of

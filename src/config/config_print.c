@@ -82,41 +82,6 @@ static void put_header_name(strbuf *out, const conf_webhook *w, size_t i)
 
 /* A webhook's keys at the given indent: URL redacted, header values never
  * shown, header names only when they are public words. */
-static void put_webhook(strbuf *out, const conf_webhook *w, const char *in)
-{
-    strbuf r = STRBUF_INIT;
-    conf_redact_url(w->url, &r);
-    strbuf_printf(out, "%surl: ", in);
-    put_quoted(out, strbuf_str(&r));
-    strbuf_putc(out, '\n');
-    strbuf_free(&r);
-    strbuf_printf(out, "%sheaders:%s\n", in, w->nheaders == 0 ? " {}" : "");
-    for (size_t i = 0; i < w->nheaders; i++) {
-        strbuf_printf(out, "%s  ", in);
-        put_header_name(out, w, i);
-        strbuf_puts(out, ": \"<redacted>\"\n");
-    }
-    strbuf_printf(out, "%stimeout_seconds: %llu\n", in, (unsigned long long)w->timeout_seconds);
-    strbuf_printf(out, "%smax_retries: %llu\n", in, (unsigned long long)w->max_retries);
-    strbuf_printf(out, "%sdedup_window_seconds: %llu\n", in,
-                  (unsigned long long)w->dedup_window_seconds);
-    strbuf_printf(out, "%squeue_size: %llu\n", in, (unsigned long long)w->queue_size);
-    strbuf_printf(out, "%sshutdown_timeout_seconds: %llu\n", in,
-                  (unsigned long long)w->shutdown_timeout_seconds);
-}
-
-static void put_names(strbuf *out, const char *key, char *const *names, size_t n)
-{
-    if (n == 0)
-        return;
-    strbuf_printf(out, "    %s:\n", key);
-    for (size_t i = 0; i < n; i++) {
-        strbuf_puts(out, "      - ");
-        put_quoted(out, names[i]);
-        strbuf_putc(out, '\n');
-    }
-}
-
 /* "indent key: " for a mapping key of any length: YAML limits an
  * implicit key to 1024 characters, so a longer one is written as an
  * explicit key ("? key" then ": value"), which has no limit, so that the
@@ -135,10 +100,79 @@ static void put_key(strbuf *out, const char *indent, const char *key)
     strbuf_free(&name);
 }
 
+/* The URL (as url or endpoint) redacted and the headers' names only, as
+ * the webhook and the otlp handler print them. */
+static void put_http_target(strbuf *out, const conf_webhook *w, const char *in, const char *key)
+{
+    strbuf r = STRBUF_INIT;
+    conf_redact_url(w->url, &r);
+    strbuf_printf(out, "%s%s: ", in, key);
+    put_quoted(out, strbuf_str(&r));
+    strbuf_putc(out, '\n');
+    strbuf_free(&r);
+    strbuf_printf(out, "%sheaders:%s\n", in, w->nheaders == 0 ? " {}" : "");
+    for (size_t i = 0; i < w->nheaders; i++) {
+        strbuf_printf(out, "%s  ", in);
+        put_header_name(out, w, i);
+        strbuf_puts(out, ": \"<redacted>\"\n");
+    }
+}
+
+static void put_webhook(strbuf *out, const conf_webhook *w, const char *in)
+{
+    put_http_target(out, w, in, "url");
+    strbuf_printf(out, "%stimeout_seconds: %llu\n", in, (unsigned long long)w->timeout_seconds);
+    strbuf_printf(out, "%smax_retries: %llu\n", in, (unsigned long long)w->max_retries);
+    strbuf_printf(out, "%sdedup_window_seconds: %llu\n", in,
+                  (unsigned long long)w->dedup_window_seconds);
+    strbuf_printf(out, "%squeue_size: %llu\n", in, (unsigned long long)w->queue_size);
+    strbuf_printf(out, "%sshutdown_timeout_seconds: %llu\n", in,
+                  (unsigned long long)w->shutdown_timeout_seconds);
+}
+
+/* Resource values as they were typed: a string quoted, a number or bool
+ * bare, so that the print loads back to the same types. */
+static void put_otlp(strbuf *out, const conf_handler *h, const char *in)
+{
+    const conf_webhook *w = &h->webhook;
+    const conf_otlp *o = &h->otlp;
+    put_http_target(out, w, in, "endpoint");
+    strbuf_printf(out, "%sresource:%s\n", in, o->nresource == 0 ? " {}" : "");
+    for (size_t i = 0; i < o->nresource; i++) {
+        put_key(out, "      ", o->resource[i].key);
+        if (o->resource[i].kind == CONF_ATTR_STRING)
+            put_quoted(out, o->resource[i].value);
+        else
+            strbuf_puts(out, o->resource[i].value);
+        strbuf_putc(out, '\n');
+    }
+    strbuf_printf(out, "%sbatch_size: %llu\n", in, (unsigned long long)o->batch_size);
+    strbuf_printf(out, "%sbatch_interval_ms: %llu\n", in,
+                  (unsigned long long)o->batch_interval_ms);
+    strbuf_printf(out, "%squeue_size: %llu\n", in, (unsigned long long)w->queue_size);
+    strbuf_printf(out, "%stimeout_seconds: %llu\n", in, (unsigned long long)w->timeout_seconds);
+    strbuf_printf(out, "%smax_retries: %llu\n", in, (unsigned long long)w->max_retries);
+    strbuf_printf(out, "%sshutdown_timeout_seconds: %llu\n", in,
+                  (unsigned long long)w->shutdown_timeout_seconds);
+}
+
+static void put_names(strbuf *out, const char *key, char *const *names, size_t n)
+{
+    if (n == 0)
+        return;
+    strbuf_printf(out, "    %s:\n", key);
+    for (size_t i = 0; i < n; i++) {
+        strbuf_puts(out, "      - ");
+        put_quoted(out, names[i]);
+        strbuf_putc(out, '\n');
+    }
+}
+
 /* One entry of "handlers:", every setting of its type written out. */
 static void put_handler(strbuf *out, const conf_handler *h)
 {
-    static const char *const types[] = {"file", "console", "webhook", "syslog", "journald"};
+    static const char *const types[] = {"file",    "console",  "webhook",
+                                        "syslog", "journald", "otlp"};
     static const char *const formats[] = {"json", "text", "console"};
     static const char *const colors[] = {"auto", "always", "never"};
     /* An unnamed handler is printed under the name it goes by,
@@ -147,7 +181,7 @@ static void put_handler(strbuf *out, const conf_handler *h)
     strbuf_puts(out, "  - name: ");
     put_quoted(out, h->name != NULL ? h->name : h->label);
     strbuf_printf(out, "\n    type: %s\n", types[h->type]);
-    if (h->type != CONF_HANDLER_SYSLOG) /* RFC 5424, whatever the format */
+    if (h->type != CONF_HANDLER_SYSLOG && h->type != CONF_HANDLER_OTLP) /* fixed encodings */
         strbuf_printf(out, "    format: %s\n", formats[h->format]);
     strbuf_printf(out, "    level: %s\n", level_name(h->level));
     strbuf_printf(out, "    max_level: %s\n", level_name(h->max_level));
@@ -179,6 +213,7 @@ static void put_handler(strbuf *out, const conf_handler *h)
         strbuf_putc(out, '\n');
         break;
     case CONF_HANDLER_SYSLOG: conf_syslog_print(&h->syslog, out, "    ", put_quoted); break;
+    case CONF_HANDLER_OTLP: put_otlp(out, h, "    "); break;
     }
 }
 

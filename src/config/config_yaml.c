@@ -98,8 +98,8 @@ static conf_node *read_scalar(reader *r, const yaml_event_t *ev)
     n->len = len;
     /* Only an unquoted null is null: "" and "null" are strings. An explicit
      * tag (!!str) also makes it a string. */
-    n->is_null = ev->data.scalar.plain_implicit &&
-                 ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && is_null_literal(v, len);
+    n->plain = ev->data.scalar.plain_implicit && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    n->is_null = n->plain && is_null_literal(v, len);
     return n;
 }
 

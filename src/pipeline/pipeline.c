@@ -13,6 +13,7 @@
 #include "util/diag.h"
 #include "util/image.h"
 #include "handler/handler_journald.h"
+#include "handler/handler_otlp.h"
 #include "pipeline/pipeline_internal.h"
 
 /* ---- Building ---- */
@@ -92,6 +93,10 @@ static handler *open_handler(const conf *c, const conf_handler *ch, render_kind 
     case CONF_HANDLER_SYSLOG:
         /* Formats RFC 5424 from the record itself; its sender thread sends. */
         return syslogh_new(&ch->syslog, why);
+    case CONF_HANDLER_OTLP:
+        /* Renders OTLP's LogRecord from the record itself; its sender
+         * thread posts batches. */
+        return otlph_new(ch, why);
     }
     strbuf_puts(why, "unknown handler type");
     return NULL;

@@ -1,0 +1,517 @@
+/*
+ * The otlp handler and its sender thread (handler_otlp.h).
+ *
+ * Log call side (otlph_write_record, any thread): render the LogRecord
+ * into a new item, then under h->lock append it to the queue, or refuse
+ * it when the queue is full. The sender is woken only when the queue
+ * stops being empty or fills a batch: a wake-up per record would cost the
+ * caller a futex call each.
+ *
+ * Sender side (otlph_main): waits for a full batch, or for batch_interval
+ * after it first found the queue non-empty, or for a flush or the stop;
+ * takes up to batch_size items off the queue, wraps them in the request
+ * (one ScopeLogs per run of records of one logger, so order is kept) and
+ * posts it, retrying as handler_otlp.h says. Records taken off the queue
+ * are the sender's: they are either delivered or counted lost, once.
+ *
+ * Lock: h->lock guards the queue and the thread's lifecycle; never held
+ * during I/O or while a note is reported. It is registered for fork: the
+ * child, which has no sender, forgets the queue (the parent delivers it)
+ * and starts a sender of its own with its first record.
+ */
+#include "handler/handler_otlp.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handler/webhook_http.h"
+#include "render/render_otlp.h"
+#include "util/diag.h"
+#include "util/thread.h"
+
+#define BACKOFF_BASE_NS (500 * 1000000ull) /* before the first retry */
+#define BACKOFF_MAX_NS (30 * 1000000000ull)
+#define RETRY_AFTER_MAX 600 /* seconds; a longer Retry-After gives the batch up */
+
+typedef struct otlp_item {
+    struct otlp_item *next;
+    const char *logger; /* lives as long as the process */
+    size_t logger_len;
+    size_t len; /* the LogRecord's JSON follows the item */
+} otlp_item;
+
+static const char *item_json(const otlp_item *it)
+{
+    return (const char *)(it + 1);
+}
+
+typedef struct otlp_handler {
+    handler base;
+    webhook_http_endpoint *ep;
+    char *head_text; /* {"resourceLogs":[{"resource":{...},"scopeLogs":[ */
+    size_t batch_max;
+    uint64_t interval_ns, shutdown_ns;
+    size_t queue_max;
+
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* a first item, a full batch, a flush, or stop */
+    otlp_item *head, *tail;
+    size_t count;
+    bool flush_asked;
+    bool running, stopping;
+    pthread_t thread;
+    webhook_http_client *client; /* the sender's, while it runs */
+    /* The drain deadline of free (CLOCK_MONOTONIC ns), 0 while none: a
+     * post in progress is abandoned at it. */
+    _Atomic uint64_t stop_ns;
+
+    bool curl_ready; /* curl_global_init succeeded: cleaned up at free */
+
+    /* The sender's own. */
+    bool down;
+    uint64_t rand_state;
+} otlp_handler;
+
+static const handler_ops otlph_ops;
+
+/* ---- Notes (sender thread, outside the lock) ---- */
+
+static void otlph_note(otlp_handler *h, int level, const char *event, const char *reason,
+                       uint64_t records)
+{
+    metalog_field f[4] = {ml_str("handler", h->base.name), ml_str("endpoint", h->ep->redacted)};
+    size_t n = 2;
+    if (reason != NULL)
+        f[n++] = ml_str("reason", reason);
+    if (records > 0)
+        f[n++] = ml_uint("records", records);
+    diag_report(&(diag_note){.level = level, .event = event, .fields = f, .nfields = n,
+                             .from = h, .always = true});
+}
+
+/* ---- The sender ---- */
+
+static bool deadline_passed(otlp_handler *h)
+{
+    uint64_t stop = atomic_load(&h->stop_ns);
+    return stop != 0 && webhook_http_now_ns() >= stop;
+}
+
+/* Under h->lock: waits until the monotonic time `until`, a wake-up, or
+ * free's deadline. */
+static void wait_until_locked(otlp_handler *h, uint64_t until)
+{
+    struct timespec ts = {(time_t)(until / 1000000000u), (long)(until % 1000000000u)};
+    pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+}
+
+/* Under h->lock: takes the next batch off the queue once it is due, or
+ * NULL when the sender is to end (stopping, and nothing left or the
+ * deadline passed). *n gets its length. */
+static otlp_item *next_batch_locked(otlp_handler *h, size_t *n)
+{
+    uint64_t due = 0; /* when a partial batch goes: set when first seen */
+    for (;;) {
+        if (h->stopping && (h->head == NULL || deadline_passed(h)))
+            return NULL;
+        if (h->head == NULL) {
+            due = 0;
+            pthread_cond_wait(&h->wake, &h->lock);
+            continue;
+        }
+        uint64_t now = webhook_http_now_ns();
+        if (due == 0)
+            due = now + h->interval_ns;
+        if (h->count >= h->batch_max || h->stopping || h->flush_asked || now >= due)
+            break;
+        wait_until_locked(h, due);
+    }
+    h->flush_asked = false;
+    otlp_item *first = h->head, *last = first;
+    size_t k = 1;
+    while (k < h->batch_max && last->next != NULL) {
+        last = last->next;
+        k++;
+    }
+    h->head = last->next;
+    if (h->head == NULL)
+        h->tail = NULL;
+    last->next = NULL;
+    h->count -= k;
+    *n = k;
+    return first;
+}
+
+/* The request for a batch: the records in order, one ScopeLogs per run of
+ * one logger. */
+static void build_body(const otlp_handler *h, const otlp_item *batch, strbuf *body)
+{
+    strbuf_puts(body, h->head_text);
+    const otlp_item *scope = NULL;
+    for (const otlp_item *it = batch; it != NULL; it = it->next) {
+        bool same = scope != NULL && scope->logger_len == it->logger_len &&
+                    memcmp(scope->logger, it->logger, it->logger_len) == 0;
+        if (!same) {
+            if (scope != NULL)
+                strbuf_puts(body, RENDER_OTLP_SCOPE_CLOSE ",");
+            render_otlp_scope_open(body, it->logger, it->logger_len);
+            scope = it;
+        } else {
+            strbuf_putc(body, ',');
+        }
+        strbuf_append(body, item_json(it), it->len);
+    }
+    strbuf_puts(body, RENDER_OTLP_SCOPE_CLOSE "]}]}");
+}
+
+static uint64_t next_rand(otlp_handler *h)
+{
+    uint64_t x = h->rand_state; /* xorshift64 */
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return h->rand_state = x;
+}
+
+/* The wait before retry number attempt + 1: doubled per attempt with a
+ * jitter of 0.75 to 1.25, so that processes hit by one outage do not
+ * retry in step; Retry-After wins when longer. */
+static uint64_t retry_delay_ns(otlp_handler *h, unsigned attempt, long retry_after)
+{
+    uint64_t base = BACKOFF_BASE_NS << (attempt < 10 ? attempt : 10);
+    if (base > BACKOFF_MAX_NS)
+        base = BACKOFF_MAX_NS;
+    uint64_t d = base / 1000 * (750 + next_rand(h) % 501);
+    if (retry_after > 0 && (uint64_t)retry_after * 1000000000u > d)
+        d = (uint64_t)retry_after * 1000000000u;
+    return d;
+}
+
+/* Sleeps delay_ns; false when free's deadline comes first (the retry
+ * could not finish in time). */
+static bool wait_retry(otlp_handler *h, uint64_t delay_ns)
+{
+    uint64_t until = webhook_http_now_ns() + delay_ns;
+    bool ok = true;
+    pthread_mutex_lock(&h->lock);
+    for (;;) {
+        uint64_t stop = atomic_load(&h->stop_ns);
+        if (stop != 0 && until >= stop) {
+            ok = false;
+            break;
+        }
+        if (webhook_http_now_ns() >= until)
+            break;
+        wait_until_locked(h, until);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return ok;
+}
+
+/* Posts one batch of n records until it is delivered or given up. */
+static void deliver(otlp_handler *h, webhook_http_client *c, const strbuf *body, size_t n)
+{
+    webhook_http_attempt a;
+    for (unsigned attempt = 0;; attempt++) {
+        webhook_http_client_post(c, h->ep, body->data, body->len, &h->stop_ns, &a);
+        if (a.verdict == WEBHOOK_HTTP_SENT) {
+            if (h->down) {
+                h->down = false;
+                otlph_note(h, METALOG_INFO, "otlp delivery recovered", NULL, 0);
+            }
+            return;
+        }
+        bool retry = a.verdict == WEBHOOK_HTTP_RETRY && attempt < h->ep->max_retries;
+        if (retry && a.retry_after > RETRY_AFTER_MAX) {
+            size_t k = strlen(a.reason);
+            snprintf(a.reason + k, sizeof(a.reason) - k, ", Retry-After over %d s",
+                     RETRY_AFTER_MAX);
+            retry = false;
+        }
+        if (!retry || !wait_retry(h, retry_delay_ns(h, attempt, a.retry_after))) {
+            handler_count_lost(n);
+            /* Reported once per outage; every batch's loss is counted. */
+            if (!h->down && !a.aborted)
+                otlph_note(h, METALOG_ERROR, "otlp delivery failed", a.reason, n);
+            h->down = h->down || !a.aborted;
+            if (a.aborted)
+                otlph_note(h, METALOG_WARNING, "otlp records given up at the deadline", NULL, n);
+            return;
+        }
+    }
+}
+
+static void free_items(otlp_item *it)
+{
+    while (it != NULL) {
+        otlp_item *next = it->next;
+        free(it);
+        it = next;
+    }
+}
+
+static void *otlph_main(void *arg)
+{
+    otlp_handler *h = arg;
+    webhook_http_client *c = webhook_http_client_new();
+    strbuf body = STRBUF_INIT;
+    pthread_mutex_lock(&h->lock);
+    h->client = c;
+    for (;;) {
+        size_t n = 0;
+        otlp_item *batch = next_batch_locked(h, &n);
+        if (batch == NULL)
+            break;
+        pthread_mutex_unlock(&h->lock);
+        strbuf_reset(&body);
+        build_body(h, batch, &body);
+        free_items(batch);
+        if (c == NULL || body.failed) {
+            handler_count_lost(n);
+            otlph_note(h, METALOG_ERROR, "otlp delivery failed", "out of memory", n);
+        } else {
+            deliver(h, c, &body, n);
+        }
+        pthread_mutex_lock(&h->lock);
+    }
+    h->client = NULL;
+    pthread_mutex_unlock(&h->lock);
+    strbuf_free(&body);
+    webhook_http_client_free(c);
+    return NULL;
+}
+
+/* Under h->lock. The thread starts with every signal blocked (thread.h). */
+static int start_locked(otlp_handler *h)
+{
+    if (h->running)
+        return 0;
+    int rc = thread_start(&h->thread, "metalog-otlp", otlph_main, h);
+    if (rc == 0)
+        h->running = true;
+    return rc;
+}
+
+/* ---- The log call ---- */
+
+static otlp_item *make_item(const record *r)
+{
+    strbuf sb = STRBUF_INIT;
+    static const char room[sizeof(otlp_item)];
+    strbuf_reserve(&sb, 512);
+    strbuf_append(&sb, room, sizeof room);
+    render_otlp_record(r, &sb);
+    if (sb.failed) {
+        strbuf_free(&sb);
+        return NULL;
+    }
+    otlp_item *it = (otlp_item *)(void *)sb.data; /* malloc'd: aligned */
+    it->next = NULL;
+    it->logger = r->logger != NULL ? r->logger : "";
+    it->logger_len = r->logger != NULL ? r->logger_len : 0;
+    it->len = sb.len - sizeof room;
+    return it;
+}
+
+static int otlph_write_record(handler *base, const record *r, const char *buf, size_t len)
+{
+    (void)buf;
+    (void)len;
+    otlp_handler *h = (otlp_handler *)base;
+    if (r == NULL) {
+        errno = EINVAL; /* a LogRecord is made from the record */
+        return HANDLER_FAILED;
+    }
+    otlp_item *it = make_item(r);
+    if (it == NULL) {
+        errno = ENOMEM;
+        return HANDLER_FAILED;
+    }
+    pthread_mutex_lock(&h->lock);
+    if (h->count >= h->queue_max) {
+        pthread_mutex_unlock(&h->lock);
+        free(it);
+        errno = ENOBUFS; /* counted and reported once by the pipeline */
+        return HANDLER_FAILED;
+    }
+    if (h->tail != NULL)
+        h->tail->next = it;
+    else
+        h->head = it;
+    h->tail = it;
+    h->count++;
+    if (!h->stopping)
+        start_locked(h); /* after fork: the child's own sender; a failure retries next time */
+    if (h->count == 1 || h->count == h->batch_max)
+        pthread_cond_signal(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+    return HANDLER_WRITTEN;
+}
+
+static int otlph_write(handler *base, const char *buf, size_t len)
+{
+    return otlph_write_record(base, NULL, buf, len);
+}
+
+/* metalog_flush: what is queued goes now rather than at the end of the
+ * interval. The sender reports its own failures. */
+static int otlph_flush(handler *base)
+{
+    otlp_handler *h = (otlp_handler *)base;
+    pthread_mutex_lock(&h->lock);
+    if (h->head != NULL) {
+        h->flush_asked = true;
+        pthread_cond_signal(&h->wake);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return HANDLER_KEPT;
+}
+
+/* ---- Lifecycle ---- */
+
+/* The wake-up runs on CLOCK_MONOTONIC, as every deadline here does. */
+static void cond_init(otlp_handler *h)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->wake, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+/* In the child of a fork, with h->lock held: the parent's sender, its
+ * client and its queue stay the parent's. */
+static void otlph_fork_child(void *arg)
+{
+    otlp_handler *h = arg;
+    h->head = h->tail = NULL; /* the parent's to deliver; not freed here */
+    h->count = 0;
+    h->running = false;
+    h->client = NULL;
+    h->flush_asked = false;
+    h->down = false;
+    /* The parent's sender may have been waiting on it: its state counts
+     * a waiter the child does not have. */
+    cond_init(h);
+}
+
+static void otlph_free(handler *base)
+{
+    otlp_handler *h = (otlp_handler *)base;
+    pthread_mutex_lock(&h->lock);
+    h->stopping = true;
+    atomic_store(&h->stop_ns, webhook_http_now_ns() + h->shutdown_ns + 1);
+    pthread_cond_broadcast(&h->wake);
+    if (h->client != NULL)
+        webhook_http_client_wakeup(h->client);
+    bool running = h->running;
+    pthread_mutex_unlock(&h->lock);
+    if (running)
+        pthread_join(h->thread, NULL);
+    handler_lock_unregister(&h->lock);
+    size_t left = h->count;
+    if (left > 0) {
+        handler_count_lost(left);
+        otlph_note(h, METALOG_WARNING, "otlp records given up at the deadline", NULL, left);
+    }
+    free_items(h->head);
+    pthread_cond_destroy(&h->wake);
+    pthread_mutex_destroy(&h->lock);
+    webhook_http_endpoint_unref(h->ep);
+    free(h->head_text);
+    if (h->curl_ready)
+        curl_global_cleanup();
+    free(h);
+}
+
+static const handler_ops otlph_ops = {
+    .write = otlph_write,
+    .flush = otlph_flush,
+    .free = otlph_free,
+    .write_record = otlph_write_record,
+};
+
+/* The request's text up to its first ScopeLogs: the resource, with the
+ * configured attributes and those OpenTelemetry's SDKs always set unless
+ * the configuration does. */
+static char *request_head(const conf_otlp *o)
+{
+    static const otlp_value_kind kinds[] = {
+        [CONF_ATTR_STRING] = OTLP_STRING,
+        [CONF_ATTR_INT] = OTLP_INT,
+        [CONF_ATTR_DOUBLE] = OTLP_DOUBLE,
+        [CONF_ATTR_BOOL] = OTLP_BOOL,
+    };
+    static const char *const sdk[][2] = {
+        {"service.name", NULL}, /* the program's name */
+        {"telemetry.sdk.name", "metalog"},
+        {"telemetry.sdk.language", "c"},
+        {"telemetry.sdk.version", PACKAGE_VERSION},
+    };
+    strbuf sb = STRBUF_INIT;
+    strbuf_puts(&sb, "{\"resourceLogs\":[{\"resource\":{\"attributes\":[");
+    for (size_t i = 0; i < o->nresource; i++) {
+        if (i > 0)
+            strbuf_putc(&sb, ',');
+        render_otlp_attr(&sb, o->resource[i].key, kinds[o->resource[i].kind],
+                         o->resource[i].value);
+    }
+    for (size_t k = 0; k < sizeof sdk / sizeof sdk[0]; k++) {
+        bool given = false;
+        for (size_t i = 0; i < o->nresource && !given; i++)
+            given = strcmp(o->resource[i].key, sdk[k][0]) == 0;
+        if (given)
+            continue;
+        if (sb.data[sb.len - 1] != '[')
+            strbuf_putc(&sb, ',');
+        render_otlp_attr(&sb, sdk[k][0], OTLP_STRING,
+                         sdk[k][1] != NULL ? sdk[k][1] : program_invocation_short_name);
+    }
+    strbuf_puts(&sb, "]},\"scopeLogs\":[");
+    return strbuf_detach(&sb);
+}
+
+handler *otlph_new(const conf_handler *ch, strbuf *why)
+{
+    otlp_handler *h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        strbuf_puts(why, "out of memory building the otlp handler");
+        return NULL;
+    }
+    h->base.ops = &otlph_ops;
+    /* Reference-counted by libcurl; the client needs it made. */
+    h->curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    h->ep = webhook_http_endpoint_new(&ch->webhook, true);
+    h->head_text = request_head(&ch->otlp);
+    strbuf name = STRBUF_INIT;
+    strbuf_printf(&name, "otlp %s", h->ep != NULL ? h->ep->redacted : "");
+    h->base.name = strbuf_detach(&name);
+    h->batch_max = (size_t)ch->otlp.batch_size;
+    h->interval_ns = ch->otlp.batch_interval_ms * 1000000u;
+    h->shutdown_ns = ch->webhook.shutdown_timeout_seconds * 1000000000u;
+    h->queue_max = (size_t)ch->webhook.queue_size;
+    h->rand_state = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull | 1u;
+    pthread_mutex_init(&h->lock, NULL);
+    cond_init(h);
+    int rc = h->ep == NULL || h->head_text == NULL || h->base.name == NULL ? ENOMEM
+             : !h->curl_ready                                           ? EIO
+                                                                        : 0;
+    if (rc == 0) {
+        pthread_mutex_lock(&h->lock);
+        rc = start_locked(h);
+        pthread_mutex_unlock(&h->lock);
+    }
+    if (rc != 0) {
+        strbuf_printf(why, "cannot start the otlp handler: %s", strerror(rc));
+        free(h->base.name);
+        h->base.name = NULL;
+        otlph_free(&h->base);
+        return NULL;
+    }
+    handler_lock_register(&h->lock, otlph_fork_child, h);
+    return &h->base;
+}
