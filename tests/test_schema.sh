@@ -57,7 +57,6 @@ handler_rotated_name_of_another.yaml    which names are rotated files of another
 handler_max_level_below_level.yaml  a schema cannot order two level names
 processor_redact_bad_regex.yaml whether a POSIX regex compiles is known only to regcomp
 handler_syslog_tls_not_built.yaml  syslog over tls:// is in the language, not built yet: metalog-check says so
-handler_otlp_not_built.yaml     in the language, not built yet: metalog-check says so
 '
 
 has_modules() {
