@@ -48,7 +48,7 @@ static const uint64_t uints[] = {0, 7, (uint64_t)INT64_MAX, UINT64_MAX};
 static const char *const texts[] = {
     "plain",         "quo\"te",    "back\\slash", "new\nline",
     "tab\there",     "ctl\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x82\xac", "\xf0\x9f\x98\x80",
-    "",              "bad\xff" "byte", "</script>", "NaN",
+    "",              ("bad\xff" "byte"), "</script>", "NaN",
 };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
