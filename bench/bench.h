@@ -118,7 +118,7 @@ typedef struct bench_case {
 
 /* The cases that add processors: or handlers: to the plain metalog ones
  * (bench_metalog.c); vary4 only. */
-#define BENCH_NLANG 10
+#define BENCH_NLANG 12
 extern const bench_case bench_lang_cases[BENCH_NLANG];
 
 /* The fixed content of every record: only order_id varies. */

@@ -7,12 +7,15 @@
  */
 #include "bench.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <metalog.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 extern char bench_note[256]; /* bench_harness.c: one line carried into RESULTS.md */
@@ -313,6 +316,69 @@ static int daily_sync_start(const char *dir, int shape, int threads, long record
     return lang_start(dir, threads, records, 0, LANG_ROTATE_DAILY);
 }
 
+/* A collector that hangs: a loopback listener never accepted from, with
+ * a small receive buffer. The kernel completes the handshake, takes the
+ * first bytes and then nothing more; an HTTP request gets no answer, a
+ * syslog stream stops draining. Left open until the process exits. */
+static int hung_listener(void)
+{
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    int small = 4096, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small) != 0 ||
+        bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 16) != 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+        perror("bench: hung listener");
+        return -1;
+    }
+    return ntohs(a.sin_port);
+}
+
+/* A file as metalog-sync's (metalog's own failure note kept out of it),
+ * beside a network handler (type, then its
+ * address around the port) pointed at a hung collector: the caller's
+ * latency is what the handler's queue costs. */
+static int hung_start(const char *dir, int threads, long records, const char *pre,
+                      const char *post)
+{
+    char body[1024];
+    int port = hung_listener();
+    if (port < 0)
+        return -1;
+    snprintf(body, sizeof body,
+             "handlers:\n  - {type: file, path: %%1$s/metalog.log, exclude_loggers: [metalog]}\n"
+             "  - {type: %s%d%s, timeout_seconds: 1,\n"
+             "     shutdown_timeout_seconds: 1, level: INFO}\n",
+             pre, port, post);
+    return lang_start(dir, threads, records, 0, body);
+}
+
+static int otlp_hung_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return hung_start(dir, threads, records, "otlp, endpoint: \"http://127.0.0.1:", "/v1/logs\"");
+}
+
+static int syslog_hung_start(const char *dir, int shape, int threads, long records)
+{
+    (void)shape;
+    return hung_start(dir, threads, records, "syslog, address: \"tcp://127.0.0.1:", "\"");
+}
+
+/* As metalog_bench_drain, but the network handler's losses are the point:
+ * they are noted, not failed (the file's lines are still checked). */
+static int hung_drain(void)
+{
+    (void)metalog_flush();
+    metalog_stats st;
+    metalog_get_stats(&st);
+    snprintf(bench_note, sizeof bench_note, "records=%llu; lost at the hung collector "
+             "(write_errors, by the flush): %llu", (unsigned long long)st.records,
+             (unsigned long long)st.write_errors);
+    metalog_shutdown();
+    return st.dropped == 0 ? 0 : -1;
+}
+
 /* Lines in dir/name; 0 when it does not exist (a handler may open its
  * file lazily). */
 static long count_lines(const char *dir, const char *name)
@@ -392,6 +458,17 @@ const bench_case bench_lang_cases[BENCH_NLANG] = {
               daily_async_start, metalog_output, 0),
     LANG_CASE("metalog-daily-sync", "lang-sync", "as metalog-sync with the rotation of "
               "metalog-daily-async", daily_sync_start, metalog_output, 0),
+    {.name = "metalog-otlp-hung-sync", .kind = "lang-sync",
+     .setup = "log-call latency against a hung collector: as metalog-sync plus an otlp handler "
+              "(defaults: batch 512, queue 10000) posting to a loopback listener that never "
+              "accepts nor answers",
+     .shapes = 1u << BENCH_VARY4, .start = otlp_hung_start, .log = metalog_bench_log,
+     .drain = hung_drain, .output = metalog_output},
+    {.name = "metalog-syslog-hung-sync", .kind = "lang-sync",
+     .setup = "as metalog-otlp-hung-sync with a syslog tcp:// handler instead, to a listener "
+              "that never reads",
+     .shapes = 1u << BENCH_VARY4, .start = syslog_hung_start, .log = metalog_bench_log,
+     .drain = hung_drain, .output = metalog_output},
 };
 
 /* ---- The ceilings: pre-rendered lines, raw write() ----
