@@ -167,8 +167,10 @@ static void *worker(void *arg)
         if (phase_at >= 0 && i == phase_at - 1) {
             say("phase1");
             wait_for("go1");
-            if (do_reload)
+            if (do_reload) {
                 printf("reload_rc=%d\n", metalog_reload());
+                fflush(stdout);
+            }
         }
         if (pause_us > 0)
             usleep((useconds_t)pause_us);
