@@ -252,6 +252,28 @@ typedef struct metalog_stats {
 
 METALOG_API void metalog_get_stats(metalog_stats *out);
 
+/* One handler of the configuration in force. Its counts start when the
+ * handler is built, and a reload builds every handler anew: the process's
+ * totals are metalog_stats's. */
+typedef struct metalog_handler_stats {
+    char name[64];   /* as errors and --print call it ("fills", "handlers[2]",
+                      * "log_file"); a longer name is cut at 63 bytes */
+    char type[16];   /* "file", "console", "webhook", "syslog", "otlp", "journald" */
+    uint64_t sent;   /* records delivered (syslog, otlp, journald); 0 for
+                      * file and console, whose writes are not counted, and
+                      * for webhooks, whose alerts metalog_stats counts */
+    uint64_t lost;   /* records this handler lost: failed writes, a full
+                      * queue, deliveries given up (write_errors counts
+                      * them too) */
+    uint64_t queued; /* records waiting in its queue now (syslog, otlp) */
+} metalog_handler_stats;
+
+/* Fills out[0 .. max-1] with the handlers of the configuration in force,
+ * in its order (the flat keys' handlers first), and returns how many it
+ * has: more than max when out is too small. out may be NULL when max is
+ * 0. */
+METALOG_API size_t metalog_get_handler_stats(metalog_handler_stats *out, size_t max);
+
 /* ---- Macros ----
  *
  * The field list may be empty. The helpers below turn "event, f1, f2" into

@@ -405,7 +405,7 @@ config secret "http://127.0.0.1:$rx_port/tenant-9f8e7d6c/v1/logs" '    headers: 
     stream: stderr
     level: DEBUG
 ' >/dev/null
-run secret 50
+run secret 50 -p 4000
 # And a collector that is not there at all (a network error).
 config secret2 "http://127.0.0.1:1/tenant-9f8e7d6c/v1/logs" '    headers: {Authorization: "Bearer ${OTLP_TOKEN}"}
     max_retries: 0

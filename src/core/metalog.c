@@ -191,6 +191,16 @@ const char *metalog_last_error(void)
     return error_get();
 }
 
+size_t metalog_get_handler_stats(metalog_handler_stats *out, size_t max)
+{
+    if (out == NULL)
+        max = 0;
+    const pipeline *p = pipeline_acquire();
+    size_t n = p != NULL ? pipeline_handler_stats(p, out, max) : 0;
+    pipeline_release();
+    return n;
+}
+
 void metalog_get_stats(metalog_stats *out)
 {
     if (out == NULL)

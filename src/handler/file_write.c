@@ -48,7 +48,7 @@ int fileh_done(fileh *f, int rc)
 {
     size_t counted = rc == HANDLER_FAILED ? 1 : 0;
     if (f->lost > counted)
-        handler_count_lost(f->lost - counted);
+        handler_count_lost(&f->base, f->lost - counted);
     f->lost = 0;
     return rc;
 }

@@ -48,10 +48,12 @@ int handler_lock_until(pthread_mutex_t *m, long deadline_ns)
 
 static atomic_uint_fast64_t records_lost;
 
-void handler_count_lost(size_t n)
+void handler_count_lost(handler *h, size_t n)
 {
-    if (n > 0)
-        atomic_fetch_add_explicit(&records_lost, n, memory_order_relaxed);
+    if (n == 0)
+        return;
+    atomic_fetch_add_explicit(&records_lost, n, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->lost, n, memory_order_relaxed);
 }
 
 void handler_stats_add(metalog_stats *out)

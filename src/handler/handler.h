@@ -7,6 +7,7 @@
 #define METALOG_HANDLER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -82,6 +83,9 @@ typedef struct handler_ops {
      * deadline. NULL for handlers with nothing to write from a signal
      * handler. */
     int (*crash_flush)(handler *h, const char *line, size_t len, long deadline_ns);
+    /* Records waiting in the handler's own queue, for
+     * metalog_handler_stats; NULL for handlers without one. */
+    size_t (*queued)(handler *h);
 } handler_ops;
 
 struct handler {
@@ -90,6 +94,9 @@ struct handler {
     /* Set while writes fail, so the failure is reported once and the
      * recovery once, not on every record. */
     bool failing;
+    /* metalog_handler_stats: records delivered (handlers that know it)
+     * and records lost, since the handler was built. */
+    atomic_uint_fast64_t sent, lost;
 };
 
 /* How a file rotates and what becomes of its rotated files: the
@@ -162,9 +169,9 @@ int handler_write_all(int fd, const char *buf, size_t len);
  * clock_gettime and nanosleep. */
 int handler_lock_until(pthread_mutex_t *m, long deadline_ns);
 
-/* Records lost by a handler beyond the one the pipeline counts for a
- * failed call; they appear in metalog_stats.write_errors. */
-void handler_count_lost(size_t n);
+/* Records lost by h beyond the one the pipeline counts for a failed call;
+ * they appear in metalog_stats.write_errors and in h's own count. */
+void handler_count_lost(handler *h, size_t n);
 void handler_stats_add(metalog_stats *out);
 
 #endif

@@ -156,7 +156,7 @@ static void fileh_free(handler *h)
     fileh *f = (fileh *)h;
     handler_lock_unregister(&f->lock);
     fileh_drain(f);
-    handler_count_lost(f->lost); /* no pipeline is left to count them */
+    handler_count_lost(&f->base, f->lost); /* no pipeline is left to count them */
     free(f->buf);
     free(f->dir);
     if (f->fd >= 0)

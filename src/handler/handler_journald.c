@@ -110,7 +110,10 @@ static int send_buf(journaldh *j)
     else
         strbuf_reset(&j->buf);
     errno = saved;
-    return rc == 0 ? HANDLER_WRITTEN : HANDLER_FAILED;
+    if (rc != 0)
+        return HANDLER_FAILED;
+    atomic_fetch_add_explicit(&j->base.sent, 1, memory_order_relaxed);
+    return HANDLER_WRITTEN;
 }
 
 static int journaldh_write_record(handler *h, const record *r, const char *buf, size_t len)

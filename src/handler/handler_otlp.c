@@ -219,6 +219,7 @@ static void deliver(otlp_handler *h, webhook_http_client *c, const strbuf *body,
     for (unsigned attempt = 0;; attempt++) {
         webhook_http_client_post(c, h->ep, body->data, body->len, &h->stop_ns, &a);
         if (a.verdict == WEBHOOK_HTTP_SENT) {
+            atomic_fetch_add_explicit(&h->base.sent, n, memory_order_relaxed);
             if (h->down) {
                 h->down = false;
                 otlph_note(h, METALOG_INFO, "otlp delivery recovered", NULL, 0);
@@ -233,7 +234,7 @@ static void deliver(otlp_handler *h, webhook_http_client *c, const strbuf *body,
             retry = false;
         }
         if (!retry || !wait_retry(h, retry_delay_ns(h, attempt, a.retry_after))) {
-            handler_count_lost(n);
+            handler_count_lost(&h->base, n);
             /* Reported once per outage; every batch's loss is counted. */
             if (!h->down && !a.aborted)
                 otlph_note(h, METALOG_ERROR, "otlp delivery failed", a.reason, n);
@@ -271,7 +272,7 @@ static void *otlph_main(void *arg)
         build_body(h, batch, &body);
         free_items(batch);
         if (c == NULL || body.failed) {
-            handler_count_lost(n);
+            handler_count_lost(&h->base, n);
             otlph_note(h, METALOG_ERROR, "otlp delivery failed", "out of memory", n);
         } else {
             deliver(h, c, &body, n);
@@ -415,7 +416,7 @@ static void otlph_free(handler *base)
     handler_lock_unregister(&h->lock);
     size_t left = h->count;
     if (left > 0) {
-        handler_count_lost(left);
+        handler_count_lost(&h->base, left);
         otlph_note(h, METALOG_WARNING, "otlp records given up at the deadline", NULL, left);
     }
     free_items(h->head);
@@ -428,11 +429,21 @@ static void otlph_free(handler *base)
     free(h);
 }
 
+static size_t otlph_queued(handler *base)
+{
+    otlp_handler *h = (otlp_handler *)base;
+    pthread_mutex_lock(&h->lock);
+    size_t n = h->count;
+    pthread_mutex_unlock(&h->lock);
+    return n;
+}
+
 static const handler_ops otlph_ops = {
     .write = otlph_write,
     .flush = otlph_flush,
     .free = otlph_free,
     .write_record = otlph_write_record,
+    .queued = otlph_queued,
 };
 
 /* The request's text up to its first ScopeLogs: the resource, with the

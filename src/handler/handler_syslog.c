@@ -152,13 +152,15 @@ static void *syslogh_main(void *arg)
         pthread_mutex_unlock(&h->lock);
         why[0] = '\0';
         int rc = deliver(h, it, why, sizeof why);
+        if (rc == 0)
+            atomic_fetch_add_explicit(&h->base.sent, 1, memory_order_relaxed);
         bool quiet = stopping(h); /* free reports what it gives up */
         if (rc == 0 && h->down) {
             h->down = false;
             if (!quiet)
                 syslogh_note(h, METALOG_INFO, "syslog delivery recovered", NULL, 0);
         } else if (rc == -2) {
-            handler_count_lost(1);
+            handler_count_lost(&h->base, 1);
             if (!quiet)
                 syslogh_note(h, METALOG_ERROR, "syslog message dropped", why, 0);
         } else if (rc == -1 && !h->down) {
@@ -326,7 +328,7 @@ static void syslogh_free(handler *base)
     handler_lock_unregister(&h->lock);
     size_t left = h->count;
     if (left > 0) {
-        handler_count_lost(left);
+        handler_count_lost(&h->base, left);
         syslogh_note(h, METALOG_WARNING, "syslog records given up at the deadline", NULL, left);
     }
     drop_queue_locked(h);
@@ -341,11 +343,21 @@ static void syslogh_free(handler *base)
     free(h);
 }
 
+static size_t syslogh_queued(handler *base)
+{
+    syslog_handler *h = (syslog_handler *)base;
+    pthread_mutex_lock(&h->lock);
+    size_t n = h->count;
+    pthread_mutex_unlock(&h->lock);
+    return n;
+}
+
 static const handler_ops syslogh_ops = {
     .write = syslogh_write,
     .flush = syslogh_flush,
     .free = syslogh_free,
     .write_record = syslogh_write_record,
+    .queued = syslogh_queued,
 };
 
 static char *own_hostname(void)

@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -388,8 +389,10 @@ static bool handler_note(handler *h, int rc)
 {
     if (rc == HANDLER_KEPT)
         return false;
-    if (rc == HANDLER_FAILED)
+    if (rc == HANDLER_FAILED) {
         atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&h->lost, 1, memory_order_relaxed);
+    }
     bool failing = rc == HANDLER_FAILED;
     /* A look first: the exchange is a locked instruction, which would
      * wait for the stores of the line just rendered at every record. */
@@ -533,6 +536,32 @@ void pipeline_emit(const pipeline *p, const diag_note *note)
     render_cache *rc = rcache_get();
     if (rc != NULL)
         dispatch_routes(p, &r, rc, note->from, NULL);
+}
+
+/* The type names of conf_handler_type, for metalog_handler_stats. */
+static const char *const type_names[] = {"file",   "console",  "webhook",
+                                         "syslog", "journald", "otlp"};
+
+size_t pipeline_handler_stats(const pipeline *p, metalog_handler_stats *out, size_t max)
+{
+    const conf *c = p->head.conf;
+    for (size_t i = 0; i < p->nroutes && i < max; i++) {
+        handler *h = p->routes[i].h;
+        metalog_handler_stats *s = &out[i];
+        memset(s, 0, sizeof *s);
+        /* Routes are the configuration's handlers, one for one, in order;
+         * the built-in default has no configuration. */
+        const conf_handler *ch = c != NULL && i < c->nhandlers ? &c->handlers[i] : NULL;
+        const char *label = ch != NULL ? ch->label : h->name;
+        snprintf(s->name, sizeof s->name, "%s", label != NULL ? label : "?");
+        unsigned t = ch != NULL ? (unsigned)ch->type : (unsigned)CONF_HANDLER_CONSOLE;
+        snprintf(s->type, sizeof s->type, "%s",
+                 t < sizeof type_names / sizeof type_names[0] ? type_names[t] : "?");
+        s->sent = atomic_load_explicit(&h->sent, memory_order_relaxed);
+        s->lost = atomic_load_explicit(&h->lost, memory_order_relaxed);
+        s->queued = h->ops->queued != NULL ? h->ops->queued(h) : 0;
+    }
+    return p->nroutes;
 }
 
 /* A failing handler is reported once through the others (and its

@@ -240,4 +240,7 @@ void pipeline_count_lost(void);
 /* Adds the counters kept by pipelines and threads to out. */
 void pipeline_stats_add(metalog_stats *out);
 
+/* metalog_get_handler_stats for p: its routes' handlers, in order. */
+size_t pipeline_handler_stats(const pipeline *p, metalog_handler_stats *out, size_t max);
+
 #endif
