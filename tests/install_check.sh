@@ -5,6 +5,7 @@
 # point at the installation.
 set -eu
 prefix=$1
+deps=$(cd "$(dirname "$0")/.." && pwd)/scripts/deps.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -39,10 +40,42 @@ int main(void) {
 C
 # shellcheck disable=SC2046
 cc -std=c11 -Wall -Wextra -Werror app.c -o app $(pc --cflags --libs metalog) && ok || bad "compile with pkg-config"
-# The static library: only the API may be needed from it, and it must link.
+# The static library through pkg-config alone, as on a machine holding only
+# the packages the README installs (scripts/deps.sh): every library that
+# `pkg-config --static --libs metalog` names has its archive, from one of
+# those packages (glibc's from libc6-dev, which build-essential brings),
+# and the program links against the archives. glibc stays shared: linked
+# statically it warns that getaddrinfo and dlopen need the shared one at
+# run time anyway. libcurl is not among them: it is loaded at run time,
+# only for a webhook.
+. "$deps"
+static_dirs=$(pc --static --libs-only-L metalog | sed 's/-L//g')
+for l in $(pc --static --libs-only-l metalog); do
+    a=
+    for d in $static_dirs; do
+        [ -f "$d/lib${l#-l}.a" ] && { a="$d/lib${l#-l}.a"; break; }
+    done
+    [ -n "$a" ] || a=$(cc -print-file-name="lib${l#-l}.a")
+    if [ ! -f "$a" ]; then
+        bad "pkg-config --static names $l, which has no lib${l#-l}.a"
+    elif [ "$l" = -lmetalog ]; then
+        ok
+    elif ! command -v dpkg >/dev/null; then
+        ok # no package database to ask
+    else
+        owner=$(dpkg -S "$(readlink -f "$a")" 2>/dev/null | head -n 1 | cut -d: -f1)
+        case " $(echo $metalog_build_deps) libc6-dev " in
+        *" $owner "*) ok ;;
+        *) bad "$l comes from ${owner:-no package} ($a), which the README does not install" ;;
+        esac
+    fi
+done
+pc --static --libs metalog | grep -qE -- '(^| )-lcurl( |$)' && bad "pkg-config --static names libcurl" || ok
+# shellcheck disable=SC2046
 cc -std=c11 -Wall -Wextra -Werror app.c -o app-static $(pc --cflags metalog) \
-    "$prefix/lib/libmetalog.a" $(pkg-config --libs yaml-0.1 libcurl zlib) -pthread -ldl \
-    && ok || bad "link against libmetalog.a"
+    -Wl,-Bstatic $(pc --static --libs metalog) -Wl,-Bdynamic \
+    && ok || bad "link against libmetalog.a with pkg-config --static"
+ldd app-static | grep -E 'lib(metalog|yaml|z|curl)[.-]' && bad "app-static is not static in metalog and its libraries" || ok
 
 mkdir -p config logs
 cat > config/metalog.yaml <<'Y'
@@ -52,6 +85,11 @@ trade_log_file: logs/trades.log
 error_log_file: logs/errors.log
 log_to_console: false
 Y
+# The static program first, into logs/ it leaves for the shared one.
+./app-static && ok || bad "app-static exits 0"
+[ "$(wc -l < logs/app.log)" -eq 4 ] && ok || bad "app-static wrote 4 lines to app.log"
+grep -q '"event":"order placed"' logs/app.log && ok || bad "app-static logged the order"
+rm -f logs/*
 ./app && ok || bad "app exits 0"
 [ "$(wc -l < logs/app.log)" -eq 4 ] && ok || bad "app.log has 4 lines: $(cat logs/app.log)"
 [ "$(wc -l < logs/trades.log)" -eq 1 ] && ok || bad "trades.log has 1 line"
@@ -121,6 +159,7 @@ cc -std=c11 -Wall -Wextra -Werror plugin.c -o plugin $(pc --cflags metalog) -ldl
 
 metalog-check config/metalog.yaml 2>/dev/null && bad "metalog-check accepts a bad file" || ok
 [ -f "$prefix/share/man/man1/metalog-check.1" ] && ok || bad "man page installed"
+ldd "$prefix/lib/libmetalog.so" | grep libcurl && bad "libmetalog.so needs libcurl" || ok
 nm -D --defined-only "$prefix/lib/libmetalog.so" | awk '{print $3}' | grep -v '^metalog_' \
     | grep . && bad "the shared library exports only metalog_* symbols" || ok
 

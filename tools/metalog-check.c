@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "handler/webhook_http.h"
 #include "util/escape.h"
 
 /* configure passes PACKAGE_VERSION on the command line. */
@@ -146,6 +147,31 @@ static int check_files(const conf *c)
     return rc;
 }
 
+/* metalog_init refuses a webhook when libcurl cannot be loaded (it is
+ * loaded only for a configuration that needs it): the same load, reported
+ * at the key that names each webhook's URL. */
+static int check_http(const conf *c)
+{
+    int rc = 0;
+    for (size_t i = 0; i < c->nhandlers; i++) {
+        const conf_handler *h = &c->handlers[i];
+        strbuf msg = STRBUF_INIT;
+        bool http = h->type == CONF_HANDLER_WEBHOOK || h->type == CONF_HANDLER_OTLP;
+        if (http && webhook_http_load(h->type == CONF_HANDLER_OTLP ? "otlp handler"
+                                                                   : "webhook handler",
+                                      &msg) < 0) {
+            strbuf line = STRBUF_INIT;
+            strbuf_printf(&line, "%s:%u:%u: %s: %s", c->path, h->path_mark.line,
+                          h->path_mark.col, h->label, strbuf_str(&msg));
+            put_line(stderr, strbuf_str(&line));
+            strbuf_free(&line);
+            rc = -1;
+        }
+        strbuf_free(&msg);
+    }
+    return rc;
+}
+
 /* Two handlers on one existing file through a link: the loader compares
  * directories and names, metalog_init compares the files it opens; here
  * the files that exist are compared as metalog_init would. */
@@ -186,6 +212,8 @@ static int check_one(const char *path, bool print, bool many)
     if (c == NULL)
         return io_error ? EXIT_USAGE : EXIT_INVALID;
     int status = check_files(c) < 0 ? EXIT_INVALID : EXIT_VALID;
+    if (check_http(c) < 0)
+        status = EXIT_INVALID;
     if (status == EXIT_VALID && check_same_files(c) < 0)
         status = EXIT_INVALID;
     if (print) {

@@ -69,8 +69,6 @@ typedef struct otlp_handler {
      * post in progress is abandoned at it. */
     _Atomic uint64_t stop_ns;
 
-    bool curl_ready; /* curl_global_init succeeded: cleaned up at free */
-
     /* The sender's own. */
     bool down;
     uint64_t rand_state;
@@ -424,8 +422,6 @@ static void otlph_free(handler *base)
     pthread_mutex_destroy(&h->lock);
     webhook_http_endpoint_unref(h->ep);
     free(h->head_text);
-    if (h->curl_ready)
-        curl_global_cleanup();
     free(h);
 }
 
@@ -488,14 +484,15 @@ static char *request_head(const conf_otlp *o)
 
 handler *otlph_new(const conf_handler *ch, strbuf *why)
 {
+    /* First, and outside any lock: loading takes a lock of its own. */
+    if (webhook_http_load("otlp handler", why) < 0)
+        return NULL;
     otlp_handler *h = calloc(1, sizeof(*h));
     if (h == NULL) {
         strbuf_puts(why, "out of memory building the otlp handler");
         return NULL;
     }
     h->base.ops = &otlph_ops;
-    /* Reference-counted by libcurl; the client needs it made. */
-    h->curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
     h->ep = webhook_http_endpoint_new(&ch->webhook, true);
     h->head_text = request_head(&ch->otlp);
     strbuf name = STRBUF_INIT;
@@ -508,9 +505,7 @@ handler *otlph_new(const conf_handler *ch, strbuf *why)
     h->rand_state = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull | 1u;
     pthread_mutex_init(&h->lock, NULL);
     cond_init(h);
-    int rc = h->ep == NULL || h->head_text == NULL || h->base.name == NULL ? ENOMEM
-             : !h->curl_ready                                           ? EIO
-                                                                        : 0;
+    int rc = h->ep == NULL || h->head_text == NULL || h->base.name == NULL ? ENOMEM : 0;
     if (rc == 0) {
         pthread_mutex_lock(&h->lock);
         rc = start_locked(h);

@@ -411,10 +411,7 @@ static int webhook_start_locked(strbuf *err)
 {
     if (webhook.running)
         return 0;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        strbuf_puts(err, "cannot initialise libcurl");
-        return -1;
-    }
+    /* libcurl is loaded: a handler exists (webhook_new loaded it). */
     webhook.client = webhook_http_client_new();
     int rc = ENOMEM;
     if (webhook.client != NULL) {
@@ -424,7 +421,6 @@ static int webhook_start_locked(strbuf *err)
         strbuf_printf(err, "cannot start the webhook sender thread: %s", strerror(rc));
         webhook_http_client_free(webhook.client);
         webhook.client = NULL;
-        curl_global_cleanup();
         return -1;
     }
     webhook.running = true;
@@ -456,8 +452,7 @@ void webhook_shutdown(void)
     webhook.dropped = 0;
     atomic_store(&webhook_deadline, 0);
     pthread_mutex_unlock(&webhook.lock);
-    webhook_http_client_free(c);
-    curl_global_cleanup();
+    webhook_http_client_free(c); /* libcurl itself stays (curl_lib.h) */
 }
 
 void webhook_stats_add(metalog_stats *out)
@@ -582,6 +577,9 @@ static const handler_ops webhook_ops = {
 
 handler *webhook_new(const conf_webhook *w, bool json, const char *name, strbuf *err)
 {
+    /* First, and outside webhook.lock: loading takes a lock of its own. */
+    if (webhook_http_load("webhook handler", err) < 0)
+        return NULL;
     pthread_once(&webhook_once, webhook_init);
     webhook_handler *h = calloc(1, sizeof(*h));
     strbuf scope = STRBUF_INIT;

@@ -1,7 +1,8 @@
 /*
  * Where the webhook posts (the endpoint settings, shared by reference
  * between a handler and the alerts it queued) and one POST through
- * libcurl for the sender thread.
+ * libcurl for the sender thread. libcurl is called through the table of
+ * curl_lib.c, loaded by webhook_http_load before the first endpoint.
  *
  * The easy handle lives as long as the sender, so that its connection to
  * the endpoint is reused from one alert to the next. It runs inside a
@@ -22,10 +23,18 @@
 #include <strings.h>
 #include <time.h>
 
+#include "handler/curl_lib.h"
+
 struct webhook_http_client {
+    const curl_lib *curl;
     CURLM *multi;
     CURL *easy;
 };
+
+int webhook_http_load(const char *what, strbuf *err)
+{
+    return curl_lib_load(what, err) != NULL ? 0 : -1;
+}
 
 uint64_t webhook_http_now_ns(void)
 {
@@ -46,7 +55,8 @@ void webhook_http_endpoint_unref(webhook_http_endpoint *ep)
 {
     if (ep == NULL || atomic_fetch_sub(&ep->refs, 1) != 1)
         return;
-    curl_slist_free_all(ep->headers);
+    if (ep->headers != NULL) /* then libcurl is loaded */
+        curl_lib_get()->slist_free_all(ep->headers);
     free(ep->url);
     free(ep->redacted);
     free(ep);
@@ -56,7 +66,8 @@ static int webhook_http_add_header(webhook_http_endpoint *ep, const char *name, 
 {
     strbuf line = STRBUF_INIT;
     strbuf_printf(&line, "%s: %s", name, value);
-    struct curl_slist *l = line.failed ? NULL : curl_slist_append(ep->headers, strbuf_str(&line));
+    struct curl_slist *l =
+        line.failed ? NULL : curl_lib_get()->slist_append(ep->headers, strbuf_str(&line));
     strbuf_free(&line); /* curl_slist_append keeps a copy */
     if (l == NULL)
         return -1;
@@ -76,7 +87,7 @@ static int webhook_http_endpoint_headers(webhook_http_endpoint *ep, const conf_w
         webhook_http_add_header(ep, "Content-Type",
                                 json ? "application/json" : "text/plain; charset=utf-8"))
         return -1;
-    struct curl_slist *l = curl_slist_append(ep->headers, "Expect:");
+    struct curl_slist *l = curl_lib_get()->slist_append(ep->headers, "Expect:");
     if (l == NULL)
         return -1;
     ep->headers = l;
@@ -88,6 +99,8 @@ static int webhook_http_endpoint_headers(webhook_http_endpoint *ep, const conf_w
 
 webhook_http_endpoint *webhook_http_endpoint_new(const conf_webhook *w, bool json)
 {
+    if (curl_lib_get() == NULL)
+        return NULL; /* webhook_http_load was not called, or failed */
     webhook_http_endpoint *ep = calloc(1, sizeof(*ep));
     if (ep == NULL)
         return NULL;
@@ -117,26 +130,33 @@ static size_t webhook_http_discard(char *data, size_t size, size_t n, void *ud)
 
 webhook_http_client *webhook_http_client_new(void)
 {
-    webhook_http_client *c = calloc(1, sizeof(*c));
+    const curl_lib *L = curl_lib_get();
+    webhook_http_client *c = L != NULL ? calloc(1, sizeof(*c)) : NULL;
     if (c == NULL)
         return NULL;
-    c->multi = curl_multi_init();
-    c->easy = curl_easy_init();
+    c->curl = L;
+    c->multi = L->multi_init();
+    c->easy = L->easy_init();
     if (c->multi == NULL || c->easy == NULL) {
         webhook_http_client_free(c);
         return NULL;
     }
+    /* The write callback goes through a variable of its exact type: the
+     * table's setopt takes what it is given, unchecked. */
+    curl_write_callback discard = webhook_http_discard;
     CURL *e = c->easy;
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, webhook_http_discard);
-    curl_easy_setopt(e, CURLOPT_POST, 1L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "metalog");
-    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    L->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    L->easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+    L->easy_setopt(e, CURLOPT_POST, 1L);
+    L->easy_setopt(e, CURLOPT_USERAGENT, "metalog");
+    L->easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85 */
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* An older libcurl at run time refuses the option; the URL was
+     * checked to be http(s) by the configuration anyway. */
+    L->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
     /* Redirects are not followed: a 3xx is an answer, not a delivery. */
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    L->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     return c;
 }
 
@@ -145,15 +165,15 @@ void webhook_http_client_free(webhook_http_client *c)
     if (c == NULL)
         return;
     if (c->easy != NULL)
-        curl_easy_cleanup(c->easy);
+        c->curl->easy_cleanup(c->easy);
     if (c->multi != NULL)
-        curl_multi_cleanup(c->multi);
+        c->curl->multi_cleanup(c->multi);
     free(c);
 }
 
 void webhook_http_client_wakeup(webhook_http_client *c)
 {
-    curl_multi_wakeup(c->multi);
+    c->curl->multi_wakeup(c->multi);
 }
 
 /* Errors that another attempt cannot cure. Everything else (refused,
@@ -180,13 +200,13 @@ static CURLcode webhook_http_run(webhook_http_client *c, const _Atomic uint64_t 
     CURLcode rc = CURLE_OK;
     for (;;) {
         int running = 0;
-        CURLMcode mc = curl_multi_perform(c->multi, &running);
+        CURLMcode mc = c->curl->multi_perform(c->multi, &running);
         if (mc != CURLM_OK)
             return CURLE_FAILED_INIT;
         if (running == 0) {
             int left;
             CURLMsg *m;
-            while ((m = curl_multi_info_read(c->multi, &left)) != NULL)
+            while ((m = c->curl->multi_info_read(c->multi, &left)) != NULL)
                 if (m->msg == CURLMSG_DONE)
                     rc = m->data.result;
             return rc;
@@ -201,11 +221,12 @@ static CURLcode webhook_http_run(webhook_http_client *c, const _Atomic uint64_t 
         int wait_ms = 1000;
         if (at != 0 && (at - now) / 1000000u + 1 < (uint64_t)wait_ms)
             wait_ms = (int)((at - now) / 1000000u + 1);
-        curl_multi_poll(c->multi, NULL, 0, wait_ms, NULL);
+        c->curl->multi_poll(c->multi, NULL, 0, wait_ms, NULL);
     }
 }
 
-static void webhook_http_classify(CURL *e, CURLcode rc, webhook_http_attempt *out)
+static void webhook_http_classify(const curl_lib *L, CURL *e, CURLcode rc,
+                                  webhook_http_attempt *out)
 {
     if (out->aborted) {
         out->verdict = WEBHOOK_HTTP_GIVE_UP;
@@ -215,11 +236,11 @@ static void webhook_http_classify(CURL *e, CURLcode rc, webhook_http_attempt *ou
     if (rc != CURLE_OK) {
         /* curl_easy_strerror names the kind of error, never the URL. */
         out->verdict = webhook_http_permanent(rc) ? WEBHOOK_HTTP_GIVE_UP : WEBHOOK_HTTP_RETRY;
-        snprintf(out->reason, sizeof(out->reason), "%s", curl_easy_strerror(rc));
+        snprintf(out->reason, sizeof(out->reason), "%s", L->easy_strerror(rc));
         return;
     }
     long status = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+    L->easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
     out->status = status;
     snprintf(out->reason, sizeof(out->reason), "HTTP %ld", status);
     if (status >= 200 && status <= 299) {
@@ -228,7 +249,7 @@ static void webhook_http_classify(CURL *e, CURLcode rc, webhook_http_attempt *ou
         out->verdict = WEBHOOK_HTTP_RETRY;
         /* Both forms, seconds and HTTP date; 0 when absent. */
         curl_off_t after = 0;
-        if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
+        if (L->easy_getinfo(e, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
             out->retry_after = (long)after;
     } else {
         out->verdict = WEBHOOK_HTTP_GIVE_UP;
@@ -241,23 +262,24 @@ void webhook_http_client_post(webhook_http_client *c, const webhook_http_endpoin
 {
     memset(out, 0, sizeof(*out));
     out->retry_after = -1;
+    const curl_lib *L = c->curl;
     CURL *e = c->easy;
-    curl_easy_setopt(e, CURLOPT_URL, ep->url);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, ep->headers);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ep->timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ep->timeout_ms);
+    L->easy_setopt(e, CURLOPT_URL, ep->url);
+    L->easy_setopt(e, CURLOPT_HTTPHEADER, ep->headers);
+    L->easy_setopt(e, CURLOPT_POSTFIELDS, body);
+    L->easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    L->easy_setopt(e, CURLOPT_TIMEOUT_MS, ep->timeout_ms);
+    L->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ep->timeout_ms);
     CURLcode rc;
-    if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
+    if (L->multi_add_handle(c->multi, e) != CURLM_OK) {
         rc = CURLE_FAILED_INIT;
     } else {
         rc = webhook_http_run(c, abort_at, out);
-        curl_multi_remove_handle(c->multi, e);
+        L->multi_remove_handle(c->multi, e);
     }
-    webhook_http_classify(e, rc, out);
+    webhook_http_classify(L, e, rc, out);
     /* The body and headers belong to the alert and its endpoint, which
      * may be freed before the next post: drop every pointer to them. */
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, NULL);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, NULL);
+    L->easy_setopt(e, CURLOPT_POSTFIELDS, (void *)NULL);
+    L->easy_setopt(e, CURLOPT_HTTPHEADER, (void *)NULL);
 }

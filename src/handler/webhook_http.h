@@ -4,6 +4,10 @@
  * worth retrying, or not). The client is used only by the sender thread
  * of handler_webhook.c; of its functions only webhook_http_client_wakeup may be
  * called from another thread.
+ *
+ * libcurl is loaded at run time (curl_lib.h): webhook_http_load first,
+ * then the endpoints and clients, which are NULL while it is not loaded.
+ * Its headers give only the types here.
  */
 #ifndef METALOG_WEBHOOK_HTTP_H
 #define METALOG_WEBHOOK_HTTP_H
@@ -15,6 +19,14 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "util/strbuf.h"
+
+/* Loads libcurl, once for the process (later calls cost an atomic load).
+ * Returns 0, or -1 after appending "the <what> needs libcurl
+ * (libcurl.so.4): <reason>" to err; what names the handler ("webhook
+ * handler"). A failed load is tried again at the next call. Thread-safe;
+ * not to be called while holding a lock registered for fork. */
+int webhook_http_load(const char *what, strbuf *err);
 
 /* Where and how alerts are posted: the settings of one webhook
  * configuration, shared by its handler and the alerts it queued. */
@@ -29,7 +41,7 @@ typedef struct webhook_http_endpoint {
 } webhook_http_endpoint;
 
 /* The endpoint of one webhook configuration, with one reference (NULL
- * when out of memory). json picks the Content-Type, unless the
+ * when out of memory or libcurl is not loaded). json picks the Content-Type, unless the
  * configuration sets its own. */
 webhook_http_endpoint *webhook_http_endpoint_new(const conf_webhook *w, bool json);
 webhook_http_endpoint *webhook_http_endpoint_ref(webhook_http_endpoint *ep);
@@ -53,7 +65,8 @@ typedef struct webhook_http_attempt {
 typedef struct webhook_http_client webhook_http_client;
 
 /* The easy handle (kept for its connection) in a multi handle (for a
- * wait that another thread can interrupt). NULL when out of memory. */
+ * wait that another thread can interrupt). NULL when out of memory or
+ * libcurl is not loaded. */
 webhook_http_client *webhook_http_client_new(void);
 void webhook_http_client_free(webhook_http_client *c);
 

@@ -22,6 +22,6 @@ make -j"$(nproc)" libmetalog-internal.la >make.out 2>&1 || { cat make.out; exit 
 for t in fuzz_config fuzz_render; do
     clang $cflags -fsanitize=fuzzer -Wall -Wextra -Werror -D_GNU_SOURCE \
         -I"$top/include" -I"$top/src" -o "$t" "$top/tests/fuzz/$t.c" \
-        .libs/libmetalog-internal.a $(pkg-config --libs yaml-0.1 json-c libcurl zlib) -pthread -ldl
+        .libs/libmetalog-internal.a $(pkg-config --libs yaml-0.1 json-c zlib) -pthread
 done
 echo "built $out/fuzz_config $out/fuzz_render"
