@@ -41,7 +41,7 @@ C
 cc -std=c11 -Wall -Wextra -Werror app.c -o app $(pc --cflags --libs metalog) && ok || bad "compile with pkg-config"
 # The static library: only the API may be needed from it, and it must link.
 cc -std=c11 -Wall -Wextra -Werror app.c -o app-static $(pc --cflags metalog) \
-    "$prefix/lib/libmetalog.a" $(pkg-config --libs yaml-0.1 libcurl zlib) -pthread -ldl \
+    "$prefix/lib/libmetalog.a" $(pkg-config --libs yaml-0.1 libcurl zlib openssl) -pthread -ldl \
     && ok || bad "link against libmetalog.a"
 
 mkdir -p config logs

@@ -89,7 +89,6 @@ static const struct {
     const char *yaml;
     int line;
 } unbuilt[] = {
-    {"  - type: syslog\n    address: tls://127.0.0.1:6514\n", 3},
     {"  - type: otlp\n    endpoint: http://127.0.0.1:4318/v1/logs\n", 2},
 };
 
