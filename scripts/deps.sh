@@ -2,13 +2,17 @@
 # missing, and nothing when all are present (so it needs root only once).
 
 metalog_build_deps="build-essential autoconf automake libtool pkg-config
-  libyaml-dev libjson-c-dev libcurl4-openssl-dev check zlib1g-dev"
+  libyaml-dev libjson-c-dev libcurl4-openssl-dev check zlib1g-dev
+  libssl-dev"
 # nodejs and npm: tests/test_schema.sh installs ajv from npm to check the
 # JSON Schema the way editors do. faketime: tests/test_rotation_time.sh
 # runs programs through days of a fast clock. rsyslog: tests/test_syslog.sh
-# sends to a private rsyslogd.
+# sends to a private rsyslogd; rsyslog-openssl is its TLS driver, openssl
+# the CLI tests/test_syslog_tls.sh makes certificates with, ca-certificates
+# the system store the corpus names.
 metalog_test_deps="clang libclang-rt-14-dev valgrind python3 python3-jsonschema
   python3-yaml logrotate nodejs npm faketime rsyslog"
+metalog_test_deps="$metalog_test_deps rsyslog-openssl openssl ca-certificates"
 
 metalog_install_missing() {
     missing=""

@@ -19,7 +19,9 @@
  *       logs N records in batches of BATCH, timing each; prints the
  *       slowest batch in microseconds and metalog_stats.write_errors
  *
- * Prints "done" after metalog_shutdown returns.
+ * Prints "done" after metalog_shutdown returns, then
+ * "write_errors_after_shutdown N" (what shutdown gave up is counted by
+ * then).
  */
 #include <metalog.h>
 #include <stdio.h>
@@ -132,5 +134,8 @@ int main(int argc, char **argv)
     }
     metalog_shutdown();
     say("done");
+    metalog_stats st;
+    metalog_get_stats(&st);
+    printf("write_errors_after_shutdown %llu\n", (unsigned long long)st.write_errors);
     return 0;
 }

@@ -2069,6 +2069,34 @@ START_TEST(every_invalid_corpus_file_gives_exactly_its_expected_errors)
 }
 END_TEST
 
+/* ---- syslog over tls:// ---- */
+
+/* The TLS keys are judged against the address once the entry is read, so
+ * they may come before it; verify is on unless turned off. */
+START_TEST(syslog_tls_keys_before_the_address_are_taken)
+{
+    char ca[160], yaml[600];
+    snprintf(ca, sizeof ca, "%s/ca.pem", tmpdir);
+    write_text(ca, "not judged by the loader\n");
+    snprintf(yaml, sizeof yaml,
+             "handlers:\n  - type: syslog\n    ca_file: %s\n    server_name: logs.example.com\n"
+             "    address: tls://10.0.0.7:6514\n  - type: syslog\n    verify: off\n"
+             "    address: tls://[::1]:6514\n",
+             ca);
+    conf *c = load_ok(yaml);
+    const conf_syslog *a = &c->handlers[0].syslog, *b = &c->handlers[1].syslog;
+    ck_assert_int_eq(a->transport, CONF_SYSLOG_TLS);
+    ck_assert_str_eq(a->ca_path, ca);
+    ck_assert_str_eq(a->server_name, "logs.example.com");
+    ck_assert(a->verify);
+    ck_assert(a->cert_path == NULL && a->key_path == NULL);
+    ck_assert_str_eq(b->host, "::1");
+    ck_assert(!b->verify);
+    ck_assert(b->ca_path == NULL);
+    conf_free(c);
+}
+END_TEST
+
 /* ---- Running ---- */
 
 static void add_tests(Suite *s, const char *name, const TTest *const *tests, size_t n)
@@ -2186,6 +2214,7 @@ static Suite *config_suite(void)
         print_redacts_webhook_path_and_query,
         print_shows_webhook_block_with_url_and_header_values_redacted,
         print_output_loads_back_to_the_same_settings);
+    ADD(s, "syslog", syslog_tls_keys_before_the_address_are_taken);
     ADD(s, "corpus", every_valid_corpus_file_loads,
         every_invalid_corpus_file_gives_exactly_its_expected_errors);
     return s;

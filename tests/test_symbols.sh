@@ -128,7 +128,7 @@ C
     # shellcheck disable=SC2086
     if ${CC:-cc} ${CFLAGS:-} -std=c11 -Wall -Wextra -Werror -I"$top_srcdir/include" \
         "$work/app.c" -o "$work/app" "$archive" \
-        $(pkg-config --libs yaml-0.1 zlib) -pthread >"$work/link.out" 2>&1; then
+        $(pkg-config --libs yaml-0.1 zlib openssl) -pthread >"$work/link.out" 2>&1; then
         ok "an application defining error_set and strbuf_free links against $(basename "$archive")"
         if (cd "$work" && ./app >run.out 2>&1) && grep -q '^app ok$' "$work/run.out"; then
             ok "that application runs, and metalog calls its own functions, not the application's"

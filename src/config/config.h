@@ -64,20 +64,36 @@ typedef struct conf_webhook {
 typedef enum conf_syslog_transport {
     CONF_SYSLOG_UNIX = 0, /* a datagram socket, as /dev/log */
     CONF_SYSLOG_UDP,
-    CONF_SYSLOG_TCP       /* octet-counting framing (RFC 6587 3.4.1) */
+    CONF_SYSLOG_TCP,      /* octet-counting framing (RFC 6587 3.4.1) */
+    CONF_SYSLOG_TLS       /* TCP framing, inside TLS (RFC 5425) */
 } conf_syslog_transport;
+
+/* The TLS keys of a syslog entry, in conf_syslog_keys order after the
+ * first CONF_SYSLOG_TLS_KEY0 (config_syslog.c). */
+#define CONF_SYSLOG_TLS_NKEYS 5
 
 typedef struct conf_syslog {
     char *address;   /* as written; NULL: the default, unix:///dev/log */
     conf_syslog_transport transport;
-    char *host;      /* udp, tcp: the host, without IPv6 brackets */
-    unsigned port;   /* udp, tcp */
+    char *host;      /* udp, tcp, tls: the host, without IPv6 brackets */
+    unsigned port;   /* udp, tcp, tls */
     char *socket;    /* unix: the path, resolved against the anchor */
     int facility;    /* RFC 5424 code, 0..23; default 1 (user) */
     char *app_name;  /* NULL: the program's name */
     uint64_t queue_size;               /* messages waiting; default 10000 */
     uint64_t timeout_seconds;          /* one connect or send; default 5 */
     uint64_t shutdown_timeout_seconds; /* draining at free; default 5 */
+    /* tls only. The files as written (for --print and errors), and
+     * resolved against the anchor (*_path, what the handler opens),
+     * checked readable by the loader. */
+    char *ca_file, *ca_path;     /* PEM CAs; NULL: the system's store */
+    char *cert_file, *cert_path; /* the client's certificate chain (PEM) */
+    char *key_file, *key_path;   /* its private key (PEM): both or neither */
+    bool verify;       /* the server's chain and name; default true */
+    char *server_name; /* the name verified and sent (SNI); NULL: the host */
+    /* The loader's: where each TLS key's value was written (line 0: not
+     * written), judged once the address is known, whatever the order. */
+    conf_mark tls_at[CONF_SYSLOG_TLS_NKEYS];
 } conf_syslog;
 
 /* A resource attribute of an otlp handler, typed as the YAML scalar was

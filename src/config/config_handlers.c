@@ -375,6 +375,8 @@ static void one_entry(conf_ctx *x, const conf_node *v, size_t index, conf_handle
         conf_journald_finish(x, h);
     if (type == CONF_HANDLER_OTLP)
         conf_otlp_finish(x, h, strbuf_str(&label));
+    if (type == CONF_HANDLER_SYSLOG)
+        conf_syslog_finish(x, &h->syslog, strbuf_str(&label));
     h->written = (st.rotation_set & CONF_ROTATION_SET_SIZE ? CONF_WROTE_SIZE : 0u) |
                  (st.rotation_set & CONF_ROTATION_SET_BACKUPS ? CONF_WROTE_BACKUPS : 0u) |
                  (st.stream_set ? CONF_WROTE_STREAM : 0u) | (st.colors_set ? CONF_WROTE_COLORS : 0u);

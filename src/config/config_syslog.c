@@ -1,15 +1,20 @@
 /*
  * The syslog handler's keys: where messages go (address), the facility of
- * their PRI, the APP-NAME, and the sender's queue and deadlines. Every
- * check reports at the value's line and column and the walk goes on.
+ * their PRI, the APP-NAME, the sender's queue and deadlines, and for
+ * tls:// the files and names of the TLS session. Every check reports at
+ * the value's line and column and the walk goes on.
  */
 #include "config/config_syslog.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/un.h>
-#include <ctype.h>
+#include <unistd.h>
 
 #include "config/config_errs.h"
 #include "config/config_node.h"
@@ -17,7 +22,11 @@
 const char *const conf_syslog_keys[CONF_SYSLOG_NKEYS] = {
     "address",    "facility",        "app_name",
     "queue_size", "timeout_seconds", "shutdown_timeout_seconds",
+    /* CONF_SYSLOG_TLS_KEY0: tls:// only */
+    "ca_file",    "cert_file",       "key_file", "verify", "server_name",
 };
+
+enum { TLS_CA, TLS_CERT, TLS_KEY, TLS_VERIFY, TLS_SERVER_NAME };
 
 /* RFC 5424 table 1, by code. */
 static const char *const facility_names[] = {
@@ -48,6 +57,7 @@ void conf_syslog_defaults(conf_syslog *s)
     s->queue_size = 10000;
     s->timeout_seconds = 5;
     s->shutdown_timeout_seconds = 5;
+    s->verify = true;
 }
 
 void conf_syslog_free(conf_syslog *s)
@@ -56,7 +66,16 @@ void conf_syslog_free(conf_syslog *s)
     free(s->host);
     free(s->socket);
     free(s->app_name);
+    free(s->ca_file);
+    free(s->ca_path);
+    free(s->cert_file);
+    free(s->cert_path);
+    free(s->key_file);
+    free(s->key_path);
+    free(s->server_name);
     s->address = s->host = s->socket = s->app_name = NULL;
+    s->ca_file = s->ca_path = s->cert_file = s->cert_path = s->key_file = s->key_path = NULL;
+    s->server_name = NULL;
 }
 
 const char *conf_syslog_facility_name(int code)
@@ -72,7 +91,7 @@ static void bad_value(conf_ctx *x, const conf_node *v, const char *path, const c
     strbuf_free(&d);
 }
 
-#define ADDRESS_FORMS "unix://PATH, udp://HOST:PORT or tcp://HOST:PORT"
+#define ADDRESS_FORMS "unix://PATH, udp://HOST:PORT, tcp://HOST:PORT or tls://HOST:PORT"
 
 /* A host as the schema takes it: a name or IPv4 address without the
  * characters that delimit a URL, or an IPv6 address in brackets. */
@@ -123,10 +142,7 @@ static void get_address(conf_ctx *x, conf_syslog *s, const conf_node *v, const c
     size_t slen = sep != NULL ? (size_t)(sep - text) : 0;
     const char *rest = sep != NULL ? sep + 3 : NULL;
     conf_syslog parsed = {0};
-    if (sep != NULL && slen == 3 && strncasecmp(text, "tls", 3) == 0) {
-        conf_errs_add(x->e, v->mark, path,
-                      "the tls:// transport is not built yet (unix://, udp:// and tcp:// are)");
-    } else if (sep != NULL && slen == 4 && strncasecmp(text, "unix", 4) == 0) {
+    if (sep != NULL && slen == 4 && strncasecmp(text, "unix", 4) == 0) {
         bool ctl = false;
         for (const char *q = rest; *q != '\0'; q++)
             ctl |= (unsigned char)*q < 0x20 || *q == 0x7f;
@@ -148,7 +164,8 @@ static void get_address(conf_ctx *x, conf_syslog *s, const conf_node *v, const c
                 goto accept;
         }
     } else if (sep != NULL && slen == 3 &&
-               (strncasecmp(text, "udp", 3) == 0 || strncasecmp(text, "tcp", 3) == 0)) {
+               (strncasecmp(text, "udp", 3) == 0 || strncasecmp(text, "tcp", 3) == 0 ||
+                strncasecmp(text, "tls", 3) == 0)) {
         const char *colon = strrchr(rest, ':');
         unsigned port = 0;
         if (colon == NULL || !host_ok(rest, (size_t)(colon - rest))) {
@@ -156,8 +173,10 @@ static void get_address(conf_ctx *x, conf_syslog *s, const conf_node *v, const c
         } else if (!port_ok(colon + 1, &port)) {
             bad_value(x, v, path, "expected a port from 1 to 65535 after the host");
         } else {
-            parsed.transport = tolower((unsigned char)text[0]) == 'u' ? CONF_SYSLOG_UDP
-                                                                      : CONF_SYSLOG_TCP;
+            int c0 = tolower((unsigned char)text[0]), c1 = tolower((unsigned char)text[1]);
+            parsed.transport = c0 == 'u'   ? CONF_SYSLOG_UDP
+                               : c1 == 'l' ? CONF_SYSLOG_TLS
+                                           : CONF_SYSLOG_TCP;
             parsed.port = port;
             const char *h = rest;
             size_t hn = (size_t)(colon - rest);
@@ -234,6 +253,57 @@ static void get_app_name(conf_ctx *x, conf_syslog *s, const conf_node *v, const 
     s->app_name = text;
 }
 
+/* A name the server's certificate must carry: a DNS name or an IP
+ * address, at most 253 printable ASCII characters without spaces. */
+static void get_server_name(conf_ctx *x, conf_syslog *s, const conf_node *v, const char *path)
+{
+    char *text = NULL;
+    if (conf_get_string(x, v, path, "expected a server name", &text) < 0)
+        return;
+    bool ok = text == NULL || strlen(text) <= 253;
+    for (const char *q = text; ok && *q != '\0'; q++)
+        ok = *q >= '!' && *q <= '~' && strchr("/?#@[]\"\\", *q) == NULL;
+    if (!ok) {
+        bad_value(x, v, path, "expected a DNS name or an IP address");
+        free(text);
+        return;
+    }
+    free(s->server_name);
+    s->server_name = text;
+}
+
+/* A PEM file's path as written and resolved against the anchor like a
+ * log file's; its readability is judged in conf_syslog_finish, for
+ * tls:// only. */
+static void get_pem_path(conf_ctx *x, char **written, char **resolved, const conf_node *v,
+                         const char *path)
+{
+    char *text = NULL;
+    if (conf_get_string(x, v, path, "expected the path of a PEM file", &text) < 0)
+        return;
+    free(*written);
+    free(*resolved);
+    *written = text;
+    *resolved = NULL;
+    if (text != NULL && (*resolved = conf_resolve(x->c->anchor, text)) == NULL)
+        x->e->oom = true;
+}
+
+/* One TLS key; its mark is kept for conf_syslog_finish. */
+static void tls_key(conf_ctx *x, conf_syslog *s, int k, const conf_node *v, const char *path)
+{
+    s->tls_at[k] = v->mark;
+    if (s->tls_at[k].line == 0)
+        s->tls_at[k].line = 1; /* "written", whatever libyaml said */
+    switch (k) {
+    case TLS_CA: get_pem_path(x, &s->ca_file, &s->ca_path, v, path); break;
+    case TLS_CERT: get_pem_path(x, &s->cert_file, &s->cert_path, v, path); break;
+    case TLS_KEY: get_pem_path(x, &s->key_file, &s->key_path, v, path); break;
+    case TLS_VERIFY: conf_get_bool(x, v, path, &s->verify); break;
+    default: get_server_name(x, s, v, path); break;
+    }
+}
+
 int conf_syslog_key(conf_ctx *x, conf_syslog *s, const conf_pair *p, const char *path,
                     conf_mark *addr_mark)
 {
@@ -247,6 +317,12 @@ int conf_syslog_key(conf_ctx *x, conf_syslog *s, const conf_pair *p, const char 
     } else if (strcmp(name, "app_name") == 0) {
         get_app_name(x, s, v, path);
     } else {
+        for (int k = 0; k < CONF_SYSLOG_TLS_NKEYS; k++) {
+            if (strcmp(name, conf_syslog_keys[CONF_SYSLOG_TLS_KEY0 + k]) == 0) {
+                tls_key(x, s, k, v, path);
+                return 1;
+            }
+        }
         for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
             if (strcmp(name, numbers[i].name) == 0) {
                 uint64_t *field = (uint64_t *)(void *)((char *)s + numbers[i].off);
@@ -257,6 +333,60 @@ int conf_syslog_key(conf_ctx *x, conf_syslog *s, const conf_pair *p, const char 
         return 0;
     }
     return 1;
+}
+
+/* The error of a TLS key: "handlers[1].ca_file: ...". */
+static void tls_error(conf_ctx *x, const conf_syslog *s, int k, const char *label, const char *msg)
+{
+    strbuf key = STRBUF_INIT;
+    strbuf_printf(&key, "%s.%s", label, conf_syslog_keys[CONF_SYSLOG_TLS_KEY0 + k]);
+    conf_errs_add(x->e, s->tls_at[k], strbuf_str(&key), "%s", msg);
+    strbuf_free(&key);
+}
+
+/* The handler reads the file when it is built; a file it could not read
+ * is said here, at the key's line, by metalog-check as by metalog_init.
+ * O_NONBLOCK: a FIFO in its place must not hang the loader. */
+static void check_readable(conf_ctx *x, const conf_syslog *s, int k, const char *written,
+                           const char *resolved, const char *label)
+{
+    int fd = open(resolved, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    int err = fd < 0 ? errno : 0;
+    struct stat st;
+    bool regular = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (fd >= 0)
+        close(fd);
+    if (regular)
+        return;
+    strbuf why = STRBUF_INIT;
+    strbuf_puts(&why, "cannot read ");
+    conf_quote(&why, written, strlen(written));
+    strbuf_printf(&why, ": %s", err != 0 ? strerror(err) : "not a regular file");
+    tls_error(x, s, k, label, strbuf_str(&why));
+    strbuf_free(&why);
+}
+
+void conf_syslog_finish(conf_ctx *x, conf_syslog *s, const char *label)
+{
+    bool tls = s->transport == CONF_SYSLOG_TLS;
+    for (int k = 0; k < CONF_SYSLOG_TLS_NKEYS; k++) {
+        if (s->tls_at[k].line != 0 && !tls)
+            tls_error(x, s, k, label, "only with a tls:// address");
+    }
+    if (!tls)
+        return;
+    if ((s->cert_file != NULL) != (s->key_file != NULL)) {
+        int k = s->cert_file != NULL ? TLS_CERT : TLS_KEY;
+        tls_error(x, s, k, label,
+                  k == TLS_CERT ? "needs key_file (a client certificate needs its key)"
+                                : "needs cert_file (a client key needs its certificate)");
+    }
+    if (s->ca_path != NULL)
+        check_readable(x, s, TLS_CA, s->ca_file, s->ca_path, label);
+    if (s->cert_path != NULL)
+        check_readable(x, s, TLS_CERT, s->cert_file, s->cert_path, label);
+    if (s->key_path != NULL)
+        check_readable(x, s, TLS_KEY, s->key_file, s->key_path, label);
 }
 
 void conf_syslog_print(const conf_syslog *s, strbuf *out, const char *in,
@@ -274,4 +404,20 @@ void conf_syslog_print(const conf_syslog *s, strbuf *out, const char *in,
     strbuf_printf(out, "%stimeout_seconds: %llu\n", in, (unsigned long long)s->timeout_seconds);
     strbuf_printf(out, "%sshutdown_timeout_seconds: %llu\n", in,
                   (unsigned long long)s->shutdown_timeout_seconds);
+    if (s->transport != CONF_SYSLOG_TLS)
+        return;
+    const char *const files[] = {s->ca_file, s->cert_file, s->key_file};
+    for (int k = TLS_CA; k <= TLS_KEY; k++) {
+        if (files[k] == NULL)
+            continue;
+        strbuf_printf(out, "%s%s: ", in, conf_syslog_keys[CONF_SYSLOG_TLS_KEY0 + k]);
+        quote(out, files[k]);
+        strbuf_putc(out, '\n');
+    }
+    strbuf_printf(out, "%sverify: %s\n", in, s->verify ? "true" : "false");
+    if (s->server_name != NULL) {
+        strbuf_printf(out, "%sserver_name: ", in);
+        quote(out, s->server_name);
+        strbuf_putc(out, '\n');
+    }
 }

@@ -12,6 +12,11 @@
  * without application acknowledgements cannot know). Before each send on
  * a stream it checks that the server has not closed the connection, which
  * turns a server restart into a reconnect instead of a lost message.
+ * Over tls:// the same steps run inside a TLS session (syslog_tls.h)
+ * made on each new connection; a certificate refused is a failure like
+ * a refused connection (reported once, retried with backoff: the server
+ * may get a good certificate), and the session is ended by the sender
+ * itself when it stops.
  *
  * Lock: h->lock guards the queue and the thread's lifecycle; it is never
  * held during I/O or while a note is reported. It is registered for fork:
@@ -30,6 +35,7 @@
 
 #include "config/config_syslog.h"
 #include "handler/syslog_net.h"
+#include "handler/syslog_tls.h"
 #include "render/render_syslog.h"
 #include "util/diag.h"
 #include "util/thread.h"
@@ -55,6 +61,7 @@ typedef struct syslog_handler {
     char *hostname, *app_name, *address; /* owned */
     syslog_dest dest;
     char *host, *socket; /* owned: what dest points to */
+    syslog_tls *tls;     /* owned: tls:// only */
     uint64_t timeout_ns, shutdown_ns;
     size_t queue_max;
 
@@ -99,20 +106,43 @@ static bool stopping(syslog_handler *h)
     return s;
 }
 
-/* One attempt at the head item: connect if needed, send. 0, -1 (retry
- * later), -2 (never sendable). */
+static void conn_close(syslog_handler *h)
+{
+    if (h->conn.ssl != NULL)
+        syslog_tls_close(&h->conn);
+    else
+        syslog_net_close(&h->conn);
+}
+
+/* Connects, and over tls:// makes the session, by the deadline. */
+static int conn_open(syslog_handler *h, uint64_t deadline, char *why, size_t n)
+{
+    if (syslog_net_open(&h->conn, &h->dest, deadline, &h->stop_ns, why, n) < 0)
+        return -1;
+    if (h->tls != NULL &&
+        syslog_tls_handshake(h->tls, &h->conn, deadline, &h->stop_ns, why, n) < 0) {
+        syslog_net_close(&h->conn);
+        return -1;
+    }
+    return 0;
+}
+
+/* One attempt at the head item: connect if needed, send, all within one
+ * timeout. 0, -1 (retry later), -2 (never sendable). */
 static int deliver(syslog_handler *h, const syslog_item *it, char *why, size_t n)
 {
     uint64_t deadline = syslog_net_now_ns() + h->timeout_ns;
-    if (h->conn.fd >= 0 && syslog_net_peer_gone(&h->conn))
-        syslog_net_close(&h->conn);
-    if (h->conn.fd < 0 &&
-        syslog_net_open(&h->conn, &h->dest, deadline, &h->stop_ns, why, n) < 0)
+    if (h->conn.fd >= 0 &&
+        (h->conn.ssl != NULL ? syslog_tls_peer_gone(&h->conn) : syslog_net_peer_gone(&h->conn)))
+        conn_close(h);
+    if (h->conn.fd < 0 && conn_open(h, deadline, why, n) < 0)
         return -1;
-    int rc = syslog_net_send(&h->conn, h->dest.transport == CONF_SYSLOG_UNIX, item_data(it),
-                             it->len, deadline, &h->stop_ns, why, n);
+    int rc = h->conn.ssl != NULL
+                 ? syslog_tls_send(&h->conn, item_data(it), it->len, deadline, &h->stop_ns, why, n)
+                 : syslog_net_send(&h->conn, h->dest.transport == CONF_SYSLOG_UNIX, item_data(it),
+                                   it->len, deadline, &h->stop_ns, why, n);
     if (rc == -1)
-        syslog_net_close(&h->conn); /* a stream may hold half a frame */
+        conn_close(h); /* a stream may hold half a frame */
     return rc;
 }
 
@@ -183,6 +213,7 @@ static void *syslogh_main(void *arg)
         free(it);
     }
     pthread_mutex_unlock(&h->lock);
+    conn_close(h); /* here, where a close_notify to a gone server cannot raise SIGPIPE */
     return NULL;
 }
 
@@ -217,7 +248,7 @@ static syslog_item *make_item(syslog_handler *h, const record *r)
     it->next = NULL;
     it->off = sizeof room;
     it->len = len;
-    if (h->dest.transport == CONF_SYSLOG_TCP) {
+    if (h->dest.transport == CONF_SYSLOG_TCP || h->dest.transport == CONF_SYSLOG_TLS) {
         char frame[FRAME_MAX + 1];
         int k = snprintf(frame, sizeof frame, "%zu ", len);
         it->off -= (size_t)k;
@@ -310,7 +341,11 @@ static void syslogh_fork_child(void *arg)
     cond_init(h);
     if (h->conn.fd >= 0)
         close(h->conn.fd);
-    h->conn = (syslog_conn){-1, false};
+    /* A TLS session is the parent's too, and its sender may have been
+     * inside it at the fork: the child neither shuts it down (that would
+     * write into the parent's stream) nor frees it (its state may be
+     * half-updated); it leaves it, and makes its own. */
+    h->conn = (syslog_conn){.fd = -1};
     h->down = false;
 }
 
@@ -332,7 +367,8 @@ static void syslogh_free(handler *base)
         syslogh_note(h, METALOG_WARNING, "syslog records given up at the deadline", NULL, left);
     }
     drop_queue_locked(h);
-    syslog_net_close(&h->conn);
+    conn_close(h); /* the sender closed it, unless it never ran */
+    syslog_tls_free(h->tls);
     pthread_cond_destroy(&h->wake);
     pthread_mutex_destroy(&h->lock);
     free(h->hostname);
@@ -376,7 +412,7 @@ handler *syslogh_new(const conf_syslog *s, strbuf *why)
         strbuf_puts(why, "out of memory building the syslog handler");
         return NULL;
     }
-    h->conn.fd = -1;
+    h->conn = (syslog_conn){.fd = -1};
     h->dest.transport = s->transport;
     const char *address = s->address != NULL ? s->address : CONF_SYSLOG_DEFAULT_ADDRESS;
     bool oom = false;
@@ -410,18 +446,25 @@ handler *syslogh_new(const conf_syslog *s, strbuf *why)
     pthread_mutex_init(&h->lock, NULL);
     cond_init(h);
     int rc = oom ? ENOMEM : 0;
+    strbuf tls_why = STRBUF_INIT; /* the files were readable to the loader, but are they PEM? */
+    if (rc == 0 && s->transport == CONF_SYSLOG_TLS &&
+        (h->tls = syslog_tls_new(s, &tls_why)) == NULL)
+        rc = -1;
     if (rc == 0) {
         pthread_mutex_lock(&h->lock);
         rc = start_locked(h);
         pthread_mutex_unlock(&h->lock);
     }
     if (rc != 0) {
-        strbuf_printf(why, "cannot start the syslog handler: %s", strerror(rc));
+        strbuf_printf(why, "cannot start the syslog handler: %s",
+                      rc < 0 ? strbuf_str(&tls_why) : strerror(rc));
+        strbuf_free(&tls_why);
         free(h->base.name);
         h->base.name = NULL;
         syslogh_free(&h->base);
         return NULL;
     }
+    strbuf_free(&tls_why);
     handler_lock_register(&h->lock, syslogh_fork_child, h);
     return &h->base;
 }

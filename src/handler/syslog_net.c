@@ -27,8 +27,7 @@ uint64_t syslog_net_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Waits for events on fd until the deadline; 1 ready, 0 timed out. */
-static int wait_fd(int fd, short events, uint64_t deadline_ns, _Atomic uint64_t *stop_ns)
+int syslog_net_wait(int fd, short events, uint64_t deadline_ns, _Atomic uint64_t *stop_ns)
 {
     for (;;) {
         uint64_t now = syslog_net_now_ns();
@@ -59,7 +58,7 @@ static int connect_fd(int fd, const struct sockaddr *sa, socklen_t salen, uint64
         return 0;
     if (errno != EINPROGRESS && errno != EAGAIN)
         return -1;
-    if (!wait_fd(fd, POLLOUT, deadline_ns, stop_ns)) {
+    if (!syslog_net_wait(fd, POLLOUT, deadline_ns, stop_ns)) {
         errno = ETIMEDOUT;
         return -1;
     }
@@ -144,8 +143,7 @@ static int open_inet(syslog_conn *c, const syslog_dest *d, uint64_t deadline_ns,
 int syslog_net_open(syslog_conn *c, const syslog_dest *d, uint64_t deadline_ns,
                     _Atomic uint64_t *stop_ns, char *why, size_t n)
 {
-    c->fd = -1;
-    c->stream = false;
+    *c = (syslog_conn){.fd = -1};
     if (d->transport == CONF_SYSLOG_UNIX)
         return open_unix(c, d, deadline_ns, stop_ns, why, n);
     return open_inet(c, d, deadline_ns, stop_ns, why, n);
@@ -164,7 +162,7 @@ int syslog_net_send(syslog_conn *c, bool unix_socket, const char *msg, size_t le
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-                if (!wait_fd(c->fd, POLLOUT, deadline_ns, stop_ns)) {
+                if (!syslog_net_wait(c->fd, POLLOUT, deadline_ns, stop_ns)) {
                     snprintf(why, n, "send: timed out (the server does not read)");
                     return -1;
                 }
@@ -208,6 +206,5 @@ void syslog_net_close(syslog_conn *c)
 {
     if (c->fd >= 0)
         close(c->fd);
-    c->fd = -1;
-    c->stream = false;
+    *c = (syslog_conn){.fd = -1};
 }

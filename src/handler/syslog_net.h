@@ -15,16 +15,22 @@
 
 typedef struct syslog_dest {
     conf_syslog_transport transport;
-    const char *host;   /* udp, tcp */
-    char port[8];       /* udp, tcp */
+    const char *host;   /* udp, tcp, tls */
+    char port[8];       /* udp, tcp, tls */
     const char *socket; /* unix */
 } syslog_dest;
 
-/* An open connection: fd -1 when none. stream: a byte stream (tcp, or a
- * unix socket that refused datagrams), on which messages need framing. */
+struct ssl_st; /* OpenSSL's SSL, used by syslog_tls.c only */
+
+/* An open connection: fd -1 when none. stream: a byte stream (tcp, tls,
+ * or a unix socket that refused datagrams), on which messages need
+ * framing. ssl: the TLS session on it (syslog_tls.h), NULL for plain
+ * sockets; tls_failed: it broke, and gets no close_notify. */
 typedef struct syslog_conn {
     int fd;
     bool stream;
+    struct ssl_st *ssl;
+    bool tls_failed;
 } syslog_conn;
 
 /* CLOCK_MONOTONIC, in nanoseconds. */
@@ -34,6 +40,10 @@ uint64_t syslog_net_now_ns(void);
  * set (non-zero) and earlier: the stop deadline of the handler's free,
  * which may be set while the operation runs. On failure the reason goes
  * to why (no more than n bytes). */
+
+/* Waits for events on fd until the deadline (or the stop deadline): 1
+ * ready (or an error the next call on fd tells), 0 timed out. */
+int syslog_net_wait(int fd, short events, uint64_t deadline_ns, _Atomic uint64_t *stop_ns);
 
 /* Opens c to d (a unix datagram socket falls back to a stream socket on
  * EPROTOTYPE, as syslog(3) does). 0, or -1. */
@@ -52,6 +62,8 @@ int syslog_net_send(syslog_conn *c, bool unix_socket, const char *msg, size_t le
  * again first. Data the peer sent is read and dropped. */
 bool syslog_net_peer_gone(const syslog_conn *c);
 
+/* Closes the socket of a plain connection (syslog_tls_close ends a
+ * session first). */
 void syslog_net_close(syslog_conn *c);
 
 #endif

@@ -1,0 +1,318 @@
+#!/bin/sh
+# The syslog handler over tls:// (RFC 5425) against real rsyslogd servers
+# (Debian's rsyslog with its OpenSSL driver, rsyslog-openssl), with
+# certificates made here by the openssl CLI:
+#
+#   - N numbered records arrive exactly once, the server's certificate
+#     verified against ca_file and its name against the host;
+#   - a server whose certificate another CA signed gets nothing; the
+#     failure is reported once, with the verifier's reason, and what was
+#     queued is counted lost at shutdown;
+#   - verify: false then delivers to that server;
+#   - server_name: wrong.example is refused (name mismatch);
+#   - a server that requires a client certificate (x509/certvalid) gets
+#     nothing without one and everything with cert_file/key_file;
+#   - a server restarted mid-run: the handler reconnects, makes a new
+#     session and delivers what was logged meanwhile, once;
+#   - a forked child makes its own session: nothing twice.
+#
+# Environment: top_builddir (the driver is $top_builddir/tests/syslog_probe).
+# Exit status: 0 all passed, 1 any failed, 77 (skipped) without rsyslogd,
+# its OpenSSL driver or the openssl CLI.
+
+LC_ALL=C
+export LC_ALL
+builddir=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
+probe=$builddir/tests/syslog_probe
+rsyslogd=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
+if [ ! -x "$rsyslogd" ]; then
+    echo "SKIP: rsyslogd is not installed (apt-get install rsyslog)"
+    exit 77
+fi
+driver=
+for f in /usr/lib/*/rsyslog/lmnsd_ossl.so /usr/lib/rsyslog/lmnsd_ossl.so; do
+    [ -f "$f" ] && driver=$f
+done
+if [ -z "$driver" ]; then
+    echo "SKIP: rsyslog's OpenSSL driver is not installed (apt-get install rsyslog-openssl)"
+    exit 77
+fi
+for prog in openssl python3; do
+    if ! command -v $prog >/dev/null; then
+        echo "SKIP: $prog is needed"
+        exit 77
+    fi
+done
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); printf 'PASS: %s\n' "$*"; }
+fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
+
+tmp=$(mktemp -d) || exit 1
+good_pid=
+other_pid=
+cleanup() {
+    [ -n "$good_pid" ] && kill "$good_pid" 2>/dev/null
+    [ -n "$other_pid" ] && kill "$other_pid" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# ---- Certificates: a CA, its server and client certificates, and a
+# server certificate from another CA (same names: only trust differs) ----
+pki=$tmp/pki
+mkdir "$pki"
+# ca NAME: a self-signed CA, NAME.key and NAME.pem.
+ca() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=metalog test $1" -addext basicConstraints=critical,CA:TRUE \
+        -addext keyUsage=critical,keyCertSign,cRLSign \
+        -keyout "$pki/$1.key" -out "$pki/$1.pem" 2>/dev/null
+}
+# leaf NAME CA USAGE: NAME.key and NAME.pem, signed by CA, for localhost
+# and 127.0.0.1.
+leaf() {
+    printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=%s\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n' \
+        "$3" >"$pki/$1.ext"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+        -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null &&
+        openssl x509 -req -in "$pki/$1.csr" -CA "$pki/$2.pem" -CAkey "$pki/$2.key" \
+            -CAcreateserial -days 2 -extfile "$pki/$1.ext" -out "$pki/$1.pem" 2>/dev/null
+}
+if ! { ca ca && ca other-ca && leaf server ca serverAuth && leaf client ca clientAuth &&
+    leaf other-server other-ca serverAuth; }; then
+    fail "openssl could not make the certificates"
+    echo "$passed passed, $failed failed"
+    exit 1
+fi
+
+# Free loopback ports: the good server's anonymous and client-certificate
+# inputs, and the other CA's server.
+set -- $(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(3)]
+for s in ss:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+anon_port=$1
+cert_port=$2
+other_port=$3
+
+# server NAME CERT PORTS...: an rsyslogd config with TLS inputs, the first
+# port anonymous, the second (if any) requiring a client certificate from
+# the CA. Records go to $tmp/NAME.out as app|msg-fields.
+server_conf() {
+    name=$1 cert=$2 p1=$3 p2=${4:-}
+    mkdir -p "$tmp/$name"
+    {
+        cat <<EOC
+global(workDirectory="$tmp/$name"
+       DefaultNetstreamDriver="ossl"
+       DefaultNetstreamDriverCAFile="$pki/ca.pem"
+       DefaultNetstreamDriverCertFile="$pki/$cert.pem"
+       DefaultNetstreamDriverKeyFile="$pki/$cert.key")
+module(load="imtcp" StreamDriver.Name="ossl" StreamDriver.Mode="1")
+input(type="imtcp" address="127.0.0.1" port="$p1" StreamDriver.AuthMode="anon")
+EOC
+        [ -n "$p2" ] &&
+            echo "input(type=\"imtcp\" address=\"127.0.0.1\" port=\"$p2\" StreamDriver.AuthMode=\"x509/certvalid\")"
+        cat <<EOC
+template(name="fields" type="string" string="%app-name%|%structured-data%\n")
+*.* action(type="omfile" file="$tmp/$name.out" template="fields")
+EOC
+    } >"$tmp/$name.conf"
+}
+
+# start NAME PORT: starts rsyslogd NAME; sets NAME_pid. Waits for PORT.
+start() {
+    rm -f "$tmp/$1/pid"
+    "$rsyslogd" -n -f "$tmp/$1.conf" -i "$tmp/$1/pid" >>"$tmp/$1.log" 2>&1 &
+    eval "${1}_pid=$!"
+    i=0
+    while [ $i -lt 100 ]; do
+        if python3 -c "
+import socket,sys
+s=socket.socket(); s.settimeout(0.2)
+sys.exit(s.connect_ex(('127.0.0.1',$2)))" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    cat "$tmp/$1.log"
+    return 1
+}
+
+stop() {
+    eval "pid=\$${1}_pid"
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    eval "${1}_pid="
+}
+
+server_conf good server "$anon_port" "$cert_port"
+server_conf other other-server "$other_port"
+if ! start good "$cert_port" || ! start other "$other_port"; then
+    fail "rsyslogd with the ossl driver did not start"
+    echo "$passed passed, $failed failed"
+    exit 1
+fi
+
+# config NAME ADDRESS [EXTRA_LINES]: every record to one syslog handler
+# (app_name NAME), and the library's own notes to NAME.notes.
+config() {
+    printf 'log_to_console: false\nlog_level: DEBUG\nhandlers:\n  - type: syslog\n    address: %s\n    app_name: %s\n%s  - type: file\n    path: %s\n    loggers: [metalog]\n' \
+        "$2" "$1" "${3:-}" "$tmp/$1.notes" >"$tmp/$1.yaml"
+    echo "$tmp/$1.yaml"
+}
+
+# seqs SERVER NAME: the seq values SERVER got from app NAME, sorted.
+seqs() {
+    awk -F'|' -v app="$2" '$1 == app' "$tmp/$1.out" 2>/dev/null |
+        sed -n 's/.*seq="\([0-9]*\)".*/\1/p' | sort -n
+}
+
+# wait_count SERVER NAME N: until N records are in, or 10 s.
+wait_count() {
+    i=0
+    while [ $i -lt 100 ] && [ "$(seqs "$1" "$2" | wc -l)" -lt "$3" ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    sleep 0.3 # a duplicate would come now
+}
+
+# exactly_once SERVER NAME N: seq 0..N-1, each once.
+exactly_once() {
+    seqs "$1" "$2" >"$tmp/got"
+    seq 0 $(($3 - 1)) >"$tmp/want"
+    cmp -s "$tmp/got" "$tmp/want"
+}
+
+got_line() { echo "got $(wc -l <"$tmp/got") of $1, $(uniq -d "$tmp/got" | wc -l) duplicated"; }
+
+# refused NAME N WHY: nothing of NAME's N records (logged slowly enough for
+# the first attempt to fail before shutdown) arrived anywhere, one
+# failure note whose reason has WHY, and the N counted lost at shutdown.
+refused() {
+    notes=$(grep -c '"syslog delivery failed"' "$tmp/$1.notes" 2>/dev/null)
+    lost=$(awk '$1 == "write_errors_after_shutdown" { print $2 }' "$tmp/$1.probe")
+    arrived=$(cat "$tmp/good.out" "$tmp/other.out" 2>/dev/null | awk -F'|' -v a="$1" '$1 == a' |
+        wc -l)
+    [ "$arrived" = 0 ] && [ "$notes" = 1 ] && [ "$lost" = "$2" ] &&
+        grep '"syslog delivery failed"' "$tmp/$1.notes" | grep -q "$3"
+}
+refused_line() {
+    echo "arrived $arrived, failure notes ${notes:-?}, lost ${lost:-?} of $2; notes: $(head -c 600 "$tmp/$1.notes" 2>/dev/null)"
+}
+
+# ---- Exactly once over a verified session ----
+n=2000
+cfg=$(config once "tls://localhost:$anon_port" "    ca_file: $pki/ca.pem
+")
+timeout 60 "$probe" "$cfg" seq $n 0 >"$tmp/once.probe" 2>&1 || cat "$tmp/once.probe"
+wait_count good once $n
+if exactly_once good once $n; then
+    pass "$n numbered records arrive exactly once over tls://, the server verified by ca_file and name"
+else
+    fail "tls: $(got_line $n)"
+fi
+
+# ---- A certificate from another CA ----
+cfg=$(config untrusted "tls://127.0.0.1:$other_port" "    ca_file: $pki/ca.pem
+    shutdown_timeout_seconds: 1
+")
+timeout 60 "$probe" "$cfg" seq 50 20000 >"$tmp/untrusted.probe" 2>&1
+if refused untrusted 50 "certificate was refused: unable to get local issuer certificate"; then
+    pass "a server certificate from another CA: nothing sent, reported once with the reason, 50 counted lost"
+else
+    fail "untrusted server: $(refused_line untrusted 50)"
+fi
+
+cfg=$(config noverify "tls://127.0.0.1:$other_port" "    ca_file: $pki/ca.pem
+    verify: false
+")
+timeout 60 "$probe" "$cfg" seq 200 0 >/dev/null 2>&1
+wait_count other noverify 200
+if exactly_once other noverify 200; then
+    pass "verify: false delivers to that server"
+else
+    fail "verify: false: $(got_line 200)"
+fi
+
+# ---- A name the certificate does not carry ----
+cfg=$(config wrongname "tls://127.0.0.1:$anon_port" "    ca_file: $pki/ca.pem
+    server_name: wrong.example
+    shutdown_timeout_seconds: 1
+")
+timeout 60 "$probe" "$cfg" seq 50 20000 >"$tmp/wrongname.probe" 2>&1
+if refused wrongname 50 "hostname mismatch (it does not name wrong.example)"; then
+    pass "server_name: wrong.example is refused as a name mismatch, reported once"
+else
+    fail "name mismatch: $(refused_line wrongname 50)"
+fi
+
+# ---- A server that requires a client certificate ----
+cfg=$(config nocert "tls://127.0.0.1:$cert_port" "    ca_file: $pki/ca.pem
+    shutdown_timeout_seconds: 1
+")
+timeout 60 "$probe" "$cfg" seq 50 20000 >"$tmp/nocert.probe" 2>&1
+# TLS 1.3 refuses the missing certificate after the client's handshake
+# ended: the handler waits for that verdict, never sending into it.
+if refused nocert 50 "TLS handshake: tlsv13 alert certificate required"; then
+    nocert_ok=yes
+else
+    nocert_ok="no: $(refused_line nocert 50)"
+fi
+cfg=$(config clientcert "tls://127.0.0.1:$cert_port" "    ca_file: $pki/ca.pem
+    cert_file: $pki/client.pem
+    key_file: $pki/client.key
+")
+timeout 60 "$probe" "$cfg" seq 500 0 >/dev/null 2>&1
+wait_count good clientcert 500
+if [ "$nocert_ok" = yes ] && exactly_once good clientcert 500; then
+    pass "a server requiring a client certificate: without one refused once, 50 counted lost; with cert_file/key_file all 500"
+else
+    fail "client certificate: refused without one: $nocert_ok; with one $(got_line 500)"
+fi
+
+# ---- Server restart mid-run ----
+cfg=$(config restart "tls://localhost:$anon_port" "    ca_file: $pki/ca.pem
+    shutdown_timeout_seconds: 30
+")
+mkdir "$tmp/marks"
+mkfifo "$tmp/probe.fifo"
+timeout 60 "$probe" "$cfg" phases 500 500 "$tmp/marks" >"$tmp/probe.fifo" 2>&1 &
+probe_pid=$!
+exec 3<"$tmp/probe.fifo"
+read -r line <&3 # phase1
+wait_count good restart 500
+stop good
+touch "$tmp/marks/go1"
+read -r line <&3 # phase2: 500 more logged while the server is down
+start good "$cert_port" || fail "rsyslogd did not start again"
+touch "$tmp/marks/go2"
+wait "$probe_pid"
+exec 3<&-
+wait_count good restart 1000
+if exactly_once good restart 1000; then
+    pass "after a server restart the handler makes a new session and delivers what was logged meanwhile, once"
+else
+    fail "restart: $(got_line 1000)"
+fi
+
+# ---- fork ----
+cfg=$(config fork "tls://localhost:$anon_port" "    ca_file: $pki/ca.pem
+")
+timeout 60 "$probe" "$cfg" fork 500 >/dev/null 2>&1 || fail "fork: the probe failed"
+wait_count good fork 1500
+if exactly_once good fork 1500; then
+    pass "a forked child makes its own TLS session; nothing twice"
+else
+    fail "fork: $(got_line 1500)"
+fi
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
