@@ -36,6 +36,8 @@ configs() {
     printf 'log_file: logs/app.log\nlog_to_console: false\n' >"$1/plain.yaml"
     printf 'log_file: logs/app.log\nlog_to_console: false\nwebhook_url: http://127.0.0.1:9/hook\n' \
         >"$1/hook.yaml"
+    printf 'log_to_console: false\nhandlers:\n  - type: otlp\n    endpoint: http://127.0.0.1:9/v1/logs\n' \
+        >"$1/otlp.yaml"
 }
 
 # The hidden part, run by the outer script in its own mount namespace:
@@ -66,6 +68,17 @@ if [ "${1:-}" = --hidden ]; then
         pass "metalog-check refuses the webhook at its line when libcurl cannot be loaded"
     else
         fail "metalog-check with libcurl hidden: exit $rc, stderr: $(cat err)"
+    fi
+
+    "$check" otlp.yaml >/dev/null 2>err
+    rc=$?
+    "$init_probe" otlp.yaml >/dev/null 2>err2
+    rc2=$?
+    if [ "$rc" = 1 ] && grep -qF "otlp.yaml:4:5: handlers[1]: the otlp handler needs libcurl (libcurl.so.4): " err &&
+        [ "$rc2" = 1 ] && grep -qF "otlp handler needs libcurl" err2; then
+        pass "metalog_init and metalog-check refuse an otlp handler at its endpoint when libcurl cannot be loaded"
+    else
+        fail "otlp with libcurl hidden: exit $rc, stderr: $(cat err err2 2>/dev/null)"
     fi
 
     rm -f logs/app.log
