@@ -61,6 +61,10 @@ typedef struct otlp_handler {
     pthread_cond_t wake; /* a first item, a full batch, a flush, or stop */
     otlp_item *head, *tail;
     size_t count;
+    /* count has reached queue_max: read without the lock by log calls, so
+     * that a record that cannot be queued costs no rendering. Written
+     * under the lock. */
+    atomic_bool full;
     bool flush_asked;
     bool running, stopping;
     pthread_t thread;
@@ -140,6 +144,7 @@ static otlp_item *next_batch_locked(otlp_handler *h, size_t *n)
         h->tail = NULL;
     last->next = NULL;
     h->count -= k;
+    atomic_store_explicit(&h->full, false, memory_order_relaxed);
     *n = k;
     return first;
 }
@@ -325,6 +330,10 @@ static int otlph_write_record(handler *base, const record *r, const char *buf, s
         errno = EINVAL; /* a LogRecord is made from the record */
         return HANDLER_FAILED;
     }
+    if (atomic_load_explicit(&h->full, memory_order_relaxed)) {
+        errno = ENOBUFS; /* counted and reported once by the pipeline */
+        return HANDLER_FAILED;
+    }
     otlp_item *it = make_item(r);
     if (it == NULL) {
         errno = ENOMEM;
@@ -342,7 +351,8 @@ static int otlph_write_record(handler *base, const record *r, const char *buf, s
     else
         h->head = it;
     h->tail = it;
-    h->count++;
+    if (++h->count >= h->queue_max)
+        atomic_store_explicit(&h->full, true, memory_order_relaxed);
     if (!h->stopping)
         start_locked(h); /* after fork: the child's own sender; a failure retries next time */
     if (h->count == 1 || h->count == h->batch_max)
@@ -389,6 +399,7 @@ static void otlph_fork_child(void *arg)
     otlp_handler *h = arg;
     h->head = h->tail = NULL; /* the parent's to deliver; not freed here */
     h->count = 0;
+    atomic_store_explicit(&h->full, false, memory_order_relaxed);
     h->running = false;
     h->client = NULL;
     h->flush_asked = false;

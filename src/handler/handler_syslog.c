@@ -69,6 +69,10 @@ typedef struct syslog_handler {
     pthread_cond_t wake; /* an item, or stop */
     syslog_item *head, *tail;
     size_t count;
+    /* count has reached queue_max: read without the lock by log calls, so
+     * that a record that cannot be queued costs no formatting. Written
+     * under the lock. */
+    atomic_bool full;
     bool running, stopping;
     pthread_t thread;
     /* The drain deadline of free (CLOCK_MONOTONIC ns), 0 while none:
@@ -210,6 +214,7 @@ static void *syslogh_main(void *arg)
         if (h->head == NULL)
             h->tail = NULL;
         h->count--;
+        atomic_store_explicit(&h->full, false, memory_order_relaxed);
         free(it);
     }
     pthread_mutex_unlock(&h->lock);
@@ -267,6 +272,10 @@ static int syslogh_write_record(handler *base, const record *r, const char *buf,
         errno = EINVAL; /* a syslog message is made from the record */
         return HANDLER_FAILED;
     }
+    if (atomic_load_explicit(&h->full, memory_order_relaxed)) {
+        errno = ENOBUFS; /* counted and reported once by the pipeline */
+        return HANDLER_FAILED;
+    }
     syslog_item *it = make_item(h, r);
     if (it == NULL) {
         errno = ENOMEM;
@@ -284,7 +293,8 @@ static int syslogh_write_record(handler *base, const record *r, const char *buf,
     else
         h->head = it;
     h->tail = it;
-    h->count++;
+    if (++h->count >= h->queue_max)
+        atomic_store_explicit(&h->full, true, memory_order_relaxed);
     if (!h->stopping)
         start_locked(h); /* after fork: the child's own sender; a failure retries next time */
     pthread_cond_signal(&h->wake);
@@ -326,6 +336,7 @@ static void drop_queue_locked(syslog_handler *h)
     }
     h->tail = NULL;
     h->count = 0;
+    atomic_store_explicit(&h->full, false, memory_order_relaxed);
 }
 
 /* In the child of a fork, with h->lock held: the parent's sender and its
