@@ -101,7 +101,9 @@ def any_value(v, where):
     """AnyValue -> [type, value]."""
     keys_only(v, where, {"stringValue", "boolValue", "intValue", "doubleValue",
                          "arrayValue", "kvlistValue", "bytesValue"})
-    need(len(v) == 1, where, f"an AnyValue holds exactly one value: {json.dumps(v)[:80]}")
+    need(len(v) <= 1, where, f"an AnyValue holds at most one value: {json.dumps(v)[:80]}")
+    if not v:
+        return ["null", None]  # common.proto: an empty AnyValue is a null
     (k, x), = v.items()
     if k == "stringValue":
         need(isinstance(x, str), where, f"stringValue not a string: {x!r}")

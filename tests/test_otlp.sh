@@ -4,7 +4,7 @@
 # mapping and answers 400 to any breach), started on loopback ports:
 #
 #   - the receiver refuses hand-written bad bodies (its --self-test);
-#   - 20000 records from 4 threads arrive exactly once over many batches,
+#   - 10000 records from 4 threads arrive exactly once over many batches,
 #     no batch over batch_size, every value mapped as the contract says
 #     (tests/otlp_check.py: severities, typed attributes, ids, callsite,
 #     exception, resource), attributes in the record's order, the
@@ -230,7 +230,7 @@ start_rx refused --status 400 --fail-first 1
 config refused "http://127.0.0.1:$rx_port/v1/logs" '    batch_size: 100
     batch_interval_ms: 50
 ' >/dev/null
-run refused 300 -p 200
+run refused 300 -p 2000
 if probe_ok refused; then
     first=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["records"])' "$tmp/refused.req")
     got=$(delivered refused)

@@ -121,6 +121,17 @@ START_TEST(malformed_ids_stay_attributes)
 }
 END_TEST
 
+START_TEST(span_id_without_a_trace_id_stays_an_attribute)
+{
+    /* A span belongs to a trace: spanId alone is not a trace context. */
+    ASSERT_RENDERS(HEAD("9", "INFO", "fill")
+                   "{\"key\":\"span_id\",\"value\":{\"stringValue\":\"eee19b7ec3c1b174\"}},"
+                   "{\"key\":\"trace_id\",\"value\":{\"stringValue\":\"00000000000000000000000000000000\"}}]}",
+                   ml_str("span_id", "eee19b7ec3c1b174"),
+                   ml_str("trace_id", "00000000000000000000000000000000"));
+}
+END_TEST
+
 START_TEST(severity_numbers_follow_the_data_model)
 {
     static const int levels[] = {METALOG_DEBUG, METALOG_INFO, METALOG_WARNING, METALOG_ERROR,
@@ -215,6 +226,7 @@ static Suite *suite(void)
     tcase_add_test(tc, doubles_without_a_json_number_use_proto3_strings);
     tcase_add_test(tc, trace_and_span_ids_become_the_records_context);
     tcase_add_test(tc, malformed_ids_stay_attributes);
+    tcase_add_test(tc, span_id_without_a_trace_id_stays_an_attribute);
     tcase_add_test(tc, severity_numbers_follow_the_data_model);
     tcase_add_test(tc, callsite_fields_become_code_attributes);
     tcase_add_test(tc, exception_text_is_the_stacktrace_attribute);

@@ -2,10 +2,9 @@
  * The otlp handler and its sender thread (handler_otlp.h).
  *
  * Log call side (otlph_write_record, any thread): render the LogRecord
- * into a new item, then under h->lock append it to the queue, or refuse
- * it when the queue is full. The sender is woken only when the queue
- * stops being empty or fills a batch: a wake-up per record would cost the
- * caller a futex call each.
+ * into a new item and append it to the queue (send_queue.h), unless the
+ * queue is full. The sender is woken only when the queue stops being
+ * empty or fills a batch.
  *
  * Sender side (otlph_main): waits for a full batch, or for batch_interval
  * after it first found the queue non-empty, or for a flush or the stop;
@@ -14,7 +13,8 @@
  * posts it, retrying as handler_otlp.h says. Records taken off the queue
  * are the sender's: they are either delivered or counted lost, once.
  *
- * Lock: h->lock guards the queue and the thread's lifecycle; never held
+ * Lock: the queue's lock guards it, the flush request and the client
+ * pointer (for free's interrupt), and the thread's lifecycle; never held
  * during I/O or while a note is reported. It is registered for fork: the
  * child, which has no sender, forgets the queue (the parent delivers it)
  * and starts a sender of its own with its first record.
@@ -28,17 +28,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "handler/send_queue.h"
 #include "handler/webhook_http.h"
 #include "render/render_otlp.h"
 #include "util/diag.h"
-#include "util/thread.h"
 
 #define BACKOFF_BASE_NS (500 * 1000000ull) /* before the first retry */
 #define BACKOFF_MAX_NS (30 * 1000000000ull)
 #define RETRY_AFTER_MAX 600 /* seconds; a longer Retry-After gives the batch up */
 
 typedef struct otlp_item {
-    struct otlp_item *next;
+    sq_item link;
     const char *logger; /* lives as long as the process */
     size_t logger_len;
     size_t len; /* the LogRecord's JSON follows the item */
@@ -55,23 +55,11 @@ typedef struct otlp_handler {
     char *head_text; /* {"resourceLogs":[{"resource":{...},"scopeLogs":[ */
     size_t batch_max;
     uint64_t interval_ns, shutdown_ns;
-    size_t queue_max;
 
-    pthread_mutex_t lock;
-    pthread_cond_t wake; /* a first item, a full batch, a flush, or stop */
-    otlp_item *head, *tail;
-    size_t count;
-    /* count has reached queue_max: read without the lock by log calls, so
-     * that a record that cannot be queued costs no rendering. Written
-     * under the lock. */
-    atomic_bool full;
-    bool flush_asked;
-    bool running, stopping;
-    pthread_t thread;
-    webhook_http_client *client; /* the sender's, while it runs */
-    /* The drain deadline of free (CLOCK_MONOTONIC ns), 0 while none: a
-     * post in progress is abandoned at it. */
-    _Atomic uint64_t stop_ns;
+    /* Records waiting; its stop deadline abandons a post in progress. */
+    send_queue q;
+    bool flush_asked;            /* under q.lock */
+    webhook_http_client *client; /* the sender's, while it runs; under q.lock */
 
     /* The sender's own. */
     bool down;
@@ -97,56 +85,25 @@ static void otlph_note(otlp_handler *h, int level, const char *event, const char
 
 /* ---- The sender ---- */
 
-static bool deadline_passed(otlp_handler *h)
-{
-    uint64_t stop = atomic_load(&h->stop_ns);
-    return stop != 0 && webhook_http_now_ns() >= stop;
-}
-
-/* Under h->lock: waits until the monotonic time `until`, a wake-up, or
- * free's deadline. */
-static void wait_until_locked(otlp_handler *h, uint64_t until)
-{
-    struct timespec ts = {(time_t)(until / 1000000000u), (long)(until % 1000000000u)};
-    pthread_cond_timedwait(&h->wake, &h->lock, &ts);
-}
-
-/* Under h->lock: takes the next batch off the queue once it is due, or
+/* Under h->q.lock: takes the next batch off the queue once it is due, or
  * NULL when the sender is to end (stopping, and nothing left or the
  * deadline passed). *n gets its length. */
 static otlp_item *next_batch_locked(otlp_handler *h, size_t *n)
 {
     uint64_t due = 0; /* when a partial batch goes: set when first seen */
     for (;;) {
-        if (h->stopping && (h->head == NULL || deadline_passed(h)))
+        bool had = h->q.head != NULL;
+        if (sq_next_locked(&h->q) == NULL)
             return NULL;
-        if (h->head == NULL) {
-            due = 0;
-            pthread_cond_wait(&h->wake, &h->lock);
-            continue;
-        }
-        uint64_t now = webhook_http_now_ns();
-        if (due == 0)
+        uint64_t now = sq_now_ns();
+        if (due == 0 || !had)
             due = now + h->interval_ns;
-        if (h->count >= h->batch_max || h->stopping || h->flush_asked || now >= due)
+        if (h->q.count >= h->batch_max || h->q.stopping || h->flush_asked || now >= due)
             break;
-        wait_until_locked(h, due);
+        sq_nap_locked(&h->q, due);
     }
     h->flush_asked = false;
-    otlp_item *first = h->head, *last = first;
-    size_t k = 1;
-    while (k < h->batch_max && last->next != NULL) {
-        last = last->next;
-        k++;
-    }
-    h->head = last->next;
-    if (h->head == NULL)
-        h->tail = NULL;
-    last->next = NULL;
-    h->count -= k;
-    atomic_store_explicit(&h->full, false, memory_order_relaxed);
-    *n = k;
-    return first;
+    return (otlp_item *)(void *)sq_take_locked(&h->q, h->batch_max, n);
 }
 
 /* The request for a batch: the records in order, one ScopeLogs per run of
@@ -155,7 +112,7 @@ static void build_body(const otlp_handler *h, const otlp_item *batch, strbuf *bo
 {
     strbuf_puts(body, h->head_text);
     const otlp_item *scope = NULL;
-    for (const otlp_item *it = batch; it != NULL; it = it->next) {
+    for (const otlp_item *it = batch; it != NULL; it = (const otlp_item *)(void *)it->link.next) {
         bool same = scope != NULL && scope->logger_len == it->logger_len &&
                     memcmp(scope->logger, it->logger, it->logger_len) == 0;
         if (!same) {
@@ -198,21 +155,10 @@ static uint64_t retry_delay_ns(otlp_handler *h, unsigned attempt, long retry_aft
  * could not finish in time). */
 static bool wait_retry(otlp_handler *h, uint64_t delay_ns)
 {
-    uint64_t until = webhook_http_now_ns() + delay_ns;
-    bool ok = true;
-    pthread_mutex_lock(&h->lock);
-    for (;;) {
-        uint64_t stop = atomic_load(&h->stop_ns);
-        if (stop != 0 && until >= stop) {
-            ok = false;
-            break;
-        }
-        if (webhook_http_now_ns() >= until)
-            break;
-        wait_until_locked(h, until);
-    }
-    pthread_mutex_unlock(&h->lock);
-    return ok;
+    pthread_mutex_lock(&h->q.lock);
+    bool cut = sq_sleep_locked(&h->q, sq_now_ns() + delay_ns, true);
+    pthread_mutex_unlock(&h->q.lock);
+    return !cut;
 }
 
 /* Posts one batch of n records until it is delivered or given up. */
@@ -220,7 +166,7 @@ static void deliver(otlp_handler *h, webhook_http_client *c, const strbuf *body,
 {
     webhook_http_attempt a;
     for (unsigned attempt = 0;; attempt++) {
-        webhook_http_client_post(c, h->ep, body->data, body->len, &h->stop_ns, &a);
+        webhook_http_client_post(c, h->ep, body->data, body->len, &h->q.stop_ns, &a);
         if (a.verdict == WEBHOOK_HTTP_SENT) {
             atomic_fetch_add_explicit(&h->base.sent, n, memory_order_relaxed);
             if (h->down) {
@@ -249,55 +195,35 @@ static void deliver(otlp_handler *h, webhook_http_client *c, const strbuf *body,
     }
 }
 
-static void free_items(otlp_item *it)
-{
-    while (it != NULL) {
-        otlp_item *next = it->next;
-        free(it);
-        it = next;
-    }
-}
-
 static void *otlph_main(void *arg)
 {
     otlp_handler *h = arg;
     webhook_http_client *c = webhook_http_client_new();
     strbuf body = STRBUF_INIT;
-    pthread_mutex_lock(&h->lock);
+    pthread_mutex_lock(&h->q.lock);
     h->client = c;
     for (;;) {
         size_t n = 0;
         otlp_item *batch = next_batch_locked(h, &n);
         if (batch == NULL)
             break;
-        pthread_mutex_unlock(&h->lock);
+        pthread_mutex_unlock(&h->q.lock);
         strbuf_reset(&body);
         build_body(h, batch, &body);
-        free_items(batch);
+        sq_free_items(&batch->link);
         if (c == NULL || body.failed) {
             handler_count_lost(&h->base, n);
             otlph_note(h, METALOG_ERROR, "otlp delivery failed", "out of memory", n);
         } else {
             deliver(h, c, &body, n);
         }
-        pthread_mutex_lock(&h->lock);
+        pthread_mutex_lock(&h->q.lock);
     }
     h->client = NULL;
-    pthread_mutex_unlock(&h->lock);
+    pthread_mutex_unlock(&h->q.lock);
     strbuf_free(&body);
     webhook_http_client_free(c);
     return NULL;
-}
-
-/* Under h->lock. The thread starts with every signal blocked (thread.h). */
-static int start_locked(otlp_handler *h)
-{
-    if (h->running)
-        return 0;
-    int rc = thread_start(&h->thread, "metalog-otlp", otlph_main, h);
-    if (rc == 0)
-        h->running = true;
-    return rc;
 }
 
 /* ---- The log call ---- */
@@ -314,7 +240,6 @@ static otlp_item *make_item(const record *r)
         return NULL;
     }
     otlp_item *it = (otlp_item *)(void *)sb.data; /* malloc'd: aligned */
-    it->next = NULL;
     it->logger = r->logger != NULL ? r->logger : "";
     it->logger_len = r->logger != NULL ? r->logger_len : 0;
     it->len = sb.len - sizeof room;
@@ -330,7 +255,7 @@ static int otlph_write_record(handler *base, const record *r, const char *buf, s
         errno = EINVAL; /* a LogRecord is made from the record */
         return HANDLER_FAILED;
     }
-    if (atomic_load_explicit(&h->full, memory_order_relaxed)) {
+    if (sq_full(&h->q)) {
         errno = ENOBUFS; /* counted and reported once by the pipeline */
         return HANDLER_FAILED;
     }
@@ -339,26 +264,7 @@ static int otlph_write_record(handler *base, const record *r, const char *buf, s
         errno = ENOMEM;
         return HANDLER_FAILED;
     }
-    pthread_mutex_lock(&h->lock);
-    if (h->count >= h->queue_max) {
-        pthread_mutex_unlock(&h->lock);
-        free(it);
-        errno = ENOBUFS; /* counted and reported once by the pipeline */
-        return HANDLER_FAILED;
-    }
-    if (h->tail != NULL)
-        h->tail->next = it;
-    else
-        h->head = it;
-    h->tail = it;
-    if (++h->count >= h->queue_max)
-        atomic_store_explicit(&h->full, true, memory_order_relaxed);
-    if (!h->stopping)
-        start_locked(h); /* after fork: the child's own sender; a failure retries next time */
-    if (h->count == 1 || h->count == h->batch_max)
-        pthread_cond_signal(&h->wake);
-    pthread_mutex_unlock(&h->lock);
-    return HANDLER_WRITTEN;
+    return sq_push(&h->q, &it->link) == 0 ? HANDLER_WRITTEN : HANDLER_FAILED;
 }
 
 static int otlph_write(handler *base, const char *buf, size_t len)
@@ -371,66 +277,46 @@ static int otlph_write(handler *base, const char *buf, size_t len)
 static int otlph_flush(handler *base)
 {
     otlp_handler *h = (otlp_handler *)base;
-    pthread_mutex_lock(&h->lock);
-    if (h->head != NULL) {
+    pthread_mutex_lock(&h->q.lock);
+    if (h->q.head != NULL) {
         h->flush_asked = true;
-        pthread_cond_signal(&h->wake);
+        pthread_cond_signal(&h->q.wake);
     }
-    pthread_mutex_unlock(&h->lock);
+    pthread_mutex_unlock(&h->q.lock);
     return HANDLER_KEPT;
 }
 
 /* ---- Lifecycle ---- */
 
-/* The wake-up runs on CLOCK_MONOTONIC, as every deadline here does. */
-static void cond_init(otlp_handler *h)
-{
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&h->wake, &ca);
-    pthread_condattr_destroy(&ca);
-}
-
-/* In the child of a fork, with h->lock held: the parent's sender, its
+/* In the child of a fork, with h->q.lock held: the parent's sender, its
  * client and its queue stay the parent's. */
 static void otlph_fork_child(void *arg)
 {
     otlp_handler *h = arg;
-    h->head = h->tail = NULL; /* the parent's to deliver; not freed here */
-    h->count = 0;
-    atomic_store_explicit(&h->full, false, memory_order_relaxed);
-    h->running = false;
+    sq_fork_child(&h->q);
     h->client = NULL;
     h->flush_asked = false;
     h->down = false;
-    /* The parent's sender may have been waiting on it: its state counts
-     * a waiter the child does not have. */
-    cond_init(h);
+}
+
+/* With h->q.lock held: a post in progress re-reads the stop deadline. */
+static void interrupt_post(void *arg)
+{
+    otlp_handler *h = arg;
+    if (h->client != NULL)
+        webhook_http_client_wakeup(h->client);
 }
 
 static void otlph_free(handler *base)
 {
     otlp_handler *h = (otlp_handler *)base;
-    pthread_mutex_lock(&h->lock);
-    h->stopping = true;
-    atomic_store(&h->stop_ns, webhook_http_now_ns() + h->shutdown_ns + 1);
-    pthread_cond_broadcast(&h->wake);
-    if (h->client != NULL)
-        webhook_http_client_wakeup(h->client);
-    bool running = h->running;
-    pthread_mutex_unlock(&h->lock);
-    if (running)
-        pthread_join(h->thread, NULL);
-    handler_lock_unregister(&h->lock);
-    size_t left = h->count;
+    size_t left = sq_stop(&h->q, h->shutdown_ns, interrupt_post, h);
+    handler_lock_unregister(&h->q.lock);
     if (left > 0) {
         handler_count_lost(&h->base, left);
         otlph_note(h, METALOG_WARNING, "otlp records given up at the deadline", NULL, left);
     }
-    free_items(h->head);
-    pthread_cond_destroy(&h->wake);
-    pthread_mutex_destroy(&h->lock);
+    sq_destroy(&h->q);
     webhook_http_endpoint_unref(h->ep);
     free(h->head_text);
     free(h);
@@ -438,11 +324,7 @@ static void otlph_free(handler *base)
 
 static size_t otlph_queued(handler *base)
 {
-    otlp_handler *h = (otlp_handler *)base;
-    pthread_mutex_lock(&h->lock);
-    size_t n = h->count;
-    pthread_mutex_unlock(&h->lock);
-    return n;
+    return sq_queued(&((otlp_handler *)base)->q);
 }
 
 static const handler_ops otlph_ops = {
@@ -512,16 +394,12 @@ handler *otlph_new(const conf_handler *ch, strbuf *why)
     h->batch_max = (size_t)ch->otlp.batch_size;
     h->interval_ns = ch->otlp.batch_interval_ms * 1000000u;
     h->shutdown_ns = ch->webhook.shutdown_timeout_seconds * 1000000000u;
-    h->queue_max = (size_t)ch->webhook.queue_size;
     h->rand_state = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull | 1u;
-    pthread_mutex_init(&h->lock, NULL);
-    cond_init(h);
+    /* A first record, or a full batch, wakes the sender. */
+    sq_init(&h->q, (size_t)ch->webhook.queue_size, h->batch_max, "metalog-otlp", otlph_main, h);
     int rc = h->ep == NULL || h->head_text == NULL || h->base.name == NULL ? ENOMEM : 0;
-    if (rc == 0) {
-        pthread_mutex_lock(&h->lock);
-        rc = start_locked(h);
-        pthread_mutex_unlock(&h->lock);
-    }
+    if (rc == 0)
+        rc = sq_start(&h->q);
     if (rc != 0) {
         strbuf_printf(why, "cannot start the otlp handler: %s", strerror(rc));
         free(h->base.name);
@@ -529,6 +407,6 @@ handler *otlph_new(const conf_handler *ch, strbuf *why)
         otlph_free(&h->base);
         return NULL;
     }
-    handler_lock_register(&h->lock, otlph_fork_child, h);
+    handler_lock_register(&h->q.lock, otlph_fork_child, h);
     return &h->base;
 }

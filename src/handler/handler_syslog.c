@@ -2,8 +2,8 @@
  * The syslog handler and its sender thread (handler_syslog.h).
  *
  * Log call side (syslogh_write_record, any thread): render the message
- * into a new item (framed for TCP), then under h->lock append it to the
- * queue, or refuse it when the queue is full, and wake the sender.
+ * into a new item (framed for TCP) and append it to the queue
+ * (send_queue.h), unless the queue is full.
  *
  * Sender side (syslogh_main): the oldest item stays at the head of the
  * queue until it is sent, so a failure retries it on the next connection
@@ -18,7 +18,7 @@
  * may get a good certificate), and the session is ended by the sender
  * itself when it stops.
  *
- * Lock: h->lock guards the queue and the thread's lifecycle; it is never
+ * Lock: the queue's lock guards it and the thread's lifecycle; it is never
  * held during I/O or while a note is reported. It is registered for fork:
  * the child, which has no sender, forgets the queue (the parent delivers
  * it) and the parent's connection, and starts a sender of its own with
@@ -34,18 +34,18 @@
 #include <unistd.h>
 
 #include "config/config_syslog.h"
+#include "handler/send_queue.h"
 #include "handler/syslog_net.h"
 #include "handler/syslog_tls.h"
 #include "render/render_syslog.h"
 #include "util/diag.h"
-#include "util/thread.h"
 
 #define BACKOFF_MIN_NS (100 * 1000000ull)
 #define BACKOFF_MAX_NS (30 * 1000000000ull)
 #define FRAME_MAX 12 /* "65536 " and room to spare */
 
 typedef struct syslog_item {
-    struct syslog_item *next;
+    sq_item link;
     size_t off; /* the bytes to send start this far into the item */
     size_t len;
 } syslog_item;
@@ -63,21 +63,9 @@ typedef struct syslog_handler {
     char *host, *socket; /* owned: what dest points to */
     syslog_tls *tls;     /* owned: tls:// only */
     uint64_t timeout_ns, shutdown_ns;
-    size_t queue_max;
-
-    pthread_mutex_t lock;
-    pthread_cond_t wake; /* an item, or stop */
-    syslog_item *head, *tail;
-    size_t count;
-    /* count has reached queue_max: read without the lock by log calls, so
-     * that a record that cannot be queued costs no formatting. Written
-     * under the lock. */
-    atomic_bool full;
-    bool running, stopping;
-    pthread_t thread;
-    /* The drain deadline of free (CLOCK_MONOTONIC ns), 0 while none:
-     * read by a connect or send in progress, which gives up at it. */
-    _Atomic uint64_t stop_ns;
+    /* Messages waiting; its stop deadline is read by a connect or send in
+     * progress, which gives up at it. */
+    send_queue q;
 
     /* The sender's own: the connection and the outage being reported. */
     syslog_conn conn;
@@ -104,9 +92,9 @@ static void syslogh_note(syslog_handler *h, int level, const char *event, const 
 
 static bool stopping(syslog_handler *h)
 {
-    pthread_mutex_lock(&h->lock);
-    bool s = h->stopping;
-    pthread_mutex_unlock(&h->lock);
+    pthread_mutex_lock(&h->q.lock);
+    bool s = h->q.stopping;
+    pthread_mutex_unlock(&h->q.lock);
     return s;
 }
 
@@ -121,10 +109,10 @@ static void conn_close(syslog_handler *h)
 /* Connects, and over tls:// makes the session, by the deadline. */
 static int conn_open(syslog_handler *h, uint64_t deadline, char *why, size_t n)
 {
-    if (syslog_net_open(&h->conn, &h->dest, deadline, &h->stop_ns, why, n) < 0)
+    if (syslog_net_open(&h->conn, &h->dest, deadline, &h->q.stop_ns, why, n) < 0)
         return -1;
     if (h->tls != NULL &&
-        syslog_tls_handshake(h->tls, &h->conn, deadline, &h->stop_ns, why, n) < 0) {
+        syslog_tls_handshake(h->tls, &h->conn, deadline, &h->q.stop_ns, why, n) < 0) {
         syslog_net_close(&h->conn);
         return -1;
     }
@@ -135,40 +123,19 @@ static int conn_open(syslog_handler *h, uint64_t deadline, char *why, size_t n)
  * timeout. 0, -1 (retry later), -2 (never sendable). */
 static int deliver(syslog_handler *h, const syslog_item *it, char *why, size_t n)
 {
-    uint64_t deadline = syslog_net_now_ns() + h->timeout_ns;
+    uint64_t deadline = sq_now_ns() + h->timeout_ns;
     if (h->conn.fd >= 0 &&
         (h->conn.ssl != NULL ? syslog_tls_peer_gone(&h->conn) : syslog_net_peer_gone(&h->conn)))
         conn_close(h);
     if (h->conn.fd < 0 && conn_open(h, deadline, why, n) < 0)
         return -1;
     int rc = h->conn.ssl != NULL
-                 ? syslog_tls_send(&h->conn, item_data(it), it->len, deadline, &h->stop_ns, why, n)
+                 ? syslog_tls_send(&h->conn, item_data(it), it->len, deadline, &h->q.stop_ns, why, n)
                  : syslog_net_send(&h->conn, h->dest.transport == CONF_SYSLOG_UNIX, item_data(it),
-                                   it->len, deadline, &h->stop_ns, why, n);
+                                   it->len, deadline, &h->q.stop_ns, why, n);
     if (rc == -1)
         conn_close(h); /* a stream may hold half a frame */
     return rc;
-}
-
-/* Under h->lock: waits delay_ns, or less when free sets its deadline
- * (then no longer than that). */
-static void backoff_locked(syslog_handler *h, uint64_t delay_ns)
-{
-    uint64_t until = syslog_net_now_ns() + delay_ns;
-    for (;;) {
-        uint64_t stop = atomic_load(&h->stop_ns);
-        uint64_t dl = stop != 0 && stop < until ? stop : until;
-        if (syslog_net_now_ns() >= dl)
-            return;
-        struct timespec ts = {(time_t)(dl / 1000000000u), (long)(dl % 1000000000u)};
-        pthread_cond_timedwait(&h->wake, &h->lock, &ts);
-    }
-}
-
-static bool deadline_passed(syslog_handler *h)
-{
-    uint64_t stop = atomic_load(&h->stop_ns);
-    return stop != 0 && syslog_net_now_ns() >= stop;
 }
 
 static void *syslogh_main(void *arg)
@@ -176,14 +143,13 @@ static void *syslogh_main(void *arg)
     syslog_handler *h = arg;
     unsigned failures = 0;
     char why[200];
-    pthread_mutex_lock(&h->lock);
+    pthread_mutex_lock(&h->q.lock);
     for (;;) {
-        while (h->head == NULL && !h->stopping)
-            pthread_cond_wait(&h->wake, &h->lock);
-        if (h->head == NULL || (h->stopping && deadline_passed(h)))
+        /* The head stays queued until it is sent: a failure retries it. */
+        syslog_item *it = (syslog_item *)(void *)sq_next_locked(&h->q);
+        if (it == NULL)
             break;
-        syslog_item *it = h->head;
-        pthread_mutex_unlock(&h->lock);
+        pthread_mutex_unlock(&h->q.lock);
         why[0] = '\0';
         int rc = deliver(h, it, why, sizeof why);
         if (rc == 0)
@@ -202,35 +168,21 @@ static void *syslogh_main(void *arg)
             if (!quiet)
                 syslogh_note(h, METALOG_ERROR, "syslog delivery failed", why, 0);
         }
-        pthread_mutex_lock(&h->lock);
+        pthread_mutex_lock(&h->q.lock);
         if (rc == -1) {
             uint64_t d = BACKOFF_MIN_NS << (failures < 9 ? failures : 9);
             failures++;
-            backoff_locked(h, d < BACKOFF_MAX_NS ? d : BACKOFF_MAX_NS);
+            sq_sleep_locked(&h->q, sq_now_ns() + (d < BACKOFF_MAX_NS ? d : BACKOFF_MAX_NS),
+                            false);
             continue;
         }
         failures = 0;
-        h->head = it->next;
-        if (h->head == NULL)
-            h->tail = NULL;
-        h->count--;
-        atomic_store_explicit(&h->full, false, memory_order_relaxed);
-        free(it);
+        size_t one;
+        free(sq_take_locked(&h->q, 1, &one));
     }
-    pthread_mutex_unlock(&h->lock);
+    pthread_mutex_unlock(&h->q.lock);
     conn_close(h); /* here, where a close_notify to a gone server cannot raise SIGPIPE */
     return NULL;
-}
-
-/* Under h->lock. The thread starts with every signal blocked (thread.h). */
-static int start_locked(syslog_handler *h)
-{
-    if (h->running)
-        return 0;
-    int rc = thread_start(&h->thread, "metalog-syslog", syslogh_main, h);
-    if (rc == 0)
-        h->running = true;
-    return rc;
 }
 
 /* ---- The log call ---- */
@@ -250,7 +202,6 @@ static syslog_item *make_item(syslog_handler *h, const record *r)
     }
     syslog_item *it = (syslog_item *)(void *)sb.data; /* malloc'd: aligned */
     size_t len = sb.len - sizeof room;
-    it->next = NULL;
     it->off = sizeof room;
     it->len = len;
     if (h->dest.transport == CONF_SYSLOG_TCP || h->dest.transport == CONF_SYSLOG_TLS) {
@@ -272,7 +223,7 @@ static int syslogh_write_record(handler *base, const record *r, const char *buf,
         errno = EINVAL; /* a syslog message is made from the record */
         return HANDLER_FAILED;
     }
-    if (atomic_load_explicit(&h->full, memory_order_relaxed)) {
+    if (sq_full(&h->q)) {
         errno = ENOBUFS; /* counted and reported once by the pipeline */
         return HANDLER_FAILED;
     }
@@ -281,25 +232,7 @@ static int syslogh_write_record(handler *base, const record *r, const char *buf,
         errno = ENOMEM;
         return HANDLER_FAILED;
     }
-    pthread_mutex_lock(&h->lock);
-    if (h->count >= h->queue_max) {
-        pthread_mutex_unlock(&h->lock);
-        free(it);
-        errno = ENOBUFS; /* counted and reported once by the pipeline */
-        return HANDLER_FAILED;
-    }
-    if (h->tail != NULL)
-        h->tail->next = it;
-    else
-        h->head = it;
-    h->tail = it;
-    if (++h->count >= h->queue_max)
-        atomic_store_explicit(&h->full, true, memory_order_relaxed);
-    if (!h->stopping)
-        start_locked(h); /* after fork: the child's own sender; a failure retries next time */
-    pthread_cond_signal(&h->wake);
-    pthread_mutex_unlock(&h->lock);
-    return HANDLER_WRITTEN;
+    return sq_push(&h->q, &it->link) == 0 ? HANDLER_WRITTEN : HANDLER_FAILED;
 }
 
 static int syslogh_write(handler *base, const char *buf, size_t len)
@@ -317,39 +250,12 @@ static int syslogh_flush(handler *base)
 
 /* ---- Lifecycle ---- */
 
-/* The wake-up runs on CLOCK_MONOTONIC, as every deadline here does. */
-static void cond_init(syslog_handler *h)
-{
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&h->wake, &ca);
-    pthread_condattr_destroy(&ca);
-}
-
-static void drop_queue_locked(syslog_handler *h)
-{
-    while (h->head != NULL) {
-        syslog_item *it = h->head;
-        h->head = it->next;
-        free(it);
-    }
-    h->tail = NULL;
-    h->count = 0;
-    atomic_store_explicit(&h->full, false, memory_order_relaxed);
-}
-
-/* In the child of a fork, with h->lock held: the parent's sender and its
- * connection stay the parent's. */
+/* In the child of a fork, with h->q.lock held: the parent's sender and
+ * its connection stay the parent's. */
 static void syslogh_fork_child(void *arg)
 {
     syslog_handler *h = arg;
-    drop_queue_locked(h);
-    h->running = false;
-    /* The parent's sender may have been waiting on it: its state counts
-     * a waiter the child does not have, and a signal would wait for it
-     * for ever. Nothing waits on it here. */
-    cond_init(h);
+    sq_fork_child(&h->q);
     if (h->conn.fd >= 0)
         close(h->conn.fd);
     /* A TLS session is the parent's too, and its sender may have been
@@ -363,25 +269,15 @@ static void syslogh_fork_child(void *arg)
 static void syslogh_free(handler *base)
 {
     syslog_handler *h = (syslog_handler *)base;
-    pthread_mutex_lock(&h->lock);
-    h->stopping = true;
-    atomic_store(&h->stop_ns, syslog_net_now_ns() + h->shutdown_ns + 1);
-    pthread_cond_broadcast(&h->wake);
-    bool running = h->running;
-    pthread_mutex_unlock(&h->lock);
-    if (running)
-        pthread_join(h->thread, NULL);
-    handler_lock_unregister(&h->lock);
-    size_t left = h->count;
+    size_t left = sq_stop(&h->q, h->shutdown_ns, NULL, NULL);
+    handler_lock_unregister(&h->q.lock);
     if (left > 0) {
         handler_count_lost(&h->base, left);
         syslogh_note(h, METALOG_WARNING, "syslog records given up at the deadline", NULL, left);
     }
-    drop_queue_locked(h);
     conn_close(h); /* the sender closed it, unless it never ran */
     syslog_tls_free(h->tls);
-    pthread_cond_destroy(&h->wake);
-    pthread_mutex_destroy(&h->lock);
+    sq_destroy(&h->q);
     free(h->hostname);
     free(h->app_name);
     free(h->address);
@@ -392,11 +288,7 @@ static void syslogh_free(handler *base)
 
 static size_t syslogh_queued(handler *base)
 {
-    syslog_handler *h = (syslog_handler *)base;
-    pthread_mutex_lock(&h->lock);
-    size_t n = h->count;
-    pthread_mutex_unlock(&h->lock);
-    return n;
+    return sq_queued(&((syslog_handler *)base)->q);
 }
 
 static const handler_ops syslogh_ops = {
@@ -452,20 +344,16 @@ handler *syslogh_new(const conf_syslog *s, strbuf *why)
                                                                      : SYSLOGH_STREAM_MAX};
     h->timeout_ns = s->timeout_seconds * 1000000000u;
     h->shutdown_ns = s->shutdown_timeout_seconds * 1000000000u;
-    h->queue_max = (size_t)s->queue_size;
     h->base.ops = &syslogh_ops;
-    pthread_mutex_init(&h->lock, NULL);
-    cond_init(h);
+    /* One message at a time: a first item wakes the sender. */
+    sq_init(&h->q, (size_t)s->queue_size, 1, "metalog-syslog", syslogh_main, h);
     int rc = oom ? ENOMEM : 0;
     strbuf tls_why = STRBUF_INIT; /* the files were readable to the loader, but are they PEM? */
     if (rc == 0 && s->transport == CONF_SYSLOG_TLS &&
         (h->tls = syslog_tls_new(s, &tls_why)) == NULL)
         rc = -1;
-    if (rc == 0) {
-        pthread_mutex_lock(&h->lock);
-        rc = start_locked(h);
-        pthread_mutex_unlock(&h->lock);
-    }
+    if (rc == 0)
+        rc = sq_start(&h->q);
     if (rc != 0) {
         strbuf_printf(why, "cannot start the syslog handler: %s",
                       rc < 0 ? strbuf_str(&tls_why) : strerror(rc));
@@ -476,6 +364,6 @@ handler *syslogh_new(const conf_syslog *s, strbuf *why)
         return NULL;
     }
     strbuf_free(&tls_why);
-    handler_lock_register(&h->lock, syslogh_fork_child, h);
+    handler_lock_register(&h->q.lock, syslogh_fork_child, h);
     return &h->base;
 }

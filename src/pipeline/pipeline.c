@@ -382,6 +382,13 @@ static bool speaks(const handler *h, const void *from)
     return from != NULL && (from == (const void *)h || from == (const void *)h->ops);
 }
 
+/* One record h lost: in write_errors and in h's own count. */
+static void count_lost_by(handler *h)
+{
+    atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->lost, 1, memory_order_relaxed);
+}
+
 /* Records a handler's write or flush outcome; returns true when its state
  * changed (first failure, or first success after failures). Bytes that
  * were only buffered say nothing either way. */
@@ -389,10 +396,8 @@ static bool handler_note(handler *h, int rc)
 {
     if (rc == HANDLER_KEPT)
         return false;
-    if (rc == HANDLER_FAILED) {
-        atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&h->lost, 1, memory_order_relaxed);
-    }
+    if (rc == HANDLER_FAILED)
+        count_lost_by(h);
     bool failing = rc == HANDLER_FAILED;
     /* A look first: the exchange is a locked instruction, which would
      * wait for the stores of the line just rendered at every record. */
@@ -416,7 +421,7 @@ static int render_in_place(const route *rt, const record *r, render_cache *rc)
     size_t start = sb->len;
     render_record(rt->render, r, sb, rc->lits);
     if (sb->failed)
-        atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+        count_lost_by(rt->h);
     return rt->h->ops->render_commit(rt->h, r, start);
 }
 
@@ -451,7 +456,7 @@ static void dispatch_routes(const pipeline *p, const record *r,
                 rendered |= 1u << rt->render;
             }
             if (out->failed) {
-                atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+                count_lost_by(rt->h);
                 continue;
             }
             /* With the record: the webhook collapses repeats by its
@@ -635,7 +640,7 @@ int pipeline_flush(const pipeline *p)
         /* Only the reports go out here. A failure is counted, and its
          * state left for the next write or flush to find and report. */
         if (nchg > 0 && h->ops->flush(h) == HANDLER_FAILED)
-            atomic_fetch_add_explicit(&pipeline_write_errors, 1, memory_order_relaxed);
+            count_lost_by(h);
         if (__atomic_load_n(&h->failing, __ATOMIC_RELAXED))
             rc = -1;
     }

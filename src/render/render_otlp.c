@@ -147,19 +147,24 @@ void render_otlp_record(const record *r, strbuf *out)
     strbuf_puts(out, ",\"body\":{\"stringValue\":");
     put_str(out, r->event != NULL ? r->event : "");
     strbuf_puts(out, "},\"attributes\":[");
-    const char *trace = NULL, *span = NULL;
+    /* The record's trace context: the first well-formed trace_id and
+     * span_id. A span belongs to a trace: without a trace_id, span_id is
+     * an ordinary attribute. */
+    const metalog_field *trace = NULL, *span = NULL;
+    for (size_t i = 0; i < r->nfields; i++) {
+        const metalog_field *f = r->fields[i];
+        if (trace == NULL && id_field(f, "trace_id", 32) != NULL)
+            trace = f;
+        else if (span == NULL && id_field(f, "span_id", 16) != NULL)
+            span = f;
+    }
+    if (trace == NULL)
+        span = NULL;
     bool first = true;
     for (size_t i = 0; i < r->nfields; i++) {
         const metalog_field *f = r->fields[i];
-        const char *id;
-        if (trace == NULL && (id = id_field(f, "trace_id", 32)) != NULL) {
-            trace = id;
+        if (f == trace || f == span)
             continue;
-        }
-        if (span == NULL && (id = id_field(f, "span_id", 16)) != NULL) {
-            span = id;
-            continue;
-        }
         if (!first)
             strbuf_putc(out, ',');
         first = false;
@@ -174,9 +179,9 @@ void render_otlp_record(const record *r, strbuf *out)
     }
     strbuf_putc(out, ']');
     if (trace != NULL)
-        put_id(out, "traceId", trace, 32);
+        put_id(out, "traceId", trace->v.s, 32);
     if (span != NULL)
-        put_id(out, "spanId", span, 16);
+        put_id(out, "spanId", span->v.s, 16);
     strbuf_putc(out, '}');
 }
 
