@@ -176,6 +176,43 @@ START_TEST(otlp_reports_what_waits_in_its_queue)
 }
 END_TEST
 
+static double mono_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+START_TEST(shutdown_waits_for_the_longest_deadline_not_their_sum)
+{
+    int port[3], fd[3];
+    for (int i = 0; i < 3; i++)
+        fd[i] = hung_listener(&port[i]);
+    char *cfg = th_config(dir,
+                          "log_to_console: false\nhandlers:\n"
+                          "  - {type: otlp, endpoint: \"http://127.0.0.1:%d/v1/logs\", batch_size: 1,"
+                          " timeout_seconds: 30, shutdown_timeout_seconds: 1}\n"
+                          "  - {type: otlp, endpoint: \"http://127.0.0.1:%d/v1/logs\", batch_size: 1,"
+                          " timeout_seconds: 30, shutdown_timeout_seconds: 1}\n"
+                          "  - {type: otlp, endpoint: \"http://127.0.0.1:%d/v1/logs\", batch_size: 1,"
+                          " timeout_seconds: 30, shutdown_timeout_seconds: 1}\n",
+                          port[0], port[1], port[2]);
+    init(cfg);
+    for (int i = 0; i < 5; i++)
+        metalog_info(metalog_get("app"), "rec", ml_int("i", i));
+    /* Each sender is inside a post the collector never answers. */
+    nanosleep(&(struct timespec){0, 200000000}, NULL);
+    double t0 = mono_seconds();
+    metalog_shutdown();
+    double took = mono_seconds() - t0;
+    ck_assert_msg(took < 2.5, "shutdown took %.2f s for three 1 s deadlines", took);
+    ck_assert_msg(took > 0.9, "shutdown took %.2f s: the deadline was not waited for", took);
+    for (int i = 0; i < 3; i++)
+        close(fd[i]);
+    free(cfg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("handler_stats");
@@ -186,6 +223,7 @@ static Suite *suite(void)
     tcase_add_test(tc, a_file_that_cannot_be_written_counts_its_lost_records);
     tcase_add_test(tc, journald_counts_what_it_sent_and_what_it_lost);
     tcase_add_test(tc, otlp_reports_what_waits_in_its_queue);
+    tcase_add_test(tc, shutdown_waits_for_the_longest_deadline_not_their_sum);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -86,6 +86,11 @@ typedef struct handler_ops {
     /* Records waiting in the handler's own queue, for
      * metalog_handler_stats; NULL for handlers without one. */
     size_t (*queued)(handler *h);
+    /* For a handler whose free waits for a sender to drain its queue:
+     * starts that drain's deadline now without waiting, so that freeing
+     * a pipeline's handlers one after another waits for the longest
+     * deadline, not their sum. NULL for the others. */
+    void (*stop_soon)(handler *h);
 } handler_ops;
 
 struct handler {

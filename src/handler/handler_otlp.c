@@ -322,6 +322,12 @@ static void otlph_free(handler *base)
     free(h);
 }
 
+static void otlph_stop_soon(handler *base)
+{
+    otlp_handler *h = (otlp_handler *)base;
+    sq_stop_soon(&h->q, h->shutdown_ns, interrupt_post, h);
+}
+
 static size_t otlph_queued(handler *base)
 {
     return sq_queued(&((otlp_handler *)base)->q);
@@ -333,6 +339,7 @@ static const handler_ops otlph_ops = {
     .free = otlph_free,
     .write_record = otlph_write_record,
     .queued = otlph_queued,
+    .stop_soon = otlph_stop_soon,
 };
 
 /* The request's text up to its first ScopeLogs: the resource, with the

@@ -286,6 +286,12 @@ static void syslogh_free(handler *base)
     free(h);
 }
 
+static void syslogh_stop_soon(handler *base)
+{
+    syslog_handler *h = (syslog_handler *)base;
+    sq_stop_soon(&h->q, h->shutdown_ns, NULL, NULL);
+}
+
 static size_t syslogh_queued(handler *base)
 {
     return sq_queued(&((syslog_handler *)base)->q);
@@ -297,6 +303,7 @@ static const handler_ops syslogh_ops = {
     .free = syslogh_free,
     .write_record = syslogh_write_record,
     .queued = syslogh_queued,
+    .stop_soon = syslogh_stop_soon,
 };
 
 static char *own_hostname(void)

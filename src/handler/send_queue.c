@@ -172,14 +172,23 @@ static size_t drop_locked(send_queue *q)
     return n;
 }
 
-size_t sq_stop(send_queue *q, uint64_t grace_ns, void (*interrupt)(void *), void *arg)
+void sq_stop_soon(send_queue *q, uint64_t grace_ns, void (*interrupt)(void *), void *arg)
 {
     pthread_mutex_lock(&q->lock);
-    q->stopping = true;
-    atomic_store(&q->stop_ns, sq_now_ns() + grace_ns + 1);
-    pthread_cond_broadcast(&q->wake);
-    if (interrupt != NULL)
-        interrupt(arg);
+    if (!q->stopping) {
+        q->stopping = true;
+        atomic_store(&q->stop_ns, sq_now_ns() + grace_ns + 1);
+        pthread_cond_broadcast(&q->wake);
+        if (interrupt != NULL)
+            interrupt(arg);
+    }
+    pthread_mutex_unlock(&q->lock);
+}
+
+size_t sq_stop(send_queue *q, uint64_t grace_ns, void (*interrupt)(void *), void *arg)
+{
+    sq_stop_soon(q, grace_ns, interrupt, arg);
+    pthread_mutex_lock(&q->lock);
     bool running = q->running;
     pthread_mutex_unlock(&q->lock);
     if (running)

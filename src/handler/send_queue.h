@@ -93,10 +93,14 @@ void sq_free_items(sq_item *it);
 
 /* ---- Lifecycle ---- */
 
-/* Stops the sender: sets the deadline grace_ns from now, wakes it (and
- * calls interrupt(arg) with the lock held when given, to cut its I/O
- * short), waits for it, and frees what it left; returns how many items
- * that was. */
+/* Tells the sender to finish: sets the deadline grace_ns from now and
+ * wakes it (and calls interrupt(arg) with the lock held when given, to
+ * cut its I/O short); does not wait. Once only: a later call changes
+ * nothing, so that a pipeline can start every handler's deadline at one
+ * moment before it waits for any. */
+void sq_stop_soon(send_queue *q, uint64_t grace_ns, void (*interrupt)(void *), void *arg);
+/* sq_stop_soon, then waits for the sender and frees what it left; returns
+ * how many items that was. */
 size_t sq_stop(send_queue *q, uint64_t grace_ns, void (*interrupt)(void *), void *arg);
 void sq_destroy(send_queue *q);
 

@@ -202,6 +202,11 @@ void pipeline_free(pipeline *p)
 {
     if (p == NULL)
         return;
+    /* Every sender's drain deadline starts now: the frees below then wait
+     * for the longest of them, not for their sum. */
+    for (size_t i = 0; i < p->nroutes; i++)
+        if (p->routes[i].h->ops->stop_soon != NULL)
+            p->routes[i].h->ops->stop_soon(p->routes[i].h);
     for (size_t i = 0; i < p->nroutes; i++)
         handler_free(p->routes[i].h);
     free(p->routes);
