@@ -9,10 +9,12 @@ metalog_build_deps="build-essential autoconf automake libtool pkg-config
 # runs programs through days of a fast clock. rsyslog: tests/test_syslog.sh
 # sends to a private rsyslogd; rsyslog-openssl is its TLS driver, openssl
 # the CLI tests/test_syslog_tls.sh makes certificates with, ca-certificates
-# the system store the corpus names.
+# the system store the corpus names. man-db and groff-base: tests/test_man.sh
+# and the install check format every man page with groff's warnings on.
 metalog_test_deps="clang libclang-rt-14-dev valgrind python3 python3-jsonschema
   python3-yaml logrotate nodejs npm faketime rsyslog"
 metalog_test_deps="$metalog_test_deps rsyslog-openssl openssl ca-certificates"
+metalog_test_deps="$metalog_test_deps man-db groff-base"
 
 metalog_install_missing() {
     missing=""

@@ -5,7 +5,8 @@
 # point at the installation.
 set -eu
 prefix=$1
-deps=$(cd "$(dirname "$0")/.." && pwd)/scripts/deps.sh
+src=$(cd "$(dirname "$0")/.." && pwd)
+deps=$src/scripts/deps.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -158,7 +159,42 @@ cc -std=c11 -Wall -Wextra -Werror plugin.c -o plugin $(pc --cflags metalog) -ldl
     || bad "the dlopen'ed library wrote all 2000 records"
 
 metalog-check config/metalog.yaml 2>/dev/null && bad "metalog-check accepts a bad file" || ok
-[ -f "$prefix/share/man/man1/metalog-check.1" ] && ok || bad "man page installed"
+for page in man1/metalog-check.1 man3/metalog.3 man5/metalog.yaml.5; do
+    [ -f "$prefix/share/man/$page" ] && ok || bad "man page $page installed"
+done
+# Every installed page formats without a groff warning.
+for page in "$prefix"/share/man/man*/*; do
+    out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings=w -l "$page" 2>&1 >/dev/null)
+    [ -z "$out" ] && ok || bad "man --warnings on installed ${page#"$prefix"/}: $out"
+done
+
+# The schema, and every example configuration of the source tree, whose
+# modeline names the installed schema so that a copy moved to /etc keeps
+# one that points somewhere, and which metalog-check accepts as installed
+# (run here, where the logs/ directory they name exists).
+schema="$prefix/share/metalog/metalog.schema.json"
+[ -f "$schema" ] && cmp -s "$schema" "$src/schemas/metalog.schema.json" && ok \
+    || bad "the JSON Schema is installed as share/metalog/metalog.schema.json"
+for f in "$src"/config/*.yaml; do
+    inst="$prefix/share/metalog/examples/${f##*/}"
+    if [ ! -f "$inst" ]; then
+        bad "example ${f##*/} installed in share/metalog/examples"
+        continue
+    fi
+    ok
+    line=$(head -n 1 "$inst")
+    target=${line#"# yaml-language-server: \$schema=file://"}
+    if [ "$target" = "$line" ]; then
+        bad "${f##*/}: installed modeline is not a file:// one: $line"
+    elif [ ! -f "$target" ] || [ "$(readlink -f "$target")" != "$(readlink -f "$schema")" ]; then
+        bad "${f##*/}: installed modeline points at $target, not the installed schema"
+    else
+        ok
+    fi
+    # Apart from its modeline, the example is the source tree's.
+    cmp -s <(tail -n +2 "$inst") <(tail -n +2 "$f") && ok || bad "${f##*/}: installed copy differs beyond its modeline"
+    out=$(metalog-check "$inst" 2>&1) && ok || bad "metalog-check rejects installed ${f##*/}: $out"
+done
 ldd "$prefix/lib/libmetalog.so" | grep libcurl && bad "libmetalog.so needs libcurl" || ok
 nm -D --defined-only "$prefix/lib/libmetalog.so" | awk '{print $3}' | grep -v '^metalog_' \
     | grep . && bad "the shared library exports only metalog_* symbols" || ok
