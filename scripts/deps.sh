@@ -13,6 +13,8 @@ metalog_build_deps="build-essential autoconf automake libtool pkg-config
 metalog_test_deps="clang libclang-rt-14-dev valgrind python3 python3-jsonschema
   python3-yaml logrotate nodejs npm faketime rsyslog"
 metalog_test_deps="$metalog_test_deps rsyslog-openssl openssl ca-certificates"
+# lnav: tests/test_lnav.sh reads metalog's logs with the formats in contrib/lnav.
+metalog_test_deps="$metalog_test_deps lnav"
 
 metalog_install_missing() {
     missing=""
