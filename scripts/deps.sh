@@ -15,6 +15,8 @@ metalog_test_deps="clang libclang-rt-14-dev valgrind python3 python3-jsonschema
   python3-yaml logrotate nodejs npm faketime rsyslog"
 metalog_test_deps="$metalog_test_deps rsyslog-openssl openssl ca-certificates"
 metalog_test_deps="$metalog_test_deps man-db groff-base"
+# lnav: tests/test_lnav.sh reads metalog's logs with the formats in contrib/lnav.
+metalog_test_deps="$metalog_test_deps lnav"
 
 metalog_install_missing() {
     missing=""
@@ -39,18 +41,40 @@ metalog_install_missing() {
     apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null
 }
 
+# An in-tree build (./autogen.sh && ./configure && make at the top) makes
+# automake refuse every build directory ("source directory already
+# configured"), and its objects would be found through VPATH in place of
+# a build directory's own. The tree's own `make distclean` removes both;
+# it is run, and said so, before a build/ directory is configured or made.
+metalog_distclean_tree() {
+    [ -f "$top/config.status" ] || return 0
+    echo "the source tree is configured in place (./configure was run at the top):" \
+        "running 'make distclean' there first, as builds in build/ need"
+    mkdir -p "$top/build"
+    if [ -f "$top/Makefile" ]; then
+        (cd "$top" && make distclean) >"$top/build/distclean.out" 2>&1 ||
+            cat "$top/build/distclean.out"
+    fi
+    if [ -f "$top/config.status" ]; then
+        echo "error: $top/config.status is still there; remove the in-tree build and run again" >&2
+        return 1
+    fi
+}
+
 # Configures (once) and builds the tree in build/$1 with the remaining
-# arguments passed to configure.
+# arguments passed to configure. $metalog_make_targets, when set, are made
+# instead of all.
 metalog_build() {
     name=$1
     shift
     [ -x "$top/configure" ] || (cd "$top" && ./autogen.sh >/dev/null 2>&1) || return 1
+    metalog_distclean_tree || return 1
     mkdir -p "$top/build/$name"
     (
         cd "$top/build/$name" &&
         { [ -f Makefile ] || "$top/configure" --enable-werror "$@" >configure.out 2>&1 ||
           { cat configure.out; exit 1; }; } &&
-        make -j"$(nproc)" >make.out 2>&1 || { cat make.out; exit 1; }
+        make -j"$(nproc)" ${metalog_make_targets:-} >make.out 2>&1 || { cat make.out; exit 1; }
     )
 }
 

@@ -140,6 +140,9 @@ tsan_check() {
 stage tsan-check  tsan_check
 stage valgrind  valgrind_suites
 stage install   install_check
+# The quick start after an in-tree ./configure, on a copy of the tree: once
+# here rather than in every make check (two configures, about a minute).
+stage intree    sh "$top/tests/test_intree_build.sh" "$top"
 stage distcheck distcheck
 
 read -r cp cf < <(count_checks)

@@ -1,0 +1,186 @@
+#!/bin/sh
+# contrib/rsyslog: a metalog JSON log shipped by rsyslog's imfile
+# (metalog-ship.conf) to a collector (metalog-receive.conf), both Debian's
+# rsyslogd started privately, the sender on the log's host and the
+# collector on a loopback TCP port, with the samples' paths and ports put
+# in and nothing else changed:
+#
+#   - every line metalog wrote arrives exactly once, byte for byte (so the
+#     JSON survives, and the collector's mmjsonparse parsed it: it writes
+#     only what parsed), hostile values, all levels and 20 KB records
+#     included;
+#   - records written while metalog rotates the file (size_mb: 1, four
+#     rotations under the reader) are all shipped, none twice;
+#   - the sender restarted (its position kept in its work directory) sends
+#     the records written since and none of the earlier ones again.
+#
+# Environment: top_builddir.
+# Exit status: 0 all passed, 1 any failed, 77 (skipped) without rsyslogd.
+
+LC_ALL=C
+export LC_ALL
+srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+builddir=${top_builddir:-$srcdir}
+python=${PYTHON3:-python3}
+rsyslogd=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
+if [ ! -x "$rsyslogd" ]; then
+    echo "SKIP: rsyslogd is not installed (apt-get install rsyslog)"
+    exit 77
+fi
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); printf 'PASS: %s\n' "$*"; }
+fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
+
+tmp=$(mktemp -d) || exit 1
+ship_pid=
+recv_pid=
+cleanup() {
+    [ -n "$ship_pid" ] && kill "$ship_pid" 2>/dev/null
+    [ -n "$recv_pid" ] && kill "$recv_pid" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+mkdir -p "$tmp/logs" "$tmp/ship" "$tmp/recv" "$tmp/remote"
+
+port=$("$python" -c '
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+
+# The samples as an operator installs them: the path, the collector's
+# address and the remote directory changed, a work directory per daemon.
+{
+    echo "global(workDirectory=\"$tmp/ship\")"
+    sed -e "s|/var/log/trading_bot/app.log|$tmp/logs/app.log|" \
+        -e "s|logs.example.net|127.0.0.1|" -e "s|6514|$port|" \
+        "$srcdir/contrib/rsyslog/metalog-ship.conf"
+} >"$tmp/ship.conf"
+{
+    echo "global(workDirectory=\"$tmp/recv\")"
+    sed -e "s|/var/log/remote|$tmp/remote|" -e "s|6514|$port|" \
+        "$srcdir/contrib/rsyslog/metalog-receive.conf"
+} >"$tmp/recv.conf"
+
+start_recv() {
+    "$rsyslogd" -n -f "$tmp/recv.conf" -i "$tmp/recv.pid" >>"$tmp/recv.out" 2>&1 &
+    recv_pid=$!
+    i=0
+    while [ $i -lt 100 ]; do
+        "$python" -c "
+import socket, sys
+s = socket.socket(); s.settimeout(0.2)
+sys.exit(s.connect_ex(('127.0.0.1', $port)))" 2>/dev/null && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    cat "$tmp/recv.out"
+    return 1
+}
+start_ship() {
+    "$rsyslogd" -n -f "$tmp/ship.conf" -i "$tmp/ship.pid" >>"$tmp/ship.out" 2>&1 &
+    ship_pid=$!
+}
+stop_ship() {
+    kill "$ship_pid" 2>/dev/null
+    wait "$ship_pid" 2>/dev/null
+    ship_pid=
+}
+
+# written: every line metalog wrote, in the live file and its rotated ones.
+written() { cat "$tmp"/logs/app.log.* "$tmp/logs/app.log" 2>/dev/null; }
+received() { cat "$tmp"/remote/*/trading_bot.log 2>/dev/null; }
+
+# wait_received N: until N lines arrived, or 20 s; then a little longer,
+# for a duplicate to come.
+wait_received() {
+    i=0
+    while [ $i -lt 200 ] && [ "$(received | wc -l)" -lt "$1" ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    sleep 0.5
+}
+
+# same: the received lines are the written ones, each once, byte for byte.
+same() {
+    written | sort >"$tmp/want"
+    received | sort >"$tmp/got"
+    if cmp -s "$tmp/want" "$tmp/got"; then
+        return 0
+    fi
+    echo "written $(wc -l <"$tmp/want"), received $(wc -l <"$tmp/got"), \
+$(uniq -d "$tmp/got" | wc -l) duplicated; first difference:"
+    diff "$tmp/want" "$tmp/got" | head -4 | cut -c1-200
+    return 1
+}
+
+cat >"$tmp/metalog.yaml" <<EOC
+log_level: DEBUG
+log_to_console: false
+handlers:
+  - type: file
+    path: $tmp/logs/app.log
+    rotation: {size_mb: 1, backups: 20}
+EOC
+
+if ! start_recv; then
+    fail "the collector starts"
+    printf '%d passed, %d failed\n' "$passed" "$failed"
+    exit 1
+fi
+start_ship
+
+# Hostile values, the five levels, then 20 KB records.
+(
+    cd "$tmp" &&
+    "$builddir/tests/syslog_probe" metalog.yaml hostile &&
+    "$builddir/tests/syslog_probe" metalog.yaml levels &&
+    "$builddir/tests/seqlog" metalog.yaml 1 3 0 100 20000
+) >"$tmp/probe.out" 2>&1 || cat "$tmp/probe.out"
+wait_received "$(written | wc -l)"
+if same && received | "$python" -c '
+import json, sys
+n = 0
+for line in sys.stdin:
+    json.loads(line)
+    n += 1
+print(n, "records, each one JSON object")'; then
+    pass "every record arrives once, byte for byte, as JSON: hostile values, all levels, 20 KB lines"
+else
+    fail "every record arrives once, byte for byte, as JSON: hostile values, all levels, 20 KB lines"
+fi
+
+# 4000 records of about 1 KB: four rotations while imfile reads.
+"$builddir/tests/seqlog" "$tmp/metalog.yaml" 1 4000 0 0 1000 >"$tmp/seqlog.out" 2>&1 ||
+    cat "$tmp/seqlog.out"
+rotated=$(ls "$tmp"/logs/app.log.* 2>/dev/null | wc -l)
+wait_received "$(written | wc -l)"
+if [ "$rotated" -ge 3 ] && same; then
+    pass "records written across $rotated rotations are all shipped, none twice"
+else
+    fail "records written across $rotated rotations are all shipped, none twice"
+fi
+
+stop_ship
+"$builddir/tests/seqlog" "$tmp/metalog.yaml" 1 10 0 200 >"$tmp/seqlog.out" 2>&1
+start_ship
+wait_received "$(written | wc -l)"
+if same; then
+    pass "a restarted sender ships what was written while it was down, and nothing again"
+else
+    fail "a restarted sender ships what was written while it was down, and nothing again"
+fi
+
+if grep -v '^$' "$tmp/ship.out" "$tmp/recv.out" | grep -qi 'error'; then
+    cat "$tmp/ship.out" "$tmp/recv.out"
+    fail "neither rsyslogd reports an error"
+else
+    pass "neither rsyslogd reports an error"
+fi
+
+printf '%d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
