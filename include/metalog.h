@@ -561,13 +561,12 @@ template <class... T> constexpr size_t sum(size_t first, T... rest) noexcept
     return first + sum(rest...);
 }
 
-METALOG_INLINE_ const metalog_field &to_field(const metalog_field &f, char *&, const char *) noexcept
+METALOG_INLINE_ const metalog_field &to_field(const metalog_field &f, char *&, size_t &) noexcept
 {
     return f;
 }
-inline metalog_field to_field(const view_field &f, char *&buf, const char *end) noexcept
+inline metalog_field to_field(const view_field &f, char *&buf, size_t &room) noexcept
 {
-    size_t room = static_cast<size_t>(end - buf);
     if (room == 0)
         return ml_str(f.key, "");
     size_t n = f.size < room ? f.size : room - 1; /* room - 1: the NUL */
@@ -575,6 +574,7 @@ inline metalog_field to_field(const view_field &f, char *&buf, const char *end) 
     __builtin_memcpy(s, f.data, n);
     s[n] = '\0';
     buf += n + 1;
+    room -= n + 1;
     return ml_str(f.key, s);
 }
 
@@ -590,8 +590,7 @@ __attribute__((noinline)) auto with_fields(const Call &call, flag<true>,
     if (want > view_stack_max)
         want = view_stack_max;
     char *buf = static_cast<char *>(__builtin_alloca(want));
-    const char *end = buf + want;
-    const metalog_field a[] = {none(), to_field(fields, buf, end)...};
+    const metalog_field a[] = {none(), to_field(fields, buf, want)...};
     return call(a + 1, sizeof...(F));
 }
 #endif

@@ -1,6 +1,6 @@
 #!/bin/bash
 # metalog.h from C++: tests/cpp_api.cc is built for C++11, 14, 17 and 20
-# with $CXX (g++ by default) and clang++ when installed, at -Wall -Wextra
+# with $CXX (g++ by default) and clang++ when installed, at -O2 -Wall -Wextra
 # -pedantic -Werror, linked with the shared library and run. The program
 # checks its own log: every macro with and without fields, ml_kv of every
 # overload (std::string, and std::string_view from C++17), bound loggers,
@@ -31,7 +31,7 @@ for cxx in $compilers; do
         exe=$tmp/cpp_api_$n
         label="$cxx -std=c++$std"
         # shellcheck disable=SC2086
-        if ! $cxx -std=c++$std -Wall -Wextra -pedantic -Werror -I"$top_srcdir/include" \
+        if ! $cxx -std=c++$std -O2 -Wall -Wextra -pedantic -Werror -I"$top_srcdir/include" \
             $jsonc_cflags "$top_srcdir/tests/cpp_api.cc" -o "$exe" \
             -L"$lib" -lmetalog -Wl,-rpath,"$lib" $jsonc_libs 2>"$tmp/err"; then
             echo "FAIL: $label does not compile:"
