@@ -113,7 +113,24 @@ static const char *elf_lookup(elf_module *m, uintptr_t addr, uintptr_t base,
     return NULL;
 }
 
-static void stacktrace_format_frame(int i, void *frame, strbuf *out)
+/* The C++ runtime's demangler, when the program has one: looked up at run
+ * time, so that C programs need no C++ library. It allocates, which is why
+ * the crash handler's own trace (src/core/crash.c), written on the signal
+ * path, keeps the mangled names; its copy for the async writer is
+ * formatted here, off that path, and is demangled. */
+typedef char *(*stacktrace_demangle_fn)(const char *mangled, char *buf, size_t *len,
+                                        int *status);
+
+static stacktrace_demangle_fn stacktrace_demangler(void)
+{
+    void *sym = dlsym(RTLD_DEFAULT, "__cxa_demangle");
+    stacktrace_demangle_fn fn = NULL;
+    memcpy(&fn, &sym, sizeof fn);
+    return fn;
+}
+
+static void stacktrace_format_frame(int i, void *frame, stacktrace_demangle_fn demangle,
+                                    strbuf *out)
 {
     /* A return address points after the call; look up the call itself. */
     uintptr_t addr = (uintptr_t)frame - (i > 0 ? 1 : 0);
@@ -137,18 +154,29 @@ static void stacktrace_format_frame(int i, void *frame, strbuf *out)
     const char *slash = strrchr(module, '/');
     if (slash != NULL)
         module = slash + 1;
+    /* Only names in the Itanium C++ ABI's mangling ("_Z..."): a C name
+     * such as "Zap" must not be read as a type. */
+    char *readable = NULL;
+    int status = -1;
+    if (name != NULL && demangle != NULL && strncmp(name, "_Z", 2) == 0)
+        readable = demangle(name, NULL, NULL, &status);
+    if (readable != NULL && status == 0)
+        name = readable;
     if (name != NULL)
         strbuf_printf(out, "  #%d %s+0x%lx (%s)\n", i, name,
                       (unsigned long)offset + (i > 0 ? 1 : 0), module);
     else
         strbuf_printf(out, "  #%d %p (%s)\n", i, frame, module);
+    free(readable);
 }
 
 void stacktrace_format(void *const *frames, int n, strbuf *out)
 {
     strbuf_puts(out, "Stack trace (most recent call first):\n");
+    /* Once a trace: a library loaded since may have brought the runtime. */
+    stacktrace_demangle_fn demangle = stacktrace_demangler();
     for (int i = 0; i < n; i++)
-        stacktrace_format_frame(i, frames[i], out);
+        stacktrace_format_frame(i, frames[i], demangle, out);
     /* No trailing newline: renderers add their own line ends. */
     if (out->len > 0 && out->data[out->len - 1] == '\n')
         out->data[--out->len] = '\0';

@@ -3,7 +3,8 @@
  * site (cheap, no allocation), names are resolved later by the
  * format_exception processor, from the dynamic symbol table or, for static
  * functions and executables not linked with -rdynamic, from the ELF .symtab
- * of the module on disk.
+ * of the module on disk. C++ names are demangled when the program has the
+ * C++ runtime (__cxa_demangle, looked up at run time).
  */
 #ifndef METALOG_STACKTRACE_H
 #define METALOG_STACKTRACE_H
