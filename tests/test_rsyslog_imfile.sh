@@ -154,8 +154,11 @@ else
     fail "every record arrives once, byte for byte, as JSON: hostile values, all levels, 20 KB lines"
 fi
 
-# 4000 records of about 1 KB: four rotations while imfile reads.
-"$builddir/tests/seqlog" "$tmp/metalog.yaml" 1 4000 0 0 1000 >"$tmp/seqlog.out" 2>&1 ||
+# 4000 records of about 1 KB over 2 s: four rotations while imfile reads.
+# imfile follows a rotation by inode, but a file rotated away and renamed
+# again before imfile got to it is missed: rotations as fast as the disk
+# allows would test imfile, not metalog.
+"$builddir/tests/seqlog" "$tmp/metalog.yaml" 1 4000 500 0 1000 >"$tmp/seqlog.out" 2>&1 ||
     cat "$tmp/seqlog.out"
 rotated=$(ls "$tmp"/logs/app.log.* 2>/dev/null | wc -l)
 wait_received "$(written | wc -l)"
