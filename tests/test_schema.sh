@@ -50,6 +50,7 @@ env_unset.yaml                  whether a variable is set is known only when loa
 unopenable_is_directory.yaml    file-system state: found by metalog-check when opening
 unopenable_missing_dir.yaml     file-system state: found by metalog-check when opening
 unopenable_parent_is_file.yaml  file-system state: found by metalog-check when opening
+unopenable_tls_ca_not_pem.yaml  a file holds PEM certificates or not: found only when loading it
 handler_duplicate_name.yaml     a schema cannot compare one list entry with another
 handler_name_flat_key.yaml      a schema cannot compare handler names with the flat keys set
 handler_same_file.yaml          the same file is a question of directories, asked when loading

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "handler/syslog_tls.h"
 #include "handler/webhook_http.h"
 #include "util/escape.h"
 
@@ -126,45 +127,46 @@ static int check_appendable(const char *path, const char *shown, strbuf *msg)
     return 0;
 }
 
-/* Returns 0 when every file c names can be opened, reporting each one
- * that cannot at the line and column of the key that names it. */
-static int check_files(const conf *c)
+/* "path:line:col: label: msg" on stderr. */
+static void report_at(const conf *c, const conf_handler *h, conf_mark at, const strbuf *msg)
 {
-    int rc = 0;
-    for (size_t i = 0; i < c->nhandlers; i++) {
-        const conf_handler *h = &c->handlers[i];
-        strbuf msg = STRBUF_INIT;
-        if (h->type == CONF_HANDLER_FILE && check_appendable(h->resolved, h->path, &msg) < 0) {
-            strbuf line = STRBUF_INIT;
-            strbuf_printf(&line, "%s:%u:%u: %s: %s", c->path, h->path_mark.line,
-                          h->path_mark.col, h->label, strbuf_str(&msg));
-            put_line(stderr, strbuf_str(&line));
-            strbuf_free(&line);
-            rc = -1;
-        }
-        strbuf_free(&msg);
-    }
-    return rc;
+    strbuf line = STRBUF_INIT;
+    strbuf_printf(&line, "%s:%u:%u: %s: %s", c->path, at.line, at.col, h->label,
+                  strbuf_str(msg));
+    put_line(stderr, strbuf_str(&line));
+    strbuf_free(&line);
 }
 
-/* metalog_init refuses a webhook when libcurl cannot be loaded (it is
- * loaded only for a configuration that needs it): the same load, reported
- * at the key that names each webhook's URL. */
-static int check_http(const conf *c)
+/* What metalog_init would find when it opens each handler, short of
+ * connecting: a file that cannot be opened (at the key that names it),
+ * libcurl that cannot be loaded for a webhook or otlp handler (it is
+ * loaded only for a configuration that needs one; at the URL's key), a
+ * syslog TLS file that does not load as PEM or a key that is not the
+ * certificate's (at that file's key). 0 when nothing was found. */
+static int check_handlers(const conf *c)
 {
     int rc = 0;
     for (size_t i = 0; i < c->nhandlers; i++) {
         const conf_handler *h = &c->handlers[i];
         strbuf msg = STRBUF_INIT;
-        bool http = h->type == CONF_HANDLER_WEBHOOK || h->type == CONF_HANDLER_OTLP;
-        if (http && webhook_http_load(h->type == CONF_HANDLER_OTLP ? "otlp handler"
-                                                                   : "webhook handler",
-                                      &msg) < 0) {
-            strbuf line = STRBUF_INIT;
-            strbuf_printf(&line, "%s:%u:%u: %s: %s", c->path, h->path_mark.line,
-                          h->path_mark.col, h->label, strbuf_str(&msg));
-            put_line(stderr, strbuf_str(&line));
-            strbuf_free(&line);
+        conf_mark at = h->path_mark;
+        bool bad = false;
+        if (h->type == CONF_HANDLER_FILE) {
+            bad = check_appendable(h->resolved, h->path, &msg) < 0;
+        } else if (h->type == CONF_HANDLER_WEBHOOK || h->type == CONF_HANDLER_OTLP) {
+            bad = webhook_http_load(h->type == CONF_HANDLER_OTLP ? "otlp handler"
+                                                                 : "webhook handler",
+                                    &msg) < 0;
+        } else if (h->type == CONF_HANDLER_SYSLOG && h->syslog.transport == CONF_SYSLOG_TLS) {
+            int key;
+            syslog_tls *t = syslog_tls_new_at(&h->syslog, &msg, &key);
+            bad = t == NULL;
+            syslog_tls_free(t);
+            if (key != SYSLOG_TLS_KEY_NONE && h->syslog.tls_at[key].line != 0)
+                at = h->syslog.tls_at[key];
+        }
+        if (bad) {
+            report_at(c, h, at, &msg);
             rc = -1;
         }
         strbuf_free(&msg);
@@ -211,9 +213,7 @@ static int check_one(const char *path, bool print, bool many)
     strbuf_free(&errors);
     if (c == NULL)
         return io_error ? EXIT_USAGE : EXIT_INVALID;
-    int status = check_files(c) < 0 ? EXIT_INVALID : EXIT_VALID;
-    if (check_http(c) < 0)
-        status = EXIT_INVALID;
+    int status = check_handlers(c) < 0 ? EXIT_INVALID : EXIT_VALID;
     if (status == EXIT_VALID && check_same_files(c) < 0)
         status = EXIT_INVALID;
     if (print) {

@@ -65,13 +65,16 @@ static bool is_ip_literal(const char *s)
     return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
-/* Loads what s names into ctx; -1 with the reason in why. The paths are
- * named in the reason; nothing read from the files ever is. */
-static int load_files(SSL_CTX *ctx, const conf_syslog *s, strbuf *why)
+/* Loads what s names into ctx; -1 with the reason in why and, in *key,
+ * the TLS key whose file is at fault (SYSLOG_TLS_KEY_*). The files are
+ * named in the reason as written; nothing read from them ever is. */
+static int load_files(SSL_CTX *ctx, const conf_syslog *s, strbuf *why, int *key)
 {
+    *key = SYSLOG_TLS_KEY_NONE;
     if (s->ca_path != NULL) {
         if (SSL_CTX_load_verify_locations(ctx, s->ca_path, NULL) != 1) {
-            strbuf_printf(why, "cannot load the CA file \"%s\": %s", s->ca_path, last_reason());
+            strbuf_printf(why, "cannot load the CA file \"%s\": %s", s->ca_file, last_reason());
+            *key = SYSLOG_TLS_KEY_CA;
             return -1;
         }
     } else if (s->verify && SSL_CTX_set_default_verify_paths(ctx) != 1) {
@@ -81,16 +84,19 @@ static int load_files(SSL_CTX *ctx, const conf_syslog *s, strbuf *why)
     if (s->cert_path == NULL)
         return 0;
     if (SSL_CTX_use_certificate_chain_file(ctx, s->cert_path) != 1) {
-        strbuf_printf(why, "cannot load the certificate \"%s\": %s", s->cert_path, last_reason());
+        strbuf_printf(why, "cannot load the certificate \"%s\": %s", s->cert_file, last_reason());
+        *key = SYSLOG_TLS_KEY_CERT;
         return -1;
     }
     if (SSL_CTX_use_PrivateKey_file(ctx, s->key_path, SSL_FILETYPE_PEM) != 1) {
-        strbuf_printf(why, "cannot load the key \"%s\": %s", s->key_path, last_reason());
+        strbuf_printf(why, "cannot load the key \"%s\": %s", s->key_file, last_reason());
+        *key = SYSLOG_TLS_KEY_KEY;
         return -1;
     }
     if (SSL_CTX_check_private_key(ctx) != 1) {
-        strbuf_printf(why, "the key \"%s\" is not the key of the certificate \"%s\"", s->key_path,
-                      s->cert_path);
+        strbuf_printf(why, "the key \"%s\" is not the key of the certificate \"%s\"", s->key_file,
+                      s->cert_file);
+        *key = SYSLOG_TLS_KEY_KEY;
         return -1;
     }
     return 0;
@@ -98,6 +104,13 @@ static int load_files(SSL_CTX *ctx, const conf_syslog *s, strbuf *why)
 
 syslog_tls *syslog_tls_new(const conf_syslog *s, strbuf *why)
 {
+    int key;
+    return syslog_tls_new_at(s, why, &key);
+}
+
+syslog_tls *syslog_tls_new_at(const conf_syslog *s, strbuf *why, int *key)
+{
+    *key = SYSLOG_TLS_KEY_NONE;
     syslog_tls *t = calloc(1, sizeof(*t));
     const char *name = s->server_name != NULL ? s->server_name : s->host;
     if (t == NULL || (t->name = strdup(name != NULL ? name : "")) == NULL) {
@@ -117,7 +130,7 @@ syslog_tls *syslog_tls_new(const conf_syslog *s, strbuf *why)
         SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
         SSL_CTX_set_default_passwd_cb(t->ctx, no_passphrase);
         SSL_CTX_set_verify(t->ctx, s->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, NULL);
-        rc = load_files(t->ctx, s, why);
+        rc = load_files(t->ctx, s, why, key);
     }
     /* This is the application's thread: leave it no error of ours. */
     ERR_clear_error();

@@ -25,6 +25,12 @@ typedef struct syslog_tls syslog_tls;
  * host). Reads the files now, so that a bad one fails metalog_init with
  * its reason. NULL with the reason in why. */
 syslog_tls *syslog_tls_new(const conf_syslog *s, strbuf *why);
+/* The same, saying in *key which setting's file failed: an offset from
+ * CONF_SYSLOG_TLS_KEY0 in conf_syslog_keys (ca_file, cert_file, key_file),
+ * or SYSLOG_TLS_KEY_NONE. metalog-check reports the failure there. */
+enum { SYSLOG_TLS_KEY_NONE = -1, SYSLOG_TLS_KEY_CA = 0, SYSLOG_TLS_KEY_CERT = 1,
+       SYSLOG_TLS_KEY_KEY = 2 };
+syslog_tls *syslog_tls_new_at(const conf_syslog *s, strbuf *why, int *key);
 void syslog_tls_free(syslog_tls *t);
 
 /* The handshake on c, a connected stream: 0, c->ssl set; -1, the reason
