@@ -14,8 +14,19 @@ fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# A sanitizer build's library needs its compiler's sanitizer runtime: the
+# program is built with the same flags, by that compiler's C++ driver only.
+sanitize=
+for f in ${LIB_CFLAGS:-}; do
+    case $f in -fsanitize=* | -fno-sanitize* | -fno-omit-frame-pointer) sanitize="$sanitize $f" ;; esac
+done
+candidates="${CXX:-g++} g++ clang++"
+if [ -n "$sanitize" ]; then
+    case ${LIB_CC:-gcc} in *clang*) candidates=clang++ ;; *) candidates=g++ ;; esac
+    echo "note: sanitizer build ($sanitize): $candidates only"
+fi
 compilers=
-for cxx in ${CXX:-g++} g++ clang++; do
+for cxx in $candidates; do
     command -v "${cxx%% *}" >/dev/null 2>&1 || continue
     case " $compilers " in *" $cxx "*) continue ;; esac
     compilers="$compilers $cxx"
@@ -31,7 +42,7 @@ for cxx in $compilers; do
         exe=$tmp/cpp_api_$n
         label="$cxx -std=c++$std"
         # shellcheck disable=SC2086
-        if ! $cxx -std=c++$std -O2 -Wall -Wextra -pedantic -Werror -I"$top_srcdir/include" \
+        if ! $cxx -std=c++$std -O2 $sanitize -Wall -Wextra -pedantic -Werror -I"$top_srcdir/include" \
             $jsonc_cflags "$top_srcdir/tests/cpp_api.cc" -o "$exe" \
             -L"$lib" -lmetalog -Wl,-rpath,"$lib" $jsonc_libs 2>"$tmp/err"; then
             echo "FAIL: $label does not compile:"
