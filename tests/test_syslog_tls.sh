@@ -306,7 +306,7 @@ fi
 # ---- fork ----
 cfg=$(config fork "tls://localhost:$anon_port" "    ca_file: $pki/ca.pem
 ")
-timeout 60 "$probe" "$cfg" fork 500 >/dev/null 2>&1 || fail "fork: the probe failed"
+timeout 60 "$probe" "$cfg" fork 500 >/dev/null 2>"$tmp/fork.err" || fail "fork: the probe failed: $(tail -c 2000 "$tmp/fork.err")"
 wait_count good fork 1500
 if exactly_once good fork 1500; then
     pass "a forked child makes its own TLS session; nothing twice"
