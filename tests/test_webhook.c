@@ -1,5 +1,5 @@
 /*
- * The webhook handler (src/handler_webhook.c, src/webhook_http.c) against
+ * The webhook handler (src/handler/handler_webhook.c, src/handler/http_client.c) against
  * a real HTTP server on 127.0.0.1 (tests/webhook_server.c), scripted to
  * answer 200, 5xx, 429 with Retry-After or 400, to hang, to hold until
  * released, to close without answering or to reset mid-request.

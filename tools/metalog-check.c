@@ -16,7 +16,7 @@
 
 #include "config/config.h"
 #include "handler/syslog_tls.h"
-#include "handler/webhook_http.h"
+#include "handler/http_client.h"
 #include "util/escape.h"
 
 /* configure passes PACKAGE_VERSION on the command line. */
@@ -154,9 +154,8 @@ static int check_handlers(const conf *c)
         if (h->type == CONF_HANDLER_FILE) {
             bad = check_appendable(h->resolved, h->path, &msg) < 0;
         } else if (h->type == CONF_HANDLER_WEBHOOK || h->type == CONF_HANDLER_OTLP) {
-            bad = webhook_http_load(h->type == CONF_HANDLER_OTLP ? "otlp handler"
-                                                                 : "webhook handler",
-                                    &msg) < 0;
+            bad = http_load(h->type == CONF_HANDLER_OTLP ? "otlp handler" : "webhook handler",
+                            &msg) < 0;
         } else if (h->type == CONF_HANDLER_SYSLOG && h->syslog.transport == CONF_SYSLOG_TLS) {
             int key;
             syslog_tls *t = syslog_tls_new_at(&h->syslog, &msg, &key);

@@ -131,9 +131,7 @@ static const key_spec settings[] = {
 
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
-/* In the order of conf_colors, conf_stream and conf_overflow. */
-static const char *const colors_names[] = {"auto", "always", "never"};
-static const char *const stream_names[] = {"stdout", "stderr"};
+/* In the order of conf_overflow. */
 static const char *const overflow_names[] = {"block", "drop"};
 
 /* The names are in the order of the enum values. */
@@ -177,8 +175,12 @@ static void apply(conf_ctx *x, const key_spec *s, const conf_pair *p)
     case K_UINT: conf_get_uint(x, v, s->name, s->min, s->max, (uint64_t *)(void *)field); return;
     case K_MODE: conf_get_mode(x, v, s->name, (mode_t *)(void *)field); return;
     case K_LOGGERS: get_loggers(x, v, s->name); return;
-    case K_COLORS: i = conf_get_choice(x, v, s->name, colors_names, 3, "auto, always or never"); break;
-    case K_STREAM: i = conf_get_choice(x, v, s->name, stream_names, 2, "stdout or stderr"); break;
+    case K_COLORS:
+        i = conf_get_choice(x, v, s->name, conf_colors_names, 3, "auto, always or never");
+        break;
+    case K_STREAM:
+        i = conf_get_choice(x, v, s->name, conf_stream_names, 2, "stdout or stderr");
+        break;
     case K_OVERFLOW: i = conf_get_choice(x, v, s->name, overflow_names, 2, "block or drop"); break;
     }
     if (i >= 0)

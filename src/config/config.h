@@ -306,6 +306,15 @@ typedef struct conf {
     conf_mark error_log_file_mark;
 } conf;
 
+/* The YAML names of the enums, indexed by their values: the parser, the
+ * printer and the handler stats read these one copy. */
+#define CONF_HANDLER_TYPES 6
+#define CONF_FORMATS 3
+extern const char *const conf_handler_type_names[CONF_HANDLER_TYPES];
+extern const char *const conf_format_names[CONF_FORMATS];
+extern const char *const conf_colors_names[3];
+extern const char *const conf_stream_names[2];
+
 /* A conf with every default filled in and no file (the built-in default:
  * console, INFO). Returns NULL when out of memory. */
 conf *conf_new_default(void);

@@ -43,13 +43,7 @@ static const char *const console_keys[] = {"stream", "colors"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const type_names[] = {"file",   "console",  "webhook",
-                                         "syslog", "journald", "otlp"};
 #define TYPE_LIST "file, console, webhook, syslog, journald or otlp"
-static const char *const format_names[] = {"json", "text", "console"};
-/* In the order of conf_colors and conf_stream. */
-static const char *const colors_names[] = {"auto", "always", "never"};
-static const char *const stream_names[] = {"stdout", "stderr"};
 
 /* ---- Small checks ---- */
 
@@ -216,7 +210,8 @@ static int entry_type(conf_ctx *x, const conf_node *v, const char *label)
     if (t == NULL)
         conf_errs_add(x->e, v->mark, label, "type is required (" TYPE_LIST ")");
     else if (!t->bad)
-        type = conf_get_choice(x, t, strbuf_str(&key), type_names, N(type_names), TYPE_LIST);
+        type = conf_get_choice(x, t, strbuf_str(&key), conf_handler_type_names, CONF_HANDLER_TYPES,
+                               TYPE_LIST);
     strbuf_free(&key);
     return type < 0 ? -1 : type;
 }
@@ -241,7 +236,8 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
         conf_errs_add(x->e, p->key->mark, path,
                       "not a key of otlp handlers (they send OTLP's JSON encoding)");
     } else if (strcmp(name, "format") == 0) {
-        if ((i = conf_get_choice(x, v, path, format_names, 3, "json, text or console")) >= 0) {
+        if ((i = conf_get_choice(x, v, path, conf_format_names, CONF_FORMATS,
+                                 "json, text or console")) >= 0) {
             if (type == CONF_HANDLER_WEBHOOK && i == CONF_FORMAT_CONSOLE) {
                 conf_errs_add(x->e, v->mark, path, "a webhook posts json or text");
 
@@ -269,12 +265,12 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
     } else if (type == CONF_HANDLER_FILE && strcmp(name, "rotation") == 0) {
         conf_rotation_block(x, h, v, path, &st->rotation_set);
     } else if (type == CONF_HANDLER_CONSOLE && strcmp(name, "stream") == 0) {
-        if ((i = conf_get_choice(x, v, path, stream_names, 2, "stdout or stderr")) >= 0) {
+        if ((i = conf_get_choice(x, v, path, conf_stream_names, 2, "stdout or stderr")) >= 0) {
             h->stream = (conf_stream)i;
             st->stream_set = true;
         }
     } else if (type == CONF_HANDLER_CONSOLE && strcmp(name, "colors") == 0) {
-        if ((i = conf_get_choice(x, v, path, colors_names, 3, "auto, always or never")) >= 0) {
+        if ((i = conf_get_choice(x, v, path, conf_colors_names, 3, "auto, always or never")) >= 0) {
             h->colors = (conf_colors)i;
             st->colors_set = true;
         }
@@ -296,7 +292,8 @@ static void entry_key(conf_ctx *x, conf_handler *h, int type, const conf_pair *p
                in_list(name, conf_syslog_keys, CONF_SYSLOG_NKEYS) ||
                in_list(name, conf_journald_keys, CONF_JOURNALD_NKEYS) ||
                in_list(name, conf_otlp_keys, CONF_OTLP_NKEYS)) {
-        conf_errs_add(x->e, p->key->mark, path, "not a key of %s handlers", type_names[type]);
+        conf_errs_add(x->e, p->key->mark, path, "not a key of %s handlers",
+                      conf_handler_type_names[type]);
     } else {
         const char *const *own = type == CONF_HANDLER_FILE       ? file_keys
                                  : type == CONF_HANDLER_CONSOLE  ? console_keys

@@ -171,18 +171,14 @@ static void put_names(strbuf *out, const char *key, char *const *names, size_t n
 /* One entry of "handlers:", every setting of its type written out. */
 static void put_handler(strbuf *out, const conf_handler *h)
 {
-    static const char *const types[] = {"file",    "console",  "webhook",
-                                        "syslog", "journald", "otlp"};
-    static const char *const formats[] = {"json", "text", "console"};
-    static const char *const colors[] = {"auto", "always", "never"};
     /* An unnamed handler is printed under the name it goes by,
      * "handlers[N]": among the flat keys' handlers its position changes,
      * and errors about the print must name it as they name the file. */
     strbuf_puts(out, "  - name: ");
     put_quoted(out, h->name != NULL ? h->name : h->label);
-    strbuf_printf(out, "\n    type: %s\n", types[h->type]);
+    strbuf_printf(out, "\n    type: %s\n", conf_handler_type_names[h->type]);
     if (h->type != CONF_HANDLER_SYSLOG && h->type != CONF_HANDLER_OTLP) /* fixed encodings */
-        strbuf_printf(out, "    format: %s\n", formats[h->format]);
+        strbuf_printf(out, "    format: %s\n", conf_format_names[h->format]);
     strbuf_printf(out, "    level: %s\n", level_name(h->level));
     strbuf_printf(out, "    max_level: %s\n", level_name(h->max_level));
     put_names(out, "loggers", h->loggers, h->nloggers);
@@ -203,8 +199,8 @@ static void put_handler(strbuf *out, const conf_handler *h)
         break;
     case CONF_HANDLER_CONSOLE:
         strbuf_printf(out, "    stream: %s\n    colors: %s\n",
-                      h->stream == CONF_STREAM_STDERR ? "stderr" : "stdout",
-                      colors[(unsigned)h->colors < 3 ? h->colors : 0]);
+                      conf_stream_names[h->stream == CONF_STREAM_STDERR],
+                      conf_colors_names[(unsigned)h->colors < 3 ? h->colors : 0]);
         break;
     case CONF_HANDLER_WEBHOOK: put_webhook(out, &h->webhook, "    "); break;
     case CONF_HANDLER_JOURNALD:

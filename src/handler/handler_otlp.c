@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "handler/send_queue.h"
-#include "handler/webhook_http.h"
+#include "handler/http_client.h"
 #include "render/render_otlp.h"
 #include "util/diag.h"
 
@@ -51,7 +51,7 @@ static const char *item_json(const otlp_item *it)
 
 typedef struct otlp_handler {
     handler base;
-    webhook_http_endpoint *ep;
+    http_endpoint *ep;
     char *head_text; /* {"resourceLogs":[{"resource":{...},"scopeLogs":[ */
     size_t batch_max;
     uint64_t interval_ns, shutdown_ns;
@@ -59,7 +59,7 @@ typedef struct otlp_handler {
     /* Records waiting; its stop deadline abandons a post in progress. */
     send_queue q;
     bool flush_asked;            /* under q.lock */
-    webhook_http_client *client; /* the sender's, while it runs; under q.lock */
+    http_client *client;         /* the sender's, while it runs; under q.lock */
 
     /* The sender's own. */
     bool down;
@@ -162,12 +162,12 @@ static bool wait_retry(otlp_handler *h, uint64_t delay_ns)
 }
 
 /* Posts one batch of n records until it is delivered or given up. */
-static void deliver(otlp_handler *h, webhook_http_client *c, const strbuf *body, size_t n)
+static void deliver(otlp_handler *h, http_client *c, const strbuf *body, size_t n)
 {
-    webhook_http_attempt a;
+    http_attempt a;
     for (unsigned attempt = 0;; attempt++) {
-        webhook_http_client_post(c, h->ep, body->data, body->len, &h->q.stop_ns, &a);
-        if (a.verdict == WEBHOOK_HTTP_SENT) {
+        http_client_post(c, h->ep, body->data, body->len, &h->q.stop_ns, &a);
+        if (a.verdict == HTTP_SENT) {
             atomic_fetch_add_explicit(&h->base.sent, n, memory_order_relaxed);
             if (h->down) {
                 h->down = false;
@@ -175,7 +175,7 @@ static void deliver(otlp_handler *h, webhook_http_client *c, const strbuf *body,
             }
             return;
         }
-        bool retry = a.verdict == WEBHOOK_HTTP_RETRY && attempt < h->ep->max_retries;
+        bool retry = a.verdict == HTTP_RETRY && attempt < h->ep->max_retries;
         if (retry && a.retry_after > RETRY_AFTER_MAX) {
             size_t k = strlen(a.reason);
             snprintf(a.reason + k, sizeof(a.reason) - k, ", Retry-After over %d s",
@@ -198,7 +198,7 @@ static void deliver(otlp_handler *h, webhook_http_client *c, const strbuf *body,
 static void *otlph_main(void *arg)
 {
     otlp_handler *h = arg;
-    webhook_http_client *c = webhook_http_client_new();
+    http_client *c = http_client_new();
     strbuf body = STRBUF_INIT;
     pthread_mutex_lock(&h->q.lock);
     h->client = c;
@@ -222,7 +222,7 @@ static void *otlph_main(void *arg)
     h->client = NULL;
     pthread_mutex_unlock(&h->q.lock);
     strbuf_free(&body);
-    webhook_http_client_free(c);
+    http_client_free(c);
     return NULL;
 }
 
@@ -304,7 +304,7 @@ static void interrupt_post(void *arg)
 {
     otlp_handler *h = arg;
     if (h->client != NULL)
-        webhook_http_client_wakeup(h->client);
+        http_client_wakeup(h->client);
 }
 
 static void otlph_free(handler *base)
@@ -317,7 +317,7 @@ static void otlph_free(handler *base)
         otlph_note(h, METALOG_WARNING, "otlp records given up at the deadline", NULL, left);
     }
     sq_destroy(&h->q);
-    webhook_http_endpoint_unref(h->ep);
+    http_endpoint_unref(h->ep);
     free(h->head_text);
     free(h);
 }
@@ -385,7 +385,7 @@ static char *request_head(const conf_otlp *o)
 handler *otlph_new(const conf_handler *ch, strbuf *why)
 {
     /* First, and outside any lock: loading takes a lock of its own. */
-    if (webhook_http_load("otlp handler", why) < 0)
+    if (http_load("otlp handler", why) < 0)
         return NULL;
     otlp_handler *h = calloc(1, sizeof(*h));
     if (h == NULL) {
@@ -393,7 +393,7 @@ handler *otlph_new(const conf_handler *ch, strbuf *why)
         return NULL;
     }
     h->base.ops = &otlph_ops;
-    h->ep = webhook_http_endpoint_new(&ch->webhook, true);
+    h->ep = http_endpoint_new(&ch->webhook, true);
     h->head_text = request_head(&ch->otlp);
     strbuf name = STRBUF_INIT;
     strbuf_printf(&name, "otlp %s", h->ep != NULL ? h->ep->redacted : "");

@@ -8,7 +8,7 @@
  * pipeline counts and reports the loss once, and the recovery once). Each
  * handler has a sender thread that posts the queue in batches of at most
  * batch_size records, a partial batch once it has waited
- * batch_interval_ms, through the webhook's HTTP client (webhook_http.h).
+ * batch_interval_ms, through the HTTP client it shares with the webhook (http_client.h).
  * Network errors, 429, 502, 503 and 504 (any 5xx) are retried with
  * exponential backoff, Retry-After honoured; a batch still refused after
  * max_retries, or refused for good (another 4xx), is given up, its

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "handler/webhook_http.h"
+#include "handler/http_client.h"
 #include "util/diag.h"
 #include "util/thread.h"
 
@@ -40,7 +40,7 @@
 
 typedef struct webhook_item {
     struct webhook_item *next;
-    webhook_http_endpoint *ep; /* a reference: the settings it was accepted under */
+    http_endpoint *ep; /* a reference: the settings it was accepted under */
     size_t len;
     char body[];
 } webhook_item;
@@ -63,10 +63,10 @@ static struct {
     bool running;           /* the sender thread exists */
     bool stopping;          /* webhook_shutdown is waiting for it */
     pthread_t thread;
-    webhook_http_client *client;
+    http_client *client;
     /* In a child after fork: the parent's client, never used or freed
      * (its connection is the parent's), only kept in sight. */
-    webhook_http_client *volatile parents_client;
+    http_client *volatile parents_client;
     uint64_t dropped;     /* by a full queue, not yet reported */
     uint64_t shutdown_ns; /* of the newest webhook configuration */
     webhook_dedup dedup[WEBHOOK_DEDUP_SLOTS];
@@ -83,7 +83,7 @@ static void webhook_item_free(webhook_item *it)
 {
     if (it == NULL)
         return;
-    webhook_http_endpoint_unref(it->ep);
+    http_endpoint_unref(it->ep);
     free(it);
 }
 
@@ -324,7 +324,7 @@ static uint64_t webhook_retry_delay_ns(unsigned attempt, long retry_after)
  * retry could not finish, so the alert is given up now. */
 static bool webhook_wait_retry(uint64_t delay_ns)
 {
-    uint64_t until = webhook_http_now_ns() + delay_ns;
+    uint64_t until = http_now_ns() + delay_ns;
     bool ok = true;
     pthread_mutex_lock(&webhook.lock);
     for (;;) {
@@ -333,7 +333,7 @@ static bool webhook_wait_retry(uint64_t delay_ns)
             ok = false;
             break;
         }
-        if (webhook_http_now_ns() >= until)
+        if (http_now_ns() >= until)
             break;
         struct timespec ts = {(time_t)(until / 1000000000u), (long)(until % 1000000000u)};
         pthread_cond_timedwait(&webhook.wake, &webhook.lock, &ts);
@@ -344,16 +344,16 @@ static bool webhook_wait_retry(uint64_t delay_ns)
 
 static void webhook_deliver(webhook_reporter *rep, const webhook_item *it)
 {
-    const webhook_http_endpoint *ep = it->ep;
-    webhook_http_attempt a;
+    const http_endpoint *ep = it->ep;
+    http_attempt a;
     for (unsigned attempt = 0;; attempt++) {
-        webhook_http_client_post(webhook.client, ep, it->body, it->len, &webhook_deadline, &a);
-        if (a.verdict == WEBHOOK_HTTP_SENT) {
+        http_client_post(webhook.client, ep, it->body, it->len, &webhook_deadline, &a);
+        if (a.verdict == HTTP_SENT) {
             atomic_fetch_add(&webhook_sent_count, 1);
             webhook_note_success(rep, ep->redacted);
             return;
         }
-        bool retry = a.verdict == WEBHOOK_HTTP_RETRY && attempt < ep->max_retries;
+        bool retry = a.verdict == HTTP_RETRY && attempt < ep->max_retries;
         if (retry && a.retry_after > WEBHOOK_RETRY_AFTER_MAX) {
             size_t n = strlen(a.reason);
             snprintf(a.reason + n, sizeof(a.reason) - n, ", Retry-After over %d s",
@@ -372,14 +372,14 @@ static void webhook_deliver(webhook_reporter *rep, const webhook_item *it)
 static bool webhook_deadline_passed(void)
 {
     uint64_t dl = atomic_load(&webhook_deadline);
-    return dl != 0 && webhook_http_now_ns() >= dl;
+    return dl != 0 && http_now_ns() >= dl;
 }
 
 static void *webhook_main(void *arg)
 {
     (void)arg;
     webhook_reporter rep = {false, 0};
-    webhook_rand_state = webhook_http_now_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
+    webhook_rand_state = http_now_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
     pthread_mutex_lock(&webhook.lock);
     for (;;) {
         while (webhook.head == NULL && !webhook.stopping)
@@ -412,14 +412,14 @@ static int webhook_start_locked(strbuf *err)
     if (webhook.running)
         return 0;
     /* libcurl is loaded: a handler exists (webhook_new loaded it). */
-    webhook.client = webhook_http_client_new();
+    webhook.client = http_client_new();
     int rc = ENOMEM;
     if (webhook.client != NULL) {
         rc = thread_start(&webhook.thread, "metalog-webhook", webhook_main, NULL);
     }
     if (rc != 0) {
         strbuf_printf(err, "cannot start the webhook sender thread: %s", strerror(rc));
-        webhook_http_client_free(webhook.client);
+        http_client_free(webhook.client);
         webhook.client = NULL;
         return -1;
     }
@@ -436,23 +436,23 @@ void webhook_shutdown(void)
         return;
     }
     webhook.stopping = true;
-    atomic_store(&webhook_deadline, webhook_http_now_ns() + webhook.shutdown_ns + 1);
+    atomic_store(&webhook_deadline, http_now_ns() + webhook.shutdown_ns + 1);
     pthread_cond_broadcast(&webhook.wake);
     pthread_mutex_unlock(&webhook.lock);
-    webhook_http_client_wakeup(webhook.client); /* cuts a POST's wait short */
+    http_client_wakeup(webhook.client); /* cuts a POST's wait short */
     pthread_join(webhook.thread, NULL);
 
     pthread_mutex_lock(&webhook.lock);
     webhook_give_up_all_locked();
     webhook_dedup_clear_locked();
-    webhook_http_client *c = webhook.client;
+    http_client *c = webhook.client;
     webhook.client = NULL;
     webhook.running = false;
     webhook.stopping = false;
     webhook.dropped = 0;
     atomic_store(&webhook_deadline, 0);
     pthread_mutex_unlock(&webhook.lock);
-    webhook_http_client_free(c); /* libcurl itself stays (curl_lib.h) */
+    http_client_free(c); /* libcurl itself stays (curl_lib.h) */
 }
 
 void webhook_stats_add(metalog_stats *out)
@@ -465,7 +465,7 @@ void webhook_stats_add(metalog_stats *out)
 
 typedef struct webhook_handler {
     handler base;
-    webhook_http_endpoint *ep; /* a reference */
+    http_endpoint *ep;         /* a reference */
     bool json;                 /* the body is a JSON object, else a text line */
     uint64_t dedup_ns;
     char *scope; /* the handler's name and URL: whose repeats collapse together */
@@ -527,12 +527,12 @@ static int webhook_write_record(handler *h, const record *r, const char *buf, si
     pthread_mutex_lock(&webhook.lock);
     long long repeats = 0;
     if (key != NULL)
-        repeats = webhook_dedup_check(key, klen, webhook_http_now_ns(), w->dedup_ns);
+        repeats = webhook_dedup_check(key, klen, http_now_ns(), w->dedup_ns);
     webhook_item *dropped = NULL;
     if (repeats >= 0) {
         if (repeats > 0)
             webhook_add_suppressed(it, w->json, repeats);
-        it->ep = webhook_http_endpoint_ref(w->ep);
+        it->ep = http_endpoint_ref(w->ep);
         dropped = webhook_enqueue_locked(it);
         it = NULL;
     }
@@ -563,7 +563,7 @@ static int webhook_flush(handler *h)
 static void webhook_free(handler *h)
 {
     webhook_handler *w = (webhook_handler *)h;
-    webhook_http_endpoint_unref(w->ep); /* queued alerts keep their own references */
+    http_endpoint_unref(w->ep); /* queued alerts keep their own references */
     free(w->scope);
     free(w);
 }
@@ -578,13 +578,13 @@ static const handler_ops webhook_ops = {
 handler *webhook_new(const conf_webhook *w, bool json, const char *name, strbuf *err)
 {
     /* First, and outside webhook.lock: loading takes a lock of its own. */
-    if (webhook_http_load("webhook handler", err) < 0)
+    if (http_load("webhook handler", err) < 0)
         return NULL;
     pthread_once(&webhook_once, webhook_init);
     webhook_handler *h = calloc(1, sizeof(*h));
     strbuf scope = STRBUF_INIT;
     strbuf_printf(&scope, "%s\n%s", name, w->url);
-    if (h == NULL || scope.failed || (h->ep = webhook_http_endpoint_new(w, json)) == NULL) {
+    if (h == NULL || scope.failed || (h->ep = http_endpoint_new(w, json)) == NULL) {
         strbuf_puts(err, "out of memory building the webhook handler");
         strbuf_free(&scope);
         free(h);

@@ -548,10 +548,6 @@ void pipeline_emit(const pipeline *p, const diag_note *note)
         dispatch_routes(p, &r, rc, note->from, NULL);
 }
 
-/* The type names of conf_handler_type, for metalog_handler_stats. */
-static const char *const type_names[] = {"file",   "console",  "webhook",
-                                         "syslog", "journald", "otlp"};
-
 size_t pipeline_handler_stats(const pipeline *p, metalog_handler_stats *out, size_t max)
 {
     const conf *c = p->head.conf;
@@ -566,7 +562,7 @@ size_t pipeline_handler_stats(const pipeline *p, metalog_handler_stats *out, siz
         snprintf(s->name, sizeof s->name, "%s", label != NULL ? label : "?");
         unsigned t = ch != NULL ? (unsigned)ch->type : (unsigned)CONF_HANDLER_CONSOLE;
         snprintf(s->type, sizeof s->type, "%s",
-                 t < sizeof type_names / sizeof type_names[0] ? type_names[t] : "?");
+                 t < CONF_HANDLER_TYPES ? conf_handler_type_names[t] : "?");
         s->sent = atomic_load_explicit(&h->sent, memory_order_relaxed);
         s->lost = atomic_load_explicit(&h->lost, memory_order_relaxed);
         s->queued = h->ops->queued != NULL ? h->ops->queued(h) : 0;

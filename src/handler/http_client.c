@@ -1,11 +1,12 @@
 /*
- * Where the webhook posts (the endpoint settings, shared by reference
- * between a handler and the alerts it queued) and one POST through
- * libcurl for the sender thread. libcurl is called through the table of
- * curl_lib.c, loaded by webhook_http_load before the first endpoint.
+ * The HTTP client of the handlers that post (webhook alerts, OTLP
+ * batches): where they post (the endpoint settings, shared by reference
+ * between a handler and what it queued) and one POST through libcurl for
+ * a sender thread. libcurl is called through the table of curl_lib.c,
+ * loaded by http_load before the first endpoint.
  *
  * The easy handle lives as long as the sender, so that its connection to
- * the endpoint is reused from one alert to the next. It runs inside a
+ * the endpoint is reused from one request to the next. It runs inside a
  * multi handle only so that the wait for the network can be cut short from
  * another thread (curl_multi_wakeup): metalog_shutdown must not wait a
  * whole timeout for an endpoint that hangs.
@@ -15,7 +16,7 @@
  * connection mid-request gives EPIPE, not a SIGPIPE that would kill the
  * application.
  */
-#include "handler/webhook_http.h"
+#include "handler/http_client.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,18 +26,18 @@
 
 #include "handler/curl_lib.h"
 
-struct webhook_http_client {
+struct http_client {
     const curl_lib *curl;
     CURLM *multi;
     CURL *easy;
 };
 
-int webhook_http_load(const char *what, strbuf *err)
+int http_load(const char *what, strbuf *err)
 {
     return curl_lib_load(what, err) != NULL ? 0 : -1;
 }
 
-uint64_t webhook_http_now_ns(void)
+uint64_t http_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -45,13 +46,13 @@ uint64_t webhook_http_now_ns(void)
 
 /* ---- Endpoints: reference-counted settings ---- */
 
-webhook_http_endpoint *webhook_http_endpoint_ref(webhook_http_endpoint *ep)
+http_endpoint *http_endpoint_ref(http_endpoint *ep)
 {
     atomic_fetch_add(&ep->refs, 1);
     return ep;
 }
 
-void webhook_http_endpoint_unref(webhook_http_endpoint *ep)
+void http_endpoint_unref(http_endpoint *ep)
 {
     if (ep == NULL || atomic_fetch_sub(&ep->refs, 1) != 1)
         return;
@@ -62,7 +63,7 @@ void webhook_http_endpoint_unref(webhook_http_endpoint *ep)
     free(ep);
 }
 
-static int webhook_http_add_header(webhook_http_endpoint *ep, const char *name, const char *value)
+static int http_add_header(http_endpoint *ep, const char *name, const char *value)
 {
     strbuf line = STRBUF_INIT;
     strbuf_printf(&line, "%s: %s", name, value);
@@ -77,31 +78,29 @@ static int webhook_http_add_header(webhook_http_endpoint *ep, const char *name, 
 
 /* Content-Type first unless the configuration sets its own. "Expect:"
  * stops libcurl from waiting for "100 Continue" before large bodies. */
-static int webhook_http_endpoint_headers(webhook_http_endpoint *ep, const conf_webhook *w,
-                                         bool json)
+static int http_endpoint_headers(http_endpoint *ep, const conf_webhook *w, bool json)
 {
     bool own_type = false;
     for (size_t i = 0; i < w->nheaders; i++)
         own_type |= strcasecmp(w->headers[i].name, "Content-Type") == 0;
-    if (!own_type &&
-        webhook_http_add_header(ep, "Content-Type",
-                                json ? "application/json" : "text/plain; charset=utf-8"))
+    if (!own_type && http_add_header(ep, "Content-Type",
+                                     json ? "application/json" : "text/plain; charset=utf-8"))
         return -1;
     struct curl_slist *l = curl_lib_get()->slist_append(ep->headers, "Expect:");
     if (l == NULL)
         return -1;
     ep->headers = l;
     for (size_t i = 0; i < w->nheaders; i++)
-        if (webhook_http_add_header(ep, w->headers[i].name, w->headers[i].value) < 0)
+        if (http_add_header(ep, w->headers[i].name, w->headers[i].value) < 0)
             return -1;
     return 0;
 }
 
-webhook_http_endpoint *webhook_http_endpoint_new(const conf_webhook *w, bool json)
+http_endpoint *http_endpoint_new(const conf_webhook *w, bool json)
 {
     if (curl_lib_get() == NULL)
-        return NULL; /* webhook_http_load was not called, or failed */
-    webhook_http_endpoint *ep = calloc(1, sizeof(*ep));
+        return NULL; /* http_load was not called, or failed */
+    http_endpoint *ep = calloc(1, sizeof(*ep));
     if (ep == NULL)
         return NULL;
     atomic_init(&ep->refs, 1);
@@ -112,8 +111,8 @@ webhook_http_endpoint *webhook_http_endpoint_new(const conf_webhook *w, bool jso
     ep->timeout_ms = (long)w->timeout_seconds * 1000;
     ep->max_retries = (unsigned)w->max_retries;
     ep->queue_size = (size_t)w->queue_size;
-    if (ep->redacted == NULL || ep->url == NULL || webhook_http_endpoint_headers(ep, w, json) < 0) {
-        webhook_http_endpoint_unref(ep);
+    if (ep->redacted == NULL || ep->url == NULL || http_endpoint_headers(ep, w, json) < 0) {
+        http_endpoint_unref(ep);
         return NULL;
     }
     return ep;
@@ -121,29 +120,29 @@ webhook_http_endpoint *webhook_http_endpoint_new(const conf_webhook *w, bool jso
 
 /* The answer's body is of no interest; without this libcurl would print
  * it to stdout. */
-static size_t webhook_http_discard(char *data, size_t size, size_t n, void *ud)
+static size_t http_discard(char *data, size_t size, size_t n, void *ud)
 {
     (void)data;
     (void)ud;
     return size * n;
 }
 
-webhook_http_client *webhook_http_client_new(void)
+http_client *http_client_new(void)
 {
     const curl_lib *L = curl_lib_get();
-    webhook_http_client *c = L != NULL ? calloc(1, sizeof(*c)) : NULL;
+    http_client *c = L != NULL ? calloc(1, sizeof(*c)) : NULL;
     if (c == NULL)
         return NULL;
     c->curl = L;
     c->multi = L->multi_init();
     c->easy = L->easy_init();
     if (c->multi == NULL || c->easy == NULL) {
-        webhook_http_client_free(c);
+        http_client_free(c);
         return NULL;
     }
     /* The write callback goes through a variable of its exact type: the
      * table's setopt takes what it is given, unchecked. */
-    curl_write_callback discard = webhook_http_discard;
+    curl_write_callback discard = http_discard;
     CURL *e = c->easy;
     L->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     L->easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
@@ -160,7 +159,7 @@ webhook_http_client *webhook_http_client_new(void)
     return c;
 }
 
-void webhook_http_client_free(webhook_http_client *c)
+void http_client_free(http_client *c)
 {
     if (c == NULL)
         return;
@@ -171,14 +170,14 @@ void webhook_http_client_free(webhook_http_client *c)
     free(c);
 }
 
-void webhook_http_client_wakeup(webhook_http_client *c)
+void http_client_wakeup(http_client *c)
 {
     c->curl->multi_wakeup(c->multi);
 }
 
 /* Errors that another attempt cannot cure. Everything else (refused,
  * reset, timed out, name not resolved) may be gone a moment later. */
-static bool webhook_http_permanent(CURLcode rc)
+static bool http_permanent(CURLcode rc)
 {
     switch (rc) {
     case CURLE_UNSUPPORTED_PROTOCOL:
@@ -194,8 +193,7 @@ static bool webhook_http_permanent(CURLcode rc)
 
 /* Runs the transfer until it ends or *abort_at passes. Returns its
  * result; sets out->aborted when it was abandoned. */
-static CURLcode webhook_http_run(webhook_http_client *c, const _Atomic uint64_t *abort_at,
-                                 webhook_http_attempt *out)
+static CURLcode http_run(http_client *c, const _Atomic uint64_t *abort_at, http_attempt *out)
 {
     CURLcode rc = CURLE_OK;
     for (;;) {
@@ -211,7 +209,7 @@ static CURLcode webhook_http_run(webhook_http_client *c, const _Atomic uint64_t 
                     rc = m->data.result;
             return rc;
         }
-        uint64_t at = atomic_load(abort_at), now = webhook_http_now_ns();
+        uint64_t at = atomic_load(abort_at), now = http_now_ns();
         if (at != 0 && now >= at) {
             out->aborted = true;
             return CURLE_ABORTED_BY_CALLBACK;
@@ -225,17 +223,16 @@ static CURLcode webhook_http_run(webhook_http_client *c, const _Atomic uint64_t 
     }
 }
 
-static void webhook_http_classify(const curl_lib *L, CURL *e, CURLcode rc,
-                                  webhook_http_attempt *out)
+static void http_classify(const curl_lib *L, CURL *e, CURLcode rc, http_attempt *out)
 {
     if (out->aborted) {
-        out->verdict = WEBHOOK_HTTP_GIVE_UP;
+        out->verdict = HTTP_GIVE_UP;
         snprintf(out->reason, sizeof(out->reason), "the shutdown deadline passed");
         return;
     }
     if (rc != CURLE_OK) {
         /* curl_easy_strerror names the kind of error, never the URL. */
-        out->verdict = webhook_http_permanent(rc) ? WEBHOOK_HTTP_GIVE_UP : WEBHOOK_HTTP_RETRY;
+        out->verdict = http_permanent(rc) ? HTTP_GIVE_UP : HTTP_RETRY;
         snprintf(out->reason, sizeof(out->reason), "%s", L->easy_strerror(rc));
         return;
     }
@@ -244,21 +241,20 @@ static void webhook_http_classify(const curl_lib *L, CURL *e, CURLcode rc,
     out->status = status;
     snprintf(out->reason, sizeof(out->reason), "HTTP %ld", status);
     if (status >= 200 && status <= 299) {
-        out->verdict = WEBHOOK_HTTP_SENT;
+        out->verdict = HTTP_SENT;
     } else if (status == 429 || (status >= 500 && status <= 599)) {
-        out->verdict = WEBHOOK_HTTP_RETRY;
+        out->verdict = HTTP_RETRY;
         /* Both forms, seconds and HTTP date; 0 when absent. */
         curl_off_t after = 0;
         if (L->easy_getinfo(e, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
             out->retry_after = (long)after;
     } else {
-        out->verdict = WEBHOOK_HTTP_GIVE_UP;
+        out->verdict = HTTP_GIVE_UP;
     }
 }
 
-void webhook_http_client_post(webhook_http_client *c, const webhook_http_endpoint *ep,
-                              const char *body, size_t len, const _Atomic uint64_t *abort_at,
-                              webhook_http_attempt *out)
+void http_client_post(http_client *c, const http_endpoint *ep, const char *body, size_t len,
+                      const _Atomic uint64_t *abort_at, http_attempt *out)
 {
     memset(out, 0, sizeof(*out));
     out->retry_after = -1;
@@ -274,10 +270,10 @@ void webhook_http_client_post(webhook_http_client *c, const webhook_http_endpoin
     if (L->multi_add_handle(c->multi, e) != CURLM_OK) {
         rc = CURLE_FAILED_INIT;
     } else {
-        rc = webhook_http_run(c, abort_at, out);
+        rc = http_run(c, abort_at, out);
         L->multi_remove_handle(c->multi, e);
     }
-    webhook_http_classify(L, e, rc, out);
+    http_classify(L, e, rc, out);
     /* The body and headers belong to the alert and its endpoint, which
      * may be freed before the next post: drop every pointer to them. */
     L->easy_setopt(e, CURLOPT_POSTFIELDS, (void *)NULL);

@@ -1,0 +1,13 @@
+/*
+ * The YAML names of the configuration's enums (config.h), one copy for
+ * the parsers, the printer and the handler stats. Here rather than in
+ * config.c so that the handlers: parser, which config.c calls, does not
+ * call back into it.
+ */
+#include "config/config.h"
+
+const char *const conf_handler_type_names[CONF_HANDLER_TYPES] = {"file",   "console",  "webhook",
+                                                                 "syslog", "journald", "otlp"};
+const char *const conf_format_names[CONF_FORMATS] = {"json", "text", "console"};
+const char *const conf_colors_names[3] = {"auto", "always", "never"};
+const char *const conf_stream_names[2] = {"stdout", "stderr"};
