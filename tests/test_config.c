@@ -10,6 +10,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <locale.h>
 #include <metalog.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2101,6 +2102,68 @@ START_TEST(syslog_tls_keys_before_the_address_are_taken)
 }
 END_TEST
 
+/* The resource of an otlp handler, as the loader typed and wrote it. */
+static const conf_attr *resource_attr(const conf *c, const char *key)
+{
+    const conf_otlp *o = &c->handlers[0].otlp;
+    for (size_t i = 0; i < o->nresource; i++)
+        if (strcmp(o->resource[i].key, key) == 0)
+            return &o->resource[i];
+    ck_abort_msg("no resource attribute %s", key);
+    return NULL;
+}
+
+static const char otlp_resource_yaml[] =
+    "handlers:\n  - type: otlp\n    endpoint: http://127.0.0.1:4318/v1/logs\n"
+    "    resource: {ratio: 1.5, tenth: 0.1, half: .5, big: 1e300, build: +07, name: x1.5}\n";
+
+static void assert_resource_typed(const conf *c)
+{
+    static const struct {
+        const char *key, *value;
+        conf_attr_kind kind;
+    } want[] = {
+        {"ratio", "1.5", CONF_ATTR_DOUBLE}, {"tenth", "0.1", CONF_ATTR_DOUBLE},
+        {"half", "0.5", CONF_ATTR_DOUBLE},  {"big", "1e+300", CONF_ATTR_DOUBLE},
+        {"build", "7", CONF_ATTR_INT},      {"name", "x1.5", CONF_ATTR_STRING},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const conf_attr *a = resource_attr(c, want[i].key);
+        ck_assert_msg(a->kind == want[i].kind, "%s: kind %d", want[i].key, (int)a->kind);
+        ck_assert_str_eq(a->value, want[i].value);
+    }
+}
+
+START_TEST(otlp_resource_doubles_are_written_with_the_fewest_digits)
+{
+    conf *c = load_ok(otlp_resource_yaml);
+    assert_resource_typed(c);
+    conf_free(c);
+}
+END_TEST
+
+/* An application that calls setlocale(LC_ALL, "") in a country writing
+ * "1,5": YAML's 1.5 is still the double 1.5, written "1.5". The locale is
+ * made here with localedef (LC_NUMERIC only, glibc's own tool), so the
+ * test needs no installed locales. */
+START_TEST(otlp_resource_doubles_read_the_same_under_a_comma_locale)
+{
+    char def[160], cmd[512];
+    snprintf(def, sizeof def, "%s/comma.def", tmpdir);
+    write_text(def, "LC_NUMERIC\ndecimal_point \"<U002C>\"\nthousands_sep \"<U002E>\"\n"
+                    "grouping 3;3\nEND LC_NUMERIC\n");
+    snprintf(cmd, sizeof cmd, "localedef -c -i %s %s/comma >/dev/null 2>&1", def, tmpdir);
+    ck_assert_int_ne(system(cmd), -1);
+    setenv("LOCPATH", tmpdir, 1);
+    ck_assert_msg(setlocale(LC_NUMERIC, "comma") != NULL, "localedef made no usable locale");
+    ck_assert_str_eq(localeconv()->decimal_point, ",");
+    conf *c = load_ok(otlp_resource_yaml);
+    assert_resource_typed(c);
+    conf_free(c);
+    setlocale(LC_NUMERIC, "C");
+}
+END_TEST
+
 /* ---- Running ---- */
 
 static void add_tests(Suite *s, const char *name, const TTest *const *tests, size_t n)
@@ -2219,6 +2282,8 @@ static Suite *config_suite(void)
         print_shows_webhook_block_with_url_and_header_values_redacted,
         print_output_loads_back_to_the_same_settings);
     ADD(s, "syslog", syslog_tls_keys_before_the_address_are_taken);
+    ADD(s, "otlp", otlp_resource_doubles_are_written_with_the_fewest_digits,
+        otlp_resource_doubles_read_the_same_under_a_comma_locale);
     ADD(s, "corpus", every_valid_corpus_file_loads,
         every_invalid_corpus_file_gives_exactly_its_expected_errors);
     return s;
@@ -2235,9 +2300,10 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    char path[128];
-    snprintf(path, sizeof(path), "%s/t.yaml", tmpdir);
-    unlink(path);
-    rmdir(tmpdir);
+    /* The tests leave files beside t.yaml (a CA file, a locale). */
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
     return failed == 0 ? 0 : 1;
 }

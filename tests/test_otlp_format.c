@@ -14,6 +14,7 @@
 #include "record/record.h"
 #include "render/render_otlp.h"
 #include "util/strbuf.h"
+#include "testhelp.h"
 
 #define NS "1760704496123456789"
 
@@ -238,9 +239,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return th_run_suite(suite());
 }

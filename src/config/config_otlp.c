@@ -7,7 +7,9 @@
 #include "config/config_otlp.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,30 @@ void conf_otlp_free(conf_otlp *o)
     o->nresource = 0;
 }
 
+/* Whether text is a whole finite double, written then in canon as the
+ * fewest digits that read back to it ("0.1", not "0.10000000000000001").
+ * YAML and JSON numbers have a '.' whatever the application's LC_NUMERIC
+ * says, so both directions run in the C locale, on this thread only. */
+static bool c_double(const char *text, char *canon, size_t n)
+{
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t was = c != (locale_t)0 ? uselocale(c) : (locale_t)0;
+    char *end;
+    errno = 0;
+    double d = strtod(text, &end);
+    bool ok = *end == '\0' && errno == 0 && isfinite(d);
+    for (int digits = 1; ok && digits <= 17; digits++) {
+        snprintf(canon, n, "%.*g", digits, d);
+        if (strtod(canon, NULL) == d)
+            break;
+    }
+    if (c != (locale_t)0) {
+        uselocale(was);
+        freelocale(c);
+    }
+    return ok;
+}
+
 /* YAML's core schema, for unquoted scalars only ("7" stays a string),
  * with the text made canonical for OTLP's JSON: "+07" is "7", ".5" is
  * "0.5" (JSON has no leading-dot numbers). */
@@ -65,12 +91,8 @@ static conf_attr_kind scalar_kind(const conf_node *v, char *canon, size_t n)
         snprintf(canon, n, "%lld", ll);
         return CONF_ATTR_INT;
     }
-    errno = 0;
-    double d = strtod(v->text, &end);
-    if (*end == '\0' && errno == 0 && isfinite(d) && strspn(v->text, "+-0123456789.eE") == v->len) {
-        snprintf(canon, n, "%.17g", d);
+    if (strspn(v->text, "+-0123456789.eE") == v->len && c_double(v->text, canon, n))
         return CONF_ATTR_DOUBLE;
-    }
     return CONF_ATTR_STRING;
 }
 
