@@ -426,6 +426,19 @@ else
 fi
 stop_rx "$rx_pid"
 
+# ---- the endpoint is used as written: nothing appended, a query kept ----
+start_rx query --path '/collector/v1/logs?tenant=a&ns=b%2Fc'
+config query "http://127.0.0.1:$rx_port/collector/v1/logs?tenant=a&ns=b%2Fc" '    batch_interval_ms: 20
+' >/dev/null
+run query 30
+wait_delivered 30 query
+if probe_ok query && [ "$(delivered query)" = 30 ] && [ ! -s "$tmp/query.viol" ]; then
+    pass "an endpoint with a query string is posted to exactly as written (30 records)"
+else
+    fail "query endpoint: $(delivered query) of 30 delivered; $(head -c 400 "$tmp/query.viol")"
+fi
+stop_rx "$rx_pid"
+
 # ---- format is not a key of otlp ----
 config fmt "http://127.0.0.1:1/v1/logs" '    format: json
 ' >/dev/null
