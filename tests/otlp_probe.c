@@ -3,6 +3,7 @@
  * configuration CONFIG gives:
  *
  *   otlp_probe CONFIG N [-t THREADS] [-p PAUSE_US] [--phase K DIR] [--reload]
+ *              [--settle]
  *
  * Logs records seq=0..N-1 from THREADS threads (thread t logs the seqs
  * with seq % THREADS == t), then calls metalog_shutdown. Every value of a
@@ -25,7 +26,9 @@
  * --phase K DIR (one thread): after seq K-1 prints "phase1" and waits for
  * DIR/go1 (then, with --reload, calls metalog_reload and prints
  * "reload_rc=R"); after the last record prints "phase2" and waits for
- * DIR/go2. -p pauses between records.
+ * DIR/go2. -p pauses between records. --settle: before shutting down,
+ * waits (10 s at most) until the handler named "collector" has sent or
+ * lost every record and prints handler_sent= handler_lost=.
  *
  * Prints, after metalog_shutdown returned: start_ns= end_ns= (wall clock
  * around the run), records= write_errors= dropped= (metalog_get_stats
@@ -67,6 +70,7 @@ static double dval(long i)
 static long nrecords, nthreads = 1, pause_us, phase_at = -1;
 static const char *phase_dir;
 static int do_reload;
+static int settle;
 static long slowest_ns;
 static pthread_mutex_t slowest_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -185,10 +189,31 @@ static void *worker(void *arg)
     return NULL;
 }
 
+/* --settle: the collector handler's counts once every record is sent or
+ * lost (or after 10 s). */
+static void settle_collector(uint64_t want)
+{
+    metalog_handler_stats hs[8];
+    uint64_t sent = 0, lost = 0;
+    metalog_flush();
+    for (int tries = 0; tries < 1000; tries++) {
+        size_t n = metalog_get_handler_stats(hs, 8);
+        for (size_t i = 0; i < n && i < 8; i++)
+            if (strcmp(hs[i].name, "collector") == 0) {
+                sent = hs[i].sent;
+                lost = hs[i].lost;
+            }
+        if (sent + lost >= want)
+            break;
+        usleep(10000);
+    }
+    printf("handler_sent=%" PRIu64 "\nhandler_lost=%" PRIu64 "\n", sent, lost);
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: otlp_probe CONFIG N [-t THREADS] [-p PAUSE_US] [--phase K DIR] "
-                    "[--reload]\n");
+                    "[--reload] [--settle]\n");
     return 2;
 }
 
@@ -207,6 +232,8 @@ int main(int argc, char **argv)
             phase_dir = argv[++a];
         } else if (strcmp(argv[a], "--reload") == 0)
             do_reload = 1;
+        else if (strcmp(argv[a], "--settle") == 0)
+            settle = 1;
         else
             return usage();
     }
@@ -230,6 +257,8 @@ int main(int argc, char **argv)
         say("phase2");
         wait_for("go2");
     }
+    if (settle)
+        settle_collector((uint64_t)nrecords);
     metalog_stats st;
     metalog_get_stats(&st);
     long s0 = mono_ns();

@@ -25,7 +25,10 @@ number, record count, the status given, its headers).
 Faults (for the first --fail-first K requests after --skip-first J good
 ones; K defaults to all): --status S [--retry-after R] answers S;
 --hang reads the request and never answers; --close reads it and closes
-the connection without an answer.
+the connection without an answer. --reject K answers every good request
+with 200 and a partialSuccess rejecting its first K records (not written
+to the output), rejectedLogRecords a string in even-numbered requests and
+a number in odd ones, as proto3's JSON allows both.
 
   otlp_receiver.py --out F [--violations F] [--requests F] [--port P]
                    [--port-file F] [--path /v1/logs] [faults]
@@ -355,6 +358,9 @@ def make_handler(rx):
                 else:
                     entry["status"] = 200
                     rx.good += 1
+                    rejected = min(rx.o.reject, len(records))
+                    entry["rejected"] = rejected
+                    records = records[rejected:]
                     for r in records:
                         r["req"] = req
                         rx.write(rx.out, r)
@@ -373,6 +379,12 @@ def make_handler(rx):
             elif fault is not None:
                 extra = [("Retry-After", rx.o.retry_after)] if rx.o.retry_after else []
                 self.answer(int(fault), b'{"error":"fault injected"}', extra)
+            elif rx.o.reject:
+                n = min(rx.o.reject, entry["records"])
+                count = str(n) if k % 2 == 0 else n
+                self.answer(200, json.dumps({"partialSuccess": {
+                    "rejectedLogRecords": count,
+                    "errorMessage": "rejected by the test"}}).encode())
             else:
                 self.answer(200)
 
@@ -400,6 +412,7 @@ def parse(argv):
     p.add_argument("--retry-after")
     p.add_argument("--fail-first", type=int)
     p.add_argument("--skip-first", type=int, default=0)
+    p.add_argument("--reject", type=int, default=0)
     p.add_argument("--hang", action="store_true")
     p.add_argument("--close", action="store_true")
     p.add_argument("--expect-header", action="append", default=[])

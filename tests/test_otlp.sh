@@ -426,6 +426,26 @@ else
 fi
 stop_rx "$rx_pid"
 
+# ---- a partialSuccess: what the collector rejected is lost, reported once ----
+start_rx partial --reject 3
+config partial "http://127.0.0.1:$rx_port/v1/logs" '    batch_size: 50
+    batch_interval_ms: 20
+' >/dev/null
+run partial 200 --settle
+reqs=$(wc -l <"$tmp/partial.req")
+rejected=$(python3 -c 'import json,sys; print(sum(json.loads(l).get("rejected", 0) for l in open(sys.argv[1])))' "$tmp/partial.req")
+notes=$(grep -c 'otlp records rejected by the collector' "$tmp/partial.diag" 2>/dev/null)
+if probe_ok partial && [ "$rejected" -gt 0 ] &&
+    [ "$(val partial handler_lost)" = "$rejected" ] &&
+    [ "$(val partial handler_sent)" = $((200 - rejected)) ] &&
+    [ "$(val partial final_write_errors)" = "$rejected" ] &&
+    [ "$(delivered partial)" = $((200 - rejected)) ] && [ "$notes" = 1 ]; then
+    pass "records a partialSuccess rejects are counted lost ($rejected of 200 over $reqs requests), reported once"
+else
+    fail "partialSuccess: $rejected rejected over $reqs requests; handler sent $(val partial handler_sent) lost $(val partial handler_lost), write_errors $(val partial final_write_errors), delivered $(delivered partial), $notes notes"
+fi
+stop_rx "$rx_pid"
+
 # ---- the endpoint is used as written: nothing appended, a query kept ----
 start_rx query --path '/collector/v1/logs?tenant=a&ns=b%2Fc'
 config query "http://127.0.0.1:$rx_port/collector/v1/logs?tenant=a&ns=b%2Fc" '    batch_interval_ms: 20

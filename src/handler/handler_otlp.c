@@ -63,6 +63,7 @@ typedef struct otlp_handler {
 
     /* The sender's own. */
     bool down;
+    bool rejecting; /* the collector's last answer rejected records */
     uint64_t rand_state;
 } otlp_handler;
 
@@ -161,6 +162,55 @@ static bool wait_retry(otlp_handler *h, uint64_t delay_ns)
     return !cut;
 }
 
+/* The rejectedLogRecords of a 2xx answer's partialSuccess (0 when there
+ * is none). proto3's JSON writes an int64 as a string or a number and
+ * accepts the field's proto name too; a collector writes the count before
+ * its errorMessage (field order), so the first bytes of the answer hold
+ * it. A key inside a string value cannot match: its quotes are escaped. */
+static uint64_t rejected_in(const char *answer)
+{
+    static const char *const keys[] = {"\"rejectedLogRecords\"", "\"rejected_log_records\""};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        const char *s = strstr(answer, keys[k]);
+        if (s == NULL)
+            continue;
+        s += strlen(keys[k]);
+        s += strspn(s, " \t\r\n");
+        if (*s++ != ':')
+            return 0;
+        s += strspn(s, " \t\r\n");
+        if (*s == '"')
+            s++;
+        uint64_t n = 0;
+        for (int digits = 0; *s >= '0' && *s <= '9' && digits < 19; s++, digits++)
+            n = n * 10 + (uint64_t)(*s - '0');
+        return n;
+    }
+    return 0;
+}
+
+/* A delivered batch of n records: what the collector kept is sent, what
+ * its partialSuccess rejected is lost, reported once until a batch is
+ * taken whole. */
+static void delivered(otlp_handler *h, const http_attempt *a, size_t n)
+{
+    uint64_t rejected = rejected_in(a->answer);
+    if (rejected > n)
+        rejected = n;
+    atomic_fetch_add_explicit(&h->base.sent, n - rejected, memory_order_relaxed);
+    if (rejected > 0) {
+        handler_count_lost(&h->base, rejected);
+        if (!h->rejecting)
+            otlph_note(h, METALOG_WARNING, "otlp records rejected by the collector",
+                       "partialSuccess", rejected);
+    }
+    h->rejecting = rejected > 0;
+    if (h->down) {
+        h->down = false;
+        otlph_note(h, METALOG_INFO, "otlp delivery recovered", NULL, 0);
+    }
+}
+
 /* Posts one batch of n records until it is delivered or given up. */
 static void deliver(otlp_handler *h, http_client *c, const strbuf *body, size_t n)
 {
@@ -168,11 +218,7 @@ static void deliver(otlp_handler *h, http_client *c, const strbuf *body, size_t 
     for (unsigned attempt = 0;; attempt++) {
         http_client_post(c, h->ep, body->data, body->len, &h->q.stop_ns, &a);
         if (a.verdict == HTTP_SENT) {
-            atomic_fetch_add_explicit(&h->base.sent, n, memory_order_relaxed);
-            if (h->down) {
-                h->down = false;
-                otlph_note(h, METALOG_INFO, "otlp delivery recovered", NULL, 0);
-            }
+            delivered(h, &a, n);
             return;
         }
         bool retry = a.verdict == HTTP_RETRY && attempt < h->ep->max_retries;

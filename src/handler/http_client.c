@@ -118,13 +118,21 @@ http_endpoint *http_endpoint_new(const conf_webhook *w, bool json)
     return ep;
 }
 
-/* The answer's body is of no interest; without this libcurl would print
+/* Keeps the first HTTP_ANSWER_BYTES of the answer's body in the attempt
+ * (ud) and drops the rest; without a write function libcurl would print
  * it to stdout. */
-static size_t http_discard(char *data, size_t size, size_t n, void *ud)
+static size_t http_keep_answer(char *data, size_t size, size_t n, void *ud)
 {
-    (void)data;
-    (void)ud;
-    return size * n;
+    http_attempt *out = ud;
+    size_t len = size * n;
+    if (out != NULL && out->answer_len < HTTP_ANSWER_BYTES) {
+        size_t room = HTTP_ANSWER_BYTES - out->answer_len;
+        size_t k = len < room ? len : room;
+        memcpy(out->answer + out->answer_len, data, k);
+        out->answer_len += k;
+        out->answer[out->answer_len] = '\0';
+    }
+    return len;
 }
 
 http_client *http_client_new(void)
@@ -142,10 +150,10 @@ http_client *http_client_new(void)
     }
     /* The write callback goes through a variable of its exact type: the
      * table's setopt takes what it is given, unchecked. */
-    curl_write_callback discard = http_discard;
+    curl_write_callback keep = http_keep_answer;
     CURL *e = c->easy;
     L->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    L->easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+    L->easy_setopt(e, CURLOPT_WRITEFUNCTION, keep);
     L->easy_setopt(e, CURLOPT_POST, 1L);
     L->easy_setopt(e, CURLOPT_USERAGENT, "metalog");
     L->easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -266,6 +274,7 @@ void http_client_post(http_client *c, const http_endpoint *ep, const char *body,
     L->easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     L->easy_setopt(e, CURLOPT_TIMEOUT_MS, ep->timeout_ms);
     L->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ep->timeout_ms);
+    L->easy_setopt(e, CURLOPT_WRITEDATA, (void *)out);
     CURLcode rc;
     if (L->multi_add_handle(c->multi, e) != CURLM_OK) {
         rc = CURLE_FAILED_INIT;
@@ -278,4 +287,5 @@ void http_client_post(http_client *c, const http_endpoint *ep, const char *body,
      * may be freed before the next post: drop every pointer to them. */
     L->easy_setopt(e, CURLOPT_POSTFIELDS, (void *)NULL);
     L->easy_setopt(e, CURLOPT_HTTPHEADER, (void *)NULL);
+    L->easy_setopt(e, CURLOPT_WRITEDATA, (void *)NULL);
 }

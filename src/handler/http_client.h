@@ -55,12 +55,18 @@ typedef enum http_verdict {
     HTTP_GIVE_UP /* any other answer, or the attempt was aborted */
 } http_verdict;
 
+#define HTTP_ANSWER_BYTES 1024
+
 typedef struct http_attempt {
     http_verdict verdict;
     long status;      /* the HTTP status, 0 when there was no answer */
     long retry_after; /* seconds from Retry-After, -1 when absent */
     bool aborted;     /* the abort deadline passed during the attempt */
     char reason[96];  /* "HTTP 500", "Timeout was reached": never the URL */
+    /* The first bytes of the answer's body (an OTLP collector's
+     * partialSuccess), NUL-terminated; the rest is read and dropped. */
+    char answer[HTTP_ANSWER_BYTES + 1];
+    size_t answer_len;
 } http_attempt;
 
 typedef struct http_client http_client;
