@@ -16,7 +16,9 @@ metalog_test_deps="clang libclang-rt-14-dev valgrind python3 python3-jsonschema
 metalog_test_deps="$metalog_test_deps rsyslog-openssl openssl ca-certificates"
 metalog_test_deps="$metalog_test_deps man-db groff-base"
 # lnav: tests/test_lnav.sh reads metalog's logs with the formats in contrib/lnav.
-metalog_test_deps="$metalog_test_deps lnav"
+# systemd: systemd-analyze, with which tests/test_systemd_unit.sh verifies
+# the unit in contrib/systemd.
+metalog_test_deps="$metalog_test_deps lnav systemd"
 
 metalog_install_missing() {
     missing=""

@@ -16,23 +16,11 @@
 # Environment: top_srcdir, top_builddir.
 # Exit status: 0 all passed, 1 any failed, 77 (skipped) without lnav.
 
+. "$(dirname "$0")/lib.sh"
 LC_ALL=C.UTF-8
-export LC_ALL
-srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${top_builddir:-$srcdir}
-python=${PYTHON3:-python3}
-if ! command -v lnav >/dev/null; then
-    echo "SKIP: lnav is not installed (apt-get install lnav)"
-    exit 77
-fi
+command -v lnav >/dev/null || skip "lnav is not installed (apt-get install lnav)"
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); printf 'PASS: %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+make_tmp
 # lnav keeps its formats, config and session under $HOME/.lnav.
 HOME=$tmp/home
 export HOME
@@ -100,5 +88,4 @@ sys.exit(0 if got == {sys.argv[2]: int(sys.argv[3])} else (print(got) or 1))' \
     fi
 done
 
-printf '%d passed, %d failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+finish

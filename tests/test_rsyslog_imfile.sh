@@ -17,39 +17,18 @@
 # Environment: top_builddir.
 # Exit status: 0 all passed, 1 any failed, 77 (skipped) without rsyslogd.
 
-LC_ALL=C
-export LC_ALL
-srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${top_builddir:-$srcdir}
-python=${PYTHON3:-python3}
-rsyslogd=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
-if [ ! -x "$rsyslogd" ]; then
-    echo "SKIP: rsyslogd is not installed (apt-get install rsyslog)"
-    exit 77
-fi
+. "$(dirname "$0")/lib.sh"
+require_rsyslogd
+# Two daemons stand between the log and what arrives (imfile reading the
+# file, then the collector): lines are given 20 s to arrive, and half a
+# second more for a duplicate to come.
+wait_limit=20
+wait_settle=0.5
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); printf 'PASS: %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-
-tmp=$(mktemp -d) || exit 1
-ship_pid=
-recv_pid=
-cleanup() {
-    [ -n "$ship_pid" ] && kill "$ship_pid" 2>/dev/null
-    [ -n "$recv_pid" ] && kill "$recv_pid" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+make_tmp
 mkdir -p "$tmp/logs" "$tmp/ship" "$tmp/recv" "$tmp/remote"
 
-port=$("$python" -c '
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])')
+port=$(free_ports tcp)
 
 # The samples as an operator installs them: the path, the collector's
 # address and the remote directory changed, a work directory per daemon.
@@ -65,45 +44,9 @@ print(s.getsockname()[1])')
         "$srcdir/contrib/rsyslog/metalog-receive.conf"
 } >"$tmp/recv.conf"
 
-start_recv() {
-    "$rsyslogd" -n -f "$tmp/recv.conf" -i "$tmp/recv.pid" >>"$tmp/recv.out" 2>&1 &
-    recv_pid=$!
-    i=0
-    while [ $i -lt 100 ]; do
-        "$python" -c "
-import socket, sys
-s = socket.socket(); s.settimeout(0.2)
-sys.exit(s.connect_ex(('127.0.0.1', $port)))" 2>/dev/null && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    cat "$tmp/recv.out"
-    return 1
-}
-start_ship() {
-    "$rsyslogd" -n -f "$tmp/ship.conf" -i "$tmp/ship.pid" >>"$tmp/ship.out" 2>&1 &
-    ship_pid=$!
-}
-stop_ship() {
-    kill "$ship_pid" 2>/dev/null
-    wait "$ship_pid" 2>/dev/null
-    ship_pid=
-}
-
 # written: every line metalog wrote, in the live file and its rotated ones.
 written() { cat "$tmp"/logs/app.log.* "$tmp/logs/app.log" 2>/dev/null; }
 received() { cat "$tmp"/remote/*/trading_bot.log 2>/dev/null; }
-
-# wait_received N: until N lines arrived, or 20 s; then a little longer,
-# for a duplicate to come.
-wait_received() {
-    i=0
-    while [ $i -lt 200 ] && [ "$(received | wc -l)" -lt "$1" ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    sleep 0.5
-}
 
 # same: the received lines are the written ones, each once, byte for byte.
 same() {
@@ -127,12 +70,11 @@ handlers:
     rotation: {size_mb: 1, backups: 20}
 EOC
 
-if ! start_recv; then
+if ! rsyslogd_start recv "$port"; then
     fail "the collector starts"
-    printf '%d passed, %d failed\n' "$passed" "$failed"
-    exit 1
+    finish
 fi
-start_ship
+rsyslogd_start ship
 
 # Hostile values, the five levels, then 20 KB records.
 (
@@ -141,7 +83,7 @@ start_ship
     "$builddir/tests/syslog_probe" metalog.yaml levels &&
     "$builddir/tests/seqlog" metalog.yaml 1 3 0 100 20000
 ) >"$tmp/probe.out" 2>&1 || cat "$tmp/probe.out"
-wait_received "$(written | wc -l)"
+wait_lines "$(written | wc -l)" received
 if same && received | "$python" -c '
 import json, sys
 n = 0
@@ -161,29 +103,28 @@ fi
 "$builddir/tests/seqlog" "$tmp/metalog.yaml" 1 4000 500 0 1000 >"$tmp/seqlog.out" 2>&1 ||
     cat "$tmp/seqlog.out"
 rotated=$(ls "$tmp"/logs/app.log.* 2>/dev/null | wc -l)
-wait_received "$(written | wc -l)"
+wait_lines "$(written | wc -l)" received
 if [ "$rotated" -ge 3 ] && same; then
     pass "records written across $rotated rotations are all shipped, none twice"
 else
     fail "records written across $rotated rotations are all shipped, none twice"
 fi
 
-stop_ship
+rsyslogd_stop ship
 "$builddir/tests/seqlog" "$tmp/metalog.yaml" 1 10 0 200 >"$tmp/seqlog.out" 2>&1
-start_ship
-wait_received "$(written | wc -l)"
+rsyslogd_start ship
+wait_lines "$(written | wc -l)" received
 if same; then
     pass "a restarted sender ships what was written while it was down, and nothing again"
 else
     fail "a restarted sender ships what was written while it was down, and nothing again"
 fi
 
-if grep -v '^$' "$tmp/ship.out" "$tmp/recv.out" | grep -qi 'error'; then
-    cat "$tmp/ship.out" "$tmp/recv.out"
+if grep -v '^$' "$tmp/ship.log" "$tmp/recv.log" | grep -qi 'error'; then
+    cat "$tmp/ship.log" "$tmp/recv.log"
     fail "neither rsyslogd reports an error"
 else
     pass "neither rsyslogd reports an error"
 fi
 
-printf '%d passed, %d failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+finish

@@ -16,45 +16,15 @@
 # Environment: top_builddir (the driver is $top_builddir/tests/syslog_probe).
 # Exit status: 0 all passed, 1 any failed, 77 (skipped) without rsyslogd.
 
-LC_ALL=C
-export LC_ALL
-builddir=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$(dirname "$0")/lib.sh"
 probe=$builddir/tests/syslog_probe
-rsyslogd=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
-if [ ! -x "$rsyslogd" ]; then
-    echo "SKIP: rsyslogd is not installed (apt-get install rsyslog)"
-    exit 77
-fi
-if ! command -v python3 >/dev/null; then
-    echo "SKIP: python3 is needed for the hung server"
-    exit 77
-fi
+require_rsyslogd
+command -v python3 >/dev/null || skip "python3 is needed for the hung server"
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); printf 'PASS: %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-
-tmp=$(mktemp -d) || exit 1
-rs_pid=
-hung_pid=
-cleanup() {
-    [ -n "$rs_pid" ] && kill "$rs_pid" 2>/dev/null
-    [ -n "$hung_pid" ] && kill "$hung_pid" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+make_tmp
 
 # Three free loopback ports: udp, tcp, and the hung server's.
-set -- $(python3 -c '
-import socket
-ss = []
-for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM, socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+set -- $(free_ports udp tcp tcp)
 udp_port=$1
 tcp_port=$2
 hung_port=$3
@@ -77,29 +47,11 @@ action(type="mmpstrucdata")
 *.* action(type="omfile" file="$tmp/sd.log" template="sd")
 EOC
 
-start_rsyslog() {
-    rm -f "$tmp/rsyslog.pid"
-    "$rsyslogd" -n -f "$tmp/rsyslog.conf" -i "$tmp/rsyslog.pid" >>"$tmp/rsyslog.out" 2>&1 &
-    rs_pid=$!
-    i=0
-    while [ $i -lt 100 ]; do
-        if [ -S "$tmp/log.sock" ] && python3 -c "
-import socket,sys
-s=socket.socket(); s.settimeout(0.2)
-sys.exit(s.connect_ex(('127.0.0.1',$tcp_port)))" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-        i=$((i + 1))
-    done
-    cat "$tmp/rsyslog.out"
-    return 1
-}
-
+# The server listens on the TCP port and the unix socket; the socket is
+# removed when it stops, so that starting again waits for the new one.
+start_rsyslog() { rsyslogd_start rsyslog "$tcp_port" "$tmp/log.sock"; }
 stop_rsyslog() {
-    kill "$rs_pid" 2>/dev/null
-    wait "$rs_pid" 2>/dev/null
-    rs_pid=
+    rsyslogd_stop rsyslog
     rm -f "$tmp/log.sock"
 }
 
@@ -117,24 +69,7 @@ seqs() {
         sed -n 's/.*seq="\([0-9]*\)".*/\1/p' | sort -n
 }
 
-# wait_count NAME N: until N records of NAME are in, or 10 s.
-wait_count() {
-    i=0
-    while [ $i -lt 100 ] && [ "$(seqs "$1" | wc -l)" -lt "$2" ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    sleep 0.3 # a duplicate would come now
-}
-
-# exactly_once NAME N: seq 0..N-1, each once.
-exactly_once() {
-    seqs "$1" >"$tmp/got"
-    seq 0 $(($2 - 1)) >"$tmp/want"
-    cmp -s "$tmp/got" "$tmp/want"
-}
-
-start_rsyslog || { fail "rsyslogd did not start"; echo "$passed passed, $failed failed"; exit 1; }
+start_rsyslog || { fail "rsyslogd did not start"; finish; }
 
 # ---- Exactly once, each transport ----
 n=2000
@@ -146,22 +81,22 @@ for t in unix udp tcp; do
     esac
     cfg=$(config "once-$t" "$addr")
     timeout 60 "$probe" "$cfg" seq $n $pause >"$tmp/probe.out" 2>&1 || cat "$tmp/probe.out"
-    wait_count "once-$t" $n
-    if exactly_once "once-$t" $n; then
+    wait_lines $n seqs "once-$t"
+    if exactly_once $n seqs "once-$t"; then
         pass "$n numbered records arrive exactly once over $t"
     else
-        fail "$t: got $(wc -l <"$tmp/got") of $n records, $(sort "$tmp/got" | uniq -d | wc -l) duplicated"
+        fail "$t: $(got_line "$n records")"
     fi
 done
 
 # ---- fork: the child sends its own records, not the parent's queue ----
 cfg=$(config fork "tcp://127.0.0.1:$tcp_port")
 timeout 60 "$probe" "$cfg" fork 2000 >/dev/null 2>&1 || fail "fork: the probe failed"
-wait_count fork 6000
-if exactly_once fork 6000; then
+wait_lines 6000 seqs fork
+if exactly_once 6000 seqs fork; then
     pass "a forked child delivers its own records over its own connection; nothing twice"
 else
-    fail "fork: got $(wc -l <"$tmp/got") of 6000 records, $(sort "$tmp/got" | uniq -d | wc -l) duplicated"
+    fail "fork: $(got_line "6000 records")"
 fi
 
 # ---- PRI per level and facility ----
@@ -221,25 +156,17 @@ fi
 # ---- TCP server restart mid-run ----
 cfg=$(config restart "tcp://127.0.0.1:$tcp_port" "    shutdown_timeout_seconds: 30
 ")
-mkdir "$tmp/marks"
-mkfifo "$tmp/probe.fifo"
-timeout 60 "$probe" "$cfg" phases 500 500 "$tmp/marks" >"$tmp/probe.fifo" 2>&1 &
-probe_pid=$!
-exec 3<"$tmp/probe.fifo"
-read -r line <&3 # phase1
-wait_count restart 500
+phases_start "$cfg" 500 500
+wait_lines 500 seqs restart
 stop_rsyslog
-touch "$tmp/marks/go1"
-read -r line <&3 # phase2: 500 more logged while the server is down
+phases_next # 500 more logged while the server is down
 start_rsyslog || fail "rsyslogd did not start again"
-touch "$tmp/marks/go2"
-wait "$probe_pid"
-exec 3<&-
-wait_count restart 1000
-if exactly_once restart 1000; then
+phases_end
+wait_lines 1000 seqs restart
+if exactly_once 1000 seqs restart; then
     pass "after a TCP server restart the handler reconnects and delivers what was logged meanwhile, once"
 else
-    fail "restart: got $(wc -l <"$tmp/got") of 1000 records, $(sort "$tmp/got" | uniq -d | wc -l) duplicated"
+    fail "restart: $(got_line "1000 records")"
 fi
 
 # ---- A server that accepts and never reads ----
@@ -255,7 +182,7 @@ while True:
     c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     conns.append(c)
 " &
-hung_pid=$!
+track $!
 sleep 0.3
 cfg=$(config hung "tcp://127.0.0.1:$hung_port" "    queue_size: 1000
     timeout_seconds: 1
@@ -273,5 +200,4 @@ else
     fail "hung server: slowest batch ${slowest:-?} us, lost ${lost:-?}, $((end - start)) s: $(cat "$tmp/flood.out")"
 fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish

@@ -20,45 +20,20 @@
 # Exit status: 0 all passed, 1 any failed, 77 (skipped) without rsyslogd,
 # its OpenSSL driver or the openssl CLI.
 
-LC_ALL=C
-export LC_ALL
-builddir=${top_builddir:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$(dirname "$0")/lib.sh"
 probe=$builddir/tests/syslog_probe
-rsyslogd=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
-if [ ! -x "$rsyslogd" ]; then
-    echo "SKIP: rsyslogd is not installed (apt-get install rsyslog)"
-    exit 77
-fi
+require_rsyslogd
 driver=
 for f in /usr/lib/*/rsyslog/lmnsd_ossl.so /usr/lib/rsyslog/lmnsd_ossl.so; do
     [ -f "$f" ] && driver=$f
 done
-if [ -z "$driver" ]; then
-    echo "SKIP: rsyslog's OpenSSL driver is not installed (apt-get install rsyslog-openssl)"
-    exit 77
-fi
+[ -n "$driver" ] ||
+    skip "rsyslog's OpenSSL driver is not installed (apt-get install rsyslog-openssl)"
 for prog in openssl python3; do
-    if ! command -v $prog >/dev/null; then
-        echo "SKIP: $prog is needed"
-        exit 77
-    fi
+    command -v $prog >/dev/null || skip "$prog is needed"
 done
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); printf 'PASS: %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-
-tmp=$(mktemp -d) || exit 1
-good_pid=
-other_pid=
-cleanup() {
-    [ -n "$good_pid" ] && kill "$good_pid" 2>/dev/null
-    [ -n "$other_pid" ] && kill "$other_pid" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+make_tmp
 
 # ---- Certificates: a CA, its server and client certificates, and a
 # server certificate from another CA (same names: only trust differs) ----
@@ -84,25 +59,20 @@ leaf() {
 if ! { ca ca && ca other-ca && leaf server ca serverAuth && leaf client ca clientAuth &&
     leaf other-server other-ca serverAuth; }; then
     fail "openssl could not make the certificates"
-    echo "$passed passed, $failed failed"
-    exit 1
+    finish
 fi
 
 # Free loopback ports: the good server's anonymous and client-certificate
 # inputs, and the other CA's server.
-set -- $(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(3)]
-for s in ss:
-    s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
+set -- $(free_ports tcp tcp tcp)
 anon_port=$1
 cert_port=$2
 other_port=$3
 
-# server NAME CERT PORTS...: an rsyslogd config with TLS inputs, the first
-# port anonymous, the second (if any) requiring a client certificate from
-# the CA. Records go to $tmp/NAME.out as app|msg-fields.
+# server_conf NAME CERT PORTS...: $tmp/NAME.conf, an rsyslogd config with
+# TLS inputs, the first port anonymous, the second (if any) requiring a
+# client certificate from the CA. Records go to $tmp/NAME.out as
+# app|msg-fields.
 server_conf() {
     name=$1 cert=$2 p1=$3 p2=${4:-}
     mkdir -p "$tmp/$name"
@@ -125,39 +95,11 @@ EOC
     } >"$tmp/$name.conf"
 }
 
-# start NAME PORT: starts rsyslogd NAME; sets NAME_pid. Waits for PORT.
-start() {
-    rm -f "$tmp/$1/pid"
-    "$rsyslogd" -n -f "$tmp/$1.conf" -i "$tmp/$1/pid" >>"$tmp/$1.log" 2>&1 &
-    eval "${1}_pid=$!"
-    i=0
-    while [ $i -lt 100 ]; do
-        if python3 -c "
-import socket,sys
-s=socket.socket(); s.settimeout(0.2)
-sys.exit(s.connect_ex(('127.0.0.1',$2)))" 2>/dev/null; then
-            return 0
-        fi
-        sleep 0.1
-        i=$((i + 1))
-    done
-    cat "$tmp/$1.log"
-    return 1
-}
-
-stop() {
-    eval "pid=\$${1}_pid"
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    eval "${1}_pid="
-}
-
 server_conf good server "$anon_port" "$cert_port"
 server_conf other other-server "$other_port"
-if ! start good "$cert_port" || ! start other "$other_port"; then
+if ! rsyslogd_start good "$cert_port" || ! rsyslogd_start other "$other_port"; then
     fail "rsyslogd with the ossl driver did not start"
-    echo "$passed passed, $failed failed"
-    exit 1
+    finish
 fi
 
 # config NAME ADDRESS [EXTRA_LINES]: every record to one syslog handler
@@ -174,29 +116,12 @@ seqs() {
         sed -n 's/.*seq="\([0-9]*\)".*/\1/p' | sort -n
 }
 
-# wait_count SERVER NAME N: until N records are in, or 10 s.
-wait_count() {
-    i=0
-    while [ $i -lt 100 ] && [ "$(seqs "$1" "$2" | wc -l)" -lt "$3" ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    sleep 0.3 # a duplicate would come now
-}
-
-# exactly_once SERVER NAME N: seq 0..N-1, each once.
-exactly_once() {
-    seqs "$1" "$2" >"$tmp/got"
-    seq 0 $(($3 - 1)) >"$tmp/want"
-    cmp -s "$tmp/got" "$tmp/want"
-}
-
-got_line() { echo "got $(wc -l <"$tmp/got") of $1, $(uniq -d "$tmp/got" | wc -l) duplicated"; }
-
-# refused NAME N WHY: nothing of NAME's N records (logged slowly enough for
-# the first attempt to fail before shutdown) arrived anywhere, one
-# failure note whose reason has WHY, and the N counted lost at shutdown.
+# refused NAME N WHY: runs NAME's config, N records logged slowly enough
+# for the first attempt to fail before shutdown; then nothing of them
+# arrived anywhere, one failure note whose reason has WHY, and the N
+# counted lost at shutdown.
 refused() {
+    timeout 60 "$probe" "$tmp/$1.yaml" seq "$2" 20000 >"$tmp/$1.probe" 2>&1
     notes=$(grep -c '"syslog delivery failed"' "$tmp/$1.notes" 2>/dev/null)
     lost=$(awk '$1 == "write_errors_after_shutdown" { print $2 }' "$tmp/$1.probe")
     arrived=$(cat "$tmp/good.out" "$tmp/other.out" 2>/dev/null | awk -F'|' -v a="$1" '$1 == a' |
@@ -213,18 +138,17 @@ n=2000
 cfg=$(config once "tls://localhost:$anon_port" "    ca_file: $pki/ca.pem
 ")
 timeout 60 "$probe" "$cfg" seq $n 0 >"$tmp/once.probe" 2>&1 || cat "$tmp/once.probe"
-wait_count good once $n
-if exactly_once good once $n; then
+wait_lines $n seqs good once
+if exactly_once $n seqs good once; then
     pass "$n numbered records arrive exactly once over tls://, the server verified by ca_file and name"
 else
     fail "tls: $(got_line $n)"
 fi
 
 # ---- A certificate from another CA ----
-cfg=$(config untrusted "tls://127.0.0.1:$other_port" "    ca_file: $pki/ca.pem
+config untrusted "tls://127.0.0.1:$other_port" "    ca_file: $pki/ca.pem
     shutdown_timeout_seconds: 1
-")
-timeout 60 "$probe" "$cfg" seq 50 20000 >"$tmp/untrusted.probe" 2>&1
+" >/dev/null
 if refused untrusted 50 "certificate was refused: unable to get local issuer certificate"; then
     pass "a server certificate from another CA: nothing sent, reported once with the reason, 50 counted lost"
 else
@@ -235,19 +159,18 @@ cfg=$(config noverify "tls://127.0.0.1:$other_port" "    ca_file: $pki/ca.pem
     verify: false
 ")
 timeout 60 "$probe" "$cfg" seq 200 0 >/dev/null 2>&1
-wait_count other noverify 200
-if exactly_once other noverify 200; then
+wait_lines 200 seqs other noverify
+if exactly_once 200 seqs other noverify; then
     pass "verify: false delivers to that server"
 else
     fail "verify: false: $(got_line 200)"
 fi
 
 # ---- A name the certificate does not carry ----
-cfg=$(config wrongname "tls://127.0.0.1:$anon_port" "    ca_file: $pki/ca.pem
+config wrongname "tls://127.0.0.1:$anon_port" "    ca_file: $pki/ca.pem
     server_name: wrong.example
     shutdown_timeout_seconds: 1
-")
-timeout 60 "$probe" "$cfg" seq 50 20000 >"$tmp/wrongname.probe" 2>&1
+" >/dev/null
 if refused wrongname 50 "hostname mismatch (it does not name wrong.example)"; then
     pass "server_name: wrong.example is refused as a name mismatch, reported once"
 else
@@ -255,10 +178,9 @@ else
 fi
 
 # ---- A server that requires a client certificate ----
-cfg=$(config nocert "tls://127.0.0.1:$cert_port" "    ca_file: $pki/ca.pem
+config nocert "tls://127.0.0.1:$cert_port" "    ca_file: $pki/ca.pem
     shutdown_timeout_seconds: 1
-")
-timeout 60 "$probe" "$cfg" seq 50 20000 >"$tmp/nocert.probe" 2>&1
+" >/dev/null
 # TLS 1.3 refuses the missing certificate after the client's handshake
 # ended: the handler waits for that verdict, never sending into it.
 if refused nocert 50 "TLS handshake: tlsv13 alert certificate required"; then
@@ -271,8 +193,8 @@ cfg=$(config clientcert "tls://127.0.0.1:$cert_port" "    ca_file: $pki/ca.pem
     key_file: $pki/client.key
 ")
 timeout 60 "$probe" "$cfg" seq 500 0 >/dev/null 2>&1
-wait_count good clientcert 500
-if [ "$nocert_ok" = yes ] && exactly_once good clientcert 500; then
+wait_lines 500 seqs good clientcert
+if [ "$nocert_ok" = yes ] && exactly_once 500 seqs good clientcert; then
     pass "a server requiring a client certificate: without one refused once, 50 counted lost; with cert_file/key_file all 500"
 else
     fail "client certificate: refused without one: $nocert_ok; with one $(got_line 500)"
@@ -282,22 +204,14 @@ fi
 cfg=$(config restart "tls://localhost:$anon_port" "    ca_file: $pki/ca.pem
     shutdown_timeout_seconds: 30
 ")
-mkdir "$tmp/marks"
-mkfifo "$tmp/probe.fifo"
-timeout 60 "$probe" "$cfg" phases 500 500 "$tmp/marks" >"$tmp/probe.fifo" 2>&1 &
-probe_pid=$!
-exec 3<"$tmp/probe.fifo"
-read -r line <&3 # phase1
-wait_count good restart 500
-stop good
-touch "$tmp/marks/go1"
-read -r line <&3 # phase2: 500 more logged while the server is down
-start good "$cert_port" || fail "rsyslogd did not start again"
-touch "$tmp/marks/go2"
-wait "$probe_pid"
-exec 3<&-
-wait_count good restart 1000
-if exactly_once good restart 1000; then
+phases_start "$cfg" 500 500
+wait_lines 500 seqs good restart
+rsyslogd_stop good
+phases_next # 500 more logged while the server is down
+rsyslogd_start good "$cert_port" || fail "rsyslogd did not start again"
+phases_end
+wait_lines 1000 seqs good restart
+if exactly_once 1000 seqs good restart; then
     pass "after a server restart the handler makes a new session and delivers what was logged meanwhile, once"
 else
     fail "restart: $(got_line 1000)"
@@ -307,12 +221,11 @@ fi
 cfg=$(config fork "tls://localhost:$anon_port" "    ca_file: $pki/ca.pem
 ")
 timeout 60 "$probe" "$cfg" fork 500 >/dev/null 2>"$tmp/fork.err" || fail "fork: the probe failed: $(tail -c 2000 "$tmp/fork.err")"
-wait_count good fork 1500
-if exactly_once good fork 1500; then
+wait_lines 1500 seqs good fork
+if exactly_once 1500 seqs good fork; then
     pass "a forked child makes its own TLS session; nothing twice"
 else
     fail "fork: $(got_line 1500)"
 fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish

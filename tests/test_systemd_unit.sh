@@ -13,28 +13,12 @@
 # Environment: top_srcdir, top_builddir.
 # Exit status: 0 all passed, 1 any failed, 77 (skipped) without systemd-analyze.
 
-LC_ALL=C
-export LC_ALL
-srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${top_builddir:-$srcdir}
+. "$(dirname "$0")/lib.sh"
 unit=$srcdir/contrib/systemd/trading_bot.service
-if ! command -v systemd-analyze >/dev/null; then
-    echo "SKIP: systemd-analyze is not installed (apt-get install systemd)"
-    exit 77
-fi
+command -v systemd-analyze >/dev/null ||
+    skip "systemd-analyze is not installed (apt-get install systemd)"
 
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); printf 'PASS: %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-
-tmp=$(mktemp -d) || exit 1
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+make_tmp
 
 # The unit with its programs and configuration in the build and $tmp.
 sed -e "s|/usr/local/bin/metalog-check|$builddir/tools/metalog-check|g" \
@@ -74,6 +58,7 @@ EOC
 # A stand-in for the program: logs for about 20 s unless stopped.
 "$builddir/tests/seqlog" "$tmp/metalog.yaml" 1 20000 1000 >"$tmp/seqlog.out" 2>&1 &
 pid=$!
+track "$pid"
 i=0
 while ! grep -q ready "$tmp/seqlog.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 
@@ -104,5 +89,4 @@ else
     fi
 fi
 
-printf '%d passed, %d failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+finish
