@@ -650,6 +650,30 @@ START_TEST(retention_never_deletes_a_newer_file_renamed_under_it)
 }
 END_TEST
 
+START_TEST(size_rotation_alone_deletes_backups_beyond_its_count_at_open)
+{
+    /* An earlier run kept 8; this one keeps 3: no archive thread runs for
+     * size rotation alone, and its renames never reach .4 and up. */
+    plant_strangers();
+    for (int i = 1; i <= 8; i++) {
+        char name[32];
+        snprintf(name, sizeof name, i % 2 ? "app.log.%d" : "app.log.%d.gz", i);
+        free(th_write_file(dir, name, "r\n"));
+    }
+    fileh_rotation rot = {.max_bytes = 1 << 20, .utc = true, .backups = 3};
+    handler *h = open_rot(rot, 0);
+    ck_assert(!fileh_archive_busy());
+    ck_assert(present("app.log.1") && present("app.log.2.gz") && present("app.log.3"));
+    for (int i = 4; i <= 8; i++) {
+        char name[32];
+        snprintf(name, sizeof name, i % 2 ? "app.log.%d" : "app.log.%d.gz", i);
+        ck_assert_msg(!present(name), "%s is left", name);
+    }
+    handler_free(h);
+    strangers_untouched();
+}
+END_TEST
+
 START_TEST(a_file_that_does_not_rotate_never_scans_its_directory)
 {
     /* logrotate's files beside a log metalog does not rotate are logrotate's */
@@ -750,6 +774,7 @@ static Suite *rotation_suite(void)
     tcase_add_test(tc, retention_by_age_deletes_files_older_than_max_age_days);
     tcase_add_test(tc, retention_by_total_size_deletes_the_oldest_beyond_it);
     tcase_add_test(tc, retention_never_deletes_a_newer_file_renamed_under_it);
+    tcase_add_test(tc, size_rotation_alone_deletes_backups_beyond_its_count_at_open);
     tcase_add_test(tc, a_file_that_does_not_rotate_never_scans_its_directory);
     tcase_add_test(tc, two_processes_rotate_a_shared_file_once_per_period);
     suite_add_tcase(s, tc);

@@ -364,6 +364,11 @@ static void archive_retain(const char *path, const fileh_keep *k)
     kept_free(v, n);
 }
 
+void fileh_archive_retain_now(const char *path, const fileh_keep *keep)
+{
+    archive_retain(path, keep);
+}
+
 /* ---- The thread ---- */
 
 static void archive_run(const archive_job *j)

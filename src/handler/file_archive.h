@@ -35,6 +35,13 @@ typedef struct fileh_keep {
  * the next scan). Takes only the archive's own lock, briefly. */
 int fileh_archive_queue(const char *path, const char *rotated, const fileh_keep *keep);
 
+/* Retention alone, now, on the calling thread: for size rotation without
+ * compression, age or total limits, which starts no archive thread and
+ * renames within backups, so that app.log.<k> beyond backups left by an
+ * earlier run (a larger backups) is deleted when the log is opened. One
+ * directory listing, at open only. */
+void fileh_archive_retain_now(const char *path, const fileh_keep *keep);
+
 /* Lets the thread finish what is queued, for at most timeout_ns; work
  * not done by then is given up (plain files stay), and the thread ends.
  * The next fileh_archive_queue starts it again. */

@@ -279,7 +279,10 @@ handler *fileh_open(const char *path, mode_t mode, const fileh_rotation *rot, si
      * Only for a regular file: /dev/full or a FIFO has no rotated files
      * beside it, and its directory is not ours to scan. */
     struct stat st;
-    if (fileh_archives(f) && fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode))
+    bool regular = fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && fileh_archives(f))
         fileh_archive_queue(f->path, NULL, &f->keep);
+    else if (regular && f->max_bytes > 0)
+        fileh_archive_retain_now(f->path, &f->keep);
     return &f->base;
 }
