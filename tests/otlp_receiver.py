@@ -28,7 +28,9 @@ ones; K defaults to all): --status S [--retry-after R] answers S;
 the connection without an answer. --reject K answers every good request
 with 200 and a partialSuccess rejecting its first K records (not written
 to the output), rejectedLogRecords a string in even-numbered requests and
-a number in odd ones, as proto3's JSON allows both.
+a number in odd ones, as proto3's JSON allows both. --max-body B answers
+413 to a request whose body is longer than B bytes (its records are not
+written), as collectors with a body limit do.
 
   otlp_receiver.py --out F [--violations F] [--requests F] [--port P]
                    [--port-file F] [--path /v1/logs] [faults]
@@ -348,7 +350,10 @@ def make_handler(rx):
             except (ValueError, OSError, EOFError) as e:
                 error = f"request: unreadable ({e})"
             entry["records"] = len(records)
+            entry["bytes"] = len(raw) if error is None else 0
             fault = rx.fault_for(k)
+            if error is None and fault is None and rx.o.max_body and len(raw) > rx.o.max_body:
+                fault = "413"
             with rx.lock:
                 if error is not None:
                     entry["status"] = 400
@@ -413,6 +418,7 @@ def parse(argv):
     p.add_argument("--fail-first", type=int)
     p.add_argument("--skip-first", type=int, default=0)
     p.add_argument("--reject", type=int, default=0)
+    p.add_argument("--max-body", type=int, default=0)
     p.add_argument("--hang", action="store_true")
     p.add_argument("--close", action="store_true")
     p.add_argument("--expect-header", action="append", default=[])

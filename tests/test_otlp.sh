@@ -446,6 +446,23 @@ else
 fi
 stop_rx "$rx_pid"
 
+# ---- a collector's body limit: a batch answered 413 goes again in halves ----
+start_rx limit --max-body 20000
+config limit "http://127.0.0.1:$rx_port/v1/logs" '    batch_size: 200
+    batch_interval_ms: 20
+' >/dev/null
+run limit 400 --settle
+wait_delivered 400 limit
+too_large=$(grep -c '"status": "413"' "$tmp/limit.req")
+biggest=$(python3 -c 'import json,sys; print(max([json.loads(l).get("bytes", 0) for l in open(sys.argv[1]) if json.loads(l)["status"] == 200] or [0]))' "$tmp/limit.req")
+if probe_ok limit && [ "$too_large" -gt 0 ] && [ "$(val limit final_write_errors)" = 0 ] &&
+    python3 "$checker" "$tmp/limit.out" --n 400 --threads 1 --exactly-once >"$tmp/chk" 2>&1; then
+    pass "batches over the collector's body limit are split: 400 records exactly once, none lost ($too_large answers 413, the largest accepted $biggest bytes)"
+else
+    fail "body limit: $(delivered limit) of 400, write_errors $(val limit final_write_errors), $too_large answers 413; $(head -c 300 "$tmp/chk")"
+fi
+stop_rx "$rx_pid"
+
 # ---- the endpoint is used as written: nothing appended, a query kept ----
 start_rx query --path '/collector/v1/logs?tenant=a&ns=b%2Fc'
 config query "http://127.0.0.1:$rx_port/collector/v1/logs?tenant=a&ns=b%2Fc" '    batch_interval_ms: 20

@@ -107,13 +107,18 @@ static otlp_item *next_batch_locked(otlp_handler *h, size_t *n)
     return (otlp_item *)(void *)sq_take_locked(&h->q, h->batch_max, n);
 }
 
-/* The request for a batch: the records in order, one ScopeLogs per run of
- * one logger. */
-static void build_body(const otlp_handler *h, const otlp_item *batch, strbuf *body)
+static const otlp_item *item_next(const otlp_item *it)
+{
+    return (const otlp_item *)(void *)it->link.next;
+}
+
+/* The request for the first n records of a batch: in order, one
+ * ScopeLogs per run of one logger. */
+static void build_body(const otlp_handler *h, const otlp_item *batch, size_t n, strbuf *body)
 {
     strbuf_puts(body, h->head_text);
     const otlp_item *scope = NULL;
-    for (const otlp_item *it = batch; it != NULL; it = (const otlp_item *)(void *)it->link.next) {
+    for (const otlp_item *it = batch; it != NULL && n > 0; it = item_next(it), n--) {
         bool same = scope != NULL && scope->logger_len == it->logger_len &&
                     memcmp(scope->logger, it->logger, it->logger_len) == 0;
         if (!same) {
@@ -211,16 +216,20 @@ static void delivered(otlp_handler *h, const http_attempt *a, size_t n)
     }
 }
 
-/* Posts one batch of n records until it is delivered or given up. */
-static void deliver(otlp_handler *h, http_client *c, const strbuf *body, size_t n)
+/* Posts one batch of n records until it is delivered or given up;
+ * false when the collector found it too large (413) and it holds more
+ * than one record, which the caller then sends in halves. */
+static bool deliver(otlp_handler *h, http_client *c, const strbuf *body, size_t n)
 {
     http_attempt a;
     for (unsigned attempt = 0;; attempt++) {
         http_client_post(c, h->ep, body->data, body->len, &h->q.stop_ns, &a);
         if (a.verdict == HTTP_SENT) {
             delivered(h, &a, n);
-            return;
+            return true;
         }
+        if (a.status == 413 && n > 1)
+            return false;
         bool retry = a.verdict == HTTP_RETRY && attempt < h->ep->max_retries;
         if (retry && a.retry_after > RETRY_AFTER_MAX) {
             size_t k = strlen(a.reason);
@@ -236,9 +245,33 @@ static void deliver(otlp_handler *h, http_client *c, const strbuf *body, size_t 
             h->down = h->down || !a.aborted;
             if (a.aborted)
                 otlph_note(h, METALOG_WARNING, "otlp records given up at the deadline", NULL, n);
-            return;
+            return true;
         }
     }
+}
+
+/* Builds and delivers the first n records of batch; a batch the
+ * collector finds too large goes again as two halves, down to single
+ * records (a collector's body limit is not known in advance, and a
+ * record alone too large is given up as any 4xx). */
+static void send_batch(otlp_handler *h, http_client *c, const otlp_item *batch, size_t n,
+                       strbuf *body)
+{
+    strbuf_reset(body);
+    build_body(h, batch, n, body);
+    if (body->failed) {
+        handler_count_lost(&h->base, n);
+        otlph_note(h, METALOG_ERROR, "otlp delivery failed", "out of memory", n);
+        return;
+    }
+    if (deliver(h, c, body, n))
+        return;
+    size_t half = n / 2;
+    const otlp_item *rest = batch;
+    for (size_t i = 0; i < half; i++)
+        rest = item_next(rest);
+    send_batch(h, c, batch, half, body);
+    send_batch(h, c, rest, n - half, body);
 }
 
 static void *otlph_main(void *arg)
@@ -254,15 +287,13 @@ static void *otlph_main(void *arg)
         if (batch == NULL)
             break;
         pthread_mutex_unlock(&h->q.lock);
-        strbuf_reset(&body);
-        build_body(h, batch, &body);
-        sq_free_items(&batch->link);
-        if (c == NULL || body.failed) {
+        if (c == NULL) {
             handler_count_lost(&h->base, n);
             otlph_note(h, METALOG_ERROR, "otlp delivery failed", "out of memory", n);
         } else {
-            deliver(h, c, &body, n);
+            send_batch(h, c, batch, n, &body);
         }
+        sq_free_items(&batch->link);
         pthread_mutex_lock(&h->q.lock);
     }
     h->client = NULL;
