@@ -52,8 +52,9 @@ static void wait_for(const char *dir, const char *name)
         usleep(20000);
 }
 
-/* ASan's allocator before LLVM 17 is not fork-safe: a fork while another
- * thread is inside malloc leaves the child's allocator locked forever. The
+/* The ASan runtime of Debian 12's clang does not lock its allocator
+ * around fork: a fork while another thread is inside malloc leaves the
+ * child's allocator locked forever. The
  * sender thread allocates heavily during a TLS handshake, so under ASan the
  * fork waits until the sender has sent what was logged and gone idle; the
  * plain build forks with records still queued. */
