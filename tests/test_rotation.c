@@ -196,12 +196,14 @@ END_TEST
 
 /* ---- The handler, with records of chosen times ---- */
 
+/* The handler of a configuration just put in force. */
 static handler *open_rot(fileh_rotation rot, size_t buffer)
 {
     strbuf err = {0};
     handler *h = fileh_open(logpath, 0640, &rot, buffer, METALOG_CRITICAL, &err);
     ck_assert_msg(h != NULL, "%s", err.data ? err.data : "");
     strbuf_free(&err);
+    h->ops->started(h);
     return h;
 }
 
@@ -650,7 +652,7 @@ START_TEST(retention_never_deletes_a_newer_file_renamed_under_it)
 }
 END_TEST
 
-START_TEST(size_rotation_alone_deletes_backups_beyond_its_count_at_open)
+START_TEST(size_rotation_alone_deletes_backups_beyond_its_count_at_start)
 {
     /* An earlier run kept 8; this one keeps 3: no archive thread runs for
      * size rotation alone, and its renames never reach .4 and up. */
@@ -659,6 +661,7 @@ START_TEST(size_rotation_alone_deletes_backups_beyond_its_count_at_open)
         char name[32];
         snprintf(name, sizeof name, i % 2 ? "app.log.%d" : "app.log.%d.gz", i);
         free(th_write_file(dir, name, "r\n"));
+        age(name, i); /* as rotation leaves them: .1 the newest */
     }
     fileh_rotation rot = {.max_bytes = 1 << 20, .utc = true, .backups = 3};
     handler *h = open_rot(rot, 0);
@@ -671,6 +674,35 @@ START_TEST(size_rotation_alone_deletes_backups_beyond_its_count_at_open)
     }
     handler_free(h);
     strangers_untouched();
+}
+END_TEST
+
+/* metalog_init refuses a configuration whose second file cannot be
+ * opened after the first was: the first's retention has not run. */
+START_TEST(a_refused_configuration_deletes_no_rotated_file)
+{
+    for (int i = 1; i <= 8; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "app.log.%d", i);
+        free(th_write_file(dir, name, "r\n"));
+    }
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "log_to_console: false\nhandlers:\n"
+             "  - type: file\n    path: %s\n    rotation: {size_mb: 1, backups: 2}\n"
+             "  - type: file\n    path: %s/missing/dir/b.log\n"
+             "  - type: file\n    path: %s/c.log\n    rotation: {size_mb: 1, backups: 1, "
+             "max_age_days: 1}\n",
+             logpath, dir, dir);
+    char *cfg = th_write_file(dir, "refused.yaml", yaml);
+    ck_assert_int_eq(metalog_init(cfg), -1);
+    archive_idle();
+    for (int i = 1; i <= 8; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "app.log.%d", i);
+        ck_assert_msg(present(name), "%s was deleted by a refused configuration", name);
+    }
+    free(cfg);
 }
 END_TEST
 
@@ -774,7 +806,8 @@ static Suite *rotation_suite(void)
     tcase_add_test(tc, retention_by_age_deletes_files_older_than_max_age_days);
     tcase_add_test(tc, retention_by_total_size_deletes_the_oldest_beyond_it);
     tcase_add_test(tc, retention_never_deletes_a_newer_file_renamed_under_it);
-    tcase_add_test(tc, size_rotation_alone_deletes_backups_beyond_its_count_at_open);
+    tcase_add_test(tc, size_rotation_alone_deletes_backups_beyond_its_count_at_start);
+    tcase_add_test(tc, a_refused_configuration_deletes_no_rotated_file);
     tcase_add_test(tc, a_file_that_does_not_rotate_never_scans_its_directory);
     tcase_add_test(tc, two_processes_rotate_a_shared_file_once_per_period);
     suite_add_tcase(s, tc);

@@ -236,6 +236,7 @@ static int switch_to(config_text *t)
     }
 
     install(p);
+    pipeline_started(p);
     free(config_path);
     config_path = copy;
     free(config_anchor);

@@ -91,6 +91,11 @@ typedef struct handler_ops {
      * a pipeline's handlers one after another waits for the longest
      * deadline, not their sum. NULL for the others. */
     void (*stop_soon)(handler *h);
+    /* Once the pipeline holding h is in force: what opening leaves until
+     * then, so that a configuration refused after h was opened changes
+     * nothing outside (the file handler's retention and compression of
+     * the rotated files earlier runs left). NULL when there is nothing. */
+    void (*started)(handler *h);
 } handler_ops;
 
 struct handler {

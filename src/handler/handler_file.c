@@ -183,6 +183,22 @@ static void fileh_abandon(handler *h)
         unlink(f->path);
 }
 
+/* Rotated files left by earlier runs and other settings: retention
+ * applies to them too, and a compression a crash cut short is done. Only
+ * once the configuration is in force (a refused one deletes nothing), and
+ * only for a regular file: /dev/full or a FIFO has no rotated files beside
+ * it, and its directory is not ours to scan. */
+static void fileh_started(handler *h)
+{
+    fileh *f = (fileh *)h;
+    struct stat st;
+    bool regular = fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && fileh_archives(f))
+        fileh_archive_queue(f->path, NULL, &f->keep);
+    else if (regular && f->max_bytes > 0)
+        fileh_archive_retain_now(f->path, &f->keep);
+}
+
 static const handler_ops fileh_ops = {
     .write = fileh_write,
     .flush = fileh_flush,
@@ -196,6 +212,7 @@ static const handler_ops fileh_ops = {
     .render_buffer = fileh_render_buffer,
     .render_commit = fileh_render_commit,
     .crash_flush = fileh_crash_flush,
+    .started = fileh_started,
 };
 
 static void fileh_describe_open_error(const char *path, int err, strbuf *out)
@@ -274,15 +291,5 @@ handler *fileh_open(const char *path, mode_t mode, const fileh_rotation *rot, si
         snprintf(f->base.name, cap, "file %s", path);
     pthread_mutex_init(&f->lock, NULL);
     handler_lock_register(&f->lock, fileh_forget, f);
-    /* Rotated files left by earlier runs and other settings: retention
-     * applies to them too, and a compression a crash cut short is done.
-     * Only for a regular file: /dev/full or a FIFO has no rotated files
-     * beside it, and its directory is not ours to scan. */
-    struct stat st;
-    bool regular = fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (regular && fileh_archives(f))
-        fileh_archive_queue(f->path, NULL, &f->keep);
-    else if (regular && f->max_bytes > 0)
-        fileh_archive_retain_now(f->path, &f->keep);
     return &f->base;
 }

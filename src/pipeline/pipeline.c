@@ -198,6 +198,13 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
     return p;
 }
 
+void pipeline_started(const pipeline *p)
+{
+    for (size_t i = 0; p != NULL && i < p->nroutes; i++)
+        if (p->routes[i].h->ops->started != NULL)
+            p->routes[i].h->ops->started(p->routes[i].h);
+}
+
 void pipeline_free(pipeline *p)
 {
     if (p == NULL)

@@ -71,6 +71,9 @@ void pipeline_crash_write(const pipeline *p, const record *r, int64_t deadline_n
 pipeline *pipeline_new(conf *c, strbuf *errors);
 void pipeline_free(pipeline *p);
 
+/* Tells p's handlers that p is in force (handler_ops.started). */
+void pipeline_started(const pipeline *p);
+
 /* The level a logger of this name gets from p: the closest "loggers:"
  * entry for the name or one of its ancestors, else log_level; raised to
  * the lowest level any handler takes from that logger, since below it a
