@@ -461,6 +461,28 @@ if probe_ok limit && [ "$too_large" -gt 0 ] && [ "$(val limit final_write_errors
 else
     fail "body limit: $(delivered limit) of 400, write_errors $(val limit final_write_errors), $too_large answers 413; $(head -c 300 "$tmp/chk")"
 fi
+if [ "$(val limit handler_sent)" = 400 ] && [ "$(val limit handler_lost)" = 0 ]; then
+    pass "the split batches count 400 sent, 0 lost"
+else
+    fail "body limit: handler sent $(val limit handler_sent), lost $(val limit handler_lost)"
+fi
+stop_rx "$rx_pid"
+
+# A limit below one record: every record is lost and counted, reported
+# once, and a body no smaller than one refused is not posted again.
+start_rx tiny --max-body 10
+config tiny "http://127.0.0.1:$rx_port/v1/logs" '    batch_size: 200
+    batch_interval_ms: 20
+' >/dev/null
+run tiny 200 --settle
+posts=$(wc -l <"$tmp/tiny.req")
+notes=$(grep -c 'otlp delivery failed' "$tmp/tiny.diag" 2>/dev/null)
+if probe_ok tiny && [ "$(val tiny handler_lost)" = 200 ] && [ "$(val tiny final_write_errors)" = 200 ] &&
+    [ "$posts" -lt 60 ] && [ "$notes" = 1 ]; then
+    pass "a collector refusing every record as too large: 200 counted lost in $posts requests, reported once"
+else
+    fail "limit below one record: lost $(val tiny handler_lost), write_errors $(val tiny final_write_errors), $posts requests, $notes notes"
+fi
 stop_rx "$rx_pid"
 
 # ---- the endpoint is used as written: nothing appended, a query kept ----

@@ -216,20 +216,25 @@ static void delivered(otlp_handler *h, const http_attempt *a, size_t n)
     }
 }
 
-/* Posts one batch of n records until it is delivered or given up;
- * false when the collector found it too large (413) and it holds more
- * than one record, which the caller then sends in halves. */
-static bool deliver(otlp_handler *h, http_client *c, const strbuf *body, size_t n)
+/* What became of one post of a batch (deliver). */
+typedef enum otlp_outcome {
+    OTLP_DONE,      /* delivered, or given up and counted */
+    OTLP_TOO_LARGE, /* 413: nothing counted yet */
+    OTLP_ABORTED    /* given up at the stop deadline, counted, not yet told */
+} otlp_outcome;
+
+/* Posts one batch of n records until it is delivered or given up. */
+static otlp_outcome deliver(otlp_handler *h, http_client *c, const strbuf *body, size_t n)
 {
     http_attempt a;
     for (unsigned attempt = 0;; attempt++) {
         http_client_post(c, h->ep, body->data, body->len, &h->q.stop_ns, &a);
         if (a.verdict == HTTP_SENT) {
             delivered(h, &a, n);
-            return true;
+            return OTLP_DONE;
         }
-        if (a.status == 413 && n > 1)
-            return false;
+        if (a.status == 413)
+            return OTLP_TOO_LARGE;
         bool retry = a.verdict == HTTP_RETRY && attempt < h->ep->max_retries;
         if (retry && a.retry_after > RETRY_AFTER_MAX) {
             size_t k = strlen(a.reason);
@@ -239,24 +244,43 @@ static bool deliver(otlp_handler *h, http_client *c, const strbuf *body, size_t 
         }
         if (!retry || !wait_retry(h, retry_delay_ns(h, attempt, a.retry_after))) {
             handler_count_lost(&h->base, n);
-            /* Reported once per outage; every batch's loss is counted. */
-            if (!h->down && !a.aborted)
-                otlph_note(h, METALOG_ERROR, "otlp delivery failed", a.reason, n);
-            h->down = h->down || !a.aborted;
             if (a.aborted)
-                otlph_note(h, METALOG_WARNING, "otlp records given up at the deadline", NULL, n);
-            return true;
+                return OTLP_ABORTED;
+            /* Reported once per outage; every batch's loss is counted. */
+            if (!h->down)
+                otlph_note(h, METALOG_ERROR, "otlp delivery failed", a.reason, n);
+            h->down = true;
+            return OTLP_DONE;
         }
     }
 }
 
+static bool past_stop(otlp_handler *h)
+{
+    uint64_t stop = atomic_load_explicit(&h->q.stop_ns, memory_order_relaxed);
+    return stop != 0 && sq_now_ns() >= stop;
+}
+
+/* One batch on its way: the smallest body the collector answered 413
+ * (a larger one is not posted again: it would be refused too), and the
+ * records given up at the stop deadline, told once at the end. */
+typedef struct otlp_send {
+    size_t refused;
+    size_t aborted;
+} otlp_send;
+
 /* Builds and delivers the first n records of batch; a batch the
  * collector finds too large goes again as two halves, down to single
- * records (a collector's body limit is not known in advance, and a
- * record alone too large is given up as any 4xx). */
+ * records (a collector's body limit is not known in advance). A single
+ * record too large is given up as any 4xx. */
 static void send_batch(otlp_handler *h, http_client *c, const otlp_item *batch, size_t n,
-                       strbuf *body)
+                       strbuf *body, otlp_send *s)
 {
+    if (past_stop(h)) {
+        handler_count_lost(&h->base, n);
+        s->aborted += n;
+        return;
+    }
     strbuf_reset(body);
     build_body(h, batch, n, body);
     if (body->failed) {
@@ -264,14 +288,28 @@ static void send_batch(otlp_handler *h, http_client *c, const otlp_item *batch, 
         otlph_note(h, METALOG_ERROR, "otlp delivery failed", "out of memory", n);
         return;
     }
-    if (deliver(h, c, body, n))
+    /* A body no smaller than one already refused is not posted. */
+    otlp_outcome o =
+        s->refused == 0 || body->len < s->refused ? deliver(h, c, body, n) : OTLP_TOO_LARGE;
+    if (o == OTLP_ABORTED)
+        s->aborted += n;
+    if (o != OTLP_TOO_LARGE)
         return;
+    if (s->refused == 0 || body->len < s->refused)
+        s->refused = body->len;
+    if (n == 1) {
+        handler_count_lost(&h->base, 1);
+        if (!h->down)
+            otlph_note(h, METALOG_ERROR, "otlp delivery failed", "HTTP 413", 1);
+        h->down = true;
+        return;
+    }
     size_t half = n / 2;
     const otlp_item *rest = batch;
     for (size_t i = 0; i < half; i++)
         rest = item_next(rest);
-    send_batch(h, c, batch, half, body);
-    send_batch(h, c, rest, n - half, body);
+    send_batch(h, c, batch, half, body, s);
+    send_batch(h, c, rest, n - half, body, s);
 }
 
 static void *otlph_main(void *arg)
@@ -291,7 +329,11 @@ static void *otlph_main(void *arg)
             handler_count_lost(&h->base, n);
             otlph_note(h, METALOG_ERROR, "otlp delivery failed", "out of memory", n);
         } else {
-            send_batch(h, c, batch, n, &body);
+            otlp_send s = {0, 0};
+            send_batch(h, c, batch, n, &body, &s);
+            if (s.aborted > 0)
+                otlph_note(h, METALOG_WARNING, "otlp records given up at the deadline", NULL,
+                           s.aborted);
         }
         sq_free_items(&batch->link);
         pthread_mutex_lock(&h->q.lock);
@@ -374,6 +416,7 @@ static void otlph_fork_child(void *arg)
     h->client = NULL;
     h->flush_asked = false;
     h->down = false;
+    h->rejecting = false;
 }
 
 /* With h->q.lock held: a post in progress re-reads the stop deadline. */

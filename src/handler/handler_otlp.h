@@ -13,7 +13,9 @@
  * exponential backoff, Retry-After honoured; a batch still refused after
  * max_retries, or refused for good (another 4xx), is given up, its
  * records counted lost (metalog_stats.write_errors) and the failure
- * reported once, its end once. Freeing the handler (a reload,
+ * reported once, its end once. A batch answered 413 (too large) goes
+ * again in halves, down to single records; records a 2xx answer's
+ * partialSuccess rejects are counted lost and reported once. Freeing the handler (a reload,
  * metalog_shutdown) posts what is queued within shutdown_timeout_seconds;
  * what is left then is counted lost and reported.
  */
