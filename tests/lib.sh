@@ -188,6 +188,7 @@ phases_start() {
     timeout 60 "$builddir/tests/syslog_probe" "$1" phases "$2" "$3" "$tmp/marks" \
         >"$tmp/probe.fifo" 2>&1 &
     lib_phases_pid=$!
+    track "$lib_phases_pid"
     exec 3<"$tmp/probe.fifo"
     read -r lib_line <&3 # phase1
 }
@@ -198,5 +199,6 @@ phases_next() {
 phases_end() {
     touch "$tmp/marks/go2"
     wait "$lib_phases_pid"
+    untrack "$lib_phases_pid"
     exec 3<&-
 }
