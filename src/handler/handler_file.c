@@ -192,7 +192,11 @@ static void fileh_started(handler *h)
 {
     fileh *f = (fileh *)h;
     struct stat st;
+    /* The pipeline is live: a log call may be reopening f->fd. The path
+     * and keep settings never change. */
+    pthread_mutex_lock(&f->lock);
     bool regular = fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode);
+    pthread_mutex_unlock(&f->lock);
     if (regular && fileh_archives(f))
         fileh_archive_queue(f->path, NULL, &f->keep);
     else if (regular && f->max_bytes > 0)
