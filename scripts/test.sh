@@ -41,11 +41,17 @@ stage() {
 check_in() {
     (cd "$top/build/$1" && make -j"$(nproc)" check "${@:2}" >check.out 2>&1) && return 0
     cat "$top/build/$1/check.out"
-    for log in "$top/build/$1"/tests/*.log; do
+    failed_logs "$top/build/$1/tests"
+    return 1
+}
+
+# The logs of the tests in directory $1 that failed: the assertions, then
+# the end of each.
+failed_logs() {
+    for log in "$1"/*.log; do
         grep -qE '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null &&
             { echo "--- $log"; grep -E ':[EF]:' "$log" | head -n 20; tail -n 20 "$log"; }
     done
-    return 1
 }
 
 # Individual Check tests and script checks of the gcc build, for the total.
@@ -84,8 +90,16 @@ install_check() {
         PATH="$prefix/bin:$PATH" bash "$top/tests/install_check.sh" "$prefix"
 }
 
+# A failed distcheck leaves its tree behind: the failing tests' logs are
+# printed from there, as check_in prints them from a build directory.
 distcheck() {
-    cd "$top/build/gcc" && make distcheck >distcheck.out 2>&1 || { tail -n 80 distcheck.out; return 1; }
+    cd "$top/build/gcc" || return 1
+    make distcheck >distcheck.out 2>&1 && return 0
+    tail -n 80 distcheck.out
+    for d in metalog-*/_build/sub/tests; do
+        [ -d "$d" ] && failed_logs "$d"
+    done
+    return 1
 }
 
 

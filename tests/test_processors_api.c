@@ -5,11 +5,16 @@
 #include <check.h>
 #include <json-c/json.h>
 #include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <metalog.h>
@@ -272,6 +277,88 @@ START_TEST(child_forked_while_processors_run_can_log)
 }
 END_TEST
 
+/* glibc's gmtime_r and localtime_r take its time zone lock, and a thread
+ * reading a zone file holds it for as long as the read takes. A child
+ * forked meanwhile has that lock held by a thread it does not have: the
+ * timestamp of its records must not ask for it. TZ names a FIFO here, so
+ * that tzset() blocks in open() with the lock held until the test writes. */
+static atomic_int zone_reader_tid;
+static atomic_bool zone_read;
+
+static void *read_a_zone_that_blocks(void *arg)
+{
+    (void)arg;
+    atomic_store(&zone_reader_tid, (int)syscall(SYS_gettid));
+    tzset();
+    atomic_store(&zone_read, true);
+    return NULL;
+}
+
+/* Waits up to 5 s for thread tid to block in open(); true when seen. */
+static bool blocked_in_open(int tid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/syscall", tid);
+    for (int i = 0; i < 500; i++) {
+        FILE *f = fopen(path, "re");
+        long nr = -1;
+        if (f != NULL) {
+            if (fscanf(f, "%ld", &nr) != 1)
+                nr = -1;
+            fclose(f);
+        }
+        if (nr == SYS_openat)
+            return true;
+        usleep(10000);
+    }
+    return false;
+}
+
+START_TEST(child_forked_while_a_thread_holds_the_time_zone_lock_can_log)
+{
+    init_with("  - callsite\n", false);
+    char *fifo = th_path(dir, "zone");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    char tz[4096];
+    snprintf(tz, sizeof tz, ":%s", fifo);
+    ck_assert_int_eq(setenv("TZ", tz, 1), 0);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, read_a_zone_that_blocks, NULL), 0);
+    while (atomic_load(&zone_reader_tid) == 0)
+        usleep(1000);
+    ck_assert_msg(blocked_in_open(atomic_load(&zone_reader_tid)),
+                  "the zone reader never blocked in open()");
+    /* This thread has logged nothing yet: the child's first record is
+     * the first time it formats a second. */
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        metalog_info(NULL, "from the child");
+        _exit(metalog_flush() == 0 ? 0 : 2);
+    }
+    int status = 0;
+    bool ended = wait_child(pid, &status);
+    bool still_reading = !atomic_load(&zone_read);
+    /* A writer's open lets the reader's return; at EOF the zone is UTC. */
+    int w = open(fifo, O_WRONLY);
+    ck_assert_int_ge(w, 0);
+    close(w);
+    pthread_join(t, NULL);
+    unsetenv("TZ");
+    tzset();
+    free(fifo);
+    ck_assert_msg(still_reading, "the zone reader let go of the lock before the child ended");
+    ck_assert_msg(ended && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the child could not log (%s, status %#x)",
+                  ended ? "it failed" : "stuck for 10 s", status);
+    size_t n;
+    json_object **v = lines_of_app(&n);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(th_jstr(v[0], "event"), "from the child");
+    th_json_lines_free(v, n);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("processors_api");
@@ -287,6 +374,7 @@ static Suite *suite(void)
     tcase_add_test(tc, rate_limit_counts_held_back_records_at_shutdown);
     tcase_add_test(tc, rate_limit_next_window_record_carries_suppressed);
     tcase_add_test(tc, child_forked_while_processors_run_can_log);
+    tcase_add_test(tc, child_forked_while_a_thread_holds_the_time_zone_lock_can_log);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -16,6 +16,7 @@
 #include <metalog.h>
 
 #include "record/level.h"
+#include "util/clock.h"
 #include "util/image.h"
 #include "render/render.h"
 #include "render/render_lit.h"
@@ -172,6 +173,32 @@ START_TEST(json_timestamp_is_utc_microseconds_taken_at_the_call)
     long long lo = (long long)before.tv_sec * 1000000 + before.tv_nsec / 1000;
     long long hi = (long long)after.tv_sec * 1000000 + after.tv_nsec / 1000;
     ck_assert_msg(at >= lo && at <= hi, "%s is not between the clock reads", ts);
+}
+END_TEST
+
+/* The timestamp's date is arithmetic, not gmtime_r (whose time zone lock a
+ * forked child can inherit held): it agrees with gmtime_r on every day of
+ * 1970 to 2400, the leap days and century years among them, at midnight
+ * and at the day's last second, and before 1970. */
+START_TEST(utc_text_agrees_with_gmtime_on_every_day_from_1970_to_2400)
+{
+    for (int64_t day = -800; day < 157000; day++) {
+        for (int k = 0; k < 2; k++) {
+            time_t t = (time_t)(day * 86400 + (k ? 86399 : 0));
+            struct tm tm;
+            ck_assert_ptr_nonnull(gmtime_r(&t, &tm));
+            char want[32], got[20] = {0};
+            strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+            clock_utc_seconds(t, got);
+            ck_assert_msg(memcmp(got, want, 19) == 0, "%lld: %.19s, gmtime_r says %s", (long long)t,
+                          got, want);
+        }
+    }
+    char frac[9];
+    clock_utc_fraction(123456789, frac);
+    ck_assert_str_eq(frac, ".123456Z");
+    clock_utc_fraction(999, frac);
+    ck_assert_str_eq(frac, ".000000Z");
 }
 END_TEST
 
@@ -1404,7 +1431,7 @@ START_TEST(console_exception_follows_on_its_own_lines)
 }
 END_TEST
 
-#define TESTS_PER_GROUP 28
+#define TESTS_PER_GROUP 32
 
 static Suite *render_suite(void)
 {
@@ -1415,6 +1442,7 @@ static Suite *render_suite(void)
     } groups[] = {
         {"json",
          {json_keys_in_contract_order, json_timestamp_is_utc_microseconds_taken_at_the_call,
+          utc_text_agrees_with_gmtime_on_every_day_from_1970_to_2400,
           json_level_logger_and_event_match_the_call, json_strings_bools_and_nulls_render_by_type,
           json_integers_keep_the_full_64_bit_range, json_doubles_round_trip_exactly,
           json_doubles_use_the_shortest_round_trip_text, json_integral_doubles_stay_doubles,

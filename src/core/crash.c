@@ -18,6 +18,7 @@
 #include "util/error.h"
 #include "pipeline/pipeline.h"
 #include "record/record.h"
+#include "util/clock.h"
 #include "util/stacktrace.h"
 
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
@@ -96,48 +97,12 @@ static void put_uint(text *t, uintmax_t v, unsigned base)
     put(t, out);
 }
 
-static void put_2(char *p, unsigned v)
-{
-    p[0] = (char)('0' + v / 10 % 10);
-    p[1] = (char)('0' + v % 10);
-}
-
-/* "2025-10-17T12:34:56.123456Z", as proc_add_timestamp writes it, from
- * arithmetic alone: gmtime_r takes the time zone lock. Days to a civil
- * date after H. Hinnant's days_from_civil inverse. */
+/* "2025-10-17T12:34:56.123456Z", as proc_add_timestamp writes it: the
+ * clock's text is arithmetic alone, safe in a signal handler. */
 static size_t crash_timestamp(const struct timespec *ts, char *out)
 {
-    int64_t secs = ts->tv_sec, days = secs / 86400, rem = secs % 86400;
-    if (rem < 0) {
-        rem += 86400;
-        days--;
-    }
-    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
-    unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
-    put_2(out, (unsigned)(y / 100));
-    put_2(out + 2, (unsigned)(y % 100));
-    out[4] = '-';
-    put_2(out + 5, m);
-    out[7] = '-';
-    put_2(out + 8, d);
-    out[10] = 'T';
-    put_2(out + 11, (unsigned)(rem / 3600));
-    out[13] = ':';
-    put_2(out + 14, (unsigned)(rem / 60 % 60));
-    out[16] = ':';
-    put_2(out + 17, (unsigned)(rem % 60));
-    out[19] = '.';
-    unsigned us = (unsigned)(ts->tv_nsec / 1000);
-    put_2(out + 20, us / 10000);
-    put_2(out + 22, us / 100 % 100);
-    put_2(out + 24, us % 100);
-    out[26] = 'Z';
-    out[27] = '\0';
+    clock_utc_seconds(ts->tv_sec, out);
+    clock_utc_fraction(ts->tv_nsec, out + 19);
     return 27;
 }
 

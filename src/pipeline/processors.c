@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "record/level.h"
+#include "util/clock.h"
 #include "util/utf8.h"
 #include "util/stacktrace.h"
 #include "util/strbuf.h"
@@ -47,60 +48,18 @@ static proc_scratch *scratch_get(void)
     return scratch;
 }
 
-static void put2(char *p, int v)
-{
-    p[0] = (char)('0' + v / 10);
-    p[1] = (char)('0' + v % 10);
-}
-
-/* "00" "01" .. "99", for the microseconds of every record. */
-static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
-                                     "25262728293031323334353637383940414243444546474849"
-                                     "50515253545556575859606162636465666768697071727374"
-                                     "75767778798081828384858687888990919293949596979899";
-
 size_t proc_timestamp_format(const struct timespec *ts, char *out)
 {
     proc_scratch *s = scratch_get();
     char local[20];
     char *prefix = s ? s->cached_prefix : local;
     if (s == NULL || s->cached_sec != ts->tv_sec) {
-        struct tm tm;
-        gmtime_r(&ts->tv_sec, &tm);
-        int year = tm.tm_year + 1900;
-        put2(prefix, year / 100);
-        put2(prefix + 2, year % 100);
-        prefix[4] = '-';
-        put2(prefix + 5, tm.tm_mon + 1);
-        prefix[7] = '-';
-        put2(prefix + 8, tm.tm_mday);
-        prefix[10] = 'T';
-        put2(prefix + 11, tm.tm_hour);
-        prefix[13] = ':';
-        put2(prefix + 14, tm.tm_min);
-        prefix[16] = ':';
-        put2(prefix + 17, tm.tm_sec);
+        clock_utc_seconds(ts->tv_sec, prefix);
         if (s != NULL)
             s->cached_sec = ts->tv_sec;
     }
     memcpy(out, prefix, 19);
-    out[19] = '.';
-    long us = ts->tv_nsec / 1000;
-    if (us >= 0 && us < 1000000) {
-        /* A normalized timespec: two digits at a time, from a table. */
-        unsigned u = (unsigned)us, hi = u / 10000, lo = u % 10000;
-        memcpy(out + 20, digit_pairs + 2 * hi, 2);
-        memcpy(out + 22, digit_pairs + 2 * (lo / 100), 2);
-        memcpy(out + 24, digit_pairs + 2 * (lo % 100), 2);
-    } else {
-        /* Anything else keeps the text it always had. */
-        for (int i = 25; i >= 20; i--) {
-            out[i] = (char)('0' + us % 10);
-            us /= 10;
-        }
-    }
-    out[26] = 'Z';
-    out[27] = '\0';
+    clock_utc_fraction(ts->tv_nsec, out + 19);
     return 27;
 }
 

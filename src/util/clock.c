@@ -151,3 +151,68 @@ void clock_to_timespec(uint64_t ticks, struct timespec *out)
     out->tv_sec = sec;
     out->tv_nsec = (long)nsec;
 }
+
+/* ---- Time as text ---- */
+
+/* "00" "01" .. "99": two digits at a time. */
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
+static void put2(char *p, unsigned v)
+{
+    memcpy(p, digit_pairs + 2 * (v % 100), 2);
+}
+
+/* Days to a civil date after H. Hinnant's civil_from_days: eras of 400
+ * years (146097 days) starting on 1 March, so that the leap day ends the
+ * year. */
+void clock_utc_seconds(int64_t secs, char *out)
+{
+    int64_t days = secs / 86400, rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+    unsigned m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
+    unsigned y4 = (unsigned)((y % 10000 + 10000) % 10000);
+    put2(out, y4 / 100);
+    put2(out + 2, y4);
+    out[4] = '-';
+    put2(out + 5, m);
+    out[7] = '-';
+    put2(out + 8, d);
+    out[10] = 'T';
+    put2(out + 11, (unsigned)(rem / 3600));
+    out[13] = ':';
+    put2(out + 14, (unsigned)(rem / 60 % 60));
+    out[16] = ':';
+    put2(out + 17, (unsigned)(rem % 60));
+}
+
+void clock_utc_fraction(long nsec, char *out)
+{
+    out[0] = '.';
+    long us = nsec / 1000;
+    if (us >= 0 && us < 1000000) {
+        unsigned u = (unsigned)us, lo = u % 10000;
+        put2(out + 1, u / 10000);
+        put2(out + 3, lo / 100);
+        put2(out + 5, lo);
+    } else {
+        /* Not a normalized timespec: the low six digits, as they come. */
+        for (int i = 6; i >= 1; i--) {
+            out[i] = (char)('0' + us % 10);
+            us /= 10;
+        }
+    }
+    out[7] = 'Z';
+    out[8] = '\0';
+}
