@@ -6,6 +6,9 @@
  */
 #include "config/config.h"
 
+_Static_assert(CONF_HANDLER_OTLP + 1 == CONF_HANDLER_TYPES, "a handler type without a name");
+_Static_assert(CONF_FORMAT_CONSOLE + 1 == CONF_FORMATS, "a format without a name");
+
 const char *const conf_handler_type_names[CONF_HANDLER_TYPES] = {"file",   "console",  "webhook",
                                                                  "syslog", "journald", "otlp"};
 const char *const conf_format_names[CONF_FORMATS] = {"json", "text", "console"};

@@ -199,7 +199,7 @@ static void put_handler(strbuf *out, const conf_handler *h)
         break;
     case CONF_HANDLER_CONSOLE:
         strbuf_printf(out, "    stream: %s\n    colors: %s\n",
-                      conf_stream_names[h->stream == CONF_STREAM_STDERR],
+                      conf_stream_names[h->stream],
                       conf_colors_names[(unsigned)h->colors < 3 ? h->colors : 0]);
         break;
     case CONF_HANDLER_WEBHOOK: put_webhook(out, &h->webhook, "    "); break;

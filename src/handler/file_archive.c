@@ -321,7 +321,7 @@ static void archive_catch_up(const char *path, const fileh_keep *k)
 /* Deletes the oldest rotated files while there are more than backups,
  * while they are older than max_age, while together they pass
  * max_total. Oldest first, so each condition, once met, stays met. */
-static void archive_retain(const char *path, const fileh_keep *k)
+void fileh_archive_retain_now(const char *path, const fileh_keep *k)
 {
     /* Under the log's lock, listed and deleted at once when size
      * rotation alone renames app.log.<k> to .<k+1>: a listing made while
@@ -364,11 +364,6 @@ static void archive_retain(const char *path, const fileh_keep *k)
     kept_free(v, n);
 }
 
-void fileh_archive_retain_now(const char *path, const fileh_keep *keep)
-{
-    archive_retain(path, keep);
-}
-
 /* ---- The thread ---- */
 
 static void archive_run(const archive_job *j)
@@ -378,7 +373,7 @@ static void archive_run(const archive_job *j)
     if (j->keep.compress)
         archive_catch_up(j->path, &j->keep);
     if (!archive_past_deadline())
-        archive_retain(j->path, &j->keep);
+        fileh_archive_retain_now(j->path, &j->keep);
 }
 
 static void *archive_main(void *arg)

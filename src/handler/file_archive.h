@@ -35,11 +35,12 @@ typedef struct fileh_keep {
  * the next scan). Takes only the archive's own lock, briefly. */
 int fileh_archive_queue(const char *path, const char *rotated, const fileh_keep *keep);
 
-/* Retention alone, now, on the calling thread: for size rotation without
- * compression, age or total limits, which starts no archive thread and
- * renames within backups, so that app.log.<k> beyond backups left by an
- * earlier run (a larger backups) is deleted when the log is opened. One
- * directory listing, at open only. */
+/* Retention, now, on the calling thread: deletes the oldest rotated files
+ * of path beyond keep's backups, max_age and max_total. The archive
+ * thread runs it after each job; size rotation without compression, age
+ * or total limits starts no such thread and runs it once when the handler
+ * starts, so that app.log.<k> beyond backups left by an earlier run (a
+ * larger backups) is deleted. One directory listing a call. */
 void fileh_archive_retain_now(const char *path, const fileh_keep *keep);
 
 /* Lets the thread finish what is queued, for at most timeout_ns; work

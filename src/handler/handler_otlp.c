@@ -269,6 +269,12 @@ typedef struct otlp_send {
     size_t aborted;
 } otlp_send;
 
+/* Whether a body of len bytes is smaller than any the collector refused. */
+static bool below_refused(const otlp_send *s, size_t len)
+{
+    return s->refused == 0 || len < s->refused;
+}
+
 /* Builds and delivers the first n records of batch; a batch the
  * collector finds too large goes again as two halves, down to single
  * records (a collector's body limit is not known in advance). A single
@@ -289,13 +295,12 @@ static void send_batch(otlp_handler *h, http_client *c, const otlp_item *batch, 
         return;
     }
     /* A body no smaller than one already refused is not posted. */
-    otlp_outcome o =
-        s->refused == 0 || body->len < s->refused ? deliver(h, c, body, n) : OTLP_TOO_LARGE;
+    otlp_outcome o = below_refused(s, body->len) ? deliver(h, c, body, n) : OTLP_TOO_LARGE;
     if (o == OTLP_ABORTED)
         s->aborted += n;
     if (o != OTLP_TOO_LARGE)
         return;
-    if (s->refused == 0 || body->len < s->refused)
+    if (below_refused(s, body->len))
         s->refused = body->len;
     if (n == 1) {
         handler_count_lost(&h->base, 1);
