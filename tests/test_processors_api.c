@@ -233,7 +233,9 @@ static void *log_in_a_loop(void *arg)
 #endif
 #endif
 
-/* Waits up to 10 s for pid; false (the child killed) when it did not end. */
+/* Waits up to 10 s for pid; false when it did not end. A stuck child is
+ * sent SIGABRT, so that the library's crash handler writes where it was
+ * stuck to app.log (see stuck_at), and then killed. */
 static bool wait_child(pid_t pid, int *status)
 {
     for (int i = 0; i < 1000; i++) {
@@ -241,9 +243,28 @@ static bool wait_child(pid_t pid, int *status)
             return true;
         usleep(10000);
     }
+    kill(pid, SIGABRT);
+    for (int i = 0; i < 300 && waitpid(pid, status, WNOHANG) != pid; i++)
+        usleep(10000);
     kill(pid, SIGKILL);
     waitpid(pid, status, 0);
     return false;
+}
+
+/* The end of app.log from its last crash record on, for the message of a
+ * stuck child: the stack it was stuck in. */
+static char *stuck_at(void)
+{
+    char *path = th_path(dir, "app.log");
+    size_t len;
+    char *text = th_read(path, &len);
+    free(path);
+    const char *from = "(no crash record)";
+    for (char *at = text; at != NULL && (at = strstr(at, "\"event\":\"crash\"")) != NULL; at++)
+        from = at;
+    char *out = strndup(from, 3000);
+    free(text);
+    return out;
 }
 
 START_TEST(child_forked_while_processors_run_can_log)
@@ -268,9 +289,10 @@ START_TEST(child_forked_while_processors_run_can_log)
         }
         int status = 0;
         bool ended = wait_child(pid, &status);
-        ck_assert_msg(ended && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                      "fork %d: the child could not log (%s, status %#x)", i,
-                      ended ? "it failed" : "stuck for 10 s", status);
+        if (!ended)
+            ck_abort_msg("fork %d: the child was stuck for 10 s at %s", i, stuck_at());
+        ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                      "fork %d: the child could not log (status %#x)", i, status);
     }
     atomic_store(&spinning, false);
     pthread_join(t[0], NULL);
@@ -348,9 +370,10 @@ START_TEST(child_forked_while_a_thread_holds_the_time_zone_lock_can_log)
     tzset();
     free(fifo);
     ck_assert_msg(still_reading, "the zone reader let go of the lock before the child ended");
-    ck_assert_msg(ended && WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                  "the child could not log (%s, status %#x)",
-                  ended ? "it failed" : "stuck for 10 s", status);
+    if (!ended)
+        ck_abort_msg("the child was stuck for 10 s at %s", stuck_at());
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the child could not log (status %#x)", status);
     size_t n;
     json_object **v = lines_of_app(&n);
     ck_assert_uint_eq(n, 1);
