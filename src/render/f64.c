@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "render/f64_table.h"
+#include "util/digits.h"
 
 typedef unsigned __int128 f64_u128;
 
@@ -131,32 +132,6 @@ f64_decimal f64_shortest(double v)
     return schubfach(c, q, frac == 0 && biased > 1);
 }
 
-/* The 8 digits of x < 10^8, one per byte, the first in the lowest byte
- * (the order they have in memory on a little-endian machine). Splits x in
- * two halves of 4 digits, then each half in 2, then each pair in 1, every
- * split done on all lanes of one 64-bit word at once: three levels of
- * multiplications instead of a chain of eight divisions. The quotients
- * are multiplications by 2^20/100 and 2^10/10 rounded up, exact for all
- * the lanes' values (below 10^4 and below 100), and no lane's product
- * reaches the next lane. */
-static inline uint64_t eight_digits(uint32_t x)
-{
-    uint64_t w = (x / 10000) | ((uint64_t)(x % 10000) << 32);
-    uint64_t q = ((w * 10486) >> 20) & 0x0000007F0000007Fu;
-    w = q | ((w - q * 100) << 16);
-    q = ((w * 103) >> 10) & 0x000F000F000F000Fu;
-    return q | ((w - q * 10) << 8);
-}
-
-static inline void store_digits(char *p, uint64_t w)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    w += 0x3030303030303030u; /* '0' in every byte */
-    memcpy(p, &w, sizeof w);
-}
-
 int f64_digits(char *out, double v, int *x)
 {
     f64_decimal d = f64_shortest(v);
@@ -168,16 +143,16 @@ int f64_digits(char *out, double v, int *x)
     /* All 17 places, leading zeros included: 1 + 8 + 8 digits. */
     uint64_t top = d.digits / 10000000000000000u;
     uint64_t rest = d.digits % 10000000000000000u;
-    uint64_t hi = eight_digits((uint32_t)(rest / 100000000u));
-    uint64_t lo = eight_digits((uint32_t)(rest % 100000000u));
+    uint64_t hi = digits_eight((uint32_t)(rest / 100000000u));
+    uint64_t lo = digits_eight((uint32_t)(rest % 100000000u));
     char all[41];
     all[0] = (char)('0' + top);
-    store_digits(all + 1, hi);
-    store_digits(all + 9, lo);
+    digits_store8(all + 1, hi);
+    digits_store8(all + 9, lo);
     /* Zeros after them, so that out gets 17 bytes whatever the lead. */
-    store_digits(all + 17, 0);
-    store_digits(all + 25, 0);
-    store_digits(all + 33, 0);
+    digits_store8(all + 17, 0);
+    digits_store8(all + 25, 0);
+    digits_store8(all + 33, 0);
     /* Zero digits are zero bytes: the lowest nonzero byte is the first
      * significant digit, the highest the last one (d.digits > 0). */
     int lead = top ? 0 : hi ? 1 + __builtin_ctzll(hi) / 8 : 9 + __builtin_ctzll(lo) / 8;

@@ -5,12 +5,7 @@
 #include <string.h>
 
 #include "render/f64.h"
-
-/* "00" "01" .. "99": two digits per division halves the divisions. */
-static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
-                                     "25262728293031323334353637383940414243444546474849"
-                                     "50515253545556575859606162636465666768697071727374"
-                                     "75767778798081828384858687888990919293949596979899";
+#include "util/digits.h"
 
 /* The number of decimal digits of v (1..20): the bit length gives it to
  * within one (1233/4096 is just below log10(2)), a table settles which. */
@@ -34,14 +29,16 @@ static size_t u64_digits(uint64_t v)
 static void digits_before(char *end, uint64_t v)
 {
     char *p = end;
-    while (v > UINT32_MAX) {
-        unsigned d = (unsigned)(v % 100);
-        v /= 100;
-        p -= 2;
-        memcpy(p, digit_pairs + 2 * d, 2);
+    /* Eight digits a step above 10^8: a 19-digit value takes two steps
+     * and the pairs below, not nine dependent divisions. */
+    while (v >= 100000000u) {
+        uint64_t q = v / 100000000u;
+        p -= 8;
+        digits_store8(p, digits_eight((uint32_t)(v - q * 100000000u)));
+        v = q;
     }
-    /* The usual value fits 32 bits, where dividing by a constant is a
-     * cheaper multiplication than in 64. */
+    /* The rest fits 32 bits, where dividing by a constant is a cheaper
+     * multiplication than in 64. */
     uint32_t w = (uint32_t)v;
     while (w >= 100) {
         unsigned d = w % 100;

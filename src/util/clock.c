@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/digits.h"
+
 bool clock_tsc;
 
 /* The time-stamp counter is trusted only where the kernel trusts it: a
@@ -154,17 +156,6 @@ void clock_to_timespec(uint64_t ticks, struct timespec *out)
 
 /* ---- Time as text ---- */
 
-/* "00" "01" .. "99": two digits at a time. */
-static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
-                                     "25262728293031323334353637383940414243444546474849"
-                                     "50515253545556575859606162636465666768697071727374"
-                                     "75767778798081828384858687888990919293949596979899";
-
-static void put2(char *p, unsigned v)
-{
-    memcpy(p, digit_pairs + 2 * (v % 100), 2);
-}
-
 /* Days to a civil date after H. Hinnant's civil_from_days: eras of 400
  * years (146097 days) starting on 1 March, so that the leap day ends the
  * year. */
@@ -183,18 +174,18 @@ void clock_utc_seconds(int64_t secs, char *out)
     unsigned m = mp < 10 ? mp + 3 : mp - 9;
     int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
     unsigned y4 = (unsigned)((y % 10000 + 10000) % 10000);
-    put2(out, y4 / 100);
-    put2(out + 2, y4);
+    digits_put2(out, y4 / 100);
+    digits_put2(out + 2, y4);
     out[4] = '-';
-    put2(out + 5, m);
+    digits_put2(out + 5, m);
     out[7] = '-';
-    put2(out + 8, d);
+    digits_put2(out + 8, d);
     out[10] = 'T';
-    put2(out + 11, (unsigned)(rem / 3600));
+    digits_put2(out + 11, (unsigned)(rem / 3600));
     out[13] = ':';
-    put2(out + 14, (unsigned)(rem / 60 % 60));
+    digits_put2(out + 14, (unsigned)(rem / 60 % 60));
     out[16] = ':';
-    put2(out + 17, (unsigned)(rem % 60));
+    digits_put2(out + 17, (unsigned)(rem % 60));
 }
 
 void clock_utc_fraction(long nsec, char *out)
@@ -203,9 +194,9 @@ void clock_utc_fraction(long nsec, char *out)
     long us = nsec / 1000;
     if (us >= 0 && us < 1000000) {
         unsigned u = (unsigned)us, lo = u % 10000;
-        put2(out + 1, u / 10000);
-        put2(out + 3, lo / 100);
-        put2(out + 5, lo);
+        digits_put2(out + 1, u / 10000);
+        digits_put2(out + 3, lo / 100);
+        digits_put2(out + 5, lo);
     } else {
         /* Not a normalized timespec: the low six digits, as they come. */
         for (int i = 6; i >= 1; i--) {
