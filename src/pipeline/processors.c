@@ -123,10 +123,20 @@ static inline size_t merge_one(const metalog_field **out, size_t n, uint64_t *se
     return n + 1;
 }
 
-/* The usual record: call-site fields only, each with a key, and keys
- * whose first bytes differ. Merging then changes nothing, so the fields
- * are taken in order without the general walk. false when that does not
- * hold; out is then partly written, and the general walk starts over. */
+/* Whether key is one of the first n keys of out. */
+static bool key_among(const metalog_field *const *out, size_t n, const char *key)
+{
+    for (size_t j = 0; j < n; j++)
+        if (utf8_same_key(out[j]->key, key))
+            return true;
+    return false;
+}
+
+/* The usual record: call-site fields only, each with a key, no key twice.
+ * Merging then changes nothing, so the fields are taken in order without
+ * the general walk; keys are compared only when their first bytes meet
+ * (symbol and seq do). false when that does not hold; out is then partly
+ * written, and the general walk starts over. */
 static bool merge_site_only(const record *r, const metalog_field **out)
 {
     uint64_t seen = 0;
@@ -137,7 +147,7 @@ static bool merge_site_only(const record *r, const metalog_field **out)
     for (size_t i = 0; i < n; i++) {
         const metalog_field *f = &site[i];
         if (f->key == NULL || f->type == METALOG_FIELD_NONE ||
-            first_seen(&seen, (unsigned char)f->key[0]))
+            (first_seen(&seen, (unsigned char)f->key[0]) && key_among(out, i, f->key)))
             return false;
         out[i] = f;
     }
