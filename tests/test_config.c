@@ -2115,7 +2115,8 @@ static const conf_attr *resource_attr(const conf *c, const char *key)
 
 static const char otlp_resource_yaml[] =
     "handlers:\n  - type: otlp\n    endpoint: http://127.0.0.1:4318/v1/logs\n"
-    "    resource: {ratio: 1.5, tenth: 0.1, half: .5, big: 1e300, build: +07, name: x1.5}\n";
+    "    resource: {ratio: 1.5, tenth: 0.1, half: .5, big: 1e300, build: +07, name: x1.5,\n"
+    "               whole: 1.0, hundred: 1e2, small: 0.000015, huge: 1e15}\n";
 
 static void assert_resource_typed(const conf *c)
 {
@@ -2126,6 +2127,9 @@ static void assert_resource_typed(const conf *c)
         {"ratio", "1.5", CONF_ATTR_DOUBLE}, {"tenth", "0.1", CONF_ATTR_DOUBLE},
         {"half", "0.5", CONF_ATTR_DOUBLE},  {"big", "1e+300", CONF_ATTR_DOUBLE},
         {"build", "7", CONF_ATTR_INT},      {"name", "x1.5", CONF_ATTR_STRING},
+        /* A double stays one when --print writes it and it is read again. */
+        {"whole", "1.0", CONF_ATTR_DOUBLE}, {"hundred", "100.0", CONF_ATTR_DOUBLE},
+        {"small", "1.5e-05", CONF_ATTR_DOUBLE}, {"huge", "1e+15", CONF_ATTR_DOUBLE},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const conf_attr *a = resource_attr(c, want[i].key);

@@ -46,6 +46,27 @@ void conf_otlp_free(conf_otlp *o)
     o->nresource = 0;
 }
 
+/* canon, %g's text of d, made plain where %g chose an exponent only for
+ * want of digits ("1e+02" is "100.0": an integer below 10^15, which %.0f
+ * writes exactly), and with ".0" after an integral value: written back
+ * by --print and read again, the value is still a double, not an
+ * integer. */
+static void plain_double(char *canon, size_t n, double d)
+{
+    const char *e = strchr(canon, 'e');
+    if (e != NULL) {
+        int x = atoi(e + 1);
+        if (x < 0 || x >= 15)
+            return;
+        snprintf(canon, n, "%.0f", d);
+    }
+    if (strchr(canon, '.') == NULL) {
+        size_t len = strlen(canon);
+        if (len + 2 < n)
+            memcpy(canon + len, ".0", 3);
+    }
+}
+
 /* Whether text is a whole finite double, written then in canon as the
  * fewest digits that read back to it ("0.1", not "0.10000000000000001").
  * YAML and JSON numbers have a '.' whatever the application's LC_NUMERIC
@@ -60,8 +81,10 @@ static bool c_double(const char *text, char *canon, size_t n)
     bool ok = *end == '\0' && errno == 0 && isfinite(d);
     for (int digits = 1; ok && digits <= 17; digits++) {
         snprintf(canon, n, "%.*g", digits, d);
-        if (strtod(canon, NULL) == d)
+        if (strtod(canon, NULL) == d) {
+            plain_double(canon, n, d);
             break;
+        }
     }
     if (c != (locale_t)0) {
         uselocale(was);
