@@ -30,10 +30,11 @@ with 200 and a partialSuccess rejecting its first K records (not written
 to the output), rejectedLogRecords a string in even-numbered requests and
 a number in odd ones, as proto3's JSON allows both. --max-body B answers
 413 to a request whose body is longer than B bytes (its records are not
-written), as collectors with a body limit do.
+written), as collectors with a body limit do. --delay S waits S seconds
+before every answer, as a loaded collector does.
 
   otlp_receiver.py --out F [--violations F] [--requests F] [--port P]
-                   [--port-file F] [--path /v1/logs] [faults]
+                   [--port-file F] [--path /v1/logs] [faults] [--delay S]
                    [--expect-header 'Name: value']...
   otlp_receiver.py --self-test
 
@@ -370,6 +371,8 @@ def make_handler(rx):
                         r["req"] = req
                         rx.write(rx.out, r)
                 rx.write(rx.reqs, entry)
+            if rx.o.delay:
+                time.sleep(rx.o.delay)
             if error is not None:
                 self.answer(400, json.dumps({"error": error}).encode())
                 self.close_connection = True
@@ -419,6 +422,7 @@ def parse(argv):
     p.add_argument("--skip-first", type=int, default=0)
     p.add_argument("--reject", type=int, default=0)
     p.add_argument("--max-body", type=int, default=0)
+    p.add_argument("--delay", type=float, default=0)
     p.add_argument("--hang", action="store_true")
     p.add_argument("--close", action="store_true")
     p.add_argument("--expect-header", action="append", default=[])

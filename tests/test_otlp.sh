@@ -485,6 +485,28 @@ else
 fi
 stop_rx "$rx_pid"
 
+# A split still under way at the stop deadline: the pieces not yet
+# answered are counted lost without a post, and told once. Every body is
+# refused and each answer takes 0.4 s: halving 200 records down to one
+# takes 8 answers, more than shutdown_timeout_seconds allows.
+start_rx late --max-body 10 --delay 0.4
+config late "http://127.0.0.1:$rx_port/v1/logs" '    batch_size: 200
+    batch_interval_ms: 20
+    shutdown_timeout_seconds: 1
+' >/dev/null
+run late 200
+posts=$(wc -l <"$tmp/late.req")
+# Told during shutdown, once the built-in default is in force again: on
+# its console, the probe's stdout.
+notes=$(cat "$tmp/late.diag" "$tmp/late.probe" | grep -c 'otlp records given up at the deadline')
+if probe_ok late && [ "$(val late final_write_errors)" = 200 ] && [ "$posts" -lt 8 ] &&
+    [ "$notes" = 1 ] && [ "$(val late shutdown_ms)" -le 3000 ]; then
+    pass "a split cut short by the stop deadline: 200 counted lost after $posts requests, told once, shutdown in $(val late shutdown_ms) ms"
+else
+    fail "split at the deadline: write_errors $(val late final_write_errors), $posts requests, $notes notes, shutdown $(val late shutdown_ms) ms"
+fi
+stop_rx "$rx_pid"
+
 # ---- the endpoint is used as written: nothing appended, a query kept ----
 start_rx query --path '/collector/v1/logs?tenant=a&ns=b%2Fc'
 config query "http://127.0.0.1:$rx_port/collector/v1/logs?tenant=a&ns=b%2Fc" '    batch_interval_ms: 20
