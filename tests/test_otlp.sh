@@ -488,10 +488,11 @@ stop_rx "$rx_pid"
 # A split still under way at the stop deadline: the pieces not yet
 # answered are counted lost without a post, and told once. Every body is
 # refused and each answer takes 0.4 s: halving 200 records down to one
-# takes 8 answers, more than shutdown_timeout_seconds allows.
+# takes 8 answers, more than shutdown_timeout_seconds allows. The 200
+# records fill one batch long before its interval ends.
 start_rx late --max-body 10 --delay 0.4
 config late "http://127.0.0.1:$rx_port/v1/logs" '    batch_size: 200
-    batch_interval_ms: 20
+    batch_interval_ms: 500
     shutdown_timeout_seconds: 1
 ' >/dev/null
 run late 200
