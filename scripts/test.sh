@@ -95,7 +95,8 @@ install_check() {
 distcheck() {
     cd "$top/build/gcc" || return 1
     make distcheck >distcheck.out 2>&1 && return 0
-    tail -n 80 distcheck.out
+    # Short, so that the failing logs after it stay in what stage shows.
+    tail -n 15 distcheck.out
     for d in metalog-*/_build/sub/tests; do
         [ -d "$d" ] && failed_logs "$d"
     done

@@ -307,11 +307,12 @@ typedef struct conf {
 } conf;
 
 /* The YAML names of the enums, indexed by their values: the parser, the
- * printer and the handler stats read these one copy. */
+ * printer and the handler stats read these one copy. CONF_HANDLER_TYPES
+ * and CONF_FORMATS names each; config_names.c checks both counts. */
 #define CONF_HANDLER_TYPES 6
 #define CONF_FORMATS 3
-extern const char *const conf_handler_type_names[CONF_HANDLER_TYPES];
-extern const char *const conf_format_names[CONF_FORMATS];
+extern const char *const conf_handler_type_names[];
+extern const char *const conf_format_names[];
 extern const char *const conf_colors_names[3];
 extern const char *const conf_stream_names[2];
 

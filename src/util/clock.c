@@ -198,10 +198,12 @@ void clock_utc_fraction(long nsec, char *out)
         digits_put2(out + 3, lo / 100);
         digits_put2(out + 5, lo);
     } else {
-        /* Not a normalized timespec: the low six digits, as they come. */
+        /* Not a normalized timespec (the library's clocks never give
+         * one): the low six digits of |us|, digits whatever comes. */
+        unsigned long u = us < 0 ? 0ul - (unsigned long)us : (unsigned long)us;
         for (int i = 6; i >= 1; i--) {
-            out[i] = (char)('0' + us % 10);
-            us /= 10;
+            out[i] = (char)('0' + u % 10);
+            u /= 10;
         }
     }
     out[7] = 'Z';

@@ -50,8 +50,8 @@ void clock_to_timespec(uint64_t ticks, struct timespec *out);
 /* "2025-10-17T12:34:56" for secs since the epoch, UTC, into out (19
  * bytes, no NUL), from arithmetic alone: gmtime_r takes glibc's time zone
  * lock, which a signal handler must not take and which a child forked
- * while another thread held it would wait for forever. Years outside
- * 0..9999 keep their last four digits. */
+ * while another thread held it would wait for forever. A year outside
+ * 0..9999 is written as the year mod 10000. */
 void clock_utc_seconds(int64_t secs, char *out);
 
 /* ".123456Z" and a NUL for nsec into out (9 bytes): microseconds, the
