@@ -355,6 +355,10 @@ def make_handler(rx):
             fault = rx.fault_for(k)
             if error is None and fault is None and rx.o.max_body and len(raw) > rx.o.max_body:
                 fault = "413"
+            # A good request's records are written once it is answered:
+            # a test that sees them may kill the receiver, and the sender
+            # must not have to post them again to the next one.
+            accepted = []
             with rx.lock:
                 if error is not None:
                     entry["status"] = 400
@@ -366,10 +370,7 @@ def make_handler(rx):
                     rx.good += 1
                     rejected = min(rx.o.reject, len(records))
                     entry["rejected"] = rejected
-                    records = records[rejected:]
-                    for r in records:
-                        r["req"] = req
-                        rx.write(rx.out, r)
+                    accepted = records[rejected:]
                 rx.write(rx.reqs, entry)
             if rx.o.delay:
                 time.sleep(rx.o.delay)
@@ -395,6 +396,11 @@ def make_handler(rx):
                     "errorMessage": "rejected by the test"}}).encode())
             else:
                 self.answer(200)
+            if accepted:
+                with rx.lock:
+                    for r in accepted:
+                        r["req"] = req
+                        rx.write(rx.out, r)
 
         do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = handle_any
 

@@ -291,7 +291,7 @@ scenario "minute_files_are_named_by_the_minute_of_their_records" \
 # starts, so the records of 03:30 to 06:30 on day D+1 are in app.log.D.
 scenario "daily_at_hh_mm_files_are_named_by_the_day_their_period_starts" \
     'size_mb: 0, every: "06:30", backups: 1000' false "$(fake $((base + 12600)) 100000)" \
-    400 400000000 43 -- 06:30 1 1 400 --min-periods 3 --no-pieces
+    500 400000000 43 -- 06:30 1 1 500 --min-periods 3 --no-pieces
 # weekly: named by the Monday; from 23:50 on a Sunday through 18 days.
 monday=$((base + ((7 - (base / DAY + 3) % 7) % 7) * DAY))
 scenario "weekly_files_are_named_by_their_monday" \

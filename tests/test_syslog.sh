@@ -35,7 +35,7 @@ module(load="imuxsock" SysSock.Use="off")
 input(type="imuxsock" Socket="$tmp/log.sock" UseSpecialParser="off" ParseHostname="on"
       IgnoreTimestamp="off")
 module(load="imudp")
-input(type="imudp" address="127.0.0.1" port="$udp_port")
+input(type="imudp" address="127.0.0.1" port="$udp_port" rcvbufSize="4m")
 module(load="imtcp")
 input(type="imtcp" address="127.0.0.1" port="$tcp_port")
 module(load="mmpstrucdata")
@@ -123,7 +123,12 @@ done
 # ---- Hostile SD values through rsyslog's SD parser ----
 cfg=$(config hostile "unix://$tmp/log.sock")
 timeout 60 "$probe" "$cfg" hostile >/dev/null 2>&1
-sleep 0.5
+# 12 records: the 10 values, the keys and the types.
+i=0
+while [ $i -lt 100 ] && [ "$(grep -c '^hostile ' "$tmp/sd.log" 2>/dev/null)" -lt 12 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
 if python3 - "$tmp/sd.log" <<'EOP'; then
 import json, sys
 want = ["plain", 'a"quote', "back\\slash", "close]bracket", 'all"\\]three', ']"\\',
