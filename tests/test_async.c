@@ -67,15 +67,6 @@ static char *app_log(void)
     return th_path(dir, "app.log");
 }
 
-/* Records per thread for the big runs; METALOG_TEST_SCALE (a percentage)
- * shrinks them for slow builds (valgrind, sanitizers). */
-static long scaled(long n)
-{
-    const char *s = getenv("METALOG_TEST_SCALE");
-    long pct = s ? atol(s) : 100;
-    long v = n * (pct > 0 ? pct : 100) / 100;
-    return v < 1000 ? 1000 : v;
-}
 
 /* ---- Per-thread sequence accounting, streamed (files can be large) ---- */
 
@@ -181,7 +172,7 @@ END_TEST
 START_TEST(block_policy_loses_nothing_with_8_threads_and_a_tiny_queue)
 {
     init_async("async_queue_size: 16\nasync_overflow: block\n");
-    per_thread = scaled(1000000);
+    per_thread = th_scaled(1000000);
     run_threads(8, log_seq);
     metalog_shutdown();
     audit a;
@@ -202,7 +193,7 @@ END_TEST
 START_TEST(drop_policy_accounts_for_every_record)
 {
     init_async("async_queue_size: 16\nasync_overflow: drop\n");
-    per_thread = scaled(200000);
+    per_thread = th_scaled(200000);
     run_threads(4, log_seq);
     ck_assert_int_eq(metalog_flush(), 0);
     metalog_stats s;

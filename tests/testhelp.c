@@ -513,3 +513,11 @@ void th_next_path_check(void)
         clock_gettime(CLOCK_MONOTONIC_COARSE, &b);
     } while (b.tv_sec == a.tv_sec);
 }
+
+long th_scaled(long n)
+{
+    const char *s = getenv("METALOG_TEST_SCALE");
+    long pct = s ? atol(s) : 100;
+    long v = n * (pct > 0 ? pct : 100) / 100;
+    return v < 1000 ? 1000 : v;
+}

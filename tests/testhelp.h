@@ -114,6 +114,10 @@ const char *th_pair_get(const th_pair *pairs, size_t n, const char *key);
 int th_pty_begin(int *saved);
 char *th_pty_end(int master, int saved);
 
+/* n shrunk to METALOG_TEST_SCALE percent (unset: 100), at least 1000:
+ * the size of the big runs in slow builds (valgrind, sanitizers). */
+long th_scaled(long n);
+
 /* Runs the suite (each test in a process of its own unless CK_FORK=no)
  * and returns main's exit status. */
 int th_run_suite(Suite *s);
