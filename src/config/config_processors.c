@@ -199,9 +199,13 @@ static void proc_required(conf_ctx *x, const conf_processor *cp, const conf_node
 {
     bool has[6] = {false};
     static const char *const names[6] = {"keys", "patterns", "events", "every", "max", NULL};
-    for (size_t i = 0; v->kind == CONF_NODE_MAPPING && i < v->npairs; i++)
-        for (size_t k = 0; names[k] != NULL; k++)
-            has[k] |= strcmp(v->pairs[i].key->text, names[k]) == 0;
+    for (size_t i = 0; v->kind == CONF_NODE_MAPPING && i < v->npairs; i++) {
+        /* A key that is not a string ("? [a]") has no text; conf_key_ok
+         * reported it already. */
+        const conf_node *key = v->pairs[i].key;
+        for (size_t k = 0; key->kind == CONF_NODE_SCALAR && names[k] != NULL; k++)
+            has[k] |= strcmp(key->text, names[k]) == 0;
+    }
     if (cp->kind == CONF_PROC_REDACT && !has[0] && !has[1])
         conf_errs_add(x->e, at->mark, path,
                       "redact needs keys, patterns or both: it would redact nothing");
