@@ -12,7 +12,7 @@
 #include <string.h>
 
 /* "00" "01" .. "99": two digits per division halves the divisions. */
-static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+static const char digits_pairs[201] = "00010203040506070809101112131415161718192021222324"
                                      "25262728293031323334353637383940414243444546474849"
                                      "50515253545556575859606162636465666768697071727374"
                                      "75767778798081828384858687888990919293949596979899";
@@ -43,7 +43,7 @@ static void digits_before(char *end, uint64_t v)
         unsigned d = (unsigned)(v % 100);
         v /= 100;
         p -= 2;
-        memcpy(p, digit_pairs + 2 * d, 2);
+        memcpy(p, digits_pairs + 2 * d, 2);
     }
     /* The usual value fits 32 bits, where dividing by a constant is a
      * cheaper multiplication than in 64. */
@@ -52,11 +52,11 @@ static void digits_before(char *end, uint64_t v)
         unsigned d = w % 100;
         w /= 100;
         p -= 2;
-        memcpy(p, digit_pairs + 2 * d, 2);
+        memcpy(p, digits_pairs + 2 * d, 2);
     }
     if (w >= 10) {
         p -= 2;
-        memcpy(p, digit_pairs + 2 * w, 2);
+        memcpy(p, digits_pairs + 2 * w, 2);
     } else {
         *--p = (char)('0' + w);
     }
@@ -95,7 +95,7 @@ static size_t decimal_text(char *buf, bool neg, uint64_t m, unsigned k)
      * another, so their number is what the text costs. */
     for (; i >= 2; i -= 2) {
         q -= 2;
-        memcpy(q, digit_pairs + 2 * (m % 100), 2);
+        memcpy(q, digits_pairs + 2 * (m % 100), 2);
         m /= 100;
     }
     if (i == 1) {

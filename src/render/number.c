@@ -44,11 +44,11 @@ static void digits_before(char *end, uint64_t v)
         unsigned d = w % 100;
         w /= 100;
         p -= 2;
-        memcpy(p, digit_pairs + 2 * d, 2);
+        memcpy(p, digits_pairs + 2 * d, 2);
     }
     if (w >= 10) {
         p -= 2;
-        memcpy(p, digit_pairs + 2 * w, 2);
+        memcpy(p, digits_pairs + 2 * w, 2);
     } else {
         *--p = (char)('0' + w);
     }
@@ -132,7 +132,7 @@ static char *f64_exponent_text(char *p, const char *dig, int n, int x)
         *p++ = (char)('0' + ax / 100);
         ax %= 100;
     }
-    memcpy(p, digit_pairs + 2 * ax, 2);
+    memcpy(p, digits_pairs + 2 * ax, 2);
     return p + 2;
 }
 
@@ -160,7 +160,7 @@ static size_t decimal_text(char *buf, bool neg, uint64_t m, unsigned k)
      * another, so their number is what the text costs. */
     for (; i >= 2; i -= 2) {
         q -= 2;
-        memcpy(q, digit_pairs + 2 * (m % 100), 2);
+        memcpy(q, digits_pairs + 2 * (m % 100), 2);
         m /= 100;
     }
     if (i == 1) {

@@ -9,12 +9,12 @@
 #include <string.h>
 
 /* "00" "01" .. "99": two digits per division halves the divisions. */
-extern const char digit_pairs[201];
+extern const char digits_pairs[201];
 
 /* The two digits of v % 100 at p. */
 static inline void digits_put2(char *p, unsigned v)
 {
-    memcpy(p, digit_pairs + 2 * (v % 100), 2);
+    memcpy(p, digits_pairs + 2 * (v % 100), 2);
 }
 
 /* The 8 digits of x < 10^8, one per byte, the first in the lowest byte
