@@ -15,6 +15,13 @@
  *       logs seq 0..N-1, forks; the child logs N..2N-1 and shuts down,
  *       then the parent logs 2N..3N-1 (its queue may still hold records
  *       when it forks: the child must not send them again)
+ *   syslog_probe CONFIG forks N
+ *       N times, in a new process that had no TLS session before (its
+ *       OpenSSL starts cold, as a program's does): initializes, logs
+ *       "parent" seq=i, and forks while its sender makes the first
+ *       session, at a different moment each time; the child logs "child"
+ *       seq=i and shuts down. A process that has not exited within its
+ *       time is reported on stderr and killed, and the probe exits 1
  *   syslog_probe CONFIG flood N BATCH
  *       logs N records in batches of BATCH, timing each; prints the
  *       slowest batch in microseconds and metalog_stats.write_errors
@@ -24,6 +31,8 @@
  * then).
  */
 #include <metalog.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +94,60 @@ static void quiesce_before_fork(long n)
 #endif
 }
 
+/* Whether the process exited 0 within the seconds given; else it is
+ * killed and the reason printed. */
+static bool exited(pid_t pid, const char *what, long i, int seconds)
+{
+    int st = 0;
+    for (int tries = 0; tries < seconds * 100; tries++) {
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                return true;
+            fprintf(stderr, "%s %ld failed (wait status %d)\n", what, i, st);
+            return false;
+        }
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    fprintf(stderr, "%s %ld did not exit within %d s\n", what, i, seconds);
+    return false;
+}
+
+/* One round of forks: the exit status of the process that runs it. */
+static int fork_during_handshake(const char *config, long i)
+{
+    if (metalog_init(config) != 0) {
+        fprintf(stderr, "%s\n", metalog_last_error());
+        return 1;
+    }
+    metalog_logger *log = metalog_get("probe");
+    metalog_info(log, "parent", ml_int("seq", i));
+    usleep((useconds_t)(i % 10) * 500); /* the handshake takes a few ms */
+    quiesce_before_fork(1);
+    pid_t child = fork();
+    if (child == 0) {
+        metalog_info(log, "child", ml_int("seq", i));
+        metalog_shutdown();
+        _exit(0);
+    }
+    bool ok = exited(child, "child", i, 20);
+    metalog_shutdown();
+    return ok ? 0 : 1;
+}
+
+static int forks(const char *config, long n)
+{
+    long bad = 0;
+    for (long i = 0; i < n; i++) {
+        pid_t p = fork();
+        if (p == 0)
+            _exit(fork_during_handshake(config, i));
+        bad += !exited(p, "parent", i, 30);
+    }
+    return bad > 0 ? 1 : 0;
+}
+
 static void seq(metalog_logger *log, long from, long to, long pause_us)
 {
     for (long i = from; i < to; i++) {
@@ -100,6 +163,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: syslog_probe CONFIG MODE ARGS...\n");
         return 2;
     }
+    if (strcmp(argv[2], "forks") == 0 && argc == 4)
+        return forks(argv[1], atol(argv[3])); /* before any initialization */
     if (metalog_init(argv[1]) != 0) {
         fprintf(stderr, "%s\n", metalog_last_error());
         return 1;

@@ -14,7 +14,12 @@
 #     nothing without one and everything with cert_file/key_file;
 #   - a server restarted mid-run: the handler reconnects, makes a new
 #     session and delivers what was logged meanwhile, once;
-#   - a forked child makes its own session: nothing twice.
+#   - a forked child makes its own session: nothing twice;
+#   - against tests/tls_peer.py, a server of our own: a session ends
+#     with close_notify and FIN, never a reset, even when the server sent
+#     something the handler never read; and children forked while their
+#     parent's sender makes its first session each log over their own,
+#     none hanging.
 #
 # Environment: top_builddir (the driver is $top_builddir/tests/syslog_probe).
 # Exit status: 0 all passed, 1 any failed, 77 (skipped) without rsyslogd,
@@ -226,6 +231,67 @@ if exactly_once 1500 seqs good fork; then
     pass "a forked child makes its own TLS session; nothing twice"
 else
     fail "fork: $(got_line 1500)"
+fi
+
+# peer_start NAME ARGS...: tests/tls_peer.py with the good server's
+# certificate and ARGS, its messages and verdicts to $tmp/NAME.out;
+# tracked. Sets peer_port once it listens; 1 if it does not within 10 s.
+peer_start() {
+    peer_name=$1
+    shift
+    "$python" "$srcdir/tests/tls_peer.py" --cert "$pki/server.pem" --key "$pki/server.key" \
+        --port-file "$tmp/$peer_name.port" --out "$tmp/$peer_name.out" "$@" \
+        2>>"$tmp/$peer_name.log" &
+    track $!
+    i=0
+    while [ ! -s "$tmp/$peer_name.port" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    peer_port=$(cat "$tmp/$peer_name.port" 2>/dev/null)
+    [ -n "$peer_port" ] || { fail "tls_peer.py did not start: $(cat "$tmp/$peer_name.log")"; return 1; }
+}
+
+# ---- The end of a session: close_notify and FIN, never a reset ----
+# The server sends a line after the 5th message, which the idle handler
+# never reads (TLS 1.3 session tickets sent late are the same). A
+# close(2) with those bytes unread would send a reset, and a reset makes
+# rsyslogd drop what it had not read yet.
+if peer_start talk --talk-after 5; then
+    cfg=$(config talk "tls://localhost:$peer_port" "    ca_file: $pki/ca.pem
+")
+    phases_start "$cfg" 5 0
+    wait_lines 1 grep -xs talked "$tmp/talk.out"
+    sleep 0.2 # the line is in the handler's socket
+    phases_next
+    phases_end
+    wait_lines 1 grep -s '^end ' "$tmp/talk.out"
+    if [ "$(grep '^end ' "$tmp/talk.out")" = "end 5 clean" ]; then
+        pass "a session ends with close_notify and FIN, not a reset, when the server sent bytes the handler did not read"
+    else
+        fail "talking server: $(grep -v '^msg ' "$tmp/talk.out" | tr '\n' ' ')"
+    fi
+fi
+
+# ---- Forks in the middle of a first handshake ----
+# Each round is a new process whose OpenSSL is cold, as a program's is
+# at its first record, and which forks while its sender makes its first
+# session. A child forked while that sender held a lock of OpenSSL's (as
+# it does while it first loads the algorithms) would hang at its own
+# handshake.
+if peer_start forks --linger 0; then
+    cfg=$(config forks "tls://localhost:$peer_port" "    ca_file: $pki/ca.pem
+")
+    timeout 300 "$probe" "$cfg" forks 60 >/dev/null 2>"$tmp/forks.err"
+    rc=$?
+    # fork_seqs WHO: the seq values of WHO's records (parent, child).
+    fork_seqs() { sed -n "s/^msg .*seq=\"\([0-9]*\)\"\] $1\$/\1/p" "$tmp/forks.out" | sort -n; }
+    wait_lines 60 fork_seqs child
+    if [ $rc = 0 ] && exactly_once 60 fork_seqs child && exactly_once 60 fork_seqs parent; then
+        pass "60 children forked during their parent's first TLS handshake each log over their own session; none hangs"
+    else
+        fail "forks: exit $rc, $(head -c 600 "$tmp/forks.err"); records from $(fork_seqs parent | wc -l) parents and $(fork_seqs child | wc -l) children of 60"
+    fi
 fi
 
 finish

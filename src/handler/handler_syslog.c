@@ -181,7 +181,14 @@ static void *syslogh_main(void *arg)
         free(sq_take_locked(&h->q, 1, &one));
     }
     pthread_mutex_unlock(&h->q.lock);
-    conn_close(h); /* here, where a close_notify to a gone server cannot raise SIGPIPE */
+    /* Here, where a close_notify to a gone server cannot raise SIGPIPE;
+     * waiting (within the stop deadline) until the server has read what
+     * was sent, which a plain close can make it drop. */
+    uint64_t deadline = sq_now_ns() + h->timeout_ns;
+    if (h->conn.ssl != NULL)
+        syslog_tls_finish(&h->conn, deadline, &h->q.stop_ns);
+    else
+        syslog_net_finish(&h->conn, deadline, &h->q.stop_ns);
     return NULL;
 }
 

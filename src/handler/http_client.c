@@ -15,6 +15,11 @@
  * timeouts and makes it send with MSG_NOSIGNAL, so a server that closes the
  * connection mid-request gives EPIPE, not a SIGPIPE that would kill the
  * application.
+ *
+ * Fork: libcurl's TLS runs in OpenSSL (or another TLS library) on the
+ * sender thread, so libcurl is called with the fork guard held
+ * (fork_guard.h), except in curl_multi_poll, the wait for the network, and
+ * curl_multi_wakeup, which touches no TLS state.
  */
 #include "handler/http_client.h"
 
@@ -25,6 +30,7 @@
 #include <time.h>
 
 #include "handler/curl_lib.h"
+#include "handler/fork_guard.h"
 
 struct http_client {
     const curl_lib *curl;
@@ -135,6 +141,17 @@ static size_t http_keep_answer(char *data, size_t size, size_t n, void *ud)
     return len;
 }
 
+static void free_guarded(http_client *c)
+{
+    if (c == NULL)
+        return;
+    if (c->easy != NULL)
+        c->curl->easy_cleanup(c->easy);
+    if (c->multi != NULL)
+        c->curl->multi_cleanup(c->multi);
+    free(c);
+}
+
 http_client *http_client_new(void)
 {
     const curl_lib *L = curl_lib_get();
@@ -142,10 +159,12 @@ http_client *http_client_new(void)
     if (c == NULL)
         return NULL;
     c->curl = L;
+    fork_guard_enter();
     c->multi = L->multi_init();
     c->easy = L->easy_init();
     if (c->multi == NULL || c->easy == NULL) {
-        http_client_free(c);
+        free_guarded(c);
+        fork_guard_leave();
         return NULL;
     }
     /* The write callback goes through a variable of its exact type: the
@@ -164,18 +183,15 @@ http_client *http_client_new(void)
 #endif
     /* Redirects are not followed: a 3xx is an answer, not a delivery. */
     L->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    fork_guard_leave();
     return c;
 }
 
 void http_client_free(http_client *c)
 {
-    if (c == NULL)
-        return;
-    if (c->easy != NULL)
-        c->curl->easy_cleanup(c->easy);
-    if (c->multi != NULL)
-        c->curl->multi_cleanup(c->multi);
-    free(c);
+    fork_guard_enter();
+    free_guarded(c); /* closes the connection: a TLS close_notify */
+    fork_guard_leave();
 }
 
 void http_client_wakeup(http_client *c)
@@ -199,8 +215,9 @@ static bool http_permanent(CURLcode rc)
     }
 }
 
-/* Runs the transfer until it ends or *abort_at passes. Returns its
- * result; sets out->aborted when it was abandoned. */
+/* Runs the transfer until it ends or *abort_at passes, with the fork
+ * guard held except while it waits. Returns its result; sets out->aborted
+ * when it was abandoned. */
 static CURLcode http_run(http_client *c, const _Atomic uint64_t *abort_at, http_attempt *out)
 {
     CURLcode rc = CURLE_OK;
@@ -227,7 +244,9 @@ static CURLcode http_run(http_client *c, const _Atomic uint64_t *abort_at, http_
         int wait_ms = 1000;
         if (at != 0 && (at - now) / 1000000u + 1 < (uint64_t)wait_ms)
             wait_ms = (int)((at - now) / 1000000u + 1);
+        fork_guard_leave();
         c->curl->multi_poll(c->multi, NULL, 0, wait_ms, NULL);
+        fork_guard_enter();
     }
 }
 
@@ -276,6 +295,7 @@ void http_client_post(http_client *c, const http_endpoint *ep, const char *body,
     L->easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ep->timeout_ms);
     L->easy_setopt(e, CURLOPT_WRITEDATA, (void *)out);
     CURLcode rc;
+    fork_guard_enter();
     if (L->multi_add_handle(c->multi, e) != CURLM_OK) {
         rc = CURLE_FAILED_INIT;
     } else {
@@ -288,4 +308,5 @@ void http_client_post(http_client *c, const http_endpoint *ep, const char *body,
     L->easy_setopt(e, CURLOPT_POSTFIELDS, (void *)NULL);
     L->easy_setopt(e, CURLOPT_HTTPHEADER, (void *)NULL);
     L->easy_setopt(e, CURLOPT_WRITEDATA, (void *)NULL);
+    fork_guard_leave();
 }

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "handler/fork_guard.h"
+
 #define POLL_SLICE_MS 100
 
 uint64_t syslog_net_now_ns(void)
@@ -113,7 +115,9 @@ static int open_inet(syslog_conn *c, const syslog_dest *d, uint64_t deadline_ns,
                              .ai_socktype = udp ? SOCK_DGRAM : SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG};
     struct addrinfo *res = NULL;
+    fork_guard_enter(); /* glibc's lookup takes locks that fork leaves held */
     int gai = getaddrinfo(d->host, d->port, &hints, &res);
+    fork_guard_leave();
     if (gai != 0) {
         snprintf(why, n, "cannot resolve the host: %s", gai_strerror(gai));
         return -1;
@@ -207,4 +211,17 @@ void syslog_net_close(syslog_conn *c)
     if (c->fd >= 0)
         close(c->fd);
     *c = (syslog_conn){.fd = -1};
+}
+
+void syslog_net_finish(syslog_conn *c, uint64_t deadline_ns, _Atomic uint64_t *stop_ns)
+{
+    if (c->fd >= 0 && c->stream && shutdown(c->fd, SHUT_WR) == 0) {
+        while (syslog_net_wait(c->fd, POLLIN, deadline_ns, stop_ns)) {
+            char buf[512];
+            ssize_t r = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+            if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+                break; /* its FIN, or a reset: nothing more will come */
+        }
+    }
+    syslog_net_close(c);
 }

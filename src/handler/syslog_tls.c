@@ -16,6 +16,10 @@
  * OpenSSL keeps its errors in a per-thread queue: each call here starts
  * with that queue empty, so that SSL_get_error and the reason read after
  * a failure are about that call.
+ *
+ * Every public function here holds the fork guard (fork_guard.h) while it
+ * is in OpenSSL, and drops it for the waits (unguarded_wait): a fork
+ * never copies a lock of OpenSSL's that a sender held.
  */
 #include "handler/syslog_tls.h"
 
@@ -28,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "handler/fork_guard.h"
 
 /* How long a TLS 1.3 client waits for the verdict on its certificate
  * (see confirm): a server that sends no session tickets costs this much
@@ -102,20 +108,30 @@ static int load_files(SSL_CTX *ctx, const conf_syslog *s, strbuf *why, int *key)
     return 0;
 }
 
+static void free_guarded(syslog_tls *t)
+{
+    if (t == NULL)
+        return;
+    SSL_CTX_free(t->ctx);
+    free(t->name);
+    free(t);
+}
+
 syslog_tls *syslog_tls_new(const conf_syslog *s, strbuf *why)
 {
     int key;
     return syslog_tls_new_at(s, why, &key);
 }
 
-syslog_tls *syslog_tls_new_at(const conf_syslog *s, strbuf *why, int *key)
+/* syslog_tls_new_at, with the fork guard held. */
+static syslog_tls *new_guarded(const conf_syslog *s, strbuf *why, int *key)
 {
     *key = SYSLOG_TLS_KEY_NONE;
     syslog_tls *t = calloc(1, sizeof(*t));
     const char *name = s->server_name != NULL ? s->server_name : s->host;
     if (t == NULL || (t->name = strdup(name != NULL ? name : "")) == NULL) {
         strbuf_puts(why, "out of memory building the TLS context");
-        syslog_tls_free(t);
+        free_guarded(t);
         return NULL;
     }
     t->name_ip = is_ip_literal(t->name);
@@ -135,19 +151,25 @@ syslog_tls *syslog_tls_new_at(const conf_syslog *s, strbuf *why, int *key)
     /* This is the application's thread: leave it no error of ours. */
     ERR_clear_error();
     if (rc < 0) {
-        syslog_tls_free(t);
+        free_guarded(t);
         return NULL;
     }
     return t;
 }
 
+syslog_tls *syslog_tls_new_at(const conf_syslog *s, strbuf *why, int *key)
+{
+    fork_guard_enter();
+    syslog_tls *t = new_guarded(s, why, key);
+    fork_guard_leave();
+    return t;
+}
+
 void syslog_tls_free(syslog_tls *t)
 {
-    if (t == NULL)
-        return;
-    SSL_CTX_free(t->ctx);
-    free(t->name);
-    free(t);
+    fork_guard_enter();
+    free_guarded(t);
+    fork_guard_leave();
 }
 
 /* The reason a session call failed with SSL_get_error's e. */
@@ -168,14 +190,23 @@ static void say_failure(SSL *ssl, int e, const char *what, const char *name, cha
     }
 }
 
+/* syslog_net_wait, called with the fork guard held: a fork may come
+ * while it waits. */
+static int unguarded_wait(int fd, short events, uint64_t deadline_ns, _Atomic uint64_t *stop_ns)
+{
+    fork_guard_leave();
+    int r = syslog_net_wait(fd, events, deadline_ns, stop_ns);
+    fork_guard_enter();
+    return r;
+}
+
 /* Waits for what e asks (SSL_ERROR_WANT_READ or _WRITE): 1 ready, 0
  * timed out, -1 e is a failure, not a wait. */
 static int wait_want(const syslog_conn *c, int e, uint64_t deadline_ns, _Atomic uint64_t *stop_ns)
 {
     if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
         return -1;
-    return syslog_net_wait(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ns,
-                           stop_ns);
+    return unguarded_wait(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ns, stop_ns);
 }
 
 static SSL *new_session(const syslog_tls *t, int fd)
@@ -222,7 +253,7 @@ static int confirm(const syslog_tls *t, SSL *ssl, int fd, uint64_t deadline_ns,
     uint64_t until = syslog_net_now_ns() + CONFIRM_MAX_NS;
     if (until > deadline_ns)
         until = deadline_ns;
-    while (syslog_net_wait(fd, POLLIN, until, stop_ns)) {
+    while (unguarded_wait(fd, POLLIN, until, stop_ns)) {
         char byte;
         ERR_clear_error();
         errno = 0;
@@ -238,8 +269,8 @@ static int confirm(const syslog_tls *t, SSL *ssl, int fd, uint64_t deadline_ns,
     return 0;
 }
 
-int syslog_tls_handshake(const syslog_tls *t, syslog_conn *c, uint64_t deadline_ns,
-                         _Atomic uint64_t *stop_ns, char *why, size_t n)
+static int handshake(const syslog_tls *t, syslog_conn *c, uint64_t deadline_ns,
+                     _Atomic uint64_t *stop_ns, char *why, size_t n)
 {
     ERR_clear_error();
     SSL *ssl = new_session(t, c->fd);
@@ -279,8 +310,17 @@ int syslog_tls_handshake(const syslog_tls *t, syslog_conn *c, uint64_t deadline_
     return 0;
 }
 
-int syslog_tls_send(syslog_conn *c, const char *msg, size_t len, uint64_t deadline_ns,
-                    _Atomic uint64_t *stop_ns, char *why, size_t n)
+int syslog_tls_handshake(const syslog_tls *t, syslog_conn *c, uint64_t deadline_ns,
+                         _Atomic uint64_t *stop_ns, char *why, size_t n)
+{
+    fork_guard_enter();
+    int rc = handshake(t, c, deadline_ns, stop_ns, why, n);
+    fork_guard_leave();
+    return rc;
+}
+
+static int send_guarded(syslog_conn *c, const char *msg, size_t len, uint64_t deadline_ns,
+                        _Atomic uint64_t *stop_ns, char *why, size_t n)
 {
     /* Without SSL_MODE_ENABLE_PARTIAL_WRITE, SSL_write takes all of msg
      * or, after a WANT, is called again with the same arguments. */
@@ -305,7 +345,16 @@ int syslog_tls_send(syslog_conn *c, const char *msg, size_t len, uint64_t deadli
     }
 }
 
-bool syslog_tls_peer_gone(syslog_conn *c)
+int syslog_tls_send(syslog_conn *c, const char *msg, size_t len, uint64_t deadline_ns,
+                    _Atomic uint64_t *stop_ns, char *why, size_t n)
+{
+    fork_guard_enter();
+    int rc = send_guarded(c, msg, len, deadline_ns, stop_ns, why, n);
+    fork_guard_leave();
+    return rc;
+}
+
+static bool peer_gone_guarded(syslog_conn *c)
 {
     struct pollfd p = {c->fd, POLLIN, 0};
     if (SSL_pending(c->ssl) == 0 && poll(&p, 1, 0) == 0)
@@ -326,16 +375,46 @@ bool syslog_tls_peer_gone(syslog_conn *c)
     }
 }
 
+bool syslog_tls_peer_gone(syslog_conn *c)
+{
+    fork_guard_enter();
+    bool gone = peer_gone_guarded(c);
+    fork_guard_leave();
+    return gone;
+}
+
 void syslog_tls_close(syslog_conn *c)
 {
     if (c->ssl != NULL) {
+        fork_guard_enter();
         if (!c->tls_failed) {
             ERR_clear_error();
             SSL_shutdown(c->ssl); /* one non-blocking try: close_notify */
         }
         SSL_free(c->ssl);
         ERR_clear_error();
+        fork_guard_leave();
     }
     c->ssl = NULL;
     syslog_net_close(c);
+}
+
+void syslog_tls_finish(syslog_conn *c, uint64_t deadline_ns, _Atomic uint64_t *stop_ns)
+{
+    if (c->ssl == NULL || c->tls_failed) {
+        syslog_tls_close(c);
+        return;
+    }
+    fork_guard_enter();
+    for (;;) {
+        ERR_clear_error();
+        int r = SSL_shutdown(c->ssl);
+        if (r >= 0 || wait_want(c, SSL_get_error(c->ssl, r), deadline_ns, stop_ns) != 1)
+            break; /* sent (0 or 1), or it cannot be */
+    }
+    SSL_free(c->ssl);
+    ERR_clear_error();
+    fork_guard_leave();
+    c->ssl = NULL;
+    syslog_net_finish(c, deadline_ns, stop_ns);
 }

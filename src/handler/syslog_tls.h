@@ -52,4 +52,9 @@ bool syslog_tls_peer_gone(syslog_conn *c);
  * takes it at once (never waiting), frees it, closes the socket. */
 void syslog_tls_close(syslog_conn *c);
 
+/* Ends a sound session the way that loses nothing: its close_notify
+ * (waiting for room for it), then syslog_net_finish. A broken one is
+ * closed as by syslog_tls_close. */
+void syslog_tls_finish(syslog_conn *c, uint64_t deadline_ns, _Atomic uint64_t *stop_ns);
+
 #endif
