@@ -57,6 +57,7 @@ handler_same_file.yaml          the same file is a question of directories, aske
 handler_rotated_name_of_another.yaml    which names are rotated files of another log is a question of file names and rotation, asked when loading
 handler_max_level_below_level.yaml  a schema cannot order two level names
 processor_redact_bad_regex.yaml whether a POSIX regex compiles is known only to regcomp
+processor_redact_pattern_too_large.yaml  how far a regex expands is a question of its syntax, asked when loading
 handler_syslog_tls_unreadable.yaml  file-system state: whether the CA, certificate and key files can be read
 '
 

@@ -15,6 +15,8 @@
 #include "config/config_processors.h"
 
 #include <regex.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,11 +119,150 @@ static int get_strings(conf_ctx *x, const conf_node *v, const char *path, const 
     return 0;
 }
 
-/* Each pattern must compile as the redact processor will compile it. */
+/* ---- How large a pattern grows ----
+ *
+ * glibc's regcomp copies what an interval repeats: "x{m,n}" holds n
+ * copies of x, and "x+" is "xx*", two. Nested and chained repetitions
+ * multiply, so a short pattern ("[0-9]{13,19}" followed by eighty "+")
+ * would take more memory than the machine has before regcomp answers.
+ * The elements a pattern expands to are counted first, from its syntax
+ * (POSIX extended, as regcomp reads it), and a pattern past the limit is
+ * refused with the reason. The counts saturate at the limit + 1. At the
+ * limit regcomp takes about 12 MB (".{1,1024}": optional copies cost it
+ * more than plain ones); real patterns (a card number, a UUID, a token)
+ * are a few dozen. */
+#define PATTERN_MAX_ELEMENTS 1024
+
+static uint64_t re_cap(uint64_t n)
+{
+    return n > PATTERN_MAX_ELEMENTS ? PATTERN_MAX_ELEMENTS + 1 : n;
+}
+
+static uint64_t re_alternatives(const char **p);
+
+/* One atom at *p, which it passes: a group, a bracket expression, an
+ * escaped character or a character. */
+static uint64_t re_atom(const char **p)
+{
+    const char *s = *p;
+    if (*s == '(') {
+        *p = s + 1;
+        uint64_t n = re_alternatives(p);
+        if (**p == ')')
+            (*p)++;
+        return re_cap(n + 1);
+    }
+    if (*s == '[') {
+        s++;
+        if (*s == '^')
+            s++;
+        if (*s == ']') /* first, it is a member */
+            s++;
+        while (*s != '\0' && *s != ']') {
+            if (*s == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
+                char close = s[1]; /* "[:alpha:]" may hold a ']' of its own: "[.].]" */
+                s += 2;
+                while (*s != '\0' && !(s[0] == close && s[1] == ']'))
+                    s++;
+                if (*s != '\0')
+                    s += 2;
+            } else {
+                s++;
+            }
+        }
+        *p = *s == ']' ? s + 1 : s;
+        return 1;
+    }
+    *p = s + (s[0] == '\\' && s[1] != '\0' ? 2 : 1);
+    return 1;
+}
+
+/* The copies an interval at *p ("{m}", "{m,}", "{m,n}", and glibc's
+ * "{,n}") makes, past it; 0, *p unmoved, when *p starts no interval. */
+static uint64_t re_interval(const char **p)
+{
+    const char *s = *p + 1;
+    uint64_t m = 0, n = 0;
+    if ((*s < '0' || *s > '9') && *s != ',')
+        return 0;
+    while (*s >= '0' && *s <= '9')
+        m = re_cap(m * 10 + (uint64_t)(*s++ - '0'));
+    n = m;
+    if (*s == ',') {
+        s++;
+        n = m + 1; /* "{m,}": m copies and a starred one */
+        if (*s >= '0' && *s <= '9') {
+            n = 0;
+            while (*s >= '0' && *s <= '9')
+                n = re_cap(n * 10 + (uint64_t)(*s++ - '0'));
+        }
+    }
+    if (*s != '}')
+        return 0;
+    *p = s + 1;
+    n = n > m ? n : m;
+    return n > 0 ? n : 1;
+}
+
+/* A concatenation, up to '|', ')' or the end. */
+static uint64_t re_sequence(const char **p)
+{
+    uint64_t total = 0;
+    while (**p != '\0' && **p != '|' && **p != ')') {
+        uint64_t n = re_atom(p);
+        for (bool more = true; more;) {
+            uint64_t f = 1;
+            if (**p == '*' || **p == '?')
+                (*p)++;
+            else if (**p == '+')
+                f = 2, (*p)++;
+            else if (**p != '{' || (f = re_interval(p)) == 0)
+                more = false; /* a '{' that starts no interval is an atom */
+            if (more)
+                n = re_cap(n * f);
+        }
+        total = re_cap(total + n);
+    }
+    return total;
+}
+
+static uint64_t re_alternatives(const char **p)
+{
+    uint64_t total = re_sequence(p);
+    while (**p == '|') {
+        (*p)++;
+        total = re_cap(total + re_sequence(p));
+    }
+    return total;
+}
+
+/* The elements regcomp makes of pattern, at most PATTERN_MAX_ELEMENTS + 1. */
+static uint64_t re_elements(const char *pattern)
+{
+    const char *p = pattern;
+    uint64_t total = re_alternatives(&p);
+    while (*p != '\0') { /* past a ')' that closes no group */
+        p++;
+        total = re_cap(total + re_alternatives(&p));
+    }
+    return total;
+}
+
+/* Each pattern must compile as the redact processor will compile it, to a
+ * size that cannot exhaust memory. */
 static void check_patterns(conf_ctx *x, const conf_node *v, const char *path,
                            const conf_processor *cp)
 {
     for (size_t i = 0; i < cp->npatterns; i++) {
+        if (re_elements(cp->patterns[i]) > PATTERN_MAX_ELEMENTS) {
+            char item[160];
+            snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
+            conf_errs_add(x->e, v->items[i]->mark, item,
+                          "too large: its repetitions expand it to more than %d elements "
+                          "({m,n} copies what it repeats n times, + twice)",
+                          PATTERN_MAX_ELEMENTS);
+            continue;
+        }
         regex_t re;
         int rc = regcomp(&re, cp->patterns[i], REG_EXTENDED);
         if (rc == 0) {
