@@ -17,7 +17,8 @@
 #   - a forked child makes its own session: nothing twice;
 #   - against tests/tls_peer.py, a server of our own: a session ends
 #     with close_notify and FIN, never a reset, even when the server sent
-#     something the handler never read; and children forked while their
+#     something the handler never read, and a server that never closes
+#     its side costs shutdown timeout_seconds; children forked while their
 #     parent's sender makes its first session each log over their own,
 #     none hanging.
 #
@@ -270,6 +271,25 @@ if peer_start talk --talk-after 5; then
         pass "a session ends with close_notify and FIN, not a reset, when the server sent bytes the handler did not read"
     else
         fail "talking server: $(grep -v '^msg ' "$tmp/talk.out" | tr '\n' ' ')"
+    fi
+fi
+
+# ---- A server that does not close its side ----
+# It answers the close_notify only after 30 s: the wait for it ends at
+# timeout_seconds (1 s here), and what was sent has arrived.
+if peer_start mute --linger 30; then
+    cfg=$(config mute "tls://localhost:$peer_port" "    ca_file: $pki/ca.pem
+    timeout_seconds: 1
+")
+    t0=$(date +%s%N)
+    timeout 60 "$probe" "$cfg" seq 5 0 >/dev/null 2>&1
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    wait_lines 5 grep -s '^msg ' "$tmp/mute.out"
+    got=$(grep -c '^msg ' "$tmp/mute.out")
+    if [ "$ms" -lt 4000 ] && [ "$got" = 5 ]; then
+        pass "a server that never answers the close_notify costs shutdown timeout_seconds, not more"
+    else
+        fail "mute server: shutdown took $ms ms (timeout_seconds 1), $got of 5 messages arrived"
     fi
 fi
 

@@ -46,6 +46,7 @@ def say(out, line):
 def serve(conn, ctx, args):
     """One connection: its messages and how it ended."""
     n = 0
+    s = conn
     try:
         s = ctx.wrap_socket(conn, server_side=True, suppress_ragged_eofs=False)
         buf = b""
@@ -84,7 +85,7 @@ def serve(conn, ctx, args):
     except (OSError, ValueError) as e:
         return "end %d error %s" % (n, e)
     finally:
-        conn.close()
+        s.close()  # the TLS socket owns the connection once it is made
 
 
 def main():

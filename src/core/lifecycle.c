@@ -20,6 +20,7 @@
 #include "pipeline/pipeline.h"
 #include "handler/handler.h"
 #include "handler/file_archive.h"
+#include "handler/fork_guard.h"
 #include "handler/handler_webhook.h"
 #include "config/config.h"
 #include "util/diag.h"
@@ -36,7 +37,9 @@ static atomic_uint_fast64_t reload_failures;
  *
  * The library's lock order, outermost first: lifecycle (init, reload and
  * shutdown run one at a time), install (one pipeline swap and retirement
- * at a time), the logger registry, the async writer's pass, every
+ * at a time), the fork guard (fork_guard.h: fork waits there for a
+ * sender inside OpenSSL or a lookup, with log calls still going), the
+ * logger registry, the async writer's pass, every
  * handler's lock, the current pipeline's processor locks, the archive
  * thread's queue (file_archive.h). Before fork
  * they are all taken in that order, so that the child starts with none
@@ -57,6 +60,7 @@ static void fork_prepare(void)
 {
     pthread_mutex_lock(&lifecycle);
     pthread_mutex_lock(&install_lock);
+    fork_guard_hold();
     logger_registry_lock();
     async_fork_prepare();
     handler_locks_acquire();
@@ -71,6 +75,7 @@ static void fork_parent(void)
     handler_locks_release(false);
     async_fork_parent();
     logger_registry_unlock();
+    fork_guard_release(false);
     pthread_mutex_unlock(&install_lock);
     pthread_mutex_unlock(&lifecycle);
 }
@@ -88,6 +93,7 @@ static void fork_child(void)
     webhook_fork_child();
     reload_fork_child();
     logger_registry_unlock();
+    fork_guard_release(true);
     pthread_mutex_unlock(&install_lock);
     pthread_mutex_unlock(&lifecycle);
 }

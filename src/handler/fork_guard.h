@@ -1,7 +1,8 @@
 /*
- * The fork guard: held by a sender thread while it is inside the TLS
+ * The fork guard: held (shared) by a thread while it is inside the TLS
  * library (OpenSSL, directly or under libcurl) or resolving a host name,
- * and taken by fork after the handlers' locks (handler_locks_acquire).
+ * and taken (exclusive) by fork, early in the library's lock order
+ * (lifecycle.c).
  *
  * OpenSSL 3 guards its shared state (the provider's method store, the
  * random generator, the error strings) with locks of its own and does
@@ -10,21 +11,39 @@
  * configuration). A child forked while a sender was inside one of them
  * inherits such a lock held by a thread it does not have, and hangs at
  * its own first connection. So those calls happen with the guard held,
- * and fork waits until the call in progress returns. An OpenSSL call
- * never waits for the network (the sockets are non-blocking, and the
- * waits in between drop the guard): fork waits for one step of
- * computation. A lookup may wait for a DNS server, within the resolver's
- * timeout; it happens only when the sender connects.
+ * and fork waits until the calls in progress return.
  *
- * The guard is one mutex for every sender: their TLS steps take turns.
- * It is the innermost lock: a thread may hold a handler lock when it
- * takes the guard (the webhook sender starts its client under its lock),
- * never the other way round, and fork takes it last.
+ * How long fork waits: an OpenSSL call of our own never waits for the
+ * network (the sockets are non-blocking, and the waits in between drop
+ * the guard), so it is one step of computation; a lookup may wait for a
+ * DNS server, within the resolver's timeout, and happens only when a
+ * sender connects. Fork holds only the lifecycle and install locks
+ * while it waits: log calls go on.
+ *
+ * Shared, so that senders never wait for each other, only for a fork in
+ * progress (a waiting fork goes first: the lock prefers writers, so a
+ * busy sender cannot starve it). The rules that keep it free of
+ * deadlock: a holder takes no other lock of the library and never takes
+ * the guard twice, and nobody takes it while holding a lock that comes
+ * after it in the library's order (the logger registry, the async
+ * writer's pass, the handlers', the processors' or the archive's).
+ *
+ * Not covered: libcurl's threaded resolver runs getaddrinfo on a thread
+ * of libcurl's own. A child forked during such a lookup may find its own
+ * lookups stuck: its webhook or otlp posts then time out and count their
+ * records lost, but nothing hangs.
  */
 #ifndef METALOG_FORK_GUARD_H
 #define METALOG_FORK_GUARD_H
 
+#include <stdbool.h>
+
+/* Around calls into OpenSSL, libcurl or getaddrinfo. */
 void fork_guard_enter(void);
 void fork_guard_leave(void);
+
+/* fork's prepare handler, and its parent and child handlers. */
+void fork_guard_hold(void);
+void fork_guard_release(bool child);
 
 #endif

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "handler/handler.h"
-#include "handler/fork_guard.h"
 
 int handler_write_all(int fd, const char *buf, size_t len)
 {
@@ -107,20 +106,16 @@ void handler_lock_unregister(pthread_mutex_t *m)
 /* Every thread holds one handler lock at a time, except the async writer,
  * which holds the files of a pipeline together (pipeline_hold), and only
  * inside its pass: fork waits that out (async_fork_prepare) before it
- * comes here. So taking them all in any order cannot deadlock. The fork
- * guard is taken after them: a thread holding one of them may be waiting
- * for it (fork_guard.h). */
+ * comes here. So taking them all in any order cannot deadlock. */
 void handler_locks_acquire(void)
 {
     pthread_mutex_lock(&locks_lock);
     for (size_t i = 0; i < nlocks; i++)
         pthread_mutex_lock(locks[i].m);
-    fork_guard_enter();
 }
 
 void handler_locks_release(bool child)
 {
-    fork_guard_leave();
     for (size_t i = 0; i < nlocks; i++) {
         if (child && locks[i].child != NULL)
             locks[i].child(locks[i].arg);

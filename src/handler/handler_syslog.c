@@ -182,13 +182,16 @@ static void *syslogh_main(void *arg)
     }
     pthread_mutex_unlock(&h->q.lock);
     /* Here, where a close_notify to a gone server cannot raise SIGPIPE;
-     * waiting (within the stop deadline) until the server has read what
-     * was sent, which a plain close can make it drop. */
+     * a TCP connection waits (within timeout_seconds and the stop
+     * deadline) until the server has read what was sent, which a plain
+     * close can throw away (syslog_net_finish). */
     uint64_t deadline = sq_now_ns() + h->timeout_ns;
     if (h->conn.ssl != NULL)
         syslog_tls_finish(&h->conn, deadline, &h->q.stop_ns);
-    else
+    else if (h->dest.transport == CONF_SYSLOG_TCP)
         syslog_net_finish(&h->conn, deadline, &h->q.stop_ns);
+    else
+        syslog_net_close(&h->conn);
     return NULL;
 }
 

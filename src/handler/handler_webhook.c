@@ -342,12 +342,17 @@ static bool webhook_wait_retry(uint64_t delay_ns)
     return ok;
 }
 
-static void webhook_deliver(webhook_reporter *rep, const webhook_item *it)
+static void webhook_deliver(webhook_reporter *rep, http_client *client, const webhook_item *it)
 {
     const http_endpoint *ep = it->ep;
+    if (client == NULL) {
+        atomic_fetch_add(&webhook_failed_count, 1);
+        webhook_note_failure(rep, ep->redacted, "out of memory", 0, 1);
+        return;
+    }
     http_attempt a;
     for (unsigned attempt = 0;; attempt++) {
-        http_client_post(webhook.client, ep, it->body, it->len, &webhook_deadline, &a);
+        http_client_post(client, ep, it->body, it->len, &webhook_deadline, &a);
         if (a.verdict == HTTP_SENT) {
             atomic_fetch_add(&webhook_sent_count, 1);
             webhook_note_success(rep, ep->redacted);
@@ -380,7 +385,11 @@ static void *webhook_main(void *arg)
     (void)arg;
     webhook_reporter rep = {false, 0};
     webhook_rand_state = http_now_ns() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15u;
+    /* Made here, where no lock is held: making it takes the fork guard,
+     * which comes before webhook.lock in the library's lock order. */
+    http_client *client = http_client_new();
     pthread_mutex_lock(&webhook.lock);
+    webhook.client = client;
     for (;;) {
         while (webhook.head == NULL && !webhook.stopping)
             pthread_cond_wait(&webhook.wake, &webhook.lock);
@@ -395,7 +404,7 @@ static void *webhook_main(void *arg)
         if (dropped > 0)
             webhook_note_failure(&rep, it->ep->redacted,
                                  "queue full: the oldest alerts were dropped", 0, dropped);
-        webhook_deliver(&rep, it);
+        webhook_deliver(&rep, client, it);
         pthread_mutex_lock(&webhook.lock);
         webhook.inflight = NULL;
         webhook_item_free(it);
@@ -411,16 +420,11 @@ static int webhook_start_locked(strbuf *err)
 {
     if (webhook.running)
         return 0;
-    /* libcurl is loaded: a handler exists (webhook_new loaded it). */
-    webhook.client = http_client_new();
-    int rc = ENOMEM;
-    if (webhook.client != NULL) {
-        rc = thread_start(&webhook.thread, "metalog-webhook", webhook_main, NULL);
-    }
+    /* libcurl is loaded: a handler exists (webhook_new loaded it). The
+     * thread makes its client. */
+    int rc = thread_start(&webhook.thread, "metalog-webhook", webhook_main, NULL);
     if (rc != 0) {
         strbuf_printf(err, "cannot start the webhook sender thread: %s", strerror(rc));
-        http_client_free(webhook.client);
-        webhook.client = NULL;
         return -1;
     }
     webhook.running = true;
@@ -438,8 +442,10 @@ void webhook_shutdown(void)
     webhook.stopping = true;
     atomic_store(&webhook_deadline, http_now_ns() + webhook.shutdown_ns + 1);
     pthread_cond_broadcast(&webhook.wake);
+    http_client *posting = webhook.client; /* NULL: the thread has not begun */
     pthread_mutex_unlock(&webhook.lock);
-    http_client_wakeup(webhook.client); /* cuts a POST's wait short */
+    if (posting != NULL)
+        http_client_wakeup(posting); /* cuts a POST's wait short */
     pthread_join(webhook.thread, NULL);
 
     pthread_mutex_lock(&webhook.lock);

@@ -17,8 +17,10 @@
  * application.
  *
  * Fork: libcurl's TLS runs in OpenSSL (or another TLS library) on the
- * sender thread, so libcurl is called with the fork guard held
- * (fork_guard.h), except in curl_multi_poll, the wait for the network, and
+ * sender thread, so the calls that may reach it (a transfer's steps in
+ * curl_multi_perform, making and freeing the handles, which closes their
+ * connections) run with the fork guard held (fork_guard.h);
+ * curl_multi_poll, the wait for the network, runs without it, and so does
  * curl_multi_wakeup, which touches no TLS state.
  */
 #include "handler/http_client.h"

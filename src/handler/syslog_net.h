@@ -66,14 +66,15 @@ bool syslog_net_peer_gone(const syslog_conn *c);
  * session first). */
 void syslog_net_close(syslog_conn *c);
 
-/* Ends a stream the way that loses nothing: half-closes it, then reads
- * and drops what the peer sends until it closes its side too (the
+/* Ends a TCP stream the way that loses nothing: half-closes it, then
+ * reads and drops what the peer sends until it closes its side too (the
  * deadlines bound the wait), then closes the socket. A close(2) with
- * unread bytes in the socket (a TLS 1.3 server's session tickets) sends
- * a reset instead of a FIN, and a reset makes the server's kernel drop
- * what the server had not read yet: on a loaded machine, the last few
- * hundred messages. The peer closing its side after our FIN also says it
- * read everything before it. A datagram socket is closed at once. */
+ * unread bytes in the socket (a TLS 1.3 server's session tickets that
+ * came late) sends a reset at once and throws away what the kernel had
+ * not sent yet: behind a server slow to read, whose window is full, the
+ * last few hundred messages, already counted sent. The peer closing its
+ * side after our FIN also says it read everything before it. A datagram
+ * socket is closed at once. */
 void syslog_net_finish(syslog_conn *c, uint64_t deadline_ns, _Atomic uint64_t *stop_ns);
 
 #endif

@@ -1,5 +1,9 @@
 /*
- * Timestamps for the async path. The caller only reads a tick counter:
+ * Time for records. clock_utc_seconds and clock_utc_fraction write the
+ * UTC text of every timestamp the library writes (records on both paths,
+ * the crash report), without libc's time functions.
+ *
+ * Timestamps for the async path: the caller only reads a tick counter:
  * the CPU's time-stamp counter where the kernel itself keeps time with it
  * (about 10 ns a read, against about 23 ns for clock_gettime on the
  * machines we measured), else CLOCK_REALTIME in ns. The writer thread
