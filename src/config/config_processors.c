@@ -123,7 +123,7 @@ static int get_strings(conf_ctx *x, const conf_node *v, const char *path, const 
  *
  * glibc's regcomp copies what an interval repeats: "x{m,n}" holds n
  * copies of x, and "x+" is "xx*", two. Nested and chained repetitions
- * multiply, so a short pattern ("[0-9]{13,19}" followed by eighty "+")
+ * multiply, so a short pattern ("[0-9]{13,19}" followed by fifty "+")
  * would take more memory than the machine has before regcomp answers.
  * The elements a pattern expands to are counted first, from its syntax
  * (POSIX extended, as regcomp reads it), and a pattern past the limit is
@@ -132,91 +132,143 @@ static int get_strings(conf_ctx *x, const conf_node *v, const char *path, const 
  * more than plain ones); real patterns (a card number, a UUID, a token)
  * are a few dozen. */
 #define PATTERN_MAX_ELEMENTS 1024
+/* And a processor's patterns, all compiled and kept. */
+#define PATTERNS_MAX_ELEMENTS 4096
 
 static uint64_t re_cap(uint64_t n)
 {
     return n > PATTERN_MAX_ELEMENTS ? PATTERN_MAX_ELEMENTS + 1 : n;
 }
 
-static uint64_t re_alternatives(const char **p);
+/* Deeper nesting is refused without looking further (and without
+ * recursing further): each level is at least one element. */
+#define PATTERN_MAX_DEPTH 256
 
-/* One atom at *p, which it passes: a group, a bracket expression, an
- * escaped character or a character. */
-static uint64_t re_atom(const char **p)
+typedef struct re_scan {
+    const char *p;   /* the next byte */
+    unsigned depth;  /* groups open at p */
+    bool backref;    /* a back-reference (\1 to \9) was seen */
+} re_scan;
+
+static uint64_t re_alternatives(re_scan *r);
+
+/* The bytes of the character at s: a UTF-8 sequence counts whole, as a
+ * repetition after it repeats it whole in a UTF-8 locale. */
+static size_t re_char_len(const char *s)
 {
-    const char *s = *p;
+    unsigned char c = (unsigned char)s[0];
+    size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1, n = 1;
+    while (n < want && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n++;
+    return n;
+}
+
+/* Past the bracket expression at s ('['): "]" first is a member, and
+ * "[:alpha:]", "[.].]", "[=a=]" hold a ']' of their own. */
+static const char *re_bracket_end(const char *s)
+{
+    s++;
+    if (*s == '^')
+        s++;
+    if (*s == ']')
+        s++;
+    while (*s != '\0' && *s != ']') {
+        if (*s == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
+            char close = s[1];
+            s += 2;
+            while (*s != '\0' && !(s[0] == close && s[1] == ']'))
+                s++;
+            if (*s != '\0')
+                s += 2;
+        } else {
+            s++;
+        }
+    }
+    return *s == ']' ? s + 1 : s;
+}
+
+/* One atom at r->p, which it passes: a group, a bracket expression, an
+ * escape (up to 3 elements: glibc makes "\b" of three), or a character
+ * (a ')' that closes no group is one). */
+static uint64_t re_atom(re_scan *r)
+{
+    const char *s = r->p;
     if (*s == '(') {
-        *p = s + 1;
-        uint64_t n = re_alternatives(p);
-        if (**p == ')')
-            (*p)++;
+        if (r->depth >= PATTERN_MAX_DEPTH) {
+            r->p = s + strlen(s);
+            return PATTERN_MAX_ELEMENTS + 1;
+        }
+        r->p = s + 1;
+        r->depth++;
+        uint64_t n = re_alternatives(r);
+        r->depth--;
+        if (*r->p == ')')
+            r->p++;
         return re_cap(n + 1);
     }
     if (*s == '[') {
-        s++;
-        if (*s == '^')
-            s++;
-        if (*s == ']') /* first, it is a member */
-            s++;
-        while (*s != '\0' && *s != ']') {
-            if (*s == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
-                char close = s[1]; /* "[:alpha:]" may hold a ']' of its own: "[.].]" */
-                s += 2;
-                while (*s != '\0' && !(s[0] == close && s[1] == ']'))
-                    s++;
-                if (*s != '\0')
-                    s += 2;
-            } else {
-                s++;
-            }
-        }
-        *p = *s == ']' ? s + 1 : s;
+        r->p = re_bracket_end(s);
         return 1;
     }
-    *p = s + (s[0] == '\\' && s[1] != '\0' ? 2 : 1);
-    return 1;
+    if (*s == '\\' && s[1] != '\0') {
+        r->backref |= s[1] >= '1' && s[1] <= '9';
+        r->p = s + 1 + re_char_len(s + 1);
+        return 3;
+    }
+    size_t len = re_char_len(s);
+    r->p = s + len;
+    return len;
 }
 
-/* The copies an interval at *p ("{m}", "{m,}", "{m,n}", and glibc's
- * "{,n}") makes, past it; 0, *p unmoved, when *p starts no interval. */
-static uint64_t re_interval(const char **p)
+/* A decimal number at *s (saturating), past it; false when none. */
+static bool re_number(const char **s, uint64_t *out)
 {
-    const char *s = *p + 1;
-    uint64_t m = 0, n = 0;
-    if ((*s < '0' || *s > '9') && *s != ',')
-        return 0;
-    while (*s >= '0' && *s <= '9')
-        m = re_cap(m * 10 + (uint64_t)(*s++ - '0'));
+    if (**s < '0' || **s > '9')
+        return false;
+    uint64_t v = 0;
+    while (**s >= '0' && **s <= '9')
+        v = re_cap(v * 10 + (uint64_t)(*(*s)++ - '0'));
+    *out = v;
+    return true;
+}
+
+/* The copies an interval at r->p makes ("{m}", "{m,}", "{m,n}", and
+ * glibc's "{,n}"; glibc takes "\," for the comma too), past it; 0, r->p
+ * unmoved, when it starts no interval. */
+static uint64_t re_interval(re_scan *r)
+{
+    const char *s = r->p + 1;
+    uint64_t m = 0, n;
+    bool has_m = re_number(&s, &m);
     n = m;
-    if (*s == ',') {
-        s++;
-        n = m + 1; /* "{m,}": m copies and a starred one */
-        if (*s >= '0' && *s <= '9') {
-            n = 0;
-            while (*s >= '0' && *s <= '9')
-                n = re_cap(n * 10 + (uint64_t)(*s++ - '0'));
-        }
+    size_t comma = s[0] == ',' ? 1 : s[0] == '\\' && s[1] == ',' ? 2 : 0;
+    if (!has_m && comma == 0)
+        return 0;
+    if (comma > 0) {
+        s += comma;
+        if (!re_number(&s, &n))
+            n = m + 1; /* "{m,}": m copies and a starred one */
     }
     if (*s != '}')
         return 0;
-    *p = s + 1;
+    r->p = s + 1;
     n = n > m ? n : m;
     return n > 0 ? n : 1;
 }
 
-/* A concatenation, up to '|', ')' or the end. */
-static uint64_t re_sequence(const char **p)
+/* A concatenation, up to '|', the ')' of the group open, or the end. */
+static uint64_t re_sequence(re_scan *r)
 {
     uint64_t total = 0;
-    while (**p != '\0' && **p != '|' && **p != ')') {
-        uint64_t n = re_atom(p);
+    while (*r->p != '\0' && *r->p != '|' && !(*r->p == ')' && r->depth > 0)) {
+        uint64_t n = re_atom(r);
         for (bool more = true; more;) {
             uint64_t f = 1;
-            if (**p == '*' || **p == '?')
-                (*p)++;
-            else if (**p == '+')
-                f = 2, (*p)++;
-            else if (**p != '{' || (f = re_interval(p)) == 0)
+            if (*r->p == '*' || *r->p == '?')
+                r->p++;
+            else if (*r->p == '+')
+                f = 2, r->p++;
+            else if (*r->p != '{' || (f = re_interval(r)) == 0)
                 more = false; /* a '{' that starts no interval is an atom */
             if (more)
                 n = re_cap(n * f);
@@ -226,41 +278,52 @@ static uint64_t re_sequence(const char **p)
     return total;
 }
 
-static uint64_t re_alternatives(const char **p)
+static uint64_t re_alternatives(re_scan *r)
 {
-    uint64_t total = re_sequence(p);
-    while (**p == '|') {
-        (*p)++;
-        total = re_cap(total + re_sequence(p));
+    uint64_t total = re_sequence(r);
+    while (*r->p == '|') {
+        r->p++;
+        total = re_cap(total + re_sequence(r));
     }
     return total;
 }
 
-/* The elements regcomp makes of pattern, at most PATTERN_MAX_ELEMENTS + 1. */
-static uint64_t re_elements(const char *pattern)
+/* The elements regcomp makes of pattern, at most PATTERN_MAX_ELEMENTS +
+ * 1; *backref: whether it has a back-reference. */
+static uint64_t re_elements(const char *pattern, bool *backref)
 {
-    const char *p = pattern;
-    uint64_t total = re_alternatives(&p);
-    while (*p != '\0') { /* past a ')' that closes no group */
-        p++;
-        total = re_cap(total + re_alternatives(&p));
-    }
+    re_scan r = {pattern, 0, false};
+    uint64_t total = re_alternatives(&r); /* at depth 0 it reads to the end */
+    *backref = r.backref;
     return total;
 }
 
 /* Each pattern must compile as the redact processor will compile it, to a
- * size that cannot exhaust memory. */
+ * size that cannot exhaust memory, and match in time that a value's
+ * length cannot make exponential. */
 static void check_patterns(conf_ctx *x, const conf_node *v, const char *path,
                            const conf_processor *cp)
 {
+    uint64_t all = 0;
+    bool each_fits = true;
     for (size_t i = 0; i < cp->npatterns; i++) {
-        if (re_elements(cp->patterns[i]) > PATTERN_MAX_ELEMENTS) {
-            char item[160];
-            snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
+        char item[160];
+        snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
+        bool backref;
+        uint64_t n = re_elements(cp->patterns[i], &backref);
+        all += n;
+        if (n > PATTERN_MAX_ELEMENTS) {
+            each_fits = false;
             conf_errs_add(x->e, v->items[i]->mark, item,
                           "too large: its repetitions expand it to more than %d elements "
                           "({m,n} copies what it repeats n times, + twice)",
                           PATTERN_MAX_ELEMENTS);
+            continue;
+        }
+        if (backref) {
+            conf_errs_add(x->e, v->items[i]->mark, item,
+                          "back-references (\\1 to \\9) are not supported: matching with "
+                          "them can take time exponential in the length of a value");
             continue;
         }
         regex_t re;
@@ -271,10 +334,12 @@ static void check_patterns(conf_ctx *x, const conf_node *v, const char *path,
         }
         char why[128];
         regerror(rc, &re, why, sizeof why);
-        char item[160];
-        snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
         conf_errs_add(x->e, v->items[i]->mark, item, "not a valid extended regex: %s", why);
     }
+    if (each_fits && all > PATTERNS_MAX_ELEMENTS)
+        conf_errs_add(x->e, v->mark, path,
+                      "too large together: the patterns expand to more than %d elements",
+                      PATTERNS_MAX_ELEMENTS);
 }
 
 /* The replacement may be empty (matches are then removed). */

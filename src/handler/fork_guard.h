@@ -21,17 +21,23 @@
  * while it waits: log calls go on.
  *
  * Shared, so that senders never wait for each other, only for a fork in
- * progress (a waiting fork goes first: the lock prefers writers, so a
- * busy sender cannot starve it). The rules that keep it free of
+ * progress (a waiting fork goes first: once it waits no one enters, so
+ * busy senders cannot starve it). The rules that keep it free of
  * deadlock: a holder takes no other lock of the library and never takes
  * the guard twice, and nobody takes it while holding a lock that comes
  * after it in the library's order (the logger registry, the async
  * writer's pass, the handlers', the processors' or the archive's).
  *
  * Not covered: libcurl's threaded resolver runs getaddrinfo on a thread
- * of libcurl's own. A child forked during such a lookup may find its own
- * lookups stuck: its webhook or otlp posts then time out and count their
- * records lost, but nothing hangs.
+ * of libcurl's own, outside the guard. A child forked while such a lookup
+ * (a webhook or otlp handler connecting by host name) held one of
+ * glibc's locks may find its own lookups stuck: its posts time out and
+ * count their records lost, and a syslog handler of the child connecting
+ * by host name waits in getaddrinfo (its shutdown with it).
+ *
+ * A sender waiting on a dead DNS server with a fork pending keeps the
+ * other senders out until the lookup ends too: the guard narrows that
+ * stall to the senders and to fork, it does not remove it.
  */
 #ifndef METALOG_FORK_GUARD_H
 #define METALOG_FORK_GUARD_H

@@ -404,6 +404,11 @@ static void *webhook_main(void *arg)
         if (dropped > 0)
             webhook_note_failure(&rep, it->ep->redacted,
                                  "queue full: the oldest alerts were dropped", 0, dropped);
+        if (client == NULL && (client = http_client_new()) != NULL) {
+            pthread_mutex_lock(&webhook.lock); /* out of memory before: tried again */
+            webhook.client = client;
+            pthread_mutex_unlock(&webhook.lock);
+        }
         webhook_deliver(&rep, client, it);
         pthread_mutex_lock(&webhook.lock);
         webhook.inflight = NULL;
