@@ -55,7 +55,7 @@ static void fill(double *d, size_t n, int kind)
 static double time_it(size_t (*fmt)(char *, double), const double *d, size_t n)
 {
     double best = 1e9;
-    char buf[32];
+    char buf[NUM_TEXT_MAX];
     for (int run = 0; run < 3; run++) {
         size_t sink = 0;
         double t0 = now();

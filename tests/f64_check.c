@@ -119,12 +119,16 @@ static const char *fail(double v, const char *text, const char *old, const char 
 
 const char *f64_check(double v, f64_check_stats *st)
 {
-    char text[40], old[40];
+    char text[NUM_TEXT_MAX + 8], old[40];
+    memset(text, 'x', sizeof text);
     size_t len = num_format_f64(text, v);
     oracle_format_f64(old, v);
     st->values++;
-    if (len != strlen(text) || len > 31)
+    if (len != strlen(text) || len > 24)
         return fail(v, text, old, "length");
+    for (size_t i = NUM_TEXT_MAX; i < sizeof text; i++)
+        if (text[i] != 'x')
+            return fail(v, text, old, "wrote past NUM_TEXT_MAX");
     if (!reads_back(text, v))
         return fail(v, text, old, "does not read back");
     sig_digits s = parse_digits(text);

@@ -109,7 +109,7 @@ START_TEST(texts_keep_the_layout_of_the_old_formatter)
         {-INFINITY, "-Infinity"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char buf[32];
+        char buf[NUM_TEXT_MAX];
         size_t n = num_format_f64(buf, cases[i].v);
         ck_assert_str_eq(buf, cases[i].text);
         ck_assert_uint_eq(n, strlen(cases[i].text));

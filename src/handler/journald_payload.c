@@ -98,7 +98,7 @@ void journald_payload(const record *r, strbuf *out)
     put_field(out, "METALOG_LOGGER", 14, r->logger != NULL ? r->logger : "",
               r->logger != NULL ? r->logger_len : 0);
     if (r->file != NULL) {
-        char line[24];
+        char line[NUM_TEXT_MAX];
         size_t n = num_format_i64(line, r->line);
         put_cfield(out, "CODE_FILE", r->file);
         put_field(out, "CODE_LINE", 9, line, n);

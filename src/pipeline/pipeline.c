@@ -341,7 +341,7 @@ static render_cache *rcache_get(void)
  * compares the rendered text with the YAML scalar as written). */
 static bool value_is(const metalog_field *f, const char *text)
 {
-    char buf[32];
+    char buf[NUM_TEXT_MAX];
     switch (f->type) {
     case METALOG_FIELD_STR: return strcmp(f->v.s, text) == 0;
     case METALOG_FIELD_INT: num_format_i64(buf, f->v.i); break;

@@ -132,32 +132,52 @@ f64_decimal f64_shortest(double v)
     return schubfach(c, q, frac == 0 && biased > 1);
 }
 
-int f64_digits(char *out, double v, int *x)
+/* Bytes that are zero from the highest down: the trailing zero digits of
+ * a text, and the unused places after it. w is not 0. */
+static inline int zero_bytes_on_top(f64_u128 w)
+{
+    uint64_t hi = (uint64_t)(w >> 64);
+    return (hi != 0 ? __builtin_clzll(hi) : 64 + __builtin_clzll((uint64_t)w)) / 8;
+}
+
+f64_text f64_shortest_text(double v)
 {
     f64_decimal d = f64_shortest(v);
-    if (d.digits == 0) {
-        memset(out, '0', 17);
-        *x = 0;
-        return 1;
+    if (d.digits == 0)
+        return (f64_text){0, 0, 0, 1, 0};
+    uint64_t m = d.digits;
+    int nd = (int)digits_count(m);
+    /* A 17th digit first (m < 10^17), then the 16 others in two words of
+     * eight, leading zeros included; shifted down by the leading zeros,
+     * the first significant digit is byte 0. */
+    uint64_t top = 0;
+    if (nd == 17) {
+        top = m / 10000000000000000u;
+        m -= top * 10000000000000000u;
     }
-    /* All 17 places, leading zeros included: 1 + 8 + 8 digits. */
-    uint64_t top = d.digits / 10000000000000000u;
-    uint64_t rest = d.digits % 10000000000000000u;
-    uint64_t hi = digits_eight((uint32_t)(rest / 100000000u));
-    uint64_t lo = digits_eight((uint32_t)(rest % 100000000u));
-    char all[41];
-    all[0] = (char)('0' + top);
-    digits_store8(all + 1, hi);
-    digits_store8(all + 9, lo);
-    /* Zeros after them, so that out gets 17 bytes whatever the lead. */
-    digits_store8(all + 17, 0);
-    digits_store8(all + 25, 0);
-    digits_store8(all + 33, 0);
-    /* Zero digits are zero bytes: the lowest nonzero byte is the first
-     * significant digit, the highest the last one (d.digits > 0). */
-    int lead = top ? 0 : hi ? 1 + __builtin_ctzll(hi) / 8 : 9 + __builtin_ctzll(lo) / 8;
-    int trail = lo ? __builtin_clzll(lo) / 8 : hi ? 8 + __builtin_clzll(hi) / 8 : 16;
-    memcpy(out, all + lead, 17);
-    *x = 16 - lead + d.exp10;
-    return 17 - lead - trail;
+    uint64_t high8 = m / 100000000u;
+    f64_u128 w = digits_eight((uint32_t)high8) |
+                 (f64_u128)digits_eight((uint32_t)(m - high8 * 100000000u)) << 64;
+    unsigned last = 0;
+    if (nd == 17) {
+        last = (unsigned)(w >> 120);
+        w = w << 8 | top;
+    } else {
+        w >>= 8 * (16 - nd);
+    }
+    f64_text t;
+    t.lo = (uint64_t)w;
+    t.hi = (uint64_t)(w >> 64);
+    t.last = last;
+    t.n = last != 0 ? 17 : 16 - zero_bytes_on_top(w);
+    t.x = nd - 1 + d.exp10;
+    return t;
+}
+
+int f64_digits(char *out, double v, int *x)
+{
+    f64_text t = f64_shortest_text(v);
+    f64_text_store(out, &t);
+    *x = t.x;
+    return t.n;
 }

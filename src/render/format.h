@@ -15,6 +15,7 @@
 #include <metalog.h>
 
 #include "render/json_string.h"
+#include "render/number.h"
 #include "render/logfmt_value.h"
 #include "util/strbuf.h"
 
@@ -41,9 +42,9 @@ void fmt_logfmt_cstring(strbuf *o, const char *s);
 
 /* A field that is not a string (f->type != METALOG_FIELD_STR), written in
  * place at p, which has FMT_SCALAR_MAX bytes of room (see strbuf_begin);
- * returns the end of the text. The longest is a double (num_format_f64:
- * 32 bytes with its NUL) quoted because it is not finite. */
-#define FMT_SCALAR_MAX 34
+ * returns the end of the text. A double takes the most room (see
+ * NUM_TEXT_MAX); one quoted because it is not finite, 11 bytes, less. */
+#define FMT_SCALAR_MAX NUM_TEXT_MAX
 char *fmt_json_scalar(char *p, const metalog_field *f);
 char *fmt_logfmt_scalar(char *p, const metalog_field *f);
 

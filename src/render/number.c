@@ -7,24 +7,6 @@
 #include "render/f64.h"
 #include "util/digits.h"
 
-/* The number of decimal digits of v (1..20): the bit length gives it to
- * within one (1233/4096 is just below log10(2)), a table settles which. */
-static size_t u64_digits(uint64_t v)
-{
-    /* clang-format off */
-    static const uint64_t pow10[20] = {
-        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
-        10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
-        1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
-        10000000000000000000u};
-    /* clang-format on */
-    if (v < 10)
-        return 1;
-    unsigned bits = 64 - (unsigned)__builtin_clzll(v);
-    size_t t = (bits * 1233) >> 12;
-    return t + (v >= pow10[t]);
-}
-
 /* Writes the digits of v so that the last one is just before end. */
 static void digits_before(char *end, uint64_t v)
 {
@@ -54,12 +36,31 @@ static void digits_before(char *end, uint64_t v)
     }
 }
 
+/* Written from the first digit on, eight at a time: the leading part of
+ * up to 8 digits without its zeros (digits_put_lead), then whole groups
+ * of 8. No step waits for the one before, as a chain of divisions by 100
+ * would. */
 size_t num_format_u64(char *buf, uint64_t v)
 {
-    size_t n = u64_digits(v);
-    /* Written from the last digit back, straight into place. */
-    buf[n] = '\0';
-    digits_before(buf + n, v);
+    size_t n = digits_count(v);
+    char *p = buf;
+    if (n <= 8) {
+        p = digits_put_lead(p, (uint32_t)v, n);
+    } else {
+        uint64_t high = v / 100000000u;
+        uint32_t low = (uint32_t)(v - high * 100000000u);
+        if (n <= 16) {
+            p = digits_put_lead(p, (uint32_t)high, n - 8);
+        } else {
+            uint64_t top = high / 100000000u;
+            p = digits_put_lead(p, (uint32_t)top, n - 16);
+            digits_store8(p, digits_eight((uint32_t)(high - top * 100000000u)));
+            p += 8;
+        }
+        digits_store8(p, digits_eight(low));
+        p += 8;
+    }
+    *p = '\0';
     return n;
 }
 
@@ -95,32 +96,50 @@ static bool f64_plain(int n, int x)
     return x >= -7 && n - 1 - x <= 17;
 }
 
-/* The n digits at dig (followed by '0's up to 17 bytes), the first at
- * 10^x, in plain notation at p; returns the end. Copies are of fixed
- * sizes where the buffer has room (32 bytes: at most 1 + 8 + 17 are
- * written), which compile to a few moves. */
-static char *f64_plain_text(char *p, const char *dig, int n, int x)
+typedef unsigned __int128 num_u128;
+
+/* The 16 digits of w (f64_text's lo and hi) at p as text. */
+static inline void text_store16(char *p, num_u128 w)
 {
+    digits_store8(p, (uint64_t)w);
+    digits_store8(p + 8, (uint64_t)(w >> 64));
+}
+
+/* t in plain notation at p; returns the end. The digits go in with wide
+ * stores straight from t's words, overlapping where the point splits
+ * them, never copied byte by byte nor read back. Past the text's end
+ * they may leave '0's and digits, up to 33 bytes from p (NUM_TEXT_MAX
+ * with the sign). */
+static char *f64_plain_text(char *p, const f64_text *t)
+{
+    num_u128 w = t->lo | (num_u128)t->hi << 64;
+    int n = t->n, x = t->x;
     if (x < 0) { /* "0." and -x-1 zeros (six at most), then the digits */
         memcpy(p, "0.000000", 8);
         p += 1 - x;
-        memcpy(p, dig, 17);
+        text_store16(p, w);
+        p[16] = (char)('0' + t->last);
         return p + n;
     }
-    memcpy(p, dig, 17);
-    if (x >= n - 1) { /* integral: the digits and the '0's after them, ".0" */
+    text_store16(p, w);
+    p[16] = (char)('0' + t->last);
+    if (x >= n - 1) { /* integral: the digits, the '0's after them, ".0" */
         memcpy(p + x + 1, ".0", 2);
         return p + x + 3;
     }
-    /* The point after x + 1 digits, the rest after it. */
+    /* The point after x + 1 digits; the rest once more, moved past it. */
     p[x + 1] = '.';
-    memcpy(p + x + 2, dig + x + 1, (size_t)(n - x - 1));
+    text_store16(p + x + 2, w >> (8 * (x + 1)));
+    p[17] = (char)('0' + t->last);
     return p + n + 1;
 }
 
 /* The same in exponent notation: "d.ddde+XX", "de-07". */
-static char *f64_exponent_text(char *p, const char *dig, int n, int x)
+static char *f64_exponent_text(char *p, const f64_text *t)
 {
+    char dig[17];
+    f64_text_store(dig, t);
+    int n = t->n, x = t->x;
     p[0] = dig[0];
     p[1] = '.';
     memcpy(p + 2, dig + 1, 16);
@@ -150,7 +169,7 @@ static size_t decimal_text(char *buf, bool neg, uint64_t m, unsigned k)
         memcpy(p, ".0", 3);
         return (size_t)(p + 2 - buf);
     }
-    size_t nd = u64_digits(m);
+    size_t nd = digits_count(m);
     size_t whole = nd > k ? nd - k : 1; /* "0" before the point of 0.00ddd */
     char *end = p + whole + 1 + k;
     *end = '\0';
@@ -258,16 +277,14 @@ size_t num_format_f64(char *buf, double v)
         if (n > 0)
             return n;
     }
-    char dig[17];
-    int x;
-    int n = f64_digits(dig, v, &x);
+    f64_text t = f64_shortest_text(v);
     char *p = buf;
     if (signbit(v))
         *p++ = '-';
-    if (f64_plain(n, x))
-        p = f64_plain_text(p, dig, n, x);
+    if (f64_plain(t.n, t.x))
+        p = f64_plain_text(p, &t);
     else
-        p = f64_exponent_text(p, dig, n, x);
+        p = f64_exponent_text(p, &t);
     *p = '\0';
     return (size_t)(p - buf);
 }

@@ -13,6 +13,11 @@
  * give "NaN", "Infinity", "-Infinity". */
 size_t num_format_i64(char *buf, int64_t v);
 size_t num_format_u64(char *buf, uint64_t v);
-size_t num_format_f64(char *buf, double v); /* buf: at least 32 bytes */
+size_t num_format_f64(char *buf, double v);
+
+/* The room each of them needs at buf: the longest text is a double's, 25
+ * bytes with its NUL, but the digits go in with wide stores that may
+ * write '0's and digits after the NUL, up to this far. */
+#define NUM_TEXT_MAX 34
 
 #endif

@@ -31,7 +31,7 @@ static void put_str(strbuf *out, const char *s)
  * mapping gives the values JSON has no number for. */
 static void put_double(strbuf *out, double v)
 {
-    char num[32];
+    char num[NUM_TEXT_MAX];
     size_t n = num_format_f64(num, v);
     if (isfinite(v)) {
         strbuf_append(out, num, n);
@@ -45,7 +45,7 @@ static void put_double(strbuf *out, double v)
 /* {"key":K,"value":{...}} for one field; a null is an empty AnyValue. */
 static void put_field(strbuf *out, const char *key, const metalog_field *f)
 {
-    char num[32];
+    char num[NUM_TEXT_MAX];
     strbuf_puts(out, "{\"key\":");
     put_str(out, key);
     strbuf_puts(out, ",\"value\":{");
@@ -133,7 +133,7 @@ static const char *attr_key(const record *r, const metalog_field *f)
 
 void render_otlp_record(const record *r, strbuf *out)
 {
-    char num[32];
+    char num[NUM_TEXT_MAX];
     uint64_t ns = (uint64_t)r->ts.tv_sec * 1000000000u + (uint64_t)r->ts.tv_nsec;
     size_t n = num_format_u64(num, ns);
     /* A logging library observes the record when it is made. */

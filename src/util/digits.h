@@ -5,11 +5,30 @@
 #ifndef METALOG_DIGITS_H
 #define METALOG_DIGITS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 /* "00" "01" .. "99": two digits per division halves the divisions. */
 extern const char digits_pairs[201];
+
+/* The number of decimal digits of v (1..20): the bit length gives it to
+ * within one (1233/4096 is just below log10(2)), a table settles which. */
+static inline size_t digits_count(uint64_t v)
+{
+    /* clang-format off */
+    static const uint64_t pow10[20] = {
+        1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+        10000000000u, 100000000000u, 1000000000000u, 10000000000000u, 100000000000000u,
+        1000000000000000u, 10000000000000000u, 100000000000000000u, 1000000000000000000u,
+        10000000000000000000u};
+    /* clang-format on */
+    if (v < 10)
+        return 1;
+    unsigned bits = 64 - (unsigned)__builtin_clzll(v);
+    size_t t = (bits * 1233) >> 12;
+    return t + (v >= pow10[t]);
+}
 
 /* The two digits of v % 100 at p. */
 static inline void digits_put2(char *p, unsigned v)
@@ -39,9 +58,27 @@ static inline void digits_store8(char *p, uint64_t w)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     w = __builtin_bswap64(w);
+/* The n digits (1-8) of x < 10^8 at p, without leading zeros: digits_eight's
+ * word shifted down past them. Writes 8 bytes, '0's after the n; returns
+ * the end of the n. */
+static inline char *digits_put_lead(char *p, uint32_t x, size_t n)
+{
+    digits_store8(p, digits_eight(x) >> (8 * (8 - n)));
+    return p + n;
+}
+
 #endif
     w += 0x3030303030303030u; /* '0' in every byte */
     memcpy(p, &w, sizeof w);
+}
+
+/* The n digits (1-8) of x < 10^8 at p, without leading zeros: digits_eight's
+ * word shifted down past them. Writes 8 bytes, '0's after the n; returns
+ * the end of the n. */
+static inline char *digits_put_lead(char *p, uint32_t x, size_t n)
+{
+    digits_store8(p, digits_eight(x) >> (8 * (8 - n)));
+    return p + n;
 }
 
 #endif
