@@ -20,8 +20,6 @@
 #include "render/f64_table.h"
 #include "util/digits.h"
 
-typedef unsigned __int128 f64_u128;
-
 static inline f64_decimal dec(uint64_t digits, int exp10)
 {
     return (f64_decimal){digits, exp10};
@@ -130,48 +128,6 @@ f64_decimal f64_shortest(double v)
     /* The smallest normal's lower neighbour is the largest subnormal, as
      * far away as its upper one: its R is not lopsided. */
     return schubfach(c, q, frac == 0 && biased > 1);
-}
-
-/* Bytes that are zero from the highest down: the trailing zero digits of
- * a text, and the unused places after it. w is not 0. */
-static inline int zero_bytes_on_top(f64_u128 w)
-{
-    uint64_t hi = (uint64_t)(w >> 64);
-    return (hi != 0 ? __builtin_clzll(hi) : 64 + __builtin_clzll((uint64_t)w)) / 8;
-}
-
-f64_text f64_shortest_text(double v)
-{
-    f64_decimal d = f64_shortest(v);
-    if (d.digits == 0)
-        return (f64_text){0, 0, 0, 1, 0};
-    uint64_t m = d.digits;
-    int nd = (int)digits_count(m);
-    /* A 17th digit first (m < 10^17), then the 16 others in two words of
-     * eight, leading zeros included; shifted down by the leading zeros,
-     * the first significant digit is byte 0. */
-    uint64_t top = 0;
-    if (nd == 17) {
-        top = m / 10000000000000000u;
-        m -= top * 10000000000000000u;
-    }
-    uint64_t high8 = m / 100000000u;
-    f64_u128 w = digits_eight((uint32_t)high8) |
-                 (f64_u128)digits_eight((uint32_t)(m - high8 * 100000000u)) << 64;
-    unsigned last = 0;
-    if (nd == 17) {
-        last = (unsigned)(w >> 120);
-        w = w << 8 | top;
-    } else {
-        w >>= 8 * (16 - nd);
-    }
-    f64_text t;
-    t.lo = (uint64_t)w;
-    t.hi = (uint64_t)(w >> 64);
-    t.last = last;
-    t.n = last != 0 ? 17 : 16 - zero_bytes_on_top(w);
-    t.x = nd - 1 + d.exp10;
-    return t;
 }
 
 int f64_digits(char *out, double v, int *x)

@@ -96,10 +96,8 @@ static bool f64_plain(int n, int x)
     return x >= -7 && n - 1 - x <= 17;
 }
 
-typedef unsigned __int128 num_u128;
-
 /* The 16 digits of w (f64_text's lo and hi) at p as text. */
-static inline void text_store16(char *p, num_u128 w)
+static inline void text_store16(char *p, f64_u128 w)
 {
     digits_store8(p, (uint64_t)w);
     digits_store8(p + 8, (uint64_t)(w >> 64));
@@ -112,7 +110,7 @@ static inline void text_store16(char *p, num_u128 w)
  * with the sign). */
 static char *f64_plain_text(char *p, const f64_text *t)
 {
-    num_u128 w = t->lo | (num_u128)t->hi << 64;
+    f64_u128 w = t->lo | (f64_u128)t->hi << 64;
     int n = t->n, x = t->x;
     if (x < 0) { /* "0." and -x-1 zeros (six at most), then the digits */
         memcpy(p, "0.000000", 8);
