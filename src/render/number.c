@@ -127,7 +127,8 @@ static char *f64_plain_text(char *p, const f64_text *t)
     }
     /* The point after x + 1 digits; the rest once more, moved past it. */
     p[x + 1] = '.';
-    text_store16(p + x + 2, w >> (8 * (x + 1)));
+    if (x < 15) /* x == 15: only the 17th digit follows the point */
+        text_store16(p + x + 2, w >> (8 * (x + 1)));
     p[17] = (char)('0' + t->last);
     return p + n + 1;
 }
