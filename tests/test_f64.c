@@ -138,12 +138,12 @@ START_TEST(digits_are_the_significant_ones)
         {12345678901234567e-30, "12345678901234567", -14},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        f64_text t = f64_shortest_text(cases[i].v);
         char dig[17];
-        int x;
-        int n = f64_digits(dig, cases[i].v, &x);
-        ck_assert_int_eq(n, (int)strlen(cases[i].digits));
-        ck_assert_mem_eq(dig, cases[i].digits, (size_t)n);
-        ck_assert_int_eq(x, cases[i].x);
+        f64_text_store(dig, &t);
+        ck_assert_int_eq(t.n, (int)strlen(cases[i].digits));
+        ck_assert_mem_eq(dig, cases[i].digits, (size_t)t.n);
+        ck_assert_int_eq(t.x, cases[i].x);
     }
 }
 END_TEST

@@ -1,6 +1,6 @@
 /*
- * The fork guard (fork_guard.h): a reader-writer lock of a mutex, a
- * count and a condition, rather than a pthread_rwlock_t, for the child's
+ * The fork guard (fork_guard.h): a reader-writer lock of a mutex, two
+ * counts and two conditions, rather than a pthread_rwlock_t, for the child's
  * sake. glibc's rwlock unlock tells a writer's unlock from a reader's by
  * the thread id it recorded, which the child's only thread does not
  * have, so the child could not let go of the rwlock fork took; a plain

@@ -383,6 +383,16 @@ bool syslog_tls_peer_gone(syslog_conn *c)
     return gone;
 }
 
+/* Frees c's session and lets go of the fork guard the caller took; the
+ * socket stays open. */
+static void free_session(syslog_conn *c)
+{
+    SSL_free(c->ssl);
+    ERR_clear_error();
+    fork_guard_leave();
+    c->ssl = NULL;
+}
+
 void syslog_tls_close(syslog_conn *c)
 {
     if (c->ssl != NULL) {
@@ -391,11 +401,8 @@ void syslog_tls_close(syslog_conn *c)
             ERR_clear_error();
             SSL_shutdown(c->ssl); /* one non-blocking try: close_notify */
         }
-        SSL_free(c->ssl);
-        ERR_clear_error();
-        fork_guard_leave();
+        free_session(c);
     }
-    c->ssl = NULL;
     syslog_net_close(c);
 }
 
@@ -412,9 +419,6 @@ void syslog_tls_finish(syslog_conn *c, uint64_t deadline_ns, _Atomic uint64_t *s
         if (r >= 0 || wait_want(c, SSL_get_error(c->ssl, r), deadline_ns, stop_ns) != 1)
             break; /* sent (0 or 1), or it cannot be */
     }
-    SSL_free(c->ssl);
-    ERR_clear_error();
-    fork_guard_leave();
-    c->ssl = NULL;
+    free_session(c);
     syslog_net_finish(c, deadline_ns, stop_ns);
 }

@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "render/f64_table.h"
-#include "util/digits.h"
 
 static inline f64_decimal dec(uint64_t digits, int exp10)
 {
@@ -128,12 +127,4 @@ f64_decimal f64_shortest(double v)
     /* The smallest normal's lower neighbour is the largest subnormal, as
      * far away as its upper one: its R is not lopsided. */
     return schubfach(c, q, frac == 0 && biased > 1);
-}
-
-int f64_digits(char *out, double v, int *x)
-{
-    f64_text t = f64_shortest_text(v);
-    f64_text_store(out, &t);
-    *x = t.x;
-    return t.n;
 }

@@ -19,19 +19,14 @@ typedef struct {
  * Pure arithmetic: no allocation, no locale, async-signal-safe. */
 f64_decimal f64_shortest(double v);
 
-/* The same as text: the significant digits of |v|'s shortest decimal at
- * out (no leading or trailing zeros; "0" for zero), not NUL-terminated;
- * returns how many (1 to 17). *x is the decimal exponent of the first
- * one: |v| reads back from 0.d1d2...dn * 10^(*x + 1). out gets 17 bytes:
- * the digits, then '0's. */
-int f64_digits(char *out, double v, int *x);
-
-/* The same digits kept in registers, for a writer that places them with a
- * few wide stores rather than copying byte by byte: digit i (0-based) is
- * byte i % 8 of lo (i < 8) or hi (8 <= i < 16), the lowest byte first, as
- * a value 0-9, not a character; zeros follow the last one. A 17th digit
- * is in last (0 when there are fewer). n and x are f64_digits' count and
- * exponent. */
+/* The same as text, kept in registers for a writer that places the
+ * digits with a few wide stores rather than copying byte by byte: the
+ * significant digits of |v|'s shortest decimal (no leading or trailing
+ * zeros; one 0 for zero), n of them (1 to 17). Digit i (0-based) is byte
+ * i % 8 of lo (i < 8) or hi (8 <= i < 16), the lowest byte first, as a
+ * value 0-9, not a character; zeros follow the last one. A 17th digit is
+ * in last (0 when there are fewer). x is the decimal exponent of the
+ * first: |v| reads back from 0.d1d2...dn * 10^(x + 1). */
 typedef struct {
     uint64_t lo, hi;
     unsigned last;

@@ -76,7 +76,7 @@ size_t num_format_i64(char *buf, int64_t v)
 /* The text of a double. The layout is the one metalog has always written
  * (with printf and a decimal fast path before src/f64.c), so that logs and
  * the programs reading them see the same text; only the digits come from
- * f64_digits now. With D the shortest digits (n of them, "0" for zero)
+ * f64_shortest_text now. With D the shortest digits (n of them, "0" for zero)
  * and X the decimal exponent of the first one:
  *   - NaN, Infinity and -Infinity for the values that are not finite;
  *   - '-' before every negative value, negative zero included ("-0.0");
