@@ -89,12 +89,26 @@ for kind in sys.argv[1:]:
 print(" ".join(str(s.getsockname()[1]) for s in ss))' "$@"
 }
 
-# port_open PORT: something accepts TCP connections on 127.0.0.1:PORT.
-port_open() {
+# port_listening PORT: a TCP socket listens on PORT (the kernel's table,
+# /proc/net/tcp and tcp6, says so). No connection is made to find out:
+# one that closes without a TLS handshake makes Debian 12's rsyslogd
+# (8.2302) close the socket it accepted twice, and the second close can
+# take the descriptor its file output has just opened, which then writes
+# the records it receives into the next client's TLS session.
+port_listening() {
     "$python" -c "
-import socket, sys
-s = socket.socket(); s.settimeout(0.2)
-sys.exit(s.connect_ex(('127.0.0.1', $1)))" 2>/dev/null
+import sys
+port = '%04X' % $1
+for table in ('/proc/net/tcp', '/proc/net/tcp6'):
+    try:
+        rows = open(table).read().splitlines()[1:]
+    except OSError:
+        continue
+    for row in rows:
+        f = row.split()
+        if f[1].rsplit(':', 1)[1] == port and f[3] == '0A':  # 0A: LISTEN
+            sys.exit(0)
+sys.exit(1)"
 }
 
 # ---- Private rsyslogd ----
@@ -108,7 +122,7 @@ require_rsyslogd() {
 # rsyslogd_start NAME [PORT [SOCKET]]: an rsyslogd in the background on
 # the configuration $tmp/NAME.conf, its pid file $tmp/NAME.pid, what it
 # prints appended to $tmp/NAME.log; tracked. With PORT, waits (10 s at
-# the most) until it accepts on 127.0.0.1:PORT and, with SOCKET, has made
+# the most) until it listens on PORT (TCP) and, with SOCKET, has made
 # that unix socket; if it does not, shows what it printed and returns 1.
 rsyslogd_start() {
     # A pid file left by a daemon killed hard makes the next one refuse
@@ -120,7 +134,7 @@ rsyslogd_start() {
     [ -n "${2:-}" ] || return 0
     lib_i=0
     while [ $lib_i -lt 100 ]; do
-        if { [ -z "${3:-}" ] || [ -S "$3" ]; } && port_open "$2"; then
+        if { [ -z "${3:-}" ] || [ -S "$3" ]; } && port_listening "$2"; then
             return 0
         fi
         sleep 0.1

@@ -231,7 +231,7 @@ wait_lines 1500 seqs good fork
 if exactly_once 1500 seqs good fork; then
     pass "a forked child makes its own TLS session; nothing twice"
 else
-    fail "fork: $(got_line 1500)"
+    fail "fork: $(got_line 1500); rsyslogd said: $(tail -c 600 "$tmp/good.log")"
 fi
 
 # peer_start NAME ARGS...: tests/tls_peer.py with the good server's
