@@ -31,6 +31,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -503,6 +504,22 @@ static int disabled_child(const bench_case *c, long calls, const char *dir)
     return 0;
 }
 
+/* Whether dir exists and holds nothing: a run appends to the log files
+ * it finds there, so a second run into the same directory would time
+ * and validate the first one's records too. */
+static bool dir_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return false;
+    struct dirent *de;
+    bool empty = true;
+    while (empty && (de = readdir(d)) != NULL)
+        empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: bench_loggers all TSV | run CASE SHAPE MODE THREADS RECORDS DIR |\n"
@@ -527,6 +544,11 @@ int main(int argc, char **argv)
         unsigned shapes = c->shapes ? c->shapes : 1u << BENCH_CONST4;
         if (!(shapes & (1u << shape))) {
             fprintf(stderr, "bench: %s does not run the %s shape\n", c->name, argv[3]);
+            return 2;
+        }
+        if (!dir_empty(argv[7])) {
+            fprintf(stderr, "bench: %s must be an empty directory (a run appends to its logs)\n",
+                    argv[7]);
             return 2;
         }
         return bench_run(c, shape, mode, threads, records, argv[7]);
