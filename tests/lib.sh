@@ -91,10 +91,9 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))' "$@"
 
 # port_listening PORT: a TCP socket listens on PORT (the kernel's table,
 # /proc/net/tcp and tcp6, says so). No connection is made to find out:
-# one that closes without a TLS handshake makes Debian 12's rsyslogd
-# (8.2302) close the socket it accepted twice, and the second close can
-# take the descriptor its file output has just opened, which then writes
-# the records it receives into the next client's TLS session.
+# to a TLS server, one that closes at once is a failed handshake, which
+# Debian 12's rsyslogd (8.2302) reports, and ends like every TLS session
+# by closing its socket twice (see server_start in test_syslog_tls.sh).
 port_listening() {
     "$python" -c "
 import sys
