@@ -7,7 +7,15 @@
  * on the condition-variable calls (linked against the convenience
  * archive, as test_oom is). And its ring lies on huge pages, so that
  * walking through it takes no page walk every 4 KiB.
+ *
+ * A call that finds its writer behind (more than half its ring waiting)
+ * formats its doubles itself, so that the writer has less to do; the
+ * lines come out byte for byte as the writer would have written them.
+ * The formatting is counted per thread through --wrap on num_format_f64,
+ * and the writer is held behind through --wrap on write(2).
  */
+#include <math.h>
+#include <stdatomic.h>
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,6 +34,42 @@ int __wrap_pthread_cond_signal(pthread_cond_t *c);
 int __wrap_pthread_cond_broadcast(pthread_cond_t *c);
 
 static __thread int wakes; /* condition-variable signals made by this thread */
+
+size_t __real_num_format_f64(char *buf, double v);
+size_t __wrap_num_format_f64(char *buf, double v);
+ssize_t __real_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_write(int fd, const void *buf, size_t n);
+
+static __thread int formatted; /* doubles formatted on this thread */
+
+size_t __wrap_num_format_f64(char *buf, double v)
+{
+    formatted++;
+    return __real_num_format_f64(buf, v);
+}
+
+/* While the gate is closed, the writer thread's writes wait at it; parked
+ * says that one does. */
+static atomic_bool gate_closed, parked;
+
+static bool on_writer(void)
+{
+    char name[16] = "";
+    pthread_getname_np(pthread_self(), name, sizeof name);
+    return strcmp(name, "metalog-writer") == 0;
+}
+
+ssize_t __wrap_write(int fd, const void *buf, size_t n)
+{
+    if (atomic_load(&gate_closed) && on_writer()) {
+        atomic_store(&parked, true);
+        while (atomic_load(&gate_closed)) {
+            struct timespec t = {0, 1000000};
+            nanosleep(&t, NULL);
+        }
+    }
+    return __real_write(fd, buf, n);
+}
 
 int __wrap_pthread_cond_signal(pthread_cond_t *c)
 {
@@ -138,6 +182,128 @@ START_TEST(a_ring_a_quarter_full_wakes_the_napping_writer)
 }
 END_TEST
 
+/* The records of the double tests: a padding string sets their size,
+ * so that 64 KiB of ring holds about 160 of them. */
+static char pad[201];
+
+static void log_doubles(metalog_logger *log, int from, int to)
+{
+    memset(pad, 'p', sizeof pad - 1);
+    for (int i = from; i < to; i++)
+        metalog_info(log, "doubles", ml_str("pad", pad), ml_f64("x", (i + 0.5) / 7.0),
+                     ml_f64("y", i * 0.25), ml_f64("z", i % 2 ? NAN : -INFINITY),
+                     ml_int("i", i));
+}
+
+/* Holds the writer in its next write: a record at flush_level wakes it,
+ * and it waits at the gate with its ring empty. */
+static void writer_held(metalog_logger *log)
+{
+    atomic_store(&parked, false);
+    atomic_store(&gate_closed, true);
+    metalog_error(log, "hold");
+    for (int i = 0; i < 5000 && !atomic_load(&parked); i++)
+        sleep_ms(1);
+    ck_assert_msg(atomic_load(&parked), "the writer never reached its write");
+}
+
+static void writer_released(void)
+{
+    atomic_store(&gate_closed, false);
+    ck_assert_int_eq(metalog_flush(), 0);
+}
+
+/* Line i of the file without its timestamp, which is all two records
+ * of the same call and values differ in; cut is where the level begins
+ * in the format. */
+static char *line_without_time(char **lines, size_t *lens, size_t i, const char *cut)
+{
+    char *at = strstr(lines[i], cut);
+    ck_assert_ptr_nonnull(at);
+    return strndup(at, lens[i] - (size_t)(at - lines[i]));
+}
+
+/* The records logged while the writer was behind against the same
+ * records logged again while it keeps up (one flush each): the same
+ * bytes, and only the first were formatted by the call. */
+static void doubles_behind_match(bool json, const char *cut, bool bound)
+{
+    char *cfg = th_config(dir,
+                          "log_to_console: false\nasync_logging: true\nrotation_size_mb: 0\n"
+                          "async_queue_size: 1024\nstructured_logging: %s\n"
+                          "log_file: @D@/app.log\n",
+                          json ? "true" : "false");
+    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
+    free(cfg);
+    metalog_logger *log = metalog_get("app");
+    /* A bound logger's records take the queue's general way. */
+    metalog_logger *bound_log = bound ? metalog_bind(log, ml_str("request", "r1")) : NULL;
+    if (bound)
+        log = bound_log;
+    enum { N = 110 }; /* past half of the ring, short of all of it */
+    writer_held(log);
+    formatted = 0;
+    log_doubles(log, 0, N);
+    int behind = formatted;
+    writer_released();
+    formatted = 0;
+    for (int i = 0; i < N; i++) {
+        log_doubles(log, i, i + 1);
+        ck_assert_int_eq(metalog_flush(), 0);
+    }
+    int kept_up = formatted;
+    size_t n, *lens;
+    char **lines = th_lines(log_path, &n, &lens);
+    ck_assert_uint_eq(n, 1 + 2 * N); /* "hold", then both rounds */
+    for (size_t i = 0; i < N; i++) {
+        char *a = line_without_time(lines, lens, 1 + i, cut);
+        char *b = line_without_time(lines, lens, 1 + N + i, cut);
+        ck_assert_str_eq(a, b);
+        free(a);
+        free(b);
+    }
+    th_lines_free(lines, n, lens);
+    /* Two finite doubles a record; the first records found the ring
+     * less than half full. */
+    ck_assert_int_gt(behind, 0);
+    ck_assert_int_lt(behind, 2 * N);
+    ck_assert_int_eq(kept_up, 0);
+    metalog_logger_free(bound_log);
+}
+
+START_TEST(a_call_formats_its_doubles_while_the_writer_is_behind_json_unchanged)
+{
+    doubles_behind_match(true, "\"level\"", false);
+}
+END_TEST
+
+START_TEST(a_call_formats_its_doubles_while_the_writer_is_behind_logfmt_unchanged)
+{
+    doubles_behind_match(false, " level=", false);
+}
+END_TEST
+
+START_TEST(a_bound_loggers_call_formats_its_doubles_while_the_writer_is_behind_too)
+{
+    doubles_behind_match(true, "\"level\"", true);
+}
+END_TEST
+
+START_TEST(a_call_leaves_its_doubles_to_a_writer_that_keeps_up)
+{
+    metalog_logger *log = init_napping("async_queue_size: 1024\n");
+    formatted = 0;
+    for (int i = 0; i < 200; i++) {
+        log_doubles(log, i, i + 1);
+        if (i % 20 == 19) /* never a quarter of the ring waiting */
+            ck_assert_int_eq(metalog_flush(), 0);
+    }
+    ck_assert_int_eq(formatted, 0);
+    ck_assert_int_eq(metalog_flush(), 0);
+    ck_assert_uint_eq(th_count_lines(log_path), 201);
+}
+END_TEST
+
 /* AnonHugePages of this process, in KiB; -1 when it cannot be read. */
 static long anon_huge_kb(void)
 {
@@ -195,6 +361,14 @@ static Suite *caller_suite(void)
     tcase_add_test(tc, a_record_at_flush_level_wakes_the_writer_at_once);
     tcase_add_test(tc, a_ring_a_quarter_full_wakes_the_napping_writer);
     tcase_add_test(tc, a_threads_queue_lies_on_huge_pages);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("doubles");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, a_call_formats_its_doubles_while_the_writer_is_behind_json_unchanged);
+    tcase_add_test(tc, a_call_formats_its_doubles_while_the_writer_is_behind_logfmt_unchanged);
+    tcase_add_test(tc, a_bound_loggers_call_formats_its_doubles_while_the_writer_is_behind_too);
+    tcase_add_test(tc, a_call_leaves_its_doubles_to_a_writer_that_keeps_up);
     suite_add_tcase(s, tc);
     return s;
 }

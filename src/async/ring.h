@@ -33,6 +33,10 @@ enum { RING_ENTRY_RECORD = 1, RING_ENTRY_PAD = 2 };
  * for a pipeline whose processors read the call site (pipeline_site), so
  * that any other record stores and copies nothing more. */
 enum { RING_ENTRY_SITE = 0x100 };
+/* Or'ed in when the call site's fields are followed by the texts of
+ * their doubles (record.h's texts), before the strings: only when the
+ * call found its writer behind (queue.c). */
+enum { RING_ENTRY_TEXTS = 0x200 };
 
 /* The call site of a record, after its header when RING_ENTRY_SITE is
  * set. Pointers to program literals, never copied. */
@@ -173,6 +177,9 @@ static inline void ring_entry_get(const ring_entry *e, record *r)
     r->nctx = e->nctx;
     r->site = f + e->nbound + e->nctx;
     r->nsite = e->nsite;
+    r->texts = (e->kind & RING_ENTRY_TEXTS) != 0
+                   ? (const unsigned char *)(r->site + e->nsite)
+                   : NULL;
 }
 
 #endif

@@ -51,6 +51,7 @@ static void dispatch_new(const pipeline *p, const metalog_logger *logger, int le
     r.file = site != NULL ? site->file : NULL;
     r.func = site != NULL ? site->func : NULL;
     r.line = site != NULL ? site->line : 0;
+    r.texts = NULL;
     pipeline_count_record();
     if (pipeline_async(p)) {
         async_submit(p, &r);

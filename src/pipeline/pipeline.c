@@ -103,6 +103,15 @@ static handler *open_handler(const conf *c, const conf_handler *ch, render_kind 
     return NULL;
 }
 
+/* Whether a route renders JSON or logfmt lines (render_record), which
+ * take the texts of a record's doubles when its call wrote them. The
+ * syslog, OTLP and journald handlers format the record themselves. */
+static bool renders_lines(const conf_handler *ch, render_kind kind)
+{
+    return (kind == RENDER_JSON || kind == RENDER_TEXT) && ch->type != CONF_HANDLER_SYSLOG &&
+           ch->type != CONF_HANDLER_OTLP && ch->type != CONF_HANDLER_JOURNALD;
+}
+
 static bool has_filter(const conf_handler *ch)
 {
     return ch->nloggers > 0 || ch->nexclude > 0 || ch->nmatch > 0;
@@ -182,6 +191,7 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
         } else {
             p->routes[p->nroutes++] = (route){h, kind, ch->level, ch->max_level,
                                               has_filter(ch) ? ch : NULL};
+            p->head.f64_texts |= renders_lines(ch, kind);
         }
         strbuf_free(&why);
     }

@@ -29,6 +29,8 @@ typedef struct pipeline_head {
     bool async;   /* conf->async_logging */
     bool buffered; /* synchronous, with files that buffer (file_buffer_kb) */
     bool site;     /* a processor reads the call site: records carry it */
+    bool f64_texts; /* a route renders JSON or logfmt lines, which take the
+                     * texts a call writes for its doubles (record.h) */
 } pipeline_head;
 
 /* A number no other pipeline of this process has had (never 0). */
@@ -46,6 +48,13 @@ static inline bool pipeline_async(const pipeline *p)
 static inline bool pipeline_site(const pipeline *p)
 {
     return ((const pipeline_head *)(const void *)p)->site;
+}
+
+/* Whether an async call that finds its writer behind should write the
+ * texts of its doubles: only when a route would use them. */
+static inline bool pipeline_f64_texts(const pipeline *p)
+{
+    return ((const pipeline_head *)(const void *)p)->f64_texts;
 }
 
 static inline bool pipeline_buffered(const pipeline *p)

@@ -37,6 +37,9 @@ typedef struct record {
     const char *file;
     const char *func;
     int line;
+    /* The text of the call's finite doubles, when the call wrote it
+     * (record_f64_text), or NULL. */
+    const unsigned char *texts;
 
     /* Filled by the processors. */
     char timestamp[32]; /* "2025-10-17T12:34:56.123456Z" */
@@ -47,6 +50,24 @@ typedef struct record {
     const char *exception; /* formatted trace, or NULL */
     size_t exception_len;
 } record;
+
+/* The texts of a record's doubles, as an async call writes them when its
+ * writer falls behind (async/queue.c): one byte per field of r->site, 0
+ * or the 1-based number of the field's slot, then the slots, each a
+ * length byte and the text (num_format_f64's, wide stores and all). */
+#define RECORD_TEXT_SLOT 35
+
+/* The slot of f, one of r's own fields of type F64: its length byte,
+ * then its text; NULL when the call wrote none for it. */
+static inline const unsigned char *record_f64_text(const record *r, const metalog_field *f)
+{
+    if (r->texts == NULL || f < r->site || f >= r->site + r->nsite)
+        return NULL;
+    unsigned slot = r->texts[f - r->site];
+    if (slot == 0)
+        return NULL;
+    return r->texts + r->nsite + (size_t)(slot - 1) * RECORD_TEXT_SLOT;
+}
 
 /* Clears what the processors fill, before they run: the call site sets
  * only the capture part, which is all that the async path needs. */

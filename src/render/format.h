@@ -11,9 +11,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <metalog.h>
 
+#include "record/record.h"
 #include "render/json_string.h"
 #include "render/number.h"
 #include "render/logfmt_value.h"
@@ -47,6 +49,17 @@ void fmt_logfmt_cstring(strbuf *o, const char *s);
 #define FMT_SCALAR_MAX NUM_TEXT_MAX
 char *fmt_json_scalar(char *p, const metalog_field *f);
 char *fmt_logfmt_scalar(char *p, const metalog_field *f);
+
+/* A finite double's text that its log call wrote (record_f64_text: the
+ * same in JSON and logfmt), in place at p like a scalar. One fixed copy
+ * of 32 bytes, which the slot holds and the room takes, rather than a
+ * copy of the text's length, which would branch on it. */
+_Static_assert(1 + 32 <= RECORD_TEXT_SLOT && 32 <= FMT_SCALAR_MAX, "a text copies whole");
+static inline char *fmt_f64_text(char *p, const unsigned char *slot)
+{
+    memcpy(p, slot + 1, 32);
+    return p + slot[0];
+}
 
 /* A field's value, string or not. */
 void fmt_json_value(strbuf *o, const metalog_field *f);

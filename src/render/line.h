@@ -52,12 +52,13 @@ static inline void line_field_long(const line_format *lf, const metalog_field *f
 
 /* sep key assign value for one field; a field whose key the record
  * renders itself goes out renamed (FMT_KEY_PREFIX in format.h). */
-static inline void line_field(const line_format *lf, const metalog_field *f, strbuf *out,
-                              lit_cache *lits)
+static inline void line_field(const line_format *lf, const record *r, const metalog_field *f,
+                              strbuf *out, lit_cache *lits)
 {
     const fmt *m = lf->fmt;
     size_t q = m->quoted;
-    if (lit_field(out, lits, f, lf->key_form, lf->value_form, m->scalar, m->cstring))
+    const unsigned char *text = record_f64_text(r, f); /* NULL for most fields */
+    if (lit_field(out, lits, f, text, lf->key_form, lf->value_form, m->scalar, m->cstring))
         return;
     /* The usual key is short and plain: it is copied (between quotes when
      * the format quotes) while it is measured, along with a non-string
@@ -92,7 +93,7 @@ static inline void line_field(const line_format *lf, const metalog_field *f, str
         strbuf_end(out, p);
         lit_string(out, lits, f->v.s, lf->value_form, m->cstring);
     } else {
-        strbuf_end(out, m->scalar(p, f));
+        strbuf_end(out, text != NULL ? fmt_f64_text(p, text) : m->scalar(p, f));
     }
 }
 
@@ -137,7 +138,7 @@ static inline void line_render(const line_format *lf, const record *r, strbuf *o
     strbuf_append(out, lf->event_key.s, lf->event_key.n);
     lit_string(out, lits, r->event, lf->value_form, m->cstring);
     for (size_t i = 0; i < r->nfields; i++)
-        line_field(lf, r->fields[i], out, lits);
+        line_field(lf, r, r->fields[i], out, lits);
     if (r->exception != NULL) {
         strbuf_append(out, lf->exception_key.s, lf->exception_key.n);
         m->string(out, r->exception, r->exception_len);

@@ -233,7 +233,8 @@ static bool render_json_shaped(const record *r, strbuf *out, lit_cache *lits)
             if ((p = strbuf_begin(out, s->rest[j + 1])) == NULL)
                 return true;
         } else {
-            p = fmt_json_scalar(p, f);
+            const unsigned char *t = record_f64_text(r, f);
+            p = t != NULL ? fmt_f64_text(p, t) : fmt_json_scalar(p, f);
         }
         p = shape_put(p, s, j + 1);
     }

@@ -105,13 +105,14 @@ static inline void lit_string(strbuf *out, lit_cache *c, const char *s, lit_form
 }
 
 /* A field whose key is a literal kept in c, in one format: the key's kept
- * text, then the value (a scalar written in place by scalar, a string as
- * kept text or through string). Returns false when the key is not kept,
+ * text, then the value (a scalar written in place by scalar, or text when
+ * the log call wrote the double's, a string as kept text or through
+ * string). Returns false when the key is not kept,
  * and nothing was written. A key the record renders itself is kept
  * renamed (lit_fill), so its field costs no more than any other. Inline,
  * so that each renderer's functions are called directly. */
 static inline bool lit_field(strbuf *out, lit_cache *c, const metalog_field *f,
-                             lit_form key_form, lit_form value_form,
+                             const unsigned char *text, lit_form key_form, lit_form value_form,
                              char *(*scalar)(char *, const metalog_field *),
                              void (*string)(strbuf *, const char *))
 {
@@ -129,7 +130,7 @@ static inline bool lit_field(strbuf *out, lit_cache *c, const metalog_field *f,
         strbuf_end(out, p);
         lit_string(out, c, f->v.s, value_form, string);
     } else {
-        strbuf_end(out, scalar(p, f));
+        strbuf_end(out, text != NULL ? fmt_f64_text(p, text) : scalar(p, f));
     }
     return true;
 }
