@@ -77,17 +77,21 @@ static inline size_t texts_bytes(size_t n, size_t doubles)
     return n + doubles * RECORD_TEXT_SLOT;
 }
 
-/* The bytes of texts an entry for the n fields at f carries: none unless
- * some are doubles, a route of p takes their texts and the writer is
- * behind. */
-static inline size_t texts_wanted(const pipeline *p, ring *rg, const metalog_field *f, size_t n)
+/* The bytes of texts an entry of size bytes for the n fields at f
+ * carries besides: none unless some are doubles, a route of p takes their
+ * texts, the writer is behind, and the entry still fits the ring with
+ * them (a record too large for it is written by the caller, which then
+ * waits for the whole ring to drain). */
+static inline size_t texts_wanted(const pipeline *p, ring *rg, size_t size,
+                                  const metalog_field *f, size_t n)
 {
     if (n > UINT8_MAX || !pipeline_f64_texts(p) || !queue_behind(rg))
         return 0; /* a slot's number is one byte */
     size_t doubles = 0;
     for (size_t i = 0; i < n; i++)
         doubles += f[i].type == METALOG_FIELD_F64;
-    return doubles > 0 ? texts_bytes(n, doubles) : 0;
+    size_t texts = doubles > 0 ? texts_bytes(n, doubles) : 0;
+    return size + texts <= rg->cap / 2 ? texts : 0;
 }
 
 /* The table and slots of f's finite doubles at dst; returns their end. */
@@ -114,9 +118,9 @@ static bool entry_has_site(const pipeline *p, const record *r)
     return pipeline_site(p) && r->file != NULL;
 }
 
-static size_t entry_bytes(const pipeline *p, const record *r, size_t texts, lens *l)
+static size_t entry_bytes(const pipeline *p, const record *r, lens *l)
 {
-    size_t n = sizeof(ring_entry) + (size_t)r->nframes * sizeof(void *) + texts;
+    size_t n = sizeof(ring_entry) + (size_t)r->nframes * sizeof(void *);
     if (entry_has_site(p, r))
         n += sizeof(ring_site);
     n += fields_bytes(r->bound, r->nbound, l) + fields_bytes(r->ctx, r->nctx, l) +
@@ -394,8 +398,9 @@ void async_submit(const pipeline *p, record *r)
     ring *rg = queue_ring_for(p);
     lens l;
     l.n = 0; /* the lengths are written before they are read */
-    size_t texts = rg != NULL ? texts_wanted(p, rg, r->site, r->nsite) : 0;
-    size_t size = entry_bytes(p, r, texts, &l);
+    size_t size = entry_bytes(p, r, &l);
+    size_t texts = rg != NULL ? texts_wanted(p, rg, size, r->site, r->nsite) : 0;
+    size = ALIGN8(size + texts);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX) {
         /* Too large to queue (or no queue): write it here, after the
          * records this thread queued before it, so its order holds. */
@@ -450,9 +455,10 @@ log_call(const pipeline *p, const char *logger, size_t logger_len, int level, co
     writer_ensure();
     ring *rg = queue_ring_for(p);
     bool site = want_site && file != NULL;
-    size_t texts = rg != NULL ? texts_wanted(p, rg, f, n) : 0;
     size_t size = ALIGN8(sizeof(ring_entry) + (site ? sizeof(ring_site) : 0) + n * sizeof *f +
-                         texts + strings);
+                         strings);
+    size_t texts = rg != NULL ? texts_wanted(p, rg, size, f, n) : 0;
+    size = ALIGN8(size + texts);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX)
         return false;
     pipeline_count_record();
