@@ -19,6 +19,7 @@
 #include "util/clock.h"
 #include "util/image.h"
 #include "render/render.h"
+#include "render/render_json.h"
 #include "render/render_lit.h"
 #include "render/format.h"
 #include "testhelp.h"
@@ -1230,6 +1231,59 @@ START_TEST(literal_cache_keeps_each_strings_own_text_when_its_sets_overflow)
 }
 END_TEST
 
+/* A record of logger name, else like those of the tests around it. */
+static void shape_record(record *r, const char *name, const metalog_field *const *fields)
+{
+    memset(r, 0, sizeof *r);
+    r->level = METALOG_INFO;
+    r->level_name = level_name(METALOG_INFO);
+    r->logger = name;
+    r->logger_len = strlen(name);
+    r->event = "order placed";
+    memcpy(r->timestamp, "2025-10-17T12:34:56.123456Z", 27);
+    r->timestamp_len = 27;
+    r->fields = fields;
+    r->nfields = 2;
+}
+
+/* Four shapes that fall in one set of the cache, logged in turn: all four
+ * are kept, so none is built again at every record. The loggers are
+ * picked from many names for their set. */
+START_TEST(json_shapes_of_four_loggers_in_one_cache_set_are_all_kept)
+{
+    enum { NAMES = 512 };
+    static char names[NAMES][16];
+    image_init();
+    metalog_field f[2] = {ml_int("order_id", 1), ml_str("symbol", "EURUSD")};
+    const metalog_field *fields[2] = {&f[0], &f[1]};
+    const char *same[4];
+    size_t found = 0, set = 0;
+    record r;
+    for (size_t i = 0; i < NAMES && found < 4; i++) {
+        snprintf(names[i], sizeof names[i], "logger%zu", i);
+        shape_record(&r, names[i], fields);
+        size_t s = render_json_shape_set(&r);
+        if (found == 0)
+            set = s;
+        if (s == set)
+            same[found++] = names[i];
+    }
+    ck_assert_uint_eq(found, 4);
+    lit_cache *c = lit_cache_new();
+    ck_assert_ptr_nonnull(c);
+    strbuf out = STRBUF_INIT;
+    for (int i = 0; i < 400; i++) {
+        shape_record(&r, same[i % 4], fields);
+        strbuf_reset(&out);
+        render_record(RENDER_JSON, &r, &out, c);
+        ck_assert_ptr_nonnull(strstr(strbuf_str(&out), same[i % 4]));
+    }
+    ck_assert_uint_eq(c->shapes_built, 4);
+    strbuf_free(&out);
+    lit_cache_free(c);
+}
+END_TEST
+
 /* Two loggers logging one event with the same keys, in turn, as a
  * program's modules do: both shapes are kept, whichever set they fall in,
  * so neither is built again at every record. */
@@ -1460,7 +1514,8 @@ static Suite *render_suite(void)
           literal_cache_keeps_each_strings_own_text_when_its_sets_overflow,
           literal_cache_keeps_record_keys_renamed_and_values_as_they_are,
           every_way_to_render_renames_record_keys_alike,
-          json_shapes_of_two_loggers_logging_one_event_in_turn_are_both_kept}},
+          json_shapes_of_two_loggers_logging_one_event_in_turn_are_both_kept,
+          json_shapes_of_four_loggers_in_one_cache_set_are_all_kept}},
         {"text",
          {text_line_starts_with_timestamp_level_logger_event, text_quotes_only_values_that_need_it,
           text_one_line_per_record_whatever_the_values_hold, text_exception_stays_on_one_line,

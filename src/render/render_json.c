@@ -49,7 +49,8 @@ static const line_format json_line = {
 
 #define SHAPE_FIELDS 12
 #define SHAPE_TEXT 320 /* the fixed text of a line, every piece together */
-#define SHAPE_SETS 32
+#define SHAPE_SETS 16
+#define SHAPE_WAYS 4
 #define SHAPE_COPY 16  /* pieces are copied in steps of this many bytes */
 
 typedef struct json_shape {
@@ -72,10 +73,14 @@ typedef struct json_shape {
     char text[SHAPE_TEXT + SHAPE_COPY];
 } json_shape;
 
-/* Two ways per set: two shapes that meet in a set and alternate, as a
- * program's records often do, keep one each. */
+/* Four ways per set: up to four shapes that meet in a set, and alternate
+ * as a program's records often do, keep one each. With two ways per set,
+ * a dozen shapes in turn (four loggers at three levels) had about one
+ * chance in five of three meeting in a set, depending only on where the
+ * linker put their strings, and those three were built again at every
+ * record. */
 struct json_shapes {
-    json_shape set[SHAPE_SETS][2];
+    json_shape set[SHAPE_SETS][SHAPE_WAYS];
     unsigned char next[SHAPE_SETS]; /* the way the next new shape of a set takes */
 };
 
@@ -83,10 +88,8 @@ static bool shape_matches(const json_shape *s, const record *r);
 
 /* r's shape if this thread has it (*found), else the way to build it in;
  * NULL when out of memory. */
-static json_shape *shape_slot(lit_cache *c, const record *r, bool *found)
+size_t render_json_shape_set(const record *r)
 {
-    if (c->shapes == NULL && (c->shapes = calloc(1, sizeof *c->shapes)) == NULL)
-        return NULL;
     /* Not by the event alone: one event logged at two levels, by several
      * loggers, or with two sets of keys, in turn would rebuild its shape
      * at every record. */
@@ -94,16 +97,22 @@ static json_shape *shape_slot(lit_cache *c, const record *r, bool *found)
                    (uintptr_t)r->logger << 3 ^ r->nfields << 7;
     if (r->nfields > 0)
         id ^= (uintptr_t)r->fields[0]->key << 2;
-    size_t set = (size_t)(((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)) >> 56) % SHAPE_SETS;
+    return (size_t)(((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)) >> 56) % SHAPE_SETS;
+}
+
+static json_shape *shape_slot(lit_cache *c, const record *r, bool *found)
+{
+    if (c->shapes == NULL && (c->shapes = calloc(1, sizeof *c->shapes)) == NULL)
+        return NULL;
+    size_t set = render_json_shape_set(r);
     json_shape *way = c->shapes->set[set];
     *found = true;
-    if (shape_matches(&way[0], r))
-        return &way[0];
-    if (shape_matches(&way[1], r))
-        return &way[1];
+    for (size_t w = 0; w < SHAPE_WAYS; w++)
+        if (shape_matches(&way[w], r))
+            return &way[w];
     *found = false;
     unsigned char w = c->shapes->next[set];
-    c->shapes->next[set] = (unsigned char)(w ^ 1);
+    c->shapes->next[set] = (unsigned char)((w + 1) % SHAPE_WAYS);
     return &way[w];
 }
 

@@ -13,4 +13,8 @@
  * (render_lit.h); the output is the same without it. */
 void render_json(const record *r, strbuf *out, lit_cache *lits);
 
+/* The set of a thread's shape cache where the shape of r is kept: shapes
+ * of one set share its few places. For tests. */
+size_t render_json_shape_set(const record *r);
+
 #endif
