@@ -1231,7 +1231,8 @@ START_TEST(literal_cache_keeps_each_strings_own_text_when_its_sets_overflow)
 }
 END_TEST
 
-/* A record of logger name, else like those of the tests around it. */
+/* A record of logger name with the two fields, at INFO, event "order
+ * placed": the shape tests' record. */
 static void shape_record(record *r, const char *name, const metalog_field *const *fields)
 {
     memset(r, 0, sizeof *r);
@@ -1298,16 +1299,7 @@ START_TEST(json_shapes_of_two_loggers_logging_one_event_in_turn_are_both_kept)
     strbuf out = STRBUF_INIT;
     for (int i = 0; i < 200; i++) {
         record r;
-        memset(&r, 0, sizeof r);
-        r.level = METALOG_INFO;
-        r.level_name = level_name(METALOG_INFO);
-        r.logger = names[i % 2];
-        r.logger_len = strlen(r.logger);
-        r.event = "order placed";
-        memcpy(r.timestamp, "2025-10-17T12:34:56.123456Z", 27);
-        r.timestamp_len = 27;
-        r.fields = fields;
-        r.nfields = 2;
+        shape_record(&r, names[i % 2], fields);
         strbuf_reset(&out);
         render_record(RENDER_JSON, &r, &out, c);
         ck_assert_ptr_nonnull(strstr(strbuf_str(&out), names[i % 2]));
