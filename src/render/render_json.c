@@ -86,8 +86,6 @@ struct json_shapes {
 
 static bool shape_matches(const json_shape *s, const record *r);
 
-/* r's shape if this thread has it (*found), else the way to build it in;
- * NULL when out of memory. */
 size_t render_json_shape_set(const record *r)
 {
     /* Not by the event alone: one event logged at two levels, by several
@@ -100,6 +98,8 @@ size_t render_json_shape_set(const record *r)
     return (size_t)(((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)) >> 56) % SHAPE_SETS;
 }
 
+/* r's shape if this thread has it (*found), else the way to build it in;
+ * NULL when out of memory. */
 static json_shape *shape_slot(lit_cache *c, const record *r, bool *found)
 {
     if (c->shapes == NULL && (c->shapes = calloc(1, sizeof *c->shapes)) == NULL)

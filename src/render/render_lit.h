@@ -105,12 +105,12 @@ static inline void lit_string(strbuf *out, lit_cache *c, const char *s, lit_form
 }
 
 /* A field whose key is a literal kept in c, in one format: the key's kept
- * text, then the value (a scalar written in place by scalar, or text when
- * the log call wrote the double's, a string as kept text or through
- * string). Returns false when the key is not kept,
- * and nothing was written. A key the record renders itself is kept
- * renamed (lit_fill), so its field costs no more than any other. Inline,
- * so that each renderer's functions are called directly. */
+ * text, then the value (a scalar written in place by scalar, or the text
+ * of a double that its log call wrote, a string as kept text or through
+ * string). Returns false when the key is not kept, and nothing was
+ * written. A key the record renders itself is kept renamed (lit_fill), so
+ * its field costs no more than any other. Inline, so that each
+ * renderer's functions are called directly. */
 static inline bool lit_field(strbuf *out, lit_cache *c, const metalog_field *f,
                              const unsigned char *text, lit_form key_form, lit_form value_form,
                              char *(*scalar)(char *, const metalog_field *),
