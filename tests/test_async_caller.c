@@ -337,6 +337,26 @@ START_TEST(a_record_whose_texts_would_not_fit_the_queue_is_queued_without_them)
 }
 END_TEST
 
+/* The console format writes doubles itself, as syslog, OTLP and journald
+ * do: with no JSON or logfmt route, a call behind its writer has nothing
+ * to format for it. */
+START_TEST(a_call_formats_no_double_for_a_pipeline_without_json_or_logfmt_lines)
+{
+    char *cfg = th_config(dir, "async_logging: true\nasync_queue_size: 64\n"
+                               "handlers:\n  - type: console\n    stream: stdout\n"
+                               "    format: console\n    colors: never\n");
+    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
+    free(cfg);
+    metalog_logger *log = metalog_get("app");
+    writer_held(log);
+    formatted = 0;
+    log_doubles(log, 0, 8); /* about 3 KiB of a 4 KiB queue: past half */
+    int behind = formatted;
+    writer_released();
+    ck_assert_int_eq(behind, 0);
+}
+END_TEST
+
 START_TEST(a_call_leaves_its_doubles_to_a_writer_that_keeps_up)
 {
     metalog_logger *log = init_napping("async_queue_size: 1024\n");
@@ -417,6 +437,7 @@ static Suite *caller_suite(void)
     tcase_add_test(tc, a_call_formats_its_doubles_while_the_writer_is_behind_logfmt_unchanged);
     tcase_add_test(tc, a_bound_loggers_call_formats_its_doubles_while_the_writer_is_behind_too);
     tcase_add_test(tc, a_record_whose_texts_would_not_fit_the_queue_is_queued_without_them);
+    tcase_add_test(tc, a_call_formats_no_double_for_a_pipeline_without_json_or_logfmt_lines);
     tcase_add_test(tc, a_call_leaves_its_doubles_to_a_writer_that_keeps_up);
     suite_add_tcase(s, tc);
     return s;
