@@ -1,12 +1,16 @@
 /*
- * src/util: the per-thread state helper (tls.h).
+ * src/util: the per-thread state helper (tls.h) and the short copy
+ * (copy.h).
  */
 #include <check.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include "util/copy.h"
 #include "util/tls.h"
 
 static atomic_int released;
@@ -104,6 +108,37 @@ START_TEST(key_half_made_by_a_parent_thread_is_made_in_the_child)
 }
 END_TEST
 
+/* Four pages: source, guard, destination, guard. A copy that reads a
+ * byte past its source or writes one past its destination faults. */
+START_TEST(short_copy_touches_only_its_own_bytes)
+{
+    copy_init();
+#if COPY_HAVE_MASKED
+    __builtin_cpu_init();
+    ck_assert_int_eq(copy_masked, __builtin_cpu_supports("avx512bw") &&
+                                      __builtin_cpu_supports("avx512vl") &&
+                                      __builtin_cpu_supports("bmi2"));
+#endif
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    unsigned char *m =
+        mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(m, MAP_FAILED);
+    ck_assert_int_eq(mprotect(m + page, page, PROT_NONE), 0);
+    ck_assert_int_eq(mprotect(m + 3 * page, page, PROT_NONE), 0);
+    for (size_t n = 0; n <= COPY_MASKED_MAX + 8; n++) {
+        unsigned char *src = m + page - n, *dst = m + 3 * page - n;
+        for (size_t i = 0; i < n; i++)
+            src[i] = (unsigned char)(i * 7 + n + 1);
+        memset(m + 2 * page, 0xAA, page);
+        ck_assert_ptr_eq(copy_bytes(dst, src, n), dst);
+        ck_assert_mem_eq(dst, src, n);
+        /* nothing before it changed either */
+        ck_assert_int_eq(dst[-1], 0xAA);
+    }
+    munmap(m, 4 * page);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -113,6 +148,9 @@ int main(void)
     tcase_add_test(tc, threads_racing_to_make_the_key_share_one);
     tcase_add_test(tc, key_half_made_by_a_parent_thread_is_made_in_the_child);
     suite_add_tcase(s, tc);
+    TCase *copy = tcase_create("copy");
+    tcase_add_test(copy, short_copy_touches_only_its_own_bytes);
+    suite_add_tcase(s, copy);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

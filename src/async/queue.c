@@ -14,6 +14,7 @@
 #include "pipeline/pipeline.h"
 #include "render/number.h"
 #include "util/clock.h"
+#include "util/copy.h"
 #include "util/image.h"
 
 #define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
@@ -137,7 +138,7 @@ static const char *put_str(char **dst, const char *str, const lens *l, size_t *i
         return str;
     size_t n = (*i < LEN_CACHE ? l->len[*i] : strlen(str)) + 1;
     (*i)++;
-    char *copy = memcpy(*dst, str, n);
+    char *copy = copy_bytes(*dst, str, n);
     *dst += n;
     return copy;
 }
@@ -489,7 +490,7 @@ log_call(const pipeline *p, const char *logger, size_t logger_len, int level, co
     for (size_t i = 0; i < n; i++) {
         to[i] = f[i];
         if (len[i] > 0) {
-            to[i].v.s = memcpy(str, f[i].v.s, len[i]);
+            to[i].v.s = copy_bytes(str, f[i].v.s, len[i]);
             str += len[i];
         }
     }

@@ -11,6 +11,7 @@
 #include "handler/handler_syslog.h"
 #include "render/number.h"
 #include "util/clock.h"
+#include "util/copy.h"
 #include "util/diag.h"
 #include "util/image.h"
 #include "handler/handler_journald.h"
@@ -158,6 +159,7 @@ pipeline *pipeline_new(conf *c, strbuf *errors)
     }
     clock_init(); /* before any record can reach a pipeline */
     image_init();
+    copy_init();
     static atomic_uint_fast32_t gens;
     p->head.gen = (uint32_t)atomic_fetch_add(&gens, 1) + 1;
     p->head.conf = c;
