@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <metalog.h>
 
@@ -22,6 +24,7 @@
 #include "render/render_json.h"
 #include "render/render_lit.h"
 #include "render/format.h"
+#include "render/json_string.h"
 #include "testhelp.h"
 
 static char *dir;
@@ -673,6 +676,59 @@ START_TEST(json_valid_multibyte_utf8_is_preserved)
     json_object *o = load(0);
     ck_assert_str_eq(th_jstr(o, "v"), v);
     ck_assert_ptr_nonnull(strstr(raw, "\xf0\x9f\x98\x80"));
+}
+END_TEST
+
+/* One byte of a JSON string that is not plain, and what it becomes. */
+static const struct {
+    const char *in, *out;
+} json_bad_bytes[] = {
+    /* clang-format off */
+    {"\"", "\\\""}, {"\\", "\\\\"}, {"\n", "\\n"}, {"\x01", "\\u0001"},
+    {"\x1f", "\\u001f"}, {"\x7f", "\\u007f"}, {"\xc3\xbc", "\xc3\xbc"}, {"\xff", "\xef\xbf\xbd"},
+    /* clang-format on */
+};
+
+/* s, as n bytes that end at a page that cannot be read, in JSON: a scan
+ * that read past a string's end would fault here. */
+static void assert_json_string(const char *s, size_t n, const char *want)
+{
+    static unsigned char *pages;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (pages == NULL) {
+        pages = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        ck_assert_ptr_ne(pages, MAP_FAILED);
+        ck_assert_int_eq(mprotect(pages + page, page, PROT_NONE), 0);
+    }
+    strbuf b = {0};
+    jstr_write(&b, memcpy(pages + page - n, s, n), n);
+    ck_assert_str_eq(strbuf_str(&b), want);
+    strbuf_free(&b);
+}
+
+START_TEST(json_strings_of_every_short_length_escape_each_byte_in_place)
+{
+    char s[80], want[128];
+    for (size_t n = 0; n < sizeof s - 4; n++) {
+        for (size_t i = 0; i < n; i++)
+            s[i] = (char)('a' + i % 26);
+        snprintf(want, sizeof want, "\"%.*s\"", (int)n, s);
+        assert_json_string(s, n, want);
+        /* one byte that needs work, at the start, the middle, the end */
+        for (size_t b = 0; b < sizeof json_bad_bytes / sizeof json_bad_bytes[0]; b++) {
+            size_t len = strlen(json_bad_bytes[b].in);
+            size_t at[] = {0, n / 2, n};
+            for (size_t k = 0; k < 3; k++) {
+                char t[80];
+                memcpy(t, s, at[k]);
+                memcpy(t + at[k], json_bad_bytes[b].in, len);
+                memcpy(t + at[k] + len, s + at[k], n - at[k]);
+                snprintf(want, sizeof want, "\"%.*s%s%.*s\"", (int)at[k], s, json_bad_bytes[b].out,
+                         (int)(n - at[k]), s + at[k]);
+                assert_json_string(t, n + len, want);
+            }
+        }
+    }
 }
 END_TEST
 
@@ -1501,7 +1557,9 @@ static Suite *render_suite(void)
           json_field_named_exception_is_kept_beside_the_trace,
           json_escapes_quotes_backslashes_and_newlines, json_escapes_every_c0_control_and_del,
           json_invalid_utf8_bytes_become_replacement_characters,
-          json_valid_multibyte_utf8_is_preserved, json_megabyte_value_renders_as_one_valid_line,
+          json_valid_multibyte_utf8_is_preserved,
+          json_strings_of_every_short_length_escape_each_byte_in_place,
+          json_megabyte_value_renders_as_one_valid_line,
           json_logger_name_is_escaped, json_literals_render_the_same_bytes_as_copies,
           literal_cache_keeps_each_strings_own_text_when_its_sets_overflow,
           literal_cache_keeps_record_keys_renamed_and_values_as_they_are,
