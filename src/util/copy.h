@@ -5,12 +5,12 @@
  * memcpy picks its code by the length: a value of 1 to 40 bytes takes
  * one of three or four branches, and a program's values, which vary, have
  * them mispredicted often: measured, 8-10 ns of an async log call of
- * 40-50 ns. On x86-64 CPUs with AVX-512 (BW and VL), copy_bytes moves up
- * to COPY_MASKED_MAX bytes with two masked 32-byte loads and stores: the
- * same instructions whatever the length, and the mask keeps every load
- * and store inside the n bytes, so nothing is read past the source's end
- * (it never faults, and sanitizers see only those bytes). Elsewhere, and
- * for longer strings, it is memcpy.
+ * 40-50 ns. On x86-64 CPUs with AVX-512 (BW and VL, and BMI2 for the
+ * mask), copy_bytes moves up to COPY_MASKED_MAX bytes with two masked
+ * 32-byte loads and stores: the same instructions whatever the length,
+ * and the mask keeps every load and store inside the n bytes, so nothing
+ * is read past the source's end (a masked-off byte is not accessed and
+ * cannot fault). Elsewhere, and for longer strings, it is memcpy.
  */
 #ifndef METALOG_COPY_H
 #define METALOG_COPY_H
