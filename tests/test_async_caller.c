@@ -107,17 +107,24 @@ static void sleep_ms(long ms)
     nanosleep(&t, NULL);
 }
 
+/* Starts the library on the config file cfg (th_config's, freed here);
+ * returns the logger "app". */
+static metalog_logger *init_app(char *cfg)
+{
+    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
+    free(cfg);
+    return metalog_get("app");
+}
+
 /* An async config; the writer is started by one flushed record and left
  * time to fall into its nap, so that the test's records find it there. */
 static metalog_logger *init_napping(const char *extra)
 {
-    char *cfg = th_config(dir,
-                          "log_to_console: false\nasync_logging: true\nrotation_size_mb: 0\n"
-                          "log_file: @D@/app.log\n%s",
-                          extra);
-    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
-    free(cfg);
-    metalog_logger *log = metalog_get("app");
+    metalog_logger *log =
+        init_app(th_config(dir,
+                           "log_to_console: false\nasync_logging: true\nrotation_size_mb: 0\n"
+                           "log_file: @D@/app.log\n%s",
+                           extra));
     metalog_info(log, "warm up");
     ck_assert_int_eq(metalog_flush(), 0);
     sleep_ms(50);
@@ -193,8 +200,7 @@ static void log_doubles(metalog_logger *log, int from, int to)
     memset(pad, 'p', sizeof pad - 1);
     for (int i = from; i < to; i++)
         metalog_info(log, "doubles", ml_str("pad", pad), ml_f64("x", (i + 0.5) / 7.0),
-                     ml_f64("y", i * 0.25), ml_f64("z", i % 2 ? NAN : -INFINITY),
-                     ml_int("i", i));
+                     ml_f64("y", i * 0.25), ml_f64("z", i % 2 ? NAN : -INFINITY), ml_int("i", i));
 }
 
 /* Holds the writer in its next write: a record at flush_level wakes it,
@@ -234,14 +240,12 @@ static char *line_without_time(char **lines, size_t *lens, size_t i, const char 
  * formatted the writer did not format again. */
 static void doubles_behind_match(bool json, const char *cut, bool bound)
 {
-    char *cfg = th_config(dir,
-                          "log_to_console: false\nasync_logging: true\nrotation_size_mb: 0\n"
-                          "async_queue_size: 1024\nstructured_logging: %s\n"
-                          "log_file: @D@/app.log\n",
-                          json ? "true" : "false");
-    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
-    free(cfg);
-    metalog_logger *log = metalog_get("app");
+    metalog_logger *log =
+        init_app(th_config(dir,
+                           "log_to_console: false\nasync_logging: true\nrotation_size_mb: 0\n"
+                           "async_queue_size: 1024\nstructured_logging: %s\n"
+                           "log_file: @D@/app.log\n",
+                           json ? "true" : "false"));
     /* A bound logger's records take the queue's general way. */
     metalog_logger *bound_log = bound ? metalog_bind(log, ml_str("request", "r1")) : NULL;
     if (bound)
@@ -307,21 +311,18 @@ static atomic_bool eight_logged;
 static void *log_eight_doubles(void *arg)
 {
     for (int i = 0; i < 4; i++)
-        metalog_info(arg, "eight", ml_f64("a", i / 3.0), ml_f64("b", i / 7.0),
-                     ml_f64("c", i / 9.0), ml_f64("d", i / 11.0), ml_f64("e", i / 13.0),
-                     ml_f64("f", i / 17.0), ml_f64("g", i / 19.0), ml_f64("h", i / 23.0));
+        metalog_info(arg, "eight", ml_f64("a", i / 3.0), ml_f64("b", i / 7.0), ml_f64("c", i / 9.0),
+                     ml_f64("d", i / 11.0), ml_f64("e", i / 13.0), ml_f64("f", i / 17.0),
+                     ml_f64("g", i / 19.0), ml_f64("h", i / 23.0));
     atomic_store(&eight_logged, true);
     return NULL;
 }
 
 START_TEST(a_record_whose_texts_would_not_fit_the_queue_is_queued_without_them)
 {
-    char *cfg = th_config(dir, "log_to_console: false\nasync_logging: true\n"
-                               "rotation_size_mb: 0\nasync_queue_size: 16\n"
-                               "log_file: @D@/app.log\n");
-    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
-    free(cfg);
-    metalog_logger *log = metalog_get("app");
+    metalog_logger *log = init_app(th_config(dir, "log_to_console: false\nasync_logging: true\n"
+                                                  "rotation_size_mb: 0\nasync_queue_size: 16\n"
+                                                  "log_file: @D@/app.log\n"));
     writer_held(log);
     atomic_store(&eight_logged, false);
     pthread_t t;
@@ -342,12 +343,10 @@ END_TEST
  * to format for it. */
 START_TEST(a_call_formats_no_double_for_a_pipeline_without_json_or_logfmt_lines)
 {
-    char *cfg = th_config(dir, "async_logging: true\nasync_queue_size: 64\n"
-                               "handlers:\n  - type: console\n    stream: stdout\n"
-                               "    format: console\n    colors: never\n");
-    ck_assert_msg(metalog_init(cfg) == 0, "%s", metalog_last_error());
-    free(cfg);
-    metalog_logger *log = metalog_get("app");
+    metalog_logger *log =
+        init_app(th_config(dir, "async_logging: true\nasync_queue_size: 64\n"
+                                "handlers:\n  - type: console\n    stream: stdout\n"
+                                "    format: console\n    colors: never\n"));
     writer_held(log);
     formatted = 0;
     log_doubles(log, 0, 8); /* about 3 KiB of a 4 KiB queue: past half */
