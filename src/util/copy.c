@@ -35,11 +35,6 @@ __attribute__((target("avx512bw,avx512vl,bmi2"))) void copy_short_masked(void *d
 static void copy_decide(void)
 {
 }
-
-void copy_short_masked(void *dst, const void *src, size_t n)
-{
-    memcpy(dst, src, n);
-}
 #endif
 
 void copy_init(void)

@@ -33,8 +33,10 @@ extern bool copy_masked;
 /* Decides copy_masked, once; call before the first copy_bytes. */
 void copy_init(void);
 
+#if COPY_HAVE_MASKED
 /* memcpy for n <= COPY_MASKED_MAX, when copy_masked says the CPU can. */
 void copy_short_masked(void *dst, const void *src, size_t n);
+#endif
 
 /* memcpy(dst, src, n), at the same cost for every short n. */
 static inline void *copy_bytes(void *dst, const void *src, size_t n)
