@@ -1303,6 +1303,27 @@ static void shape_record(record *r, const char *name, const metalog_field *const
     r->nfields = 2;
 }
 
+/* Renders records of the n loggers at names in turn, each name rounds
+ * times, through one cache; returns how many shapes the cache built. */
+static size_t shapes_built_in_turn(const char *const *names, size_t n, int rounds,
+                                   const metalog_field *const *fields)
+{
+    lit_cache *c = lit_cache_new();
+    ck_assert_ptr_nonnull(c);
+    strbuf out = STRBUF_INIT;
+    for (size_t i = 0; i < n * (size_t)rounds; i++) {
+        record r;
+        shape_record(&r, names[i % n], fields);
+        strbuf_reset(&out);
+        render_record(RENDER_JSON, &r, &out, c);
+        ck_assert_ptr_nonnull(strstr(strbuf_str(&out), names[i % n]));
+    }
+    size_t built = c->shapes_built;
+    strbuf_free(&out);
+    lit_cache_free(c);
+    return built;
+}
+
 /* Four shapes that fall in one set of the cache, logged in turn: all four
  * are kept, so none is built again at every record. The loggers are
  * picked from many names for their set. */
@@ -1326,18 +1347,7 @@ START_TEST(json_shapes_of_four_loggers_in_one_cache_set_are_all_kept)
             same[found++] = names[i];
     }
     ck_assert_uint_eq(found, 4);
-    lit_cache *c = lit_cache_new();
-    ck_assert_ptr_nonnull(c);
-    strbuf out = STRBUF_INIT;
-    for (int i = 0; i < 400; i++) {
-        shape_record(&r, same[i % 4], fields);
-        strbuf_reset(&out);
-        render_record(RENDER_JSON, &r, &out, c);
-        ck_assert_ptr_nonnull(strstr(strbuf_str(&out), same[i % 4]));
-    }
-    ck_assert_uint_eq(c->shapes_built, 4);
-    strbuf_free(&out);
-    lit_cache_free(c);
+    ck_assert_uint_eq(shapes_built_in_turn(same, 4, 100, fields), 4);
 }
 END_TEST
 
@@ -1348,21 +1358,9 @@ START_TEST(json_shapes_of_two_loggers_logging_one_event_in_turn_are_both_kept)
 {
     static const char *const names[2] = {"orders", "risk.limits"};
     image_init();
-    lit_cache *c = lit_cache_new();
-    ck_assert_ptr_nonnull(c);
     metalog_field f[2] = {ml_int("order_id", 1), ml_str("symbol", "EURUSD")};
     const metalog_field *fields[2] = {&f[0], &f[1]};
-    strbuf out = STRBUF_INIT;
-    for (int i = 0; i < 200; i++) {
-        record r;
-        shape_record(&r, names[i % 2], fields);
-        strbuf_reset(&out);
-        render_record(RENDER_JSON, &r, &out, c);
-        ck_assert_ptr_nonnull(strstr(strbuf_str(&out), names[i % 2]));
-    }
-    ck_assert_uint_eq(c->shapes_built, 2);
-    strbuf_free(&out);
-    lit_cache_free(c);
+    ck_assert_uint_eq(shapes_built_in_turn(names, 2, 100, fields), 2);
 }
 END_TEST
 
