@@ -1,6 +1,6 @@
 /*
- * src/util: the per-thread state helper (tls.h) and the short copy
- * (copy.h).
+ * src/util: the per-thread state helper (tls.h), the short copy (copy.h)
+ * and the record clock (clock.h).
  */
 #include <check.h>
 #include <pthread.h>
@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/copy.h"
 #include "util/tls.h"
 
@@ -139,6 +141,77 @@ START_TEST(short_copy_touches_only_its_own_bytes)
 }
 END_TEST
 
+/* ---- The record clock ---- */
+
+/* How far a converted time may stray from the system clock: the anchor's
+ * pairing of a tick with a time, and its rate over the time since, under
+ * valgrind and on a loaded machine too. A conversion that lost the
+ * anchor's seconds, its rate or a re-anchoring would be off by far more. */
+#define CLOCK_SLACK_NS 50000
+
+static int64_t ns_of(const struct timespec *t)
+{
+    return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+static int64_t realtime_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return ns_of(&t);
+}
+
+/* Each thread reads clock_now between two reads of the system clock for
+ * several CLOCK_RESYNC_MS, so that the threads race to re-anchor. */
+static void *clock_between_reads(void *arg)
+{
+    (void)arg;
+    int64_t until = realtime_ns() + 4 * CLOCK_RESYNC_MS * 1000000LL;
+    long n = 0;
+    for (int64_t a = realtime_ns(); a < until; a = realtime_ns(), n++) {
+        struct timespec t;
+        clock_now(&t);
+        int64_t c = realtime_ns();
+        ck_assert_int_ge(t.tv_nsec, 0);
+        ck_assert_int_lt(t.tv_nsec, 1000000000);
+        ck_assert_int_ge(ns_of(&t), a - CLOCK_SLACK_NS);
+        ck_assert_int_le(ns_of(&t), c + CLOCK_SLACK_NS);
+    }
+    ck_assert_int_gt(n, 1000);
+    return NULL;
+}
+
+START_TEST(clock_now_falls_between_two_reads_of_the_system_clock_on_every_thread)
+{
+    clock_init();
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, clock_between_reads, NULL), 0);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+}
+END_TEST
+
+/* The async writer converts a record's ticks after the call, when another
+ * thread may have re-anchored since: a tick before the anchor keeps its
+ * time. */
+START_TEST(ticks_read_before_a_newer_anchor_keep_their_time)
+{
+    clock_init();
+    int64_t a = realtime_ns();
+    uint64_t ticks = clock_ticks();
+    int64_t c = realtime_ns();
+    struct timespec nap = {0, 3 * CLOCK_RESYNC_MS / 2 * 1000000L}, t;
+    nanosleep(&nap, NULL);
+    clock_now(&t); /* re-anchors: the last anchor is CLOCK_RESYNC_MS old */
+    clock_to_timespec(ticks, &t);
+    ck_assert_int_ge(t.tv_nsec, 0);
+    ck_assert_int_lt(t.tv_nsec, 1000000000);
+    ck_assert_int_ge(ns_of(&t), a - CLOCK_SLACK_NS);
+    ck_assert_int_le(ns_of(&t), c + CLOCK_SLACK_NS);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("util");
@@ -151,6 +224,11 @@ int main(void)
     TCase *copy = tcase_create("copy");
     tcase_add_test(copy, short_copy_touches_only_its_own_bytes);
     suite_add_tcase(s, copy);
+    TCase *clock = tcase_create("clock");
+    tcase_set_timeout(clock, 30);
+    tcase_add_test(clock, clock_now_falls_between_two_reads_of_the_system_clock_on_every_thread);
+    tcase_add_test(clock, ticks_read_before_a_newer_anchor_keep_their_time);
+    suite_add_tcase(s, clock);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

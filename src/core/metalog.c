@@ -19,6 +19,7 @@
 #include "handler/handler.h"
 #include "handler/handler_webhook.h"
 #include "record/context.h"
+#include "util/clock.h"
 #include "util/diag.h"
 #include "util/error.h"
 #include "util/stacktrace.h"
@@ -57,7 +58,7 @@ static void dispatch_new(const pipeline *p, const metalog_logger *logger, int le
         async_submit(p, &r);
         return;
     }
-    clock_gettime(CLOCK_REALTIME, &r.ts);
+    clock_now(&r.ts);
     if (pipeline_buffered(p))
         flusher_ensure((unsigned)pipeline_conf(p)->flush_interval_ms);
     pipeline_process(p, &r);

@@ -3,13 +3,15 @@
  * UTC text of every timestamp the library writes (records on both paths,
  * the crash report), without libc's time functions.
  *
- * Timestamps for the async path: the caller only reads a tick counter:
- * the CPU's time-stamp counter where the kernel itself keeps time with it
- * (about 10 ns a read, against about 23 ns for clock_gettime on the
- * machines we measured), else CLOCK_REALTIME in ns. The writer thread
- * turns ticks into wall-clock time, re-anchoring on CLOCK_REALTIME as it
- * goes, so that the error stays within a few microseconds and a step of
- * the system clock is followed within CLOCK_RESYNC_MS.
+ * Timestamps read a tick counter: the CPU's time-stamp counter where the
+ * kernel itself keeps time with it (about 10 ns a read, against about
+ * 23 ns for clock_gettime on the machines we measured, whose vDSO orders
+ * its read with rdtscp), else CLOCK_REALTIME in ns. An async caller only
+ * reads the counter; the writer thread turns ticks into wall-clock time.
+ * A sync caller does both at once (clock_now). The conversion re-anchors
+ * on CLOCK_REALTIME as it goes, so that the error stays within a few
+ * microseconds and a step of the system clock is followed within
+ * CLOCK_RESYNC_MS.
  */
 #ifndef METALOG_CLOCK_H
 #define METALOG_CLOCK_H
@@ -18,7 +20,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+/* x86-64: the conversion multiplies in 128 bits. */
+#if defined(__x86_64__)
 #include <x86intrin.h>
 #define CLOCK_HAVE_TSC 1
 #else
@@ -48,8 +51,11 @@ static inline uint64_t clock_ticks(void)
 struct timespec clock_deadline_ms(unsigned ms);
 
 /* The wall-clock time of a tick value read at most a few seconds ago.
- * Keeps state: one thread at a time (the async writer). */
+ * Any thread; never waits for another. */
 void clock_to_timespec(uint64_t ticks, struct timespec *out);
+
+/* The wall-clock time now: clock_to_timespec(clock_ticks()). */
+void clock_now(struct timespec *out);
 
 /* "2025-10-17T12:34:56" for secs since the epoch, UTC, into out (19
  * bytes, no NUL), from arithmetic alone: gmtime_r takes glibc's time zone
