@@ -37,8 +37,8 @@ static __thread int wakes; /* condition-variable signals made by this thread */
 
 size_t __real_num_format_f64(char *buf, double v);
 size_t __wrap_num_format_f64(char *buf, double v);
-ssize_t __real_write(int fd, const void *buf, size_t n);
-ssize_t __wrap_write(int fd, const void *buf, size_t n);
+ssize_t __real_fd_write(int fd, const void *buf, size_t n);
+ssize_t __wrap_fd_write(int fd, const void *buf, size_t n);
 
 static __thread int formatted; /* doubles formatted on this thread */
 static atomic_int formatted_all; /* ... and on every thread */
@@ -61,7 +61,7 @@ static bool on_writer(void)
     return strcmp(name, "metalog-writer") == 0;
 }
 
-ssize_t __wrap_write(int fd, const void *buf, size_t n)
+ssize_t __wrap_fd_write(int fd, const void *buf, size_t n)
 {
     if (atomic_load(&gate_closed) && on_writer()) {
         atomic_store(&parked, true);
@@ -70,7 +70,7 @@ ssize_t __wrap_write(int fd, const void *buf, size_t n)
             nanosleep(&t, NULL);
         }
     }
-    return __real_write(fd, buf, n);
+    return __real_fd_write(fd, buf, n);
 }
 
 int __wrap_pthread_cond_signal(pthread_cond_t *c)

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fd_write.h"
+
 /* The records in buf: '\n' ends each, the last may lack it. */
 size_t fileh_count_records(const char *buf, size_t len)
 {
@@ -16,11 +18,11 @@ size_t fileh_count_records(const char *buf, size_t len)
     return n;
 }
 
-/* write(2) that retries EINTR; every function it calls is async-signal-safe. */
+/* fd_write that retries EINTR; async-signal-safe. */
 static ssize_t fileh_write_retry(int fd, const char *buf, size_t len)
 {
     ssize_t n;
-    while ((n = write(fd, buf, len)) < 0 && errno == EINTR)
+    while ((n = fd_write(fd, buf, len)) < 0 && errno == EINTR)
         ;
     return n;
 }

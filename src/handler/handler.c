@@ -8,14 +8,14 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "handler/handler.h"
+#include "util/fd_write.h"
 
 int handler_write_all(int fd, const char *buf, size_t len)
 {
     while (len > 0) {
-        ssize_t n = write(fd, buf, len);
+        ssize_t n = fd_write(fd, buf, len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;

@@ -169,8 +169,8 @@ void handler_lock_unregister(pthread_mutex_t *m);
 void handler_locks_acquire(void);          /* before fork */
 void handler_locks_release(bool in_child); /* after fork, parent and child */
 
-/* write(2) until all of buf is written or an error other than EINTR.
- * Async-signal-safe. */
+/* fd_write (util/fd_write.h) until all of buf is written or an error other than
+ * EINTR. Async-signal-safe. */
 int handler_write_all(int fd, const char *buf, size_t len);
 
 /* Takes m with pthread_mutex_trylock, retried (with naps of at most a
