@@ -150,7 +150,7 @@ stage tsan        metalog_build tsan CC=gcc "CFLAGS=-g -O1 -fsanitize=thread"
 tsan_check() {
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0 \
         METALOG_TEST_SCALE=1 check_in tsan \
-        "TESTS=tests/test_threads tests/test_api tests/test_reload tests/test_async tests/test_async_caller"
+        "TESTS=tests/test_threads tests/test_api tests/test_reload tests/test_async tests/test_async_caller tests/test_util"
 }
 stage tsan-check  tsan_check
 stage valgrind  valgrind_suites
