@@ -203,7 +203,7 @@ START_TEST(ticks_read_before_a_newer_anchor_keep_their_time)
     int64_t c = realtime_ns();
     struct timespec nap = {0, 3 * CLOCK_RESYNC_MS / 2 * 1000000L}, t;
     nanosleep(&nap, NULL);
-    clock_now(&t); /* re-anchors: the last anchor is CLOCK_RESYNC_MS old */
+    clock_now(&t); /* re-anchors: the anchor is older than CLOCK_RESYNC_MS */
     clock_to_timespec(ticks, &t);
     ck_assert_int_ge(t.tv_nsec, 0);
     ck_assert_int_lt(t.tv_nsec, 1000000000);
