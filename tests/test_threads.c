@@ -1,7 +1,8 @@
 /*
  * Many threads at once: one file shared by all (no torn, lost or
  * duplicated line), thread context isolation, binding and metalog_get from
- * many threads, and logging while another thread switches configurations.
+ * many threads, logging while another thread switches configurations, and
+ * a thread cancelled while it logs.
  * Every record carries (thread, seq) so that the files can be audited.
  */
 #include <check.h>
@@ -564,6 +565,50 @@ START_TEST(stats_keep_the_counts_of_exited_threads)
 }
 END_TEST
 
+/* Logs with a cancellation request already pending: the library's write
+ * is no cancellation point, so the record is written and the file's lock
+ * let go before the thread's own pthread_testcancel ends it. A write that
+ * were one would end the thread holding the lock, and the next record,
+ * from any thread, would wait for it for ever. */
+static __attribute__((noinline)) void log_one(metalog_logger *log)
+{
+    metalog_info(log, "cancel pending", ml_int("n", 1));
+}
+
+/* The record in a frame of its own, which returns: the cancellation then
+ * unwinds only this one, which holds no array (AddressSanitizer does not
+ * clear the guards of the frames a cancellation unwinds). */
+static void *log_with_cancel_pending(void *arg)
+{
+    pthread_cancel(pthread_self()); /* deferred: acts at a cancellation point */
+    log_one(arg);
+    pthread_testcancel();
+    return NULL;
+}
+
+START_TEST(a_thread_cancelled_while_it_logs_leaves_no_lock_held)
+{
+    init_app_log();
+    metalog_logger *log = metalog_get("app");
+    pthread_t t;
+    void *ret = NULL;
+    ck_assert_int_eq(pthread_create(&t, NULL, log_with_cancel_pending, log), 0);
+    ck_assert_int_eq(pthread_join(t, &ret), 0);
+    ck_assert_ptr_eq(ret, PTHREAD_CANCELED);
+    metalog_info(log, "after", ml_int("n", 2));
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path;
+    ck_assert_int_ge(asprintf(&path, "%s/app.log", dir), 0);
+    size_t n, *lens;
+    char **lines = th_lines(path, &n, &lens);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_ptr_nonnull(strstr(lines[0], "cancel pending"));
+    ck_assert_ptr_nonnull(strstr(lines[1], "after"));
+    th_lines_free(lines, n, lens);
+    free(path);
+}
+END_TEST
+
 static Suite *threads_suite(void)
 {
     Suite *s = suite_create("threads");
@@ -582,6 +627,7 @@ static Suite *threads_suite(void)
     tcase_add_test(tc, exceptions_from_many_threads_each_name_their_caller);
     tcase_add_test(tc, stats_keep_the_counts_of_exited_threads);
     tcase_add_test(tc, child_forked_during_logger_lookup_gets_a_logger);
+    tcase_add_test(tc, a_thread_cancelled_while_it_logs_leaves_no_lock_held);
     suite_add_tcase(s, tc);
     return s;
 }
