@@ -12,7 +12,10 @@
  * formats its doubles itself, so that the writer has less to do; the
  * lines come out byte for byte as the writer would have written them.
  * The formatting is counted per thread through --wrap on num_format_f64,
- * and the writer is held behind through --wrap on write(2).
+ * and the writer is held behind through --wrap on fd_write.
+ *
+ * A record too large for its queue is written by its caller, after the
+ * records queued before it: it keeps the time of its call.
  */
 #include <math.h>
 #include <stdatomic.h>
@@ -418,6 +421,53 @@ START_TEST(a_threads_queue_lies_on_huge_pages)
 }
 END_TEST
 
+static void *open_gate_later(void *arg)
+{
+    (void)arg;
+    sleep_ms(300);
+    atomic_store(&gate_closed, false);
+    return NULL;
+}
+
+/* CLOCK_REALTIME ns of the "timestamp" of a JSON line. */
+static int64_t line_time_ns(const char *line)
+{
+    const char *at = strstr(line, "\"timestamp\":\"");
+    ck_assert_ptr_nonnull(at);
+    struct tm tm = {0};
+    const char *frac = strptime(at + 13, "%Y-%m-%dT%H:%M:%S", &tm);
+    ck_assert_ptr_nonnull(frac);
+    ck_assert_int_eq(*frac, '.');
+    return (int64_t)timegm(&tm) * 1000000000 + strtol(frac + 1, NULL, 10) * 1000;
+}
+
+START_TEST(a_record_too_large_for_the_queue_keeps_the_time_of_its_call)
+{
+    metalog_logger *log =
+        init_app(th_config(dir, "log_to_console: false\nasync_logging: true\nrotation_size_mb: 0\n"
+                                "async_queue_size: 64\nlog_file: @D@/app.log\n"));
+    writer_held(log);
+    metalog_info(log, "queued"); /* behind the held writer */
+    static char big[3001];       /* more than half of the 4 KiB queue */
+    memset(big, 'b', sizeof big - 1);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, open_gate_later, NULL), 0);
+    struct timespec call;
+    clock_gettime(CLOCK_REALTIME, &call);
+    metalog_info(log, "large", ml_str("big", big)); /* waits for "queued" to be out */
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    ck_assert_int_eq(metalog_flush(), 0);
+    size_t n, *lens;
+    char **lines = th_lines(log_path, &n, &lens);
+    ck_assert_uint_eq(n, 3); /* "hold", "queued", "large" */
+    ck_assert_ptr_nonnull(strstr(lines[2], "\"large\""));
+    int64_t late = line_time_ns(lines[2]) - ((int64_t)call.tv_sec * 1000000000 + call.tv_nsec);
+    ck_assert_msg(late < 150000000, "the record's time is %lld ms after its call",
+                  (long long)(late / 1000000));
+    th_lines_free(lines, n, lens);
+}
+END_TEST
+
 static Suite *caller_suite(void)
 {
     Suite *s = suite_create("async_caller");
@@ -438,6 +488,11 @@ static Suite *caller_suite(void)
     tcase_add_test(tc, a_record_whose_texts_would_not_fit_the_queue_is_queued_without_them);
     tcase_add_test(tc, a_call_formats_no_double_for_a_pipeline_without_json_or_logfmt_lines);
     tcase_add_test(tc, a_call_leaves_its_doubles_to_a_writer_that_keeps_up);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("large");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, a_record_too_large_for_the_queue_keeps_the_time_of_its_call);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -404,10 +404,11 @@ void async_submit(const pipeline *p, record *r)
     size = ALIGN8(size + texts);
     if (rg == NULL || size > rg->cap / 2 || size > UINT32_MAX) {
         /* Too large to queue (or no queue): write it here, after the
-         * records this thread queued before it, so its order holds. */
+         * records this thread queued before it, so its order holds. Its
+         * time is still the call's, not the end of that wait. */
         if (rg != NULL)
             queue_wait_empty(rg);
-        clock_gettime(CLOCK_REALTIME, &r->ts);
+        clock_to_timespec(ticks, &r->ts);
         pipeline_process(p, r);
         return;
     }

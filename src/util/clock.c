@@ -215,13 +215,7 @@ void clock_to_timespec(uint64_t ticks, struct timespec *out)
 
 void clock_now(struct timespec *out)
 {
-#if CLOCK_HAVE_TSC
-    if (clock_tsc) {
-        tsc_to_timespec(__rdtsc(), out);
-        return;
-    }
-#endif
-    clock_gettime(CLOCK_REALTIME, out);
+    clock_to_timespec(clock_ticks(), out);
 }
 
 /* ---- Time as text ---- */
