@@ -662,6 +662,32 @@ START_TEST(config_bad_regex_gives_regerror_text)
 }
 END_TEST
 
+/* regcomp would run for hours on these; they are refused before it
+ * sees them, with the reason. */
+START_TEST(config_refuses_repeating_what_matches_nothing_before_compiling_it)
+{
+    char *e = load_bad("processors:\n  - redact:\n      patterns: ['(a?b)+', "
+                       "'\\ba**a**a**a**a**a**a**a**a**a**a**a**a**a**a**a**a**a**a**a**a**a**a**"
+                       "a**a**a**a**a**a**a**']\n");
+    assert_has(e,
+               "t.yaml:3:28: processors[1].redact.patterns[2]: a repetition (?, *, + or {m,n}) of "
+               "what can already match nothing");
+    ck_assert_ptr_null(strstr(e, "patterns[1]"));
+    free(e);
+}
+END_TEST
+
+START_TEST(config_refuses_more_than_eight_anchors_counting_copies)
+{
+    char *e = load_bad("processors:\n  - redact:\n      patterns: ['(\\b[0-9]{4}\\b-?){4}', "
+                       "'(\\b[0-9]{4}\\b-?){5}', '(^|$|\\b|\\B){16}']\n");
+    assert_has(e, "processors[1].redact.patterns[2]: more than 8 anchors and word boundaries");
+    assert_has(e, "processors[1].redact.patterns[3]: more than 8 anchors and word boundaries");
+    ck_assert_ptr_null(strstr(e, "patterns[1]"));
+    free(e);
+}
+END_TEST
+
 START_TEST(config_entry_with_two_keys_is_explained)
 {
     char *e = load_bad("processors:\n  - redact:\n    keys: [a]\n  - sample\n  - 5\n");
@@ -744,6 +770,8 @@ int main(void)
     tcase_add_test(tc, config_unknown_key_suggests_the_closest);
     tcase_add_test(tc, config_reports_every_error_of_the_list);
     tcase_add_test(tc, config_bad_regex_gives_regerror_text);
+    tcase_add_test(tc, config_refuses_repeating_what_matches_nothing_before_compiling_it);
+    tcase_add_test(tc, config_refuses_more_than_eight_anchors_counting_copies);
     tcase_add_test(tc, config_entry_with_two_keys_is_explained);
     tcase_add_test(tc, config_print_loads_back_to_the_same_processors);
     suite_add_tcase(s, tc);

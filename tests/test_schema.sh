@@ -58,6 +58,7 @@ handler_rotated_name_of_another.yaml    which names are rotated files of another
 handler_max_level_below_level.yaml  a schema cannot order two level names
 processor_redact_bad_regex.yaml whether a POSIX regex compiles is known only to regcomp
 processor_redact_pattern_too_large.yaml  how far a regex expands is a question of its syntax, asked when loading
+processor_redact_pattern_slow_to_compile.yaml  what a regex costs to compile is a question of its syntax, asked when loading
 handler_syslog_tls_unreadable.yaml  file-system state: whether the CA, certificate and key files can be read
 '
 

@@ -122,16 +122,36 @@ static int get_strings(conf_ctx *x, const conf_node *v, const char *path, const 
 /* ---- How large a pattern grows ----
  *
  * glibc's regcomp copies what an interval repeats: "x{m,n}" holds n
- * copies of x, and "x+" is "xx*", two. Nested and chained repetitions
+ * copies of x and n - m choices (whether to take an optional copy),
+ * "x?" a copy and a choice, and "x+" is "xx*"; a group adds two
+ * elements, where it opens and closes, and "|" one. Nested and chained
+ * repetitions
  * multiply, so a short pattern ("[0-9]{13,19}" followed by fifty "+")
  * would take more memory than the machine has before regcomp answers.
- * The elements a pattern expands to are counted first, from its syntax
- * (POSIX extended, as regcomp reads it), and a pattern past the limit is
- * refused with the reason. The counts saturate at the limit + 1. At the
- * limit regcomp takes about 12 MB (".{1,1024}": optional copies cost it
- * more than plain ones); real patterns (a card number, a UUID, a token)
- * are a few dozen. */
+ * Its time has costs that the size alone does not show:
+ *   - A repetition that chooses how often to repeat something that can
+ *     already match nothing ("(a*)*", "a??", "(a|)+", "(^)*", "(a?){0,3}")
+ *     makes choices between empty moves. regcomp's time and memory grow
+ *     exponentially with them next to an anchor: "\b" and 30 of "a**"
+ *     take minutes, "\`(a??){176}" 5 GB. Such a repetition is refused;
+ *     what it means can be written without one ("(a*)*" is "a*").
+ *   - Loops that can all match nothing, one after the other, cost time
+ *     that grows as the square of their number. A loop counts
+ *     PATTERN_LOOP_ELEMENTS more than what it repeats.
+ *   - Anchors and word boundaries ("^ $ \b \B \< \> \` \'") make it
+ *     copy the nodes around them for each combination of them: 32 of
+ *     "\b" in "(\b){1,32}" take seconds, 64 in "(^|$|\b|\B){0,16}"
+ *     minutes. A pattern holds at most PATTERN_MAX_ANCHORS of them, the
+ *     copies an interval makes counted.
+ * All of these are found first, from the pattern's syntax (POSIX
+ * extended, as regcomp reads it), and a pattern past a limit is refused
+ * with the reason. The counts saturate at the limit + 1. At the limits
+ * regcomp takes a few MB and well under a second; real patterns (a card
+ * number, a UUID, a token, "\b...\b" around a word) are a few dozen
+ * elements and two anchors. */
 #define PATTERN_MAX_ELEMENTS 1024
+#define PATTERN_LOOP_ELEMENTS 4
+#define PATTERN_MAX_ANCHORS 8
 /* And a processor's patterns, all compiled and kept. */
 #define PATTERNS_MAX_ELEMENTS 4096
 
@@ -144,13 +164,28 @@ static uint64_t re_cap(uint64_t n)
  * recursing further): each level is at least one element. */
 #define PATTERN_MAX_DEPTH 256
 
+/* What a part of a pattern expands to. */
+typedef struct re_size {
+    uint64_t elements; /* the nodes regcomp makes */
+    uint64_t anchors;  /* anchors and word boundaries among them */
+    bool empty;        /* whether it can match the empty string */
+} re_size;
+
 typedef struct re_scan {
-    const char *p;   /* the next byte */
-    unsigned depth;  /* groups open at p */
-    bool backref;    /* a back-reference (\1 to \9) was seen */
+    const char *p;     /* the next byte */
+    unsigned depth;    /* groups open at p */
+    bool backref;      /* a back-reference (\1 to \9) was seen */
+    bool empty_repeat; /* a choice to repeat what can match nothing was seen */
 } re_scan;
 
-static uint64_t re_alternatives(re_scan *r);
+static re_size re_alternatives(re_scan *r);
+
+/* a then b, or (when either) a or b. */
+static re_size re_join(re_size a, re_size b, bool either)
+{
+    return (re_size){re_cap(a.elements + b.elements), re_cap(a.anchors + b.anchors),
+                     either ? a.empty || b.empty : a.empty && b.empty};
+}
 
 /* The bytes of the character at s: a UTF-8 sequence counts whole, as a
  * repetition after it repeats it whole in a UTF-8 locale. */
@@ -188,36 +223,39 @@ static const char *re_bracket_end(const char *s)
 }
 
 /* One atom at r->p, which it passes: a group, a bracket expression, an
- * escape (up to 3 elements: glibc makes "\b" of three), or a character
- * (a ')' that closes no group is one). */
-static uint64_t re_atom(re_scan *r)
+ * escape (up to 3 elements: glibc makes "\b" of three), an anchor, or a
+ * character (a ')' that closes no group is one). */
+static re_size re_atom(re_scan *r)
 {
     const char *s = r->p;
     if (*s == '(') {
         if (r->depth >= PATTERN_MAX_DEPTH) {
             r->p = s + strlen(s);
-            return PATTERN_MAX_ELEMENTS + 1;
+            return (re_size){PATTERN_MAX_ELEMENTS + 1, 0, false};
         }
         r->p = s + 1;
         r->depth++;
-        uint64_t n = re_alternatives(r);
+        re_size n = re_alternatives(r);
         r->depth--;
         if (*r->p == ')')
             r->p++;
-        return re_cap(n + 1);
+        n.elements = re_cap(n.elements + 2); /* where it opens and closes */
+        return n;
     }
     if (*s == '[') {
         r->p = re_bracket_end(s);
-        return 1;
+        return (re_size){1, 0, false};
     }
     if (*s == '\\' && s[1] != '\0') {
         r->backref |= s[1] >= '1' && s[1] <= '9';
         r->p = s + 1 + re_char_len(s + 1);
-        return 3;
+        bool anchor = strchr("bB<>`'", s[1]) != NULL;
+        return (re_size){3, anchor, anchor};
     }
     size_t len = re_char_len(s);
     r->p = s + len;
-    return len;
+    bool anchor = *s == '^' || *s == '$';
+    return (re_size){len, anchor, anchor};
 }
 
 /* A decimal number at *s (saturating), past it; false when none. */
@@ -233,9 +271,10 @@ static bool re_number(const char **s, uint64_t *out)
 }
 
 /* The copies an interval at r->p makes ("{m}", "{m,}", "{m,n}", and
- * glibc's "{,n}"; glibc takes "\," for the comma too), past it; 0, r->p
- * unmoved, when it starts no interval. */
-static uint64_t re_interval(re_scan *r)
+ * glibc's "{,n}"; glibc takes "\," for the comma too), past it; *least:
+ * m; *loop: whether it is "{m,}". 0, r->p unmoved, when it starts no
+ * interval. */
+static uint64_t re_interval(re_scan *r, uint64_t *least, bool *loop)
 {
     const char *s = r->p + 1;
     uint64_t m = 0, n;
@@ -246,61 +285,101 @@ static uint64_t re_interval(re_scan *r)
         return 0;
     if (comma > 0) {
         s += comma;
-        if (!re_number(&s, &n))
+        if (!re_number(&s, &n)) {
             n = m + 1; /* "{m,}": m copies and a starred one */
+            *loop = true;
+        }
     }
     if (*s != '}')
         return 0;
     r->p = s + 1;
+    *least = m;
     n = n > m ? n : m;
     return n > 0 ? n : 1;
 }
 
-/* A concatenation, up to '|', the ')' of the group open, or the end. */
-static uint64_t re_sequence(re_scan *r)
+/* The repetitions after an atom of size n ("x*+{2}" is three), past
+ * them. */
+static re_size re_repeated(re_scan *r, re_size n)
 {
-    uint64_t total = 0;
-    while (*r->p != '\0' && *r->p != '|' && !(*r->p == ')' && r->depth > 0)) {
-        uint64_t n = re_atom(r);
-        for (bool more = true; more;) {
-            uint64_t f = 1;
-            if (*r->p == '*' || *r->p == '?')
-                r->p++;
-            else if (*r->p == '+')
-                f = 2, r->p++;
-            else if (*r->p != '{' || (f = re_interval(r)) == 0)
-                more = false; /* a '{' that starts no interval is an atom */
-            if (more)
-                n = re_cap(n * f);
-        }
-        total = re_cap(total + n);
+    for (;;) {
+        uint64_t f = 1, least = 0;
+        bool loop = false;
+        if (*r->p == '?')
+            r->p++; /* one optional copy */
+        else if (*r->p == '*')
+            loop = true, r->p++;
+        else if (*r->p == '+')
+            loop = true, f = 2, least = 1, r->p++;
+        else if (*r->p != '{' || (f = re_interval(r, &least, &loop)) == 0)
+            return n; /* a '{' that starts no interval is an atom */
+        r->empty_repeat |= (loop || f > least) && n.empty;
+        /* Each optional copy is a choice, one more element. */
+        n.elements = re_cap(n.elements * f + (f - least) + (loop ? PATTERN_LOOP_ELEMENTS : 0));
+        n.anchors = re_cap(n.anchors * f);
+        n.empty |= least == 0;
     }
+}
+
+/* A concatenation, up to '|', the ')' of the group open, or the end. */
+static re_size re_sequence(re_scan *r)
+{
+    re_size total = {0, 0, true};
+    while (*r->p != '\0' && *r->p != '|' && !(*r->p == ')' && r->depth > 0))
+        total = re_join(total, re_repeated(r, re_atom(r)), false);
     return total;
 }
 
-static uint64_t re_alternatives(re_scan *r)
+static re_size re_alternatives(re_scan *r)
 {
-    uint64_t total = re_sequence(r);
+    re_size total = re_sequence(r);
     while (*r->p == '|') {
         r->p++;
-        total = re_cap(total + re_sequence(r));
+        total = re_join(total, re_sequence(r), true);
+        total.elements = re_cap(total.elements + 1); /* the choice */
     }
     return total;
 }
 
-/* The elements regcomp makes of pattern, at most PATTERN_MAX_ELEMENTS +
- * 1; *backref: whether it has a back-reference. */
-static uint64_t re_elements(const char *pattern, bool *backref)
+#define RE_ANCHORS "anchors and word boundaries (^ $ \\b \\B \\< \\> \\` \\')"
+
+/* Whether pattern can be compiled in bounded time and memory; if not,
+ * the first reason in why. *elements: what it expands to. */
+static bool re_acceptable(const char *pattern, uint64_t *elements, char *why, size_t size)
 {
-    re_scan r = {pattern, 0, false};
-    uint64_t total = re_alternatives(&r); /* at depth 0 it reads to the end */
-    *backref = r.backref;
-    return total;
+    re_scan r = {pattern, 0, false, false};
+    re_size n = re_alternatives(&r); /* at depth 0 it reads to the end */
+    *elements = n.elements;
+    if (n.elements > PATTERN_MAX_ELEMENTS)
+        snprintf(why, size,
+                 "too large: it expands to more than %d elements (a character or bracket "
+                 "is 1, an escape 3, a group 2 more than what it holds, | 1; x{m,n} is n "
+                 "copies of x and 1 for each of the last n - m, x? x and 1, x* x and %d, "
+                 "x+ two of x and %d, x{m,} m + 1 of x and %d)",
+                 PATTERN_MAX_ELEMENTS, PATTERN_LOOP_ELEMENTS + 1, PATTERN_LOOP_ELEMENTS + 1,
+                 PATTERN_LOOP_ELEMENTS + 1);
+    else if (r.empty_repeat)
+        snprintf(why, size,
+                 "a repetition (?, *, + or {m,n}) of what can already match nothing, as in "
+                 "(a*)*, a?? or (a?b?)+, can take time exponential in such repetitions to "
+                 "compile: repeat only what matches at least one character");
+    else if (n.anchors > PATTERN_MAX_ANCHORS)
+        snprintf(why, size,
+                 "more than %d %s, counting the copies {m,n} makes: compiling the pattern "
+                 "takes time exponential in their number",
+                 PATTERN_MAX_ANCHORS, RE_ANCHORS);
+    else if (r.backref)
+        snprintf(why, size,
+                 "back-references (\\1 to \\9) are not supported: matching with them can "
+                 "take time exponential in the length of a value");
+    else
+        return true;
+    return false;
 }
 
-/* Each pattern must compile as the redact processor will compile it, to a
- * size that cannot exhaust memory, and match in time that a value's
- * length cannot make exponential. */
+/* Each pattern must compile as the redact processor will compile it, in
+ * bounded time and memory, and match in time that a value's length
+ * cannot make exponential. */
 static void check_patterns(conf_ctx *x, const conf_node *v, const char *path,
                            const conf_processor *cp)
 {
@@ -309,21 +388,13 @@ static void check_patterns(conf_ctx *x, const conf_node *v, const char *path,
     for (size_t i = 0; i < cp->npatterns; i++) {
         char item[160];
         snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
-        bool backref;
-        uint64_t n = re_elements(cp->patterns[i], &backref);
+        uint64_t n;
+        char why[512];
+        bool ok = re_acceptable(cp->patterns[i], &n, why, sizeof why);
         all += n;
-        if (n > PATTERN_MAX_ELEMENTS) {
-            each_fits = false;
-            conf_errs_add(x->e, v->items[i]->mark, item,
-                          "too large: its repetitions expand it to more than %d elements "
-                          "({m,n} copies what it repeats n times, + twice)",
-                          PATTERN_MAX_ELEMENTS);
-            continue;
-        }
-        if (backref) {
-            conf_errs_add(x->e, v->items[i]->mark, item,
-                          "back-references (\\1 to \\9) are not supported: matching with "
-                          "them can take time exponential in the length of a value");
+        if (!ok) {
+            each_fits &= n <= PATTERN_MAX_ELEMENTS;
+            conf_errs_add(x->e, v->items[i]->mark, item, "%s", why);
             continue;
         }
         regex_t re;
@@ -332,7 +403,6 @@ static void check_patterns(conf_ctx *x, const conf_node *v, const char *path,
             regfree(&re);
             continue;
         }
-        char why[128];
         regerror(rc, &re, why, sizeof why);
         conf_errs_add(x->e, v->items[i]->mark, item, "not a valid extended regex: %s", why);
     }
