@@ -26,6 +26,7 @@ typedef struct conf_ctx {
     conf_mark webhook_block_key;
     conf_mark handlers_key;       /* line 0: no "handlers:" */
     conf_mark log_to_console_key; /* line 0: not written */
+    uint64_t pattern_elements;    /* what the redact patterns so far expand to */
 } conf_ctx;
 
 /* "<what>, got <the value>", at the value. */

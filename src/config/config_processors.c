@@ -152,7 +152,7 @@ static int get_strings(conf_ctx *x, const conf_node *v, const char *path, const 
 #define PATTERN_MAX_ELEMENTS 1024
 #define PATTERN_LOOP_ELEMENTS 4
 #define PATTERN_MAX_ANCHORS 8
-/* And a processor's patterns, all compiled and kept. */
+/* And a file's redact patterns, all compiled and kept. */
 #define PATTERNS_MAX_ELEMENTS 4096
 
 static uint64_t re_cap(uint64_t n)
@@ -379,22 +379,28 @@ static bool re_acceptable(const char *pattern, uint64_t *elements, char *why, si
 
 /* Each pattern must compile as the redact processor will compile it, in
  * bounded time and memory, and match in time that a value's length
- * cannot make exponential. */
+ * cannot make exponential. The file's patterns together are bounded too,
+ * and none is compiled past that bound. */
 static void check_patterns(conf_ctx *x, const conf_node *v, const char *path,
                            const conf_processor *cp)
 {
-    uint64_t all = 0;
-    bool each_fits = true;
     for (size_t i = 0; i < cp->npatterns; i++) {
         char item[160];
         snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
         uint64_t n;
         char why[512];
-        bool ok = re_acceptable(cp->patterns[i], &n, why, sizeof why);
-        all += n;
-        if (!ok) {
-            each_fits &= n <= PATTERN_MAX_ELEMENTS;
+        if (!re_acceptable(cp->patterns[i], &n, why, sizeof why)) {
             conf_errs_add(x->e, v->items[i]->mark, item, "%s", why);
+            continue;
+        }
+        uint64_t before = x->pattern_elements;
+        x->pattern_elements += n;
+        if (x->pattern_elements > PATTERNS_MAX_ELEMENTS) {
+            if (before <= PATTERNS_MAX_ELEMENTS) /* the first past it says so */
+                conf_errs_add(x->e, v->items[i]->mark, item,
+                              "too large together: with the redact patterns before it, the "
+                              "file's patterns expand to more than %d elements",
+                              PATTERNS_MAX_ELEMENTS);
             continue;
         }
         regex_t re;
@@ -406,10 +412,6 @@ static void check_patterns(conf_ctx *x, const conf_node *v, const char *path,
         regerror(rc, &re, why, sizeof why);
         conf_errs_add(x->e, v->items[i]->mark, item, "not a valid extended regex: %s", why);
     }
-    if (each_fits && all > PATTERNS_MAX_ELEMENTS)
-        conf_errs_add(x->e, v->mark, path,
-                      "too large together: the patterns expand to more than %d elements",
-                      PATTERNS_MAX_ELEMENTS);
 }
 
 /* The replacement may be empty (matches are then removed). */
