@@ -296,6 +296,58 @@ START_TEST(redact_leaves_a_record_without_matches_uncopied)
 }
 END_TEST
 
+/* A pattern with a loop on a long value that it does not match: glibc's
+ * search alone reads the value once from each place a match could start
+ * (1 MiB of letters: hours); with the prefilter, once. */
+START_TEST(redact_reads_a_long_value_without_a_match_in_one_pass)
+{
+    conf *c;
+    proc_chain *pc = chain("processors:\n  - redact:\n"
+                           "      patterns: ['[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}']\n",
+                           &c);
+    size_t n = 1u << 20;
+    char *text = malloc(n + 1);
+    ck_assert_ptr_nonnull(text);
+    memset(text, 'a', n);
+    text[n] = '\0';
+    metalog_field site[] = {ml_str("blob", text)};
+    record r = make(METALOG_INFO, "upload", site, 1);
+    process(&r);
+    ck_assert(proc_chain_run(pc, &r));
+    ck_assert_ptr_eq(str_of(&r, "blob"), text);
+    proc_chain_free(pc);
+    conf_free(c);
+    free(text);
+}
+END_TEST
+
+/* The prefilter only says whether to search: every match is still
+ * found, a '^' still matches only at the start, and a pattern with a ')'
+ * that closes no group (which the prefilter would change) has none. */
+START_TEST(redact_with_a_prefilter_finds_the_matches_the_pattern_finds)
+{
+    conf *c;
+    proc_chain *pc = chain("processors:\n  - redact:\n"
+                           "      patterns: ['[a-z]+@[a-z]+\\.[a-z]{2,}', '^id=[0-9]+', 'q)|z+']\n"
+                           "      replacement: '<r>'\n",
+                           &c);
+    ck_assert_ptr_nonnull(c->processors[0].prefilters);
+    ck_assert_str_eq(c->processors[0].prefilters[0], "^.*([a-z]+@[a-z]+\\.[a-z]{2,})");
+    ck_assert_str_eq(c->processors[0].prefilters[1], "^.*(^id=[0-9]+)");
+    ck_assert_ptr_null(c->processors[0].prefilters[2]);
+    metalog_field site[] = {ml_str("to", "mail ann@example.org, bob@example.net and id=3"),
+                            ml_str("ids", "id=12 id=34"), ml_str("odd", "aq)bzzc")};
+    record r = make(METALOG_INFO, "sent", site, 3);
+    process(&r);
+    ck_assert(proc_chain_run(pc, &r));
+    ck_assert_str_eq(str_of(&r, "to"), "mail <r>, <r> and id=3");
+    ck_assert_str_eq(str_of(&r, "ids"), "<r> id=34");
+    ck_assert_str_eq(str_of(&r, "odd"), "a<r>b<r>c");
+    proc_chain_free(pc);
+    conf_free(c);
+}
+END_TEST
+
 /* ---- sample ---- */
 
 static const char *sample_yaml = "processors:\n"
@@ -754,6 +806,8 @@ int main(void)
     tcase_add_test(tc, redact_covers_bound_and_thread_context);
     tcase_add_test(tc, redact_never_rewrites_the_logger_name);
     tcase_add_test(tc, redact_leaves_a_record_without_matches_uncopied);
+    tcase_add_test(tc, redact_reads_a_long_value_without_a_match_in_one_pass);
+    tcase_add_test(tc, redact_with_a_prefilter_finds_the_matches_the_pattern_finds);
     tcase_add_test(tc, sample_keeps_the_first_and_every_hundred_and_first);
     tcase_add_test(tc, sample_never_drops_nor_counts_error);
     tcase_add_test(tc, rate_limit_window_then_suppressed_on_the_next_record);

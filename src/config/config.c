@@ -318,6 +318,8 @@ static void free_strings(char **v, size_t n)
 void conf_processor_free(conf_processor *p)
 {
     free_strings(p->keys, p->nkeys);
+    if (p->prefilters != NULL)
+        free_strings(p->prefilters, p->npatterns);
     free_strings(p->patterns, p->npatterns);
     free(p->replacement);
     free_strings(p->events, p->nevents);

@@ -245,6 +245,9 @@ typedef struct conf_processor {
     size_t nkeys;
     char **patterns;      /* POSIX extended regexes, checked to compile */
     size_t npatterns;
+    /* Per pattern, "^.*(pattern)" or NULL: for a pattern with a loop,
+     * whether it matches anywhere in a text, answered in one pass. */
+    char **prefilters;
     char *replacement;    /* default "[REDACTED]" */
 
     /* sample */

@@ -176,6 +176,8 @@ typedef struct re_scan {
     unsigned depth;    /* groups open at p */
     bool backref;      /* a back-reference (\1 to \9) was seen */
     bool empty_repeat; /* a choice to repeat what can match nothing was seen */
+    bool loop;         /* a loop was seen */
+    bool stray_close;  /* a ')' that closes no group was seen */
 } re_scan;
 
 static re_size re_alternatives(re_scan *r);
@@ -254,6 +256,7 @@ static re_size re_atom(re_scan *r)
     }
     size_t len = re_char_len(s);
     r->p = s + len;
+    r->stray_close |= *s == ')';
     bool anchor = *s == '^' || *s == '$';
     return (re_size){len, anchor, anchor};
 }
@@ -314,6 +317,7 @@ static re_size re_repeated(re_scan *r, re_size n)
         else if (*r->p != '{' || (f = re_interval(r, &least, &loop)) == 0)
             return n; /* a '{' that starts no interval is an atom */
         r->empty_repeat |= (loop || f > least) && n.empty;
+        r->loop |= loop;
         /* Each optional copy is a choice, one more element. */
         n.elements = re_cap(n.elements * f + (f - least) + (loop ? PATTERN_LOOP_ELEMENTS : 0));
         n.anchors = re_cap(n.anchors * f);
@@ -344,12 +348,15 @@ static re_size re_alternatives(re_scan *r)
 #define RE_ANCHORS "anchors and word boundaries (^ $ \\b \\B \\< \\> \\` \\')"
 
 /* Whether pattern can be compiled in bounded time and memory; if not,
- * the first reason in why. *elements: what it expands to. */
-static bool re_acceptable(const char *pattern, uint64_t *elements, char *why, size_t size)
+ * the first reason in why. *elements: what it expands to; *prefilter:
+ * whether it wants one (see below). */
+static bool re_acceptable(const char *pattern, uint64_t *elements, bool *prefilter, char *why,
+                          size_t size)
 {
-    re_scan r = {pattern, 0, false, false};
+    re_scan r = {pattern, 0, false, false, false, false};
     re_size n = re_alternatives(&r); /* at depth 0 it reads to the end */
     *elements = n.elements;
+    *prefilter = r.loop && !r.stray_close;
     if (n.elements > PATTERN_MAX_ELEMENTS)
         snprintf(why, size,
                  "too large: it expands to more than %d elements (a character or bracket "
@@ -377,19 +384,64 @@ static bool re_acceptable(const char *pattern, uint64_t *elements, char *why, si
     return false;
 }
 
+/* ---- Prefilters ----
+ *
+ * glibc's regexec looks for the leftmost match by trying each place a
+ * match could start, and from each it reads on for as long as the
+ * pattern could still match: a pattern with a loop reads to the end of
+ * the run its loop takes. So a value that does not match costs time
+ * quadratic in the length of such a run: "[a-z0-9._%+-]+@[a-z0-9.-]+
+ * \.[a-z]{2,}" (an address) on 64 KiB of letters takes 22 s, where
+ * "^.*(that)" reads the value once, trying every start together, and
+ * answers in 0.2 ms. So a pattern with a loop gets that prefilter,
+ * asked first (proc_redact.c). Patterns without a loop read at most
+ * their longest match from each place, and are faster alone.
+ *
+ * A ')' that closes no group, a character in POSIX extended, would close
+ * the prefilter's group instead: such a pattern has none. */
+static char *prefilter_of(const char *pattern)
+{
+    size_t n = strlen(pattern);
+    char *q = malloc(n + sizeof "^.*()");
+    if (q != NULL) {
+        memcpy(q, "^.*(", 4);
+        memcpy(q + 4, pattern, n);
+        memcpy(q + 4 + n, ")", 2);
+    }
+    return q;
+}
+
+/* Whether text compiles; if not, regcomp's reason in why. */
+static bool re_compiles(const char *text, char *why, size_t size)
+{
+    regex_t re;
+    int rc = regcomp(&re, text, REG_EXTENDED);
+    if (rc == 0) {
+        regfree(&re);
+        return true;
+    }
+    regerror(rc, &re, why, size);
+    return false;
+}
+
 /* Each pattern must compile as the redact processor will compile it, in
  * bounded time and memory, and match in time that a value's length
  * cannot make exponential. The file's patterns together are bounded too,
  * and none is compiled past that bound. */
-static void check_patterns(conf_ctx *x, const conf_node *v, const char *path,
-                           const conf_processor *cp)
+static void check_patterns(conf_ctx *x, const conf_node *v, const char *path, conf_processor *cp)
 {
+    char **pre = calloc(cp->npatterns, sizeof *pre);
+    if (pre == NULL) {
+        x->e->oom = true;
+        return;
+    }
     for (size_t i = 0; i < cp->npatterns; i++) {
         char item[160];
         snprintf(item, sizeof item, "%s[%zu]", path, i + 1);
         uint64_t n;
+        bool wants_prefilter;
         char why[512];
-        if (!re_acceptable(cp->patterns[i], &n, why, sizeof why)) {
+        if (!re_acceptable(cp->patterns[i], &n, &wants_prefilter, why, sizeof why)) {
             conf_errs_add(x->e, v->items[i]->mark, item, "%s", why);
             continue;
         }
@@ -403,15 +455,34 @@ static void check_patterns(conf_ctx *x, const conf_node *v, const char *path,
                               PATTERNS_MAX_ELEMENTS);
             continue;
         }
-        regex_t re;
-        int rc = regcomp(&re, cp->patterns[i], REG_EXTENDED);
-        if (rc == 0) {
-            regfree(&re);
+        if (!re_compiles(cp->patterns[i], why, sizeof why)) {
+            conf_errs_add(x->e, v->items[i]->mark, item, "not a valid extended regex: %s", why);
             continue;
         }
-        regerror(rc, &re, why, sizeof why);
-        conf_errs_add(x->e, v->items[i]->mark, item, "not a valid extended regex: %s", why);
+        if (!wants_prefilter)
+            continue;
+        if ((pre[i] = prefilter_of(cp->patterns[i])) == NULL) {
+            x->e->oom = true;
+            continue;
+        }
+        /* It is the pattern in a group: it compiles as the pattern did. */
+        if (!re_compiles(pre[i], why, sizeof why))
+            conf_errs_add(x->e, v->items[i]->mark, item, "its prefilter %s does not compile: %s",
+                          pre[i], why);
     }
+    cp->prefilters = pre;
+}
+
+/* The prefilters of the patterns before a duplicate "patterns" key (an
+ * error, reported; the last list holds). */
+static void free_prefilters(conf_processor *cp)
+{
+    if (cp->prefilters == NULL)
+        return;
+    for (size_t i = 0; i < cp->npatterns; i++)
+        free(cp->prefilters[i]);
+    free(cp->prefilters);
+    cp->prefilters = NULL;
 }
 
 /* The replacement may be empty (matches are then removed). */
@@ -440,6 +511,7 @@ static void proc_setting(conf_ctx *x, conf_processor *cp, const conf_pair *kp, c
     if (cp->kind == CONF_PROC_REDACT && strcmp(k, "keys") == 0) {
         get_strings(x, v, path, "expected a list of key globs", &cp->keys, &cp->nkeys);
     } else if (cp->kind == CONF_PROC_REDACT && strcmp(k, "patterns") == 0) {
+        free_prefilters(cp);
         if (get_strings(x, v, path, "expected a list of regexes", &cp->patterns,
                         &cp->npatterns) == 0)
             check_patterns(x, v, path, cp);

@@ -21,30 +21,49 @@
 
 #include "pipeline/proc_impl.h"
 
+/* A pattern, and its prefilter when it has one (config_processors.c
+ * says which do, and why). */
+typedef struct redact_pattern {
+    regex_t re;
+    regex_t any; /* "^.*(re)": whether re matches at all, in one pass */
+    bool has_any;
+} redact_pattern;
+
 typedef struct redact {
     proc_step step;     /* first */
     char **keys;        /* borrowed from the conf, which outlives the chain */
     size_t nkeys;
-    regex_t *patterns;
+    redact_pattern *patterns;
     size_t npatterns;
     const char *replacement;
     size_t replacement_len;
     pthread_mutex_t lock; /* around every regexec: see above */
 } redact;
 
-/* s (n bytes, NUL-terminated) with every match of re replaced, into
+/* Whether pt may match in s: false when its prefilter finds no match.
+ * The text after a match is asked as a text of its own, where the
+ * prefilter's '^' stands at its start, so a '^' of the pattern may seem
+ * to match there, where regexec, told REG_NOTBOL, finds it does not: a
+ * wrong "may" costs only that search, and never hides a match. */
+static bool may_match(const redact_pattern *pt, const char *s)
+{
+    return !pt->has_any || regexec(&pt->any, s, 0, NULL, 0) == 0;
+}
+
+/* s (n bytes, NUL-terminated) with every match of pt replaced, into
  * w->tmp; false, and w->tmp untouched, when nothing matches. */
-static bool replace_matches_locked(const redact *rd, const regex_t *re, proc_work *w,
+static bool replace_matches_locked(const redact *rd, const redact_pattern *pt, proc_work *w,
                                    const char *s, size_t n)
 {
+    const regex_t *re = &pt->re;
     regmatch_t m;
-    if (regexec(re, s, 1, &m, 0) != 0)
+    if (!may_match(pt, s) || regexec(re, s, 1, &m, 0) != 0)
         return false;
     strbuf *out = &w->tmp;
     strbuf_reset(out);
     size_t at = 0;
     int flags = 0;
-    while (at <= n && regexec(re, s + at, 1, &m, flags) == 0) {
+    while (at <= n && may_match(pt, s + at) && regexec(re, s + at, 1, &m, flags) == 0) {
         size_t so = at + (size_t)m.rm_so, eo = at + (size_t)m.rm_eo;
         strbuf_append(out, s + at, so - at);
         strbuf_append(out, rd->replacement, rd->replacement_len);
@@ -63,13 +82,13 @@ static bool replace_matches_locked(const redact *rd, const regex_t *re, proc_wor
     return true;
 }
 
-static bool replace_matches(const redact *rd, const regex_t *re, proc_work *w, const char *s,
+static bool replace_matches(const redact *rd, const redact_pattern *pt, proc_work *w, const char *s,
                             size_t n)
 {
     /* The processor is read-only while it runs; only its lock changes. */
     pthread_mutex_t *lock = (pthread_mutex_t *)&rd->lock;
     pthread_mutex_lock(lock);
-    bool changed = replace_matches_locked(rd, re, w, s, n);
+    bool changed = replace_matches_locked(rd, pt, w, s, n);
     pthread_mutex_unlock(lock);
     return changed;
 }
@@ -157,8 +176,11 @@ static bool redact_run(proc_step *s, record *r, proc_work *w)
 static void redact_free(proc_step *s)
 {
     redact *rd = (redact *)s;
-    for (size_t i = 0; i < rd->npatterns; i++)
-        regfree(&rd->patterns[i]);
+    for (size_t i = 0; i < rd->npatterns; i++) {
+        regfree(&rd->patterns[i].re);
+        if (rd->patterns[i].has_any)
+            regfree(&rd->patterns[i].any);
+    }
     free(rd->patterns);
     pthread_mutex_destroy(&rd->lock);
     free(rd);
@@ -183,12 +205,17 @@ proc_step *proc_redact_new(const conf_processor *cp, strbuf *errors)
     rd->replacement = cp->replacement != NULL ? cp->replacement : "[REDACTED]";
     rd->replacement_len = strlen(rd->replacement);
     for (; rd->npatterns < cp->npatterns; rd->npatterns++) {
-        int rc = regcomp(&rd->patterns[rd->npatterns], cp->patterns[rd->npatterns], REG_EXTENDED);
+        redact_pattern *pt = &rd->patterns[rd->npatterns];
+        const char *any = cp->prefilters != NULL ? cp->prefilters[rd->npatterns] : NULL;
+        int rc = regcomp(&pt->re, cp->patterns[rd->npatterns], REG_EXTENDED);
+        if (rc == 0 && any != NULL) {
+            if ((rc = regcomp(&pt->any, any, REG_EXTENDED | REG_NOSUB)) != 0)
+                regfree(&pt->re);
+            pt->has_any = rc == 0;
+        }
         if (rc != 0) {
-            /* Validation compiled it already: only memory can fail now. */
-            char why[128];
-            regerror(rc, &rd->patterns[rd->npatterns], why, sizeof why);
-            strbuf_printf(errors, "redact: cannot compile a pattern: %s\n", why);
+            /* Validation compiled both already: only memory can fail now. */
+            strbuf_puts(errors, "redact: out of memory compiling a pattern\n");
             redact_free(&rd->step);
             return NULL;
         }
