@@ -8,6 +8,7 @@
  * rate_limit windows use the record's own time, set here.
  */
 #include <check.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +346,28 @@ START_TEST(redact_with_a_prefilter_finds_the_matches_the_pattern_finds)
     ck_assert_str_eq(str_of(&r, "odd"), "a<r>b<r>c");
     proc_chain_free(pc);
     conf_free(c);
+}
+END_TEST
+
+/* In a UTF-8 locale '.' does not match a byte that starts no valid
+ * character, so "^.*(pattern)" cannot reach a match after one: there,
+ * the prefilter's "no" is not taken for a text with such bytes. */
+START_TEST(redact_in_a_utf8_locale_finds_a_match_after_invalid_utf8)
+{
+    ck_assert_ptr_nonnull(setlocale(LC_ALL, "C.UTF-8"));
+    conf *c;
+    proc_chain *pc = chain("processors:\n  - redact:\n"
+                           "      patterns: ['[a-z]+@[a-z]+\\.[a-z]{2,}']\n"
+                           "      replacement: '<r>'\n",
+                           &c);
+    metalog_field site[] = {ml_str("to", "bad \xff byte, then ann@example.org")};
+    record r = make(METALOG_INFO, "sent", site, 1);
+    process(&r);
+    ck_assert(proc_chain_run(pc, &r));
+    ck_assert_str_eq(str_of(&r, "to"), "bad \xff byte, then <r>");
+    proc_chain_free(pc);
+    conf_free(c);
+    setlocale(LC_ALL, "C");
 }
 END_TEST
 
@@ -808,6 +831,7 @@ int main(void)
     tcase_add_test(tc, redact_leaves_a_record_without_matches_uncopied);
     tcase_add_test(tc, redact_reads_a_long_value_without_a_match_in_one_pass);
     tcase_add_test(tc, redact_with_a_prefilter_finds_the_matches_the_pattern_finds);
+    tcase_add_test(tc, redact_in_a_utf8_locale_finds_a_match_after_invalid_utf8);
     tcase_add_test(tc, sample_keeps_the_first_and_every_hundred_and_first);
     tcase_add_test(tc, sample_never_drops_nor_counts_error);
     tcase_add_test(tc, rate_limit_window_then_suppressed_on_the_next_record);

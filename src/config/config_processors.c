@@ -398,7 +398,9 @@ static bool re_acceptable(const char *pattern, uint64_t *elements, bool *prefilt
  * their longest match from each place, and are faster alone.
  *
  * A ')' that closes no group, a character in POSIX extended, would close
- * the prefilter's group instead: such a pattern has none. */
+ * the prefilter's group instead: such a pattern has none. In a multibyte
+ * locale, '.' does not pass over a byte that starts no valid character:
+ * proc_redact.c takes the prefilter's "no" only for ASCII text there. */
 static char *prefilter_of(const char *pattern)
 {
     size_t n = strlen(pattern);

@@ -27,6 +27,10 @@ typedef struct redact_pattern {
     regex_t re;
     regex_t any; /* "^.*(re)": whether re matches at all, in one pass */
     bool has_any;
+    /* Compiled in a multibyte locale, where '.' does not match a byte
+     * that starts no valid character: then any's "no" holds only for a
+     * text of ASCII bytes. */
+    bool multibyte;
 } redact_pattern;
 
 typedef struct redact {
@@ -40,14 +44,21 @@ typedef struct redact {
     pthread_mutex_t lock; /* around every regexec: see above */
 } redact;
 
-/* Whether pt may match in s: false when its prefilter finds no match.
- * The text after a match is asked as a text of its own, where the
- * prefilter's '^' stands at its start, so a '^' of the pattern may seem
- * to match there, where regexec, told REG_NOTBOL, finds it does not: a
- * wrong "may" costs only that search, and never hides a match. */
+/* Whether pt may match in s: false when its prefilter finds no match
+ * (in a multibyte locale, only in ASCII text: see multibyte). The text
+ * after a match is asked as a text of its own, where the prefilter's '^'
+ * stands at its start, so a '^' of the pattern may seem to match there,
+ * where regexec, told REG_NOTBOL, finds it does not: a wrong "may" costs
+ * only that search, and never hides a match. */
 static bool may_match(const redact_pattern *pt, const char *s)
 {
-    return !pt->has_any || regexec(&pt->any, s, 0, NULL, 0) == 0;
+    if (!pt->has_any || regexec(&pt->any, s, 0, NULL, 0) == 0)
+        return true;
+    if (pt->multibyte)
+        for (const unsigned char *b = (const unsigned char *)s; *b != 0; b++)
+            if (*b >= 0x80)
+                return true;
+    return false;
 }
 
 /* s (n bytes, NUL-terminated) with every match of pt replaced, into
@@ -212,6 +223,7 @@ proc_step *proc_redact_new(const conf_processor *cp, strbuf *errors)
             if ((rc = regcomp(&pt->any, any, REG_EXTENDED | REG_NOSUB)) != 0)
                 regfree(&pt->re);
             pt->has_any = rc == 0;
+            pt->multibyte = MB_CUR_MAX > 1;
         }
         if (rc != 0) {
             /* Validation compiled both already: only memory can fail now. */
