@@ -130,11 +130,13 @@ static int get_strings(conf_ctx *x, const conf_node *v, const char *path, const 
  * would take more memory than the machine has before regcomp answers.
  * Its time has costs that the size alone does not show:
  *   - A repetition that chooses how often to repeat something that can
- *     already match nothing ("(a*)*", "a??", "(a|)+", "(^)*", "(a?){0,3}")
- *     makes choices between empty moves. regcomp's time and memory grow
+ *     already match nothing ("(a*)*", "a??", "(a|)+", "(^)*", "(a?){0,3}"),
+ *     and an alternation of which two branches can ("(a?|b?)", "(|)"),
+ *     offer two ways to match nothing. regcomp's time and memory grow
  *     exponentially with them next to an anchor: "\b" and 30 of "a**"
- *     take minutes, "\`(a??){176}" 5 GB. Such a repetition is refused;
- *     what it means can be written without one ("(a*)*" is "a*").
+ *     take minutes, "\`(a??){176}" 5 GB, "\b(a?|b?){145}" 28 s and 8 GB.
+ *     Such a pattern is refused; what it means can be written with one
+ *     way ("(a*)*" is "a*", "(a?|b?)" is "(a|b)?").
  *   - Loops that can all match nothing, one after the other, cost time
  *     that grows as the square of their number. A loop counts
  *     PATTERN_LOOP_ELEMENTS more than what it repeats.
@@ -175,7 +177,7 @@ typedef struct re_scan {
     const char *p;     /* the next byte */
     unsigned depth;    /* groups open at p */
     bool backref;      /* a back-reference (\1 to \9) was seen */
-    bool empty_repeat; /* a choice to repeat what can match nothing was seen */
+    bool empty_choice; /* two ways to match nothing were offered */
     bool loop;         /* a loop was seen */
     bool stray_close;  /* a ')' that closes no group was seen */
 } re_scan;
@@ -316,7 +318,7 @@ static re_size re_repeated(re_scan *r, re_size n)
             loop = true, f = 2, least = 1, r->p++;
         else if (*r->p != '{' || (f = re_interval(r, &least, &loop)) == 0)
             return n; /* a '{' that starts no interval is an atom */
-        r->empty_repeat |= (loop || f > least) && n.empty;
+        r->empty_choice |= (loop || f > least) && n.empty;
         r->loop |= loop;
         /* Each optional copy is a choice, one more element. */
         n.elements = re_cap(n.elements * f + (f - least) + (loop ? PATTERN_LOOP_ELEMENTS : 0));
@@ -337,11 +339,15 @@ static re_size re_sequence(re_scan *r)
 static re_size re_alternatives(re_scan *r)
 {
     re_size total = re_sequence(r);
+    unsigned empty = total.empty;
     while (*r->p == '|') {
         r->p++;
-        total = re_join(total, re_sequence(r), true);
+        re_size next = re_sequence(r);
+        empty += next.empty;
+        total = re_join(total, next, true);
         total.elements = re_cap(total.elements + 1); /* the choice */
     }
+    r->empty_choice |= empty > 1;
     return total;
 }
 
@@ -365,11 +371,12 @@ static bool re_acceptable(const char *pattern, uint64_t *elements, bool *prefilt
                  "x+ two of x and %d, x{m,} m + 1 of x and %d)",
                  PATTERN_MAX_ELEMENTS, PATTERN_LOOP_ELEMENTS + 1, PATTERN_LOOP_ELEMENTS + 1,
                  PATTERN_LOOP_ELEMENTS + 1);
-    else if (r.empty_repeat)
+    else if (r.empty_choice)
         snprintf(why, size,
-                 "a repetition (?, *, + or {m,n}) of what can already match nothing, as in "
-                 "(a*)*, a?? or (a?b?)+, can take time exponential in such repetitions to "
-                 "compile: repeat only what matches at least one character");
+                 "a repetition (?, *, + or {m,n}) of what can already match nothing, or two "
+                 "alternatives that can, as in (a*)*, a?? or (a?|b?), offer two ways to "
+                 "match nothing, and compiling that can take time exponential in their "
+                 "number: repeat, or make optional, only what matches at least one character");
     else if (n.anchors > PATTERN_MAX_ANCHORS)
         snprintf(why, size,
                  "more than %d %s, counting the copies {m,n} makes: compiling the pattern "

@@ -218,16 +218,22 @@ proc_step *proc_redact_new(const conf_processor *cp, strbuf *errors)
     for (; rd->npatterns < cp->npatterns; rd->npatterns++) {
         redact_pattern *pt = &rd->patterns[rd->npatterns];
         const char *any = cp->prefilters != NULL ? cp->prefilters[rd->npatterns] : NULL;
+        /* Validation compiled both already: memory can fail now, or a
+         * locale the program changed since. */
+        char why[128];
         int rc = regcomp(&pt->re, cp->patterns[rd->npatterns], REG_EXTENDED);
-        if (rc == 0 && any != NULL) {
-            if ((rc = regcomp(&pt->any, any, REG_EXTENDED | REG_NOSUB)) != 0)
+        if (rc != 0) {
+            regerror(rc, &pt->re, why, sizeof why);
+        } else if (any != NULL) {
+            if ((rc = regcomp(&pt->any, any, REG_EXTENDED | REG_NOSUB)) != 0) {
+                regerror(rc, &pt->any, why, sizeof why);
                 regfree(&pt->re);
+            }
             pt->has_any = rc == 0;
             pt->multibyte = MB_CUR_MAX > 1;
         }
         if (rc != 0) {
-            /* Validation compiled both already: only memory can fail now. */
-            strbuf_puts(errors, "redact: out of memory compiling a pattern\n");
+            strbuf_printf(errors, "redact: cannot compile a pattern: %s\n", why);
             redact_free(&rd->step);
             return NULL;
         }
