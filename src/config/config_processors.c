@@ -420,11 +420,12 @@ static char *prefilter_of(const char *pattern)
     return q;
 }
 
-/* Whether text compiles; if not, regcomp's reason in why. */
-static bool re_compiles(const char *text, char *why, size_t size)
+/* Whether text compiles with flags (REG_EXTENDED and more), as
+ * proc_redact.c compiles it; if not, regcomp's reason in why. */
+static bool re_compiles(const char *text, int flags, char *why, size_t size)
 {
     regex_t re;
-    int rc = regcomp(&re, text, REG_EXTENDED);
+    int rc = regcomp(&re, text, flags);
     if (rc == 0) {
         regfree(&re);
         return true;
@@ -464,7 +465,7 @@ static void check_patterns(conf_ctx *x, const conf_node *v, const char *path, co
                               PATTERNS_MAX_ELEMENTS);
             continue;
         }
-        if (!re_compiles(cp->patterns[i], why, sizeof why)) {
+        if (!re_compiles(cp->patterns[i], REG_EXTENDED, why, sizeof why)) {
             conf_errs_add(x->e, v->items[i]->mark, item, "not a valid extended regex: %s", why);
             continue;
         }
@@ -475,7 +476,7 @@ static void check_patterns(conf_ctx *x, const conf_node *v, const char *path, co
             continue;
         }
         /* It is the pattern in a group: it compiles as the pattern did. */
-        if (!re_compiles(pre[i], why, sizeof why))
+        if (!re_compiles(pre[i], REG_EXTENDED | REG_NOSUB, why, sizeof why))
             conf_errs_add(x->e, v->items[i]->mark, item, "its prefilter %s does not compile: %s",
                           pre[i], why);
     }
