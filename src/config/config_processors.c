@@ -125,9 +125,9 @@ static int get_strings(conf_ctx *x, const conf_node *v, const char *path, const 
  * copies of x and n - m choices (whether to take an optional copy),
  * "x?" a copy and a choice, and "x+" is "xx*"; a group adds two
  * elements, where it opens and closes, and "|" one. Nested and chained
- * repetitions
- * multiply, so a short pattern ("[0-9]{13,19}" followed by fifty "+")
- * would take more memory than the machine has before regcomp answers.
+ * repetitions multiply, so a short pattern ("[0-9]{13,19}" followed by
+ * fifty "+") would take more memory than the machine has before regcomp
+ * answers.
  * Its time has costs that the size alone does not show:
  *   - A repetition that chooses how often to repeat something that can
  *     already match nothing ("(a*)*", "a??", "(a|)+", "(^)*", "(a?){0,3}"),
