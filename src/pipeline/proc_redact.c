@@ -73,8 +73,8 @@ static bool replace_matches_locked(const redact *rd, const redact_pattern *pt, p
     strbuf *out = &w->tmp;
     strbuf_reset(out);
     size_t at = 0;
-    int flags = 0;
-    while (at <= n && may_match(pt, s + at) && regexec(re, s + at, 1, &m, flags) == 0) {
+    /* m holds the first match already: each search is paid once. */
+    do {
         size_t so = at + (size_t)m.rm_so, eo = at + (size_t)m.rm_eo;
         strbuf_append(out, s + at, so - at);
         strbuf_append(out, rd->replacement, rd->replacement_len);
@@ -86,8 +86,7 @@ static bool replace_matches_locked(const redact *rd, const redact_pattern *pt, p
             eo = so + 1;
         }
         at = eo;
-        flags = REG_NOTBOL;
-    }
+    } while (at <= n && may_match(pt, s + at) && regexec(re, s + at, 1, &m, REG_NOTBOL) == 0);
     if (at < n)
         strbuf_append(out, s + at, n - at);
     return true;
