@@ -22,6 +22,7 @@
 #include "config/config_yaml.h"
 #include "pipeline/proc_chain.h"
 #include "pipeline/processors.h"
+#include "util/image.h"
 #include "testhelp.h"
 
 /* ---- Helpers ---- */
@@ -106,6 +107,46 @@ static proc_chain *chain(const char *yaml, conf **c)
     strbuf_free(&errs);
     return pc;
 }
+
+/* ---- merging ---- */
+
+/* Keys the tests use as a program does: literals, the same pointer at
+ * every call of a call site. */
+static const char key_amount[] = "amount";
+static const char key_note[] = "note";
+
+START_TEST(merge_drops_a_field_without_a_value_from_keys_found_distinct_before)
+{
+    image_init(); /* as the pipeline does: keys in read-only memory are kept */
+    metalog_field both[] = {ml_int(key_amount, 1), ml_str(key_note, "n")};
+    record r = make(METALOG_INFO, "paid", both, 2);
+    process(&r);
+    ck_assert_uint_eq(r.nfields, 2);
+    /* The same keys, the second slot now unused. */
+    metalog_field one[] = {ml_int(key_amount, 2), ml_str(key_note, "n")};
+    one[1].type = METALOG_FIELD_NONE;
+    record again = make(METALOG_INFO, "paid", one, 2);
+    process(&again);
+    ck_assert_uint_eq(again.nfields, 1);
+    ck_assert_str_eq(again.fields[0]->key, "amount");
+    ck_assert_int_eq(again.fields[0]->v.i, 2);
+}
+END_TEST
+
+START_TEST(merge_keeps_the_last_of_a_repeated_key_after_distinct_keys)
+{
+    image_init();
+    metalog_field distinct[] = {ml_int(key_amount, 1), ml_str(key_note, "n")};
+    record r = make(METALOG_INFO, "paid", distinct, 2);
+    process(&r);
+    ck_assert_uint_eq(r.nfields, 2);
+    metalog_field twice[] = {ml_int(key_amount, 1), ml_int(key_amount, 3)};
+    record again = make(METALOG_INFO, "paid", twice, 2);
+    process(&again);
+    ck_assert_uint_eq(again.nfields, 1);
+    ck_assert_int_eq(again.fields[0]->v.i, 3);
+}
+END_TEST
 
 /* ---- callsite ---- */
 
@@ -819,6 +860,8 @@ int main(void)
     Suite *s = suite_create("processors");
     TCase *tc = tcase_create("processors");
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, merge_drops_a_field_without_a_value_from_keys_found_distinct_before);
+    tcase_add_test(tc, merge_keeps_the_last_of_a_repeated_key_after_distinct_keys);
     tcase_add_test(tc, callsite_fields_come_before_every_other_field);
     tcase_add_test(tc, callsite_call_own_lineno_wins);
     tcase_add_test(tc, callsite_adds_nothing_without_a_site);

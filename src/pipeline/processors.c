@@ -7,16 +7,30 @@
 
 #include "record/level.h"
 #include "util/clock.h"
+#include "util/image.h"
 #include "util/utf8.h"
 #include "util/stacktrace.h"
 #include "util/strbuf.h"
 #include "util/tls.h"
+
+/* Lists of keys found distinct (merge_site_only), so that the next
+ * record of the same call site is known to merge to itself without
+ * comparing its keys again: a few ways, each one list of up to
+ * DISTINCT_KEYS keys, by the list's length and first and last key. */
+#define DISTINCT_WAYS 16
+#define DISTINCT_KEYS 12
+
+typedef struct distinct_keys {
+    size_t n; /* 0: empty */
+    const char *keys[DISTINCT_KEYS];
+} distinct_keys;
 
 /* Per-thread scratch the processors fill and the renderers read. It is
  * reused record after record and released when the thread exits. */
 typedef struct proc_scratch {
     const metalog_field **merged;
     size_t merged_cap;
+    distinct_keys distinct[DISTINCT_WAYS];
     strbuf exception;
     time_t cached_sec;
     char cached_prefix[20]; /* "2025-10-17T12:34:56" */
@@ -132,18 +146,58 @@ static bool key_among(const metalog_field *const *out, size_t n, const char *key
     return false;
 }
 
+static distinct_keys *distinct_way(proc_scratch *s, const metalog_field *site, size_t n)
+{
+    uintptr_t id = (uintptr_t)site[0].key ^ (uintptr_t)site[n - 1].key << 1 ^ n;
+    return &s->distinct[((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15)) >> 60];
+}
+
+/* Whether the keys of site are a list found distinct before: the same
+ * pointers, so the same text (every list kept is of literals, which
+ * never change), and each field with a value. */
+static bool distinct_known(const distinct_keys *d, const metalog_field *site, size_t n,
+                           const metalog_field **out)
+{
+    if (d->n != n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (site[i].key != d->keys[i] || site[i].type == METALOG_FIELD_NONE)
+            return false;
+        out[i] = &site[i];
+    }
+    return true;
+}
+
+/* Keeps site's keys as found distinct, when every one is a literal. */
+static void distinct_keep(distinct_keys *d, const metalog_field *site, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!image_const(site[i].key))
+            return;
+    for (size_t i = 0; i < n; i++)
+        d->keys[i] = site[i].key;
+    d->n = n;
+}
+
 /* The usual record: call-site fields only, each with a key, no key twice.
  * Merging then changes nothing, so the fields are taken in order without
  * the general walk; keys are compared only when their first bytes meet
- * (symbol and seq do). false when that does not hold; out is then partly
+ * (symbol and seq do), and not at all when the same keys were found
+ * distinct before. false when that does not hold; out is then partly
  * written, and the general walk starts over. */
-static bool merge_site_only(const record *r, const metalog_field **out)
+static bool merge_site_only(proc_scratch *s, const record *r, const metalog_field **out)
 {
     uint64_t seen = 0;
     /* In locals: out[i] has the type of r->site, so each store would
      * otherwise make the compiler read r again. */
     const metalog_field *site = r->site;
     size_t n = r->nsite;
+    distinct_keys *d = NULL;
+    if (n > 0 && n <= DISTINCT_KEYS) {
+        d = distinct_way(s, site, n);
+        if (distinct_known(d, site, n, out))
+            return true;
+    }
     for (size_t i = 0; i < n; i++) {
         const metalog_field *f = &site[i];
         if (f->key == NULL || f->type == METALOG_FIELD_NONE ||
@@ -151,6 +205,8 @@ static bool merge_site_only(const record *r, const metalog_field **out)
             return false;
         out[i] = f;
     }
+    if (d != NULL)
+        distinct_keep(d, site, n);
     return true;
 }
 
@@ -167,7 +223,7 @@ void proc_merge_context(record *r)
     }
     const metalog_field **out = s->merged;
     r->fields = out;
-    if (r->nbound == 0 && r->nctx == 0 && merge_site_only(r, out)) {
+    if (r->nbound == 0 && r->nctx == 0 && merge_site_only(s, r, out)) {
         r->nfields = r->nsite;
         return;
     }
