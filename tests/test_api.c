@@ -505,6 +505,96 @@ START_TEST(keys_that_differ_only_in_invalid_utf8_are_one_key)
 }
 END_TEST
 
+/* Starts logging to dir/app.log at INFO, asynchronously or not. */
+static void init_mode(bool async)
+{
+    char *text;
+    ck_assert_int_ge(asprintf(&text,
+                              "log_to_console: false\nrotation_size_mb: 0\nlog_file: %s/app.log\n"
+                              "async_logging: %s\n",
+                              dir, async ? "true" : "false"),
+                     0);
+    char *cfg = th_write_file(dir, "metalog.yaml", text);
+    free(text);
+    ck_assert_msg(metalog_init(cfg) == 0, "init: %s", metalog_last_error());
+    free(cfg);
+}
+
+/* Hand-made fields a program may pass by mistake: no key, and a string
+ * field whose value is NULL (ml_str makes that a null field itself). */
+static metalog_field keyless(void)
+{
+    metalog_field f = ml_int("k", 5);
+    f.key = NULL;
+    return f;
+}
+
+static metalog_field null_string(const char *key)
+{
+    metalog_field f = ml_str(key, "x");
+    f.v.s = NULL;
+    return f;
+}
+
+/* Both modes: in async mode such a call takes the queue's general way. */
+static void fields_without_a_key_are_left_out(bool async)
+{
+    init_mode(async);
+    metalog_field f[] = {{NULL, METALOG_FIELD_NONE, {0}}, keyless(), ml_int("n", 1)};
+    metalog_log_n(NULL, METALOG_INFO, "keyless", f, 3);
+    json_object *o = record(0);
+    ck_assert_uint_eq(nkeys(o), 5); /* timestamp, level, logger, event, n */
+    ck_assert(json_object_get_int64(json_object_object_get(o, "n")) == 1);
+    json_object_put(o);
+}
+
+START_TEST(sync_call_leaves_out_fields_without_a_key)
+{
+    fields_without_a_key_are_left_out(false);
+}
+END_TEST
+
+START_TEST(async_call_leaves_out_fields_without_a_key)
+{
+    fields_without_a_key_are_left_out(true);
+}
+END_TEST
+
+/* In call-site fields, a bound logger's and the thread's context. */
+static void null_strings_are_written_as_null(bool async)
+{
+    init_mode(async);
+    metalog_field bound_field = null_string("b");
+    metalog_logger *lg = metalog_bind_n(metalog_get("svc"), &bound_field, 1);
+    ck_assert_ptr_nonnull(lg);
+    metalog_field ctx_field = null_string("c");
+    ck_assert_int_eq(metalog_context_bind_n(&ctx_field, 1), 0);
+    metalog_field site[] = {null_string("s"), ml_int("n", 1)};
+    metalog_log_n(lg, METALOG_INFO, "nulls", site, 2);
+    metalog_logger_free(lg);
+    json_object *o = record(0);
+    static const char *const keys[] = {"b", "c", "s"};
+    for (size_t i = 0; i < 3; i++) {
+        json_object *v = NULL;
+        ck_assert_msg(json_object_object_get_ex(o, keys[i], &v), "no %s", keys[i]);
+        ck_assert_msg(v == NULL, "%s is not null", keys[i]); /* json-c's null */
+    }
+    ck_assert(json_object_get_int64(json_object_object_get(o, "n")) == 1);
+    json_object_put(o);
+}
+
+START_TEST(sync_call_writes_a_null_string_as_null)
+{
+    null_strings_are_written_as_null(false);
+}
+END_TEST
+
+START_TEST(async_call_writes_a_null_string_as_null)
+{
+    null_strings_are_written_as_null(true);
+}
+END_TEST
+
 START_TEST(critical_logs_at_critical)
 {
     init_level("CRITICAL");
@@ -802,6 +892,9 @@ static Suite *api_suite(void)
           exception_logs_error_with_the_callers_stack_trace,
           exception_below_the_level_writes_nothing, critical_logs_at_critical,
           keys_that_differ_only_in_invalid_utf8_are_one_key}},
+        {"bad fields",
+         {sync_call_leaves_out_fields_without_a_key, async_call_leaves_out_fields_without_a_key,
+          sync_call_writes_a_null_string_as_null, async_call_writes_a_null_string_as_null}},
         {"context",
          {context_bind_adds_and_replaces_fields, context_unbind_removes_one_key_and_ignores_missing,
           context_clear_removes_everything, context_belongs_to_the_binding_thread}},

@@ -32,7 +32,9 @@ typedef struct lens {
 
 static size_t measure(lens *l, const char *str)
 {
-    if (image_const(str))
+    /* NULL: a key-less field, which merging drops, or a NULL string,
+     * which goes out as null. The entry keeps the NULL. */
+    if (str == NULL || image_const(str))
         return 0;
     size_t n = strlen(str);
     if (l->n < LEN_CACHE)
@@ -134,7 +136,7 @@ static size_t entry_bytes(const pipeline *p, const record *r, lens *l)
  * measured in the same order by entry_bytes; returns where it now is. */
 static const char *put_str(char **dst, const char *str, const lens *l, size_t *i)
 {
-    if (image_const(str))
+    if (str == NULL || image_const(str))
         return str;
     size_t n = (*i < LEN_CACHE ? l->len[*i] : strlen(str)) + 1;
     (*i)++;

@@ -30,6 +30,9 @@ typedef struct distinct_keys {
 typedef struct proc_scratch {
     const metalog_field **merged;
     size_t merged_cap;
+    /* A call-site string field whose value is NULL goes out as null:
+     * its stand-in, one per call-site field (merged_cap of them). */
+    metalog_field *nulls;
     distinct_keys distinct[DISTINCT_WAYS];
     strbuf exception;
     time_t cached_sec;
@@ -42,6 +45,7 @@ static void scratch_free(void *p)
 {
     proc_scratch *s = p;
     free(s->merged);
+    free(s->nulls);
     strbuf_free(&s->exception);
     free(s);
     scratch = NULL;
@@ -98,6 +102,10 @@ static bool merged_grow(proc_scratch *s, size_t need)
     if (p == NULL)
         return false;
     s->merged = p;
+    metalog_field *nulls = realloc(s->nulls, cap * sizeof *nulls);
+    if (nulls == NULL)
+        return false; /* merged_cap stays: both are grown again */
+    s->nulls = nulls;
     s->merged_cap = cap;
     return true;
 }
@@ -115,6 +123,13 @@ static inline bool first_seen(uint64_t *seen, unsigned char c)
     bool was = (*seen & bit) != 0;
     *seen |= bit;
     return was;
+}
+
+/* Whether f goes out as it is: it has a value, and a string field's
+ * value is a string (a NULL one is written as null, by a stand-in). */
+static inline bool field_as_is(const metalog_field *f)
+{
+    return f->type != METALOG_FIELD_NONE && (f->type != METALOG_FIELD_STR || f->v.s != NULL);
 }
 
 /* Adds f, or overwrites the entry with its key when stronger is set.
@@ -161,7 +176,7 @@ static bool distinct_known(const distinct_keys *d, const metalog_field *site, si
     if (d->n != n)
         return false;
     for (size_t i = 0; i < n; i++) {
-        if (site[i].key != d->keys[i] || site[i].type == METALOG_FIELD_NONE)
+        if (site[i].key != d->keys[i] || !field_as_is(&site[i]))
             return false;
         out[i] = &site[i];
     }
@@ -200,7 +215,7 @@ static bool merge_site_only(proc_scratch *s, const record *r, const metalog_fiel
     }
     for (size_t i = 0; i < n; i++) {
         const metalog_field *f = &site[i];
-        if (f->key == NULL || f->type == METALOG_FIELD_NONE ||
+        if (f->key == NULL || !field_as_is(f) ||
             (first_seen(&seen, (unsigned char)f->key[0]) && key_among(out, i, f->key)))
             return false;
         out[i] = f;
@@ -238,8 +253,14 @@ void proc_merge_context(record *r)
     /* Thread context is the weakest source: it never overrides. */
     for (size_t i = 0; i < r->nctx; i++)
         n = merge_one(out, n, &seen, &r->ctx[i], false);
-    for (size_t i = 0; i < r->nsite; i++)
-        n = merge_one(out, n, &seen, &r->site[i], true);
+    for (size_t i = 0; i < r->nsite; i++) {
+        const metalog_field *f = &r->site[i];
+        if (f->type == METALOG_FIELD_STR && f->v.s == NULL) {
+            s->nulls[i] = (metalog_field){.key = f->key, .type = METALOG_FIELD_NULL};
+            f = &s->nulls[i];
+        }
+        n = merge_one(out, n, &seen, f, true);
+    }
     r->nfields = n;
 }
 

@@ -24,7 +24,7 @@ static tls_key ctx_key = TLS_KEY_INIT(ctx_release);
 static size_t field_extra(const metalog_field *f)
 {
     size_t extra = strlen(f->key) + 1;
-    if (f->type == METALOG_FIELD_STR)
+    if (f->type == METALOG_FIELD_STR && f->v.s != NULL)
         extra += strlen(f->v.s) + 1;
     return extra;
 }
@@ -80,7 +80,9 @@ metalog_field *context_fields_merge(const metalog_field *base, size_t nbase,
         memcpy(strings, pick[i]->key, klen);
         out[i].key = strings;
         strings += klen;
-        if (out[i].type == METALOG_FIELD_STR) {
+        if (out[i].type == METALOG_FIELD_STR && out[i].v.s == NULL) {
+            out[i].type = METALOG_FIELD_NULL; /* as ml_str makes a NULL string */
+        } else if (out[i].type == METALOG_FIELD_STR) {
             size_t vlen = strlen(pick[i]->v.s) + 1;
             memcpy(strings, pick[i]->v.s, vlen);
             out[i].v.s = strings;
