@@ -649,6 +649,82 @@ START_TEST(a_record_larger_than_the_queue_is_written_whole_and_in_order)
 }
 END_TEST
 
+/* Written by the caller into handlers that only the writer flushed, and
+ * only after records of its own: the record waited for the next one,
+ * and a normal exit lost it. */
+START_TEST(a_record_larger_than_the_queue_reaches_the_file_when_its_call_returns)
+{
+    init_async("async_queue_size: 16\n");
+    char value[700];
+    memset(value, 'x', sizeof value - 1);
+    value[sizeof value - 1] = '\0';
+    metalog_info(NULL, "first");
+    metalog_error(NULL, "big", ml_str("v", value));
+    char *path = app_log(); /* no flush: the file as it is now */
+    ck_assert_uint_eq(th_count_lines(path), 2);
+    free(path);
+}
+END_TEST
+
+/* The library's own notes go straight into the handlers too. */
+START_TEST(a_note_of_the_library_reaches_the_file_without_a_flush)
+{
+    init_async(NULL);
+    ck_assert_int_eq(metalog_reload(), 0); /* notes "config reloaded" */
+    char *path = app_log();
+    bool seen = false;
+    for (int i = 0; i < 200 && !seen; i++) { /* the writer's next pass: a nap away */
+        char *text = th_read(path, NULL);
+        seen = text != NULL && strstr(text, "\"config reloaded\"") != NULL;
+        free(text);
+        if (!seen)
+            usleep(10000);
+    }
+    ck_assert_msg(seen, "no \"config reloaded\" in the file after 2 s");
+    free(path);
+}
+END_TEST
+
+/* A forked child inherits its parent's drop counts: the parent reports
+ * them, the child must not report them again. */
+START_TEST(a_forked_child_does_not_report_its_parents_drops)
+{
+    init_async("async_queue_size: 16\nasync_overflow: drop\n");
+    for (int round = 0; round < 20; round++) {
+        for (int i = 0; i < 2000; i++)
+            metalog_info(NULL, "parent", ml_int("i", i));
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            metalog_info(NULL, "child");
+            metalog_flush();
+            _exit(0);
+        }
+        int status;
+        waitpid(pid, &status, 0);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    ck_assert_int_eq(metalog_flush(), 0);
+    metalog_stats s;
+    metalog_get_stats(&s);
+    ck_assert_uint_gt(s.dropped, 0);
+    char *path = app_log();
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    long long reported = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *ev = th_jstr(lines[i], "event");
+        long long d;
+        if (ev && strcmp(ev, "async queue full: records dropped") == 0 &&
+            th_jint(lines[i], "dropped", &d))
+            reported += d;
+    }
+    ck_assert_int_eq(reported, (long long)s.dropped);
+    th_json_lines_free(lines, n);
+    free(path);
+}
+END_TEST
+
 /* The integer member key of o, which must be there. */
 static long long jint(json_object *o, const char *key)
 {
@@ -943,6 +1019,9 @@ static Suite *async_suite(void)
     tcase_add_test(tc, reload_resizes_the_queue_of_a_thread_that_already_logs);
     tcase_add_test(tc, queued_records_carry_the_wall_clock_time_of_their_call);
     tcase_add_test(tc, a_record_larger_than_the_queue_is_written_whole_and_in_order);
+    tcase_add_test(tc, a_record_larger_than_the_queue_reaches_the_file_when_its_call_returns);
+    tcase_add_test(tc, a_note_of_the_library_reaches_the_file_without_a_flush);
+    tcase_add_test(tc, a_forked_child_does_not_report_its_parents_drops);
     tcase_add_test(tc, records_of_every_size_cross_the_file_buffer_whole_and_in_order);
     tcase_add_test(tc, records_for_one_file_and_for_two_keep_their_order_in_each);
     tcase_add_test(tc, values_are_copied_before_the_call_returns);

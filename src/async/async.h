@@ -45,6 +45,12 @@ bool async_log_call_site(const pipeline *p, const char *logger, size_t logger_le
  * writer never started. Not from the writer thread. */
 void async_flush(void);
 
+/* A note of the library's own went into an async pipeline's handlers,
+ * whose buffers only the writer flushes, and only after records of its
+ * own: asks the writer to flush the pipeline in force at the end of its
+ * pass, and wakes it. */
+void async_note_written(void);
+
 /* Drains every queue and stops the writer (shutdown). Idempotent; the
  * writer starts again with the next async record. */
 void async_stop(void);

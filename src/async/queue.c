@@ -412,6 +412,10 @@ void async_submit(const pipeline *p, record *r)
             queue_wait_empty(rg);
         clock_to_timespec(ticks, &r->ts);
         pipeline_process(p, r);
+        /* Into handlers that only the writer flushes, after records of
+         * its own: flushed here, or it could wait for the next record,
+         * or be lost at exit. */
+        pipeline_flush(p);
         return;
     }
     uint64_t pos;

@@ -147,6 +147,9 @@ void ring_fork_child(void)
     for (ring *r = atomic_load(&ring_list); r != NULL; r = r->next) {
         atomic_store(&r->tail, atomic_load(&r->head));
         r->tail_seen = atomic_load(&r->head);
+        /* Its drops so far are the parent's to report, and it does:
+         * counted here still, as the child's other counters are. */
+        r->dropped_reported = atomic_load(&r->dropped);
         if (r != ring_mine)
             atomic_store(&r->orphan, true);
     }

@@ -20,6 +20,8 @@ static pthread_t w_thread;
 static uint64_t flush_requested, flush_completed; /* under ring_w_lock */
 static bool stop_requested;                        /* under ring_w_lock */
 static __thread bool on_writer;
+/* A note went into the handlers of an async pipeline (async_note_written). */
+static atomic_bool note_pending;
 
 /* Logs how many records a ring dropped since the last report, now that
  * its queue had room again, through the pipeline in force. */
@@ -138,6 +140,19 @@ static bool writer_pending(void)
     return false;
 }
 
+/* The handlers of the pipeline in force, when a note went into them
+ * (async_note_written) and last, the pipeline this pass wrote records
+ * to, is another one. */
+static void writer_flush_notes(const pipeline *last)
+{
+    if (!atomic_exchange(&note_pending, false))
+        return;
+    const pipeline *p = pipeline_acquire();
+    if (p != NULL && p != last)
+        pipeline_flush(p);
+    pipeline_release();
+}
+
 /* One pass: every ring up to what it held when the pass reached it, then
  * the handlers flushed. Bounded on purpose: producers that refill their
  * rings as fast as the writer drains them must not keep a flush that was
@@ -151,6 +166,7 @@ static size_t writer_pass(void)
         n += writer_drain(r, &last);
     if (last != NULL)
         pipeline_flush(last);
+    writer_flush_notes(last);
     writer_reap();
     pthread_mutex_unlock(&w_pass);
     return n;
@@ -174,7 +190,8 @@ static void writer_nap(void)
         writer_idle_naps++;
     struct timespec until = clock_deadline_ms(ms);
     atomic_store(&ring_w_sleeping.v, true);
-    if (!writer_pending()) /* its loads pair with queue_publish_urgent's store */
+    /* writer_pending's loads pair with queue_publish_urgent's store */
+    if (!writer_pending() && !atomic_load(&note_pending))
         pthread_cond_timedwait(&ring_w_wake, &ring_w_lock, &until);
     atomic_store(&ring_w_sleeping.v, false);
 }
@@ -252,9 +269,15 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* A normal exit writes what is queued, and what callers and notes put
+ * straight into the handlers of the pipeline in force. */
 static void async_at_exit(void)
 {
     async_flush();
+    const pipeline *p = pipeline_acquire();
+    if (p != NULL && pipeline_async(p))
+        pipeline_flush(p);
+    pipeline_release();
 }
 
 static void writer_start_locked(void)
@@ -274,6 +297,19 @@ void writer_start(void)
     pthread_mutex_lock(&ring_w_lock);
     if (!atomic_load(&ring_w_running.v))
         writer_start_locked();
+    pthread_mutex_unlock(&ring_w_lock);
+}
+
+void async_note_written(void)
+{
+    atomic_store(&note_pending, true);
+    if (on_writer)
+        return; /* the end of this pass flushes */
+    /* No record may have started it yet. */
+    pthread_mutex_lock(&ring_w_lock);
+    if (!atomic_load(&ring_w_running.v))
+        writer_start_locked();
+    pthread_cond_signal(&ring_w_wake);
     pthread_mutex_unlock(&ring_w_lock);
 }
 

@@ -173,11 +173,16 @@ static void diag_deliver(const diag_note *note)
 {
     if (note->via != NULL) {
         pipeline_emit(note->via, note);
+        if (pipeline_async(note->via))
+            async_note_written();
         return;
     }
     const pipeline *p = pipeline_acquire();
-    if (p != NULL) /* NULL: out of memory; the note is lost */
+    if (p != NULL) { /* NULL: out of memory; the note is lost */
         pipeline_emit(p, note);
+        if (pipeline_async(p))
+            async_note_written();
+    }
     pipeline_release();
 }
 
