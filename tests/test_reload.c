@@ -538,6 +538,74 @@ static void assert_each_record_once(const char *const *files, size_t nfiles)
     ck_assert_int_eq(found, total);
 }
 
+/* ---- Order across a change of mode ---- */
+
+#define ORDER_THREADS 2
+
+static void *order_worker(void *arg)
+{
+    long t = (long)(intptr_t)arg;
+    metalog_logger *log = metalog_get("order");
+    long seq = 0;
+    while (!atomic_load(&stop_logging)) {
+        metalog_info(log, "tick", ml_int("t", t), ml_int("seq", seq));
+        if (++seq % 64 == 0)
+            usleep(100);
+    }
+    atomic_store(&logged[t], seq);
+    return NULL;
+}
+
+/* One file, the mode changing under two logging threads: buffered sync
+ * to async and to write-through, async to both sync modes, and back. A
+ * thread's records through the new pipeline must not reach the file
+ * before those the old one still queued or buffered. */
+START_TEST(reload_between_modes_keeps_each_threads_order)
+{
+    static const char *const modes[] = {
+        "async_logging: false\nfile_buffer_kb: 64\n", "async_logging: true\n",
+        "async_logging: false\nfile_buffer_kb: 0\n",  "async_logging: false\nfile_buffer_kb: 64\n",
+        "async_logging: false\nfile_buffer_kb: 0\n",  "async_logging: true\n",
+        "async_logging: false\nfile_buffer_kb: 64\n"};
+    size_t nmodes = sizeof modes / sizeof modes[0];
+    write_config("app.log", "INFO", modes[0]);
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    atomic_store(&stop_logging, false);
+    pthread_t th[ORDER_THREADS];
+    for (long t = 0; t < ORDER_THREADS; t++)
+        pthread_create(&th[t], NULL, order_worker, (void *)(intptr_t)t);
+    for (int round = 0; round < 3; round++) {
+        for (size_t m = 1; m < nmodes; m++) {
+            usleep(20000);
+            write_config("app.log", "INFO", modes[m]);
+            ck_assert_int_eq(metalog_reload(), 0);
+        }
+    }
+    usleep(20000);
+    atomic_store(&stop_logging, true);
+    for (int t = 0; t < ORDER_THREADS; t++)
+        pthread_join(th[t], NULL);
+    ck_assert_int_eq(metalog_flush(), 0);
+    char *path = logfile("app.log");
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    long long next[ORDER_THREADS] = {0};
+    for (size_t i = 0; i < n; i++) {
+        long long t, seq;
+        if (!th_jint(lines[i], "t", &t) || !th_jint(lines[i], "seq", &seq))
+            continue;
+        ck_assert(t >= 0 && t < ORDER_THREADS);
+        ck_assert_msg(seq == next[t], "line %zu: thread %lld's seq %lld where %lld was due", i, t,
+                      seq, next[t]);
+        next[t]++;
+    }
+    for (int t = 0; t < ORDER_THREADS; t++)
+        ck_assert_int_eq(next[t], atomic_load(&logged[t]));
+    th_json_lines_free(lines, n);
+    free(path);
+}
+END_TEST
+
 /* Entries of /proc/self/fd, its own and . and .. included. */
 static int count_fds(void)
 {
@@ -745,6 +813,7 @@ static Suite *reload_suite(void)
     tcase_add_checked_fixture(load, setup, teardown);
     tcase_set_timeout(load, 600);
     tcase_add_test(load, reload_storm_under_load_loses_and_repeats_nothing);
+    tcase_add_test(load, reload_between_modes_keeps_each_threads_order);
     tcase_add_test(load, sighup_storm_under_load_loses_and_repeats_nothing);
     suite_add_tcase(s, load);
     return s;

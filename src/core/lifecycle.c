@@ -112,9 +112,34 @@ __attribute__((constructor)) static void fork_register(void)
  * it after pipeline_retire_wait, so nothing new can be queued for it;
  * the async flush then writes what was, and its handlers are flushed and
  * freed. */
+static pthread_mutex_t settle_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t settled = PTHREAD_COND_INITIALIZER;
+
+/* Whether a thread's records through p could reach the files before its
+ * records still held by prev, the pipeline p replaces: prev buffers them
+ * in sync mode, or queues them for the writer while p writes at once.
+ * (From one async pipeline to another, each thread's queue keeps the
+ * order, and the writer flushes when the pipeline changes.) */
+static bool must_settle(const pipeline *prev, const pipeline *p)
+{
+    return prev != NULL && p != NULL &&
+           (pipeline_buffered(prev) || (pipeline_async(prev) && !pipeline_async(p)));
+}
+
+void lifecycle_settle_wait(const pipeline *p)
+{
+    pthread_mutex_lock(&settle_lock);
+    while (pipeline_settling(p))
+        pthread_cond_wait(&settled, &settle_lock);
+    pthread_mutex_unlock(&settle_lock);
+}
+
 static void install(pipeline *p)
 {
     pthread_mutex_lock(&install_lock);
+    bool settle = must_settle(pipeline_current_unlocked(), p);
+    if (settle) /* before any call can enter p */
+        pipeline_settling_set(p, true);
     logger_registry_lock();
     pipeline *old = pipeline_swap(p);
     logger_gates_update(pipeline_current_unlocked());
@@ -128,6 +153,12 @@ static void install(pipeline *p)
         pipeline_report_suppressed(old, p != NULL ? p : old);
         pipeline_flush(old);
         pipeline_free(old);
+    }
+    if (settle) {
+        pthread_mutex_lock(&settle_lock);
+        pipeline_settling_set(p, false);
+        pthread_cond_broadcast(&settled);
+        pthread_mutex_unlock(&settle_lock);
     }
     pthread_mutex_unlock(&install_lock);
 }

@@ -83,6 +83,8 @@ static inline __attribute__((always_inline)) void log_record(const metalog_logge
     if (fields == NULL)
         n = 0;
     const pipeline *p = pipeline_acquire();
+    if (p != NULL && __builtin_expect(pipeline_settling(p), 0))
+        lifecycle_settle_wait(p); /* a reload is writing what the old one held */
     if (p == NULL) /* out of memory: the record has nowhere to go */
         pipeline_count_lost();
     else if (level >= logger_level_in(logger, p)) {

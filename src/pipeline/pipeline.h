@@ -31,7 +31,26 @@ typedef struct pipeline_head {
     bool site;     /* a processor reads the call site: records carry it */
     bool f64_texts; /* a route renders JSON or logfmt lines, which take the
                      * texts a call writes for its doubles (record.h) */
+    /* Set while the pipeline it replaced may still hold records of a
+     * thread that would reach the files after this one's (see
+     * pipeline_settling). */
+    atomic_bool settling;
 } pipeline_head;
+
+/* Whether a log call into p must wait until the pipeline p replaced has
+ * written everything it holds: while p settles, a record through it could
+ * overtake one of the same thread still in the old pipeline's queue or
+ * buffers. Relaxed: the wait itself synchronises. */
+static inline bool pipeline_settling(const pipeline *p)
+{
+    return atomic_load_explicit(&((const pipeline_head *)(const void *)p)->settling,
+                                memory_order_relaxed);
+}
+
+static inline void pipeline_settling_set(pipeline *p, bool on)
+{
+    atomic_store_explicit(&((pipeline_head *)(void *)p)->settling, on, memory_order_release);
+}
 
 /* A number no other pipeline of this process has had (never 0). */
 static inline uint32_t pipeline_gen(const pipeline *p)
