@@ -189,6 +189,25 @@ START_TEST(reload_moves_records_to_the_new_file_and_closes_the_old)
 }
 END_TEST
 
+/* The flusher waited out the old interval before it used the new one:
+ * a record buffered after the reload waited 10 s instead of 200 ms. */
+START_TEST(reload_to_a_shorter_flush_interval_takes_effect_at_once)
+{
+    write_config("app.log", "INFO", "file_buffer_kb: 64\nflush_interval_ms: 10000\n");
+    ck_assert_int_eq(metalog_init(cfg), 0);
+    metalog_info(NULL, "before"); /* starts the flusher, at 10 s */
+    write_config("app.log", "INFO", "file_buffer_kb: 64\nflush_interval_ms: 200\n");
+    ck_assert_int_eq(metalog_reload(), 0);
+    metalog_info(NULL, "after");
+    size_t after = 0;
+    for (int i = 0; i < 40 && after == 0; i++) { /* 2 s at most */
+        usleep(50000);
+        after = count_event("app.log", "after");
+    }
+    ck_assert_msg(after == 1, "\"after\" not in the file 2 s into a 200 ms interval");
+}
+END_TEST
+
 START_TEST(reload_keeps_old_pipeline_on_bad_yaml)
 {
     write_config("app.log", "INFO", NULL);
@@ -782,6 +801,7 @@ static Suite *reload_suite(void)
     tcase_add_checked_fixture(api, setup, teardown);
     tcase_set_timeout(api, 60);
     tcase_add_test(api, reload_applies_a_new_level_to_existing_loggers);
+    tcase_add_test(api, reload_to_a_shorter_flush_interval_takes_effect_at_once);
     tcase_add_test(api, reload_applies_a_changed_loggers_entry_to_a_logger_that_logged);
     tcase_add_test(api, a_forked_child_reloads_though_a_parent_thread_was_inside_a_log_call);
     tcase_add_test(api, reload_logs_config_reloaded_through_the_new_pipeline);

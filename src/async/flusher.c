@@ -75,6 +75,14 @@ void flusher_ensure(unsigned interval_ms)
     pthread_mutex_unlock(&f_lock);
 }
 
+void flusher_retime(void)
+{
+    pthread_mutex_lock(&f_lock);
+    if (atomic_load(&f_running))
+        pthread_cond_signal(&f_wake);
+    pthread_mutex_unlock(&f_lock);
+}
+
 void flusher_stop(void)
 {
     pthread_mutex_lock(&f_lock);

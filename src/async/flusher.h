@@ -12,6 +12,11 @@
  * buffered record. */
 void flusher_ensure(unsigned interval_ms);
 
+/* A new pipeline is in force: a running thread ends its wait now and
+ * beats at that pipeline's interval from then on, rather than after
+ * the old interval (which may be far longer). */
+void flusher_retime(void);
+
 /* Stops the thread; the next flusher_ensure starts it again. */
 void flusher_stop(void);
 

@@ -144,6 +144,7 @@ static void install(pipeline *p)
     pipeline *old = pipeline_swap(p);
     logger_gates_update(pipeline_current_unlocked());
     logger_registry_unlock();
+    flusher_retime();
     if (old != NULL) {
         pipeline_retire_wait(old);
         async_flush();
