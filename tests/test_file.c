@@ -5,6 +5,8 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -19,6 +21,8 @@
 
 #include <metalog.h>
 
+#include "handler/file_lock.h"
+#include "handler/file_path.h"
 #include "handler/handler.h"
 #include "testhelp.h"
 
@@ -722,6 +726,36 @@ START_TEST(buffered_records_are_written_before_a_reload_swaps_the_file)
 }
 END_TEST
 
+/* The rotation lock belongs to an open file description: a child that
+ * kept its parent's would take the lock the parent holds, and both
+ * would rotate the file at once (a rotated file over the size limit, or
+ * two rotations where one was due). */
+START_TEST(fork_child_cannot_take_the_rotation_lock_its_parent_holds)
+{
+    strbuf err = {0};
+    fileh_rotation rot = {.max_bytes = MIB, .every = CONF_EVERY_NONE, .backups = 2};
+    handler *h = fileh_open(logpath, 0640, &rot, 0, METALOG_CRITICAL, &err);
+    ck_assert_msg(h != NULL, "%s", err.data ? err.data : "");
+    ck_assert_int_eq(handler_write(h, "{\"event\":\"one\"}\n", 16), HANDLER_WRITTEN);
+    int fd = ((fileh *)h)->fd;
+    ck_assert_int_eq(fileh_lock_fd(fd, F_WRLCK), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        int rc = fcntl(((fileh *)h)->fd, F_OFD_SETLK, &fl);
+        _exit(rc == -1 && (errno == EAGAIN || errno == EACCES) ? 0 : 1);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the child took the lock its parent holds");
+    ck_assert_int_eq(fileh_lock_fd(fd, F_UNLCK), 0);
+    handler_free(h);
+    strbuf_free(&err);
+}
+END_TEST
+
 START_TEST(fork_child_does_not_write_the_parents_buffered_records)
 {
     init_log(BUFFERED);
@@ -1338,6 +1372,7 @@ static Suite *file_suite(void)
     tcase_add_test(buf, buffered_records_are_written_at_exit);
     tcase_add_test(buf, buffered_records_are_written_before_a_reload_swaps_the_file);
     tcase_add_test(buf, fork_child_does_not_write_the_parents_buffered_records);
+    tcase_add_test(buf, fork_child_cannot_take_the_rotation_lock_its_parent_holds);
     tcase_add_test(buf, buffered_rotation_keeps_the_limit_and_every_record);
     tcase_add_test(buf, buffered_record_larger_than_the_buffer_is_written_whole_in_order);
     suite_add_tcase(s, buf);

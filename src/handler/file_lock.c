@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 /* Open file description locks: unlike classic fcntl locks they also
@@ -32,4 +34,27 @@ int fileh_lock_fd(int fd, short type)
         if (nap_ns < 1000000)
             nap_ns *= 2;
     }
+}
+
+void fileh_lock_own(int fd)
+{
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return;
+    /* Opening the descriptor's /proc entry opens the very file it is on,
+     * renamed or deleted as it may be, as a new description. */
+    char path[32] = "/proc/self/fd/";
+    char digits[12];
+    size_t n = 0;
+    for (unsigned v = (unsigned)fd; n == 0 || v > 0; v /= 10)
+        digits[n++] = (char)('0' + v % 10);
+    size_t at = sizeof "/proc/self/fd/" - 1;
+    while (n > 0)
+        path[at++] = digits[--n];
+    path[at] = '\0';
+    int own = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+    if (own < 0)
+        return;
+    dup3(own, fd, O_CLOEXEC);
+    close(own);
 }

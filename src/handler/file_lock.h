@@ -10,4 +10,11 @@
  * is open on. */
 int fileh_lock_fd(int fd, short type);
 
+/* In the child of a fork: gives fd, open on a regular file, an open file
+ * description of its own for the same file. The lock belongs to the
+ * description, so with the parent's it would not keep parent and child
+ * from rotating the file at the same time. Only async-signal-safe calls;
+ * without /proc, fd stays as it is. */
+void fileh_lock_own(int fd);
+
 #endif

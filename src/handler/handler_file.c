@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "handler/file_emit.h"
+#include "handler/file_lock.h"
 #include "handler/file_path.h"
 #include "handler/file_write.h"
 #include "handler/handler.h"
@@ -103,11 +104,15 @@ static void fileh_let_go(handler *h)
 }
 
 /* In the child of a fork: the buffered records are the parent's, which
- * writes them; written here too they would appear twice. */
+ * writes them; written here too they would appear twice. The file gets a
+ * description of the child's own, so that the rotation lock keeps the two
+ * processes apart (file_lock.h). */
 static void fileh_forget(void *arg)
 {
-    ((fileh *)arg)->buf_len = 0;
-    ((fileh *)arg)->buf_records = 0;
+    fileh *f = arg;
+    f->buf_len = 0;
+    f->buf_records = 0;
+    fileh_lock_own(f->fd);
 }
 
 /* With nothing to write, a flush still tells a failing handler's
