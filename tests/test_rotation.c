@@ -9,11 +9,13 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -305,6 +307,34 @@ START_TEST(a_late_record_of_the_day_before_goes_to_that_days_file)
     handler_free(h);
     file_is("app.log.2026-12-06", "a\nb (late)\n");
     file_is("app.log", "c\nd\n");
+}
+END_TEST
+
+/* The day's file takes part of the late record and then fails (here its
+ * size limit, as a full disk would): the part is cut off there and the
+ * record goes whole to the current file, once. It was left there torn,
+ * and written whole to the current file as well. */
+START_TEST(a_late_record_cut_short_in_its_days_file_goes_whole_to_the_current_file)
+{
+    handler *h = open_rot(daily, 0);
+    for (int i = 0; i < 20; i++)
+        put(h, DAY0 + 10, "a");
+    put(h, DAY0 + DAY + 1, "c");
+    char *prev = th_path(dir, "app.log.2026-12-06");
+    off_t day_size = th_file_size(prev);
+    struct rlimit old, lim;
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = (struct rlimit){(rlim_t)day_size + 20, old.rlim_max};
+    void (*was)(int) = signal(SIGXFSZ, SIG_IGN); /* EFBIG rather than a signal */
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    put(h, DAY0 + DAY - 1, "late, longer than what the day's file takes before it fails");
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, was);
+    put(h, DAY0 + DAY + 2, "d");
+    handler_free(h);
+    ck_assert_int_eq(th_file_size(prev), day_size);
+    file_is("app.log", "c\nlate, longer than what the day's file takes before it fails\nd\n");
+    free(prev);
 }
 END_TEST
 
@@ -791,6 +821,7 @@ static Suite *rotation_suite(void)
     tcase_add_test(tc, records_go_to_the_file_of_their_day);
     tcase_add_test(tc, a_late_record_of_the_day_before_goes_to_that_days_file);
     tcase_add_test(tc, a_late_record_whose_days_file_is_gone_stays_in_the_current_file);
+    tcase_add_test(tc, a_late_record_cut_short_in_its_days_file_goes_whole_to_the_current_file);
     tcase_add_test(tc, buffered_records_of_two_days_are_written_to_two_files);
     tcase_add_test(tc, a_file_left_from_an_ended_period_rolls_before_the_first_write);
     tcase_add_test(tc, a_file_of_the_current_period_is_continued);

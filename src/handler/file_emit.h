@@ -19,4 +19,9 @@ size_t fileh_count_records(const char *buf, size_t len);
  * Async-signal-safe. */
 size_t fileh_emit(fileh *f, const char *buf, size_t len);
 
+/* The same for late records, to the previous period's file (f->prev_fd),
+ * which is closed and forgotten when a failed write leaves a line there
+ * that cannot be ended. */
+size_t fileh_emit_late(fileh *f, const char *buf, size_t len);
+
 #endif

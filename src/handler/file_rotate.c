@@ -247,10 +247,15 @@ size_t fileh_emit_rotating(fileh *f, const char *buf, size_t len, time_t t)
         size_t first = nl != NULL ? (size_t)(nl - p) + 1 : rest;
         if (fileh_prepare(f, first, t) != 0)
             break;
-        if (late_for_prev(f, t) && handler_write_all(f->prev_fd, p, rest) == 0) {
-            fileh_lock_fd(f->fd, F_UNLCK);
-            done = len;
-            break;
+        if (late_for_prev(f, t)) {
+            /* Whole records only: what does not reach that file goes to
+             * the current one, once, and no torn line stays behind. */
+            size_t late = fileh_emit_late(f, p, rest);
+            if (late > 0) {
+                fileh_lock_fd(f->fd, F_UNLCK);
+                done += late;
+                continue;
+            }
         }
         size_t piece = rest;
         if (f->max_bytes > 0 && f->size + rest > f->max_bytes) {
