@@ -190,6 +190,25 @@ START_TEST(block_policy_loses_nothing_with_8_threads_and_a_tiny_queue)
 }
 END_TEST
 
+/* The sum of the drops the WARNING records of path report. */
+static long long drops_reported(const char *path)
+{
+    size_t n;
+    json_object **lines = th_json_lines(path, &n);
+    long long reported = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *ev = th_jstr(lines[i], "event");
+        long long d;
+        if (ev && strcmp(ev, "async queue full: records dropped") == 0) {
+            ck_assert_str_eq(th_jstr(lines[i], "level"), "WARNING");
+            ck_assert(th_jint(lines[i], "dropped", &d));
+            reported += d;
+        }
+    }
+    th_json_lines_free(lines, n);
+    return reported;
+}
+
 START_TEST(drop_policy_accounts_for_every_record)
 {
     init_async("async_queue_size: 16\nasync_overflow: drop\n");
@@ -210,20 +229,7 @@ START_TEST(drop_policy_accounts_for_every_record)
     ck_assert_uint_gt(s.dropped, 0); /* a 16-record queue cannot keep up */
 
     /* The WARNING records add up to the count. */
-    size_t n;
-    json_object **lines = th_json_lines(path, &n);
-    long long reported = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *ev = th_jstr(lines[i], "event");
-        long long d;
-        if (ev && strcmp(ev, "async queue full: records dropped") == 0) {
-            ck_assert_str_eq(th_jstr(lines[i], "level"), "WARNING");
-            ck_assert(th_jint(lines[i], "dropped", &d));
-            reported += d;
-        }
-    }
-    ck_assert_int_eq(reported, (long long)s.dropped);
-    th_json_lines_free(lines, n);
+    ck_assert_int_eq(drops_reported(path), (long long)s.dropped);
     free(path);
     audit_free(&a);
 }
@@ -709,18 +715,7 @@ START_TEST(a_forked_child_does_not_report_its_parents_drops)
     metalog_get_stats(&s);
     ck_assert_uint_gt(s.dropped, 0);
     char *path = app_log();
-    size_t n;
-    json_object **lines = th_json_lines(path, &n);
-    long long reported = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *ev = th_jstr(lines[i], "event");
-        long long d;
-        if (ev && strcmp(ev, "async queue full: records dropped") == 0 &&
-            th_jint(lines[i], "dropped", &d))
-            reported += d;
-    }
-    ck_assert_int_eq(reported, (long long)s.dropped);
-    th_json_lines_free(lines, n);
+    ck_assert_int_eq(drops_reported(path), (long long)s.dropped);
     free(path);
 }
 END_TEST

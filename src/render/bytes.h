@@ -23,29 +23,28 @@
  * writers try a single copying pass before measuring. */
 #define BYTES_SHORT 64
 
+/* The first and the last w bytes of the n at s (w <= n <= 2w) to p: two
+ * copies of a size known when inlined, overlapping as n needs. */
+static inline void bytes_put_ends(char *p, const char *s, size_t n, size_t w)
+{
+    char a[16], b[16];
+    memcpy(a, s, w);
+    memcpy(b, s + n - w, w);
+    memcpy(p, a, w);
+    memcpy(p + n - w, b, w);
+}
+
 /* Copies n bytes to p and returns the end: for writing in place. Up to
  * 32 bytes, two copies of a fixed size that overlap as n needs: fewer
  * branches than a call to memcpy, which picks its code by the size. */
 static inline char *bytes_put(char *p, const char *s, size_t n)
 {
     if (n >= 16 && n <= 32) {
-        char a[16], b[16];
-        memcpy(a, s, 16);
-        memcpy(b, s + n - 16, 16);
-        memcpy(p, a, 16);
-        memcpy(p + n - 16, b, 16);
+        bytes_put_ends(p, s, n, 16);
     } else if (n >= 8 && n < 16) {
-        uint64_t a, b;
-        memcpy(&a, s, 8);
-        memcpy(&b, s + n - 8, 8);
-        memcpy(p, &a, 8);
-        memcpy(p + n - 8, &b, 8);
+        bytes_put_ends(p, s, n, 8);
     } else if (n >= 4 && n < 8) {
-        uint32_t a, b;
-        memcpy(&a, s, 4);
-        memcpy(&b, s + n - 4, 4);
-        memcpy(p, &a, 4);
-        memcpy(p + n - 4, &b, 4);
+        bytes_put_ends(p, s, n, 4);
     } else if (n > 0 && n < 4) {
         p[0] = s[0];
         p[n / 2] = s[n / 2];
