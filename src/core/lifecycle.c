@@ -107,11 +107,6 @@ __attribute__((constructor)) static void fork_register(void)
 
 /* ---- Install and retirement ---- */
 
-/* Makes p current (NULL: the built-in default), sets every logger's level
- * from it, then retires the pipeline it replaced: no log call is inside
- * it after pipeline_retire_wait, so nothing new can be queued for it;
- * the async flush then writes what was, and its handlers are flushed and
- * freed. */
 static pthread_mutex_t settle_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t settled = PTHREAD_COND_INITIALIZER;
 
@@ -134,6 +129,12 @@ void lifecycle_settle_wait(const pipeline *p)
     pthread_mutex_unlock(&settle_lock);
 }
 
+/* Makes p current (NULL: the built-in default), sets every logger's level
+ * from it, then retires the pipeline it replaced: no log call is inside
+ * it after pipeline_retire_wait, so nothing new can be queued for it;
+ * the async flush then writes what was, and its handlers are flushed and
+ * freed. Until then a log call into p waits, when its records could
+ * otherwise overtake those old still holds (must_settle). */
 static void install(pipeline *p)
 {
     pthread_mutex_lock(&install_lock);
