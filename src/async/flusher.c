@@ -14,7 +14,8 @@
 static pthread_mutex_t f_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t f_wake = PTHREAD_COND_INITIALIZER;
 static atomic_bool f_running;
-static bool f_stop; /* under f_lock */
+static bool f_stop;   /* under f_lock */
+static bool f_retime; /* under f_lock: a new pipeline, maybe a new interval */
 static pthread_t f_thread;
 
 /* Flushes the pipeline in force; returns how long to wait until the next
@@ -38,11 +39,15 @@ static void *flusher_main(void *arg)
     pthread_mutex_lock(&f_lock);
     while (!f_stop) {
         /* Wait first: the record that started the thread is at most one
-         * interval old when the first beat writes it. */
-        struct timespec until = clock_deadline_ms(ms);
-        pthread_cond_timedwait(&f_wake, &f_lock, &until);
-        if (f_stop)
-            break;
+         * interval old when the first beat writes it. A retime asked for
+         * before the wait (even before the thread got here) skips it. */
+        if (!f_retime) {
+            struct timespec until = clock_deadline_ms(ms);
+            pthread_cond_timedwait(&f_wake, &f_lock, &until);
+            if (f_stop)
+                break;
+        }
+        f_retime = false;
         pthread_mutex_unlock(&f_lock);
         ms = flush_current();
         pthread_mutex_lock(&f_lock);
@@ -69,6 +74,7 @@ void flusher_ensure(unsigned interval_ms)
             registered = true;
         }
         f_stop = false;
+        f_retime = false;
         if (thread_start(&f_thread, "metalog-flush", flusher_main, (void *)(uintptr_t)interval_ms) == 0)
             atomic_store(&f_running, true);
     }
@@ -78,8 +84,10 @@ void flusher_ensure(unsigned interval_ms)
 void flusher_retime(void)
 {
     pthread_mutex_lock(&f_lock);
-    if (atomic_load(&f_running))
+    if (atomic_load(&f_running)) {
+        f_retime = true;
         pthread_cond_signal(&f_wake);
+    }
     pthread_mutex_unlock(&f_lock);
 }
 
@@ -103,5 +111,6 @@ void flusher_fork_child(void)
     pthread_mutex_init(&f_lock, NULL);
     pthread_cond_init(&f_wake, NULL);
     f_stop = false;
+    f_retime = false;
     atomic_store(&f_running, false);
 }
